@@ -1,0 +1,119 @@
+// RAII over libevent.
+#include "common/event_loop.hh"
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include <chrono>
+
+#include "common/result.hh"
+
+namespace muster {
+namespace {
+timeval to_timeval(Duration d) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    if (us < 0)
+        us = 0;
+    return timeval{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+}
+}  // namespace
+
+EventLoop::EventLoop() {
+    static std::once_flag once;
+    std::call_once(once, [] { evthread_use_pthreads(); });
+    base_ = event_base_new();
+    if (base_ == nullptr)
+        MUSTER_PANIC("event_base_new failed");
+    post_ev_ = event_new(base_, -1, EV_PERSIST, &EventLoop::on_posted, this);
+    // A persistent event with no fd and no timeout stays pending, so run() does not return
+    // while the loop is idle; stop() ends it.
+    timeval far{365L * 24 * 3600, 0};
+    event_add(post_ev_, &far);
+}
+
+EventLoop::~EventLoop() {
+    event_free(post_ev_);
+    event_base_free(base_);
+}
+
+void EventLoop::run() {
+    event_base_dispatch(base_);
+}
+void EventLoop::stop() {
+    event_base_loopbreak(base_);
+}
+
+void EventLoop::post(std::function<void()> fn) {
+    {
+        std::lock_guard lock(post_mu_);
+        posted_.push_back(std::move(fn));
+    }
+    event_active(post_ev_, EV_TIMEOUT, 0);
+}
+
+void EventLoop::on_posted(int, short, void* arg) {
+    auto* self = static_cast<EventLoop*>(arg);
+    std::vector<std::function<void()>> fns;
+    {
+        std::lock_guard lock(self->post_mu_);
+        fns.swap(self->posted_);
+    }
+    for (auto& fn : fns)
+        fn();
+}
+
+IoWatcher::IoWatcher(EventLoop& loop, int fd, IoWhat what, Callback cb) : cb_(std::move(cb)) {
+    short events = EV_PERSIST;
+    if (static_cast<int>(what) & 1)
+        events |= EV_READ;
+    if (static_cast<int>(what) & 2)
+        events |= EV_WRITE;
+    ev_ = event_new(loop.raw(), fd, events, &IoWatcher::dispatch, this);
+}
+IoWatcher::~IoWatcher() {
+    event_free(ev_);
+}
+void IoWatcher::enable() {
+    event_add(ev_, nullptr);
+}
+void IoWatcher::disable() {
+    event_del(ev_);
+}
+void IoWatcher::dispatch(int, short what, void* arg) {
+    int w = ((what & EV_READ) ? 1 : 0) | ((what & EV_WRITE) ? 2 : 0);
+    static_cast<IoWatcher*>(arg)->cb_(static_cast<IoWhat>(w));
+}
+
+Timer::Timer(EventLoop& loop, std::function<void()> cb) : cb_(std::move(cb)) {
+    ev_ = evtimer_new(loop.raw(), &Timer::dispatch, this);
+}
+Timer::~Timer() {
+    event_free(ev_);
+}
+void Timer::arm(Duration after) {
+    timeval tv = to_timeval(after);
+    evtimer_add(ev_, &tv);
+}
+void Timer::cancel() {
+    evtimer_del(ev_);
+}
+bool Timer::armed() const {
+    return evtimer_pending(ev_, nullptr) != 0;
+}
+void Timer::dispatch(int, short, void* arg) {
+    static_cast<Timer*>(arg)->cb_();
+}
+
+SignalWatcher::SignalWatcher(EventLoop& loop, int signo, std::function<void()> cb)
+    : cb_(std::move(cb)) {
+    ev_ = evsignal_new(loop.raw(), signo, &SignalWatcher::dispatch, this);
+    evsignal_add(ev_, nullptr);
+}
+SignalWatcher::~SignalWatcher() {
+    event_free(ev_);
+}
+void SignalWatcher::dispatch(int, short, void* arg) {
+    static_cast<SignalWatcher*>(arg)->cb_();
+}
+
+}  // namespace muster
