@@ -1,0 +1,104 @@
+// load(): reads --config-file and --config-dir sources, then hands them to the loader.
+#include "config/config.hh"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "config/internal/loader.hh"
+
+namespace muster::config {
+namespace {
+
+std::string cannot_read(const std::string& path, int err) {
+    return path + ": cannot read: " + std::strerror(err);
+}
+
+// Whole file, or the "cannot read" error line.
+Result<std::string> read_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return make_error(cannot_read(path, errno));
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            ::close(fd);
+            return make_error(cannot_read(path, err));
+        }
+        if (n == 0)
+            break;
+        text.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return text;
+}
+
+// Every *.json regular file (or link to one) in dir, in lexical (byte) order.
+Result<std::vector<std::string>> json_files(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr)
+        return make_error(cannot_read(dir, errno));
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view name = e->d_name;
+        if (name.size() <= 5 || !name.ends_with(".json") || name.front() == '.')
+            continue;
+        std::string path = dir + "/" + std::string(name);
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+            continue;
+        names.emplace_back(name);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    std::string prefix = dir.ends_with('/') ? dir : dir + "/";
+    for (auto& n : names)
+        n = prefix + n;
+    return names;
+}
+
+void add_source(const std::string& path, std::vector<internal::Source>& sources,
+                std::vector<std::string>& errors) {
+    auto text = read_file(path);
+    if (!text) {
+        errors.push_back(text.error().message);
+        return;
+    }
+    sources.push_back({.name = path, .text = std::move(*text)});
+}
+
+}  // namespace
+
+Result<Settings> load(const LoadRequest& req) {
+    try {
+        std::vector<internal::Source> sources;
+        std::vector<std::string> errors;
+        for (const auto& f : req.files)
+            add_source(f, sources, errors);
+        for (const auto& dir : req.dirs) {
+            auto files = json_files(dir);
+            if (!files) {
+                errors.push_back(files.error().message);
+                continue;
+            }
+            for (const auto& f : *files)
+                add_source(f, sources, errors);
+        }
+        return internal::load_sources(sources, req, std::move(errors));
+    } catch (const std::exception& e) {
+        // Only allocation failure can get here; the API throws nothing.
+        return make_error(std::string("configuration: ") + e.what());
+    }
+}
+
+}  // namespace muster::config

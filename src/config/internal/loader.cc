@@ -1,0 +1,259 @@
+// Parsing sources, walking them against the option table, overrides, defaults and final checks.
+#include "config/internal/loader.hh"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "config/internal/loading.hh"
+#include "config/options.hh"
+
+namespace muster::config::internal {
+namespace {
+
+constexpr std::string_view command_line = "command line";
+
+// "FILE: line L, column C: message" from nlohmann's "[json.exception.parse_error.101] parse
+// error at line L, column C: message".
+std::string syntax_error(const std::string& file, const Json::parse_error& e) {
+    std::string what = e.what();
+    auto at = what.find(" at line ");
+    if (at != std::string::npos) {
+        auto colon = what.find(": ", at);
+        if (colon != std::string::npos)
+            return file + ": " + what.substr(at + 4, colon - at - 4) + ": " +
+                   what.substr(colon + 2);
+    }
+    auto bracket = what.find("] ");
+    return file + ": byte " + std::to_string(e.byte) + ": " +
+           (bracket == std::string::npos ? what : what.substr(bracket + 2));
+}
+
+std::string suggestion(std::string_view parent, std::string_view leaf) {
+    std::string_view best;
+    size_t best_distance = 3;  // suggest only within edit distance 2
+    for (const auto& def : option_table()) {
+        if (parent_key(def.key) != parent)
+            continue;
+        size_t d = edit_distance(leaf, leaf_name(def.key));
+        if (d < best_distance) {
+            best_distance = d;
+            best = leaf_name(def.key);
+        }
+    }
+    if (best.empty())
+        return "";
+    return " (did you mean \"" + std::string(best) + "\"?)";
+}
+
+void apply_option(const OptionDef& def, const Json& value, Loading& c);
+
+void walk(const Json& object, std::string_view prefix, Loading& c) {
+    for (const auto& [k, v] : object.items()) {
+        std::string key = prefix.empty() ? k : std::string(prefix) + "." + k;
+        const OptionDef* def = k.find('.') == std::string::npos ? find_option(key) : nullptr;
+        if (def == nullptr) {
+            c.errors.push_back(c.file + ": " + key + ": unknown key" + suggestion(prefix, k));
+            continue;
+        }
+        apply_option(*def, v, c);
+    }
+}
+
+void apply_option(const OptionDef& def, const Json& value, Loading& c) {
+    c.key = std::string(def.key);
+    c.last_file[c.key] = c.file;
+    if (def.kind == Kind::object) {
+        if (!value.is_object())
+            return c.expected("an object", value);
+        walk(value, def.key, c);
+        return;
+    }
+    def.apply(value, c);
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
+// Command-line text as the JSON value a config file would carry for this option.
+Json override_value(const OptionDef& def, const std::string& text) {
+    switch (def.kind) {
+        case Kind::uint:
+        case Kind::port:
+        case Kind::duration:
+            if (all_digits(text) && text.size() < 20)
+                return Json(std::stoull(text));
+            return Json(text);
+        case Kind::boolean:
+            if (text == "true")
+                return Json(true);
+            if (text == "false")
+                return Json(false);
+            return Json(text);
+        case Kind::recursor_list:
+        case Kind::cidr_list:
+            if (!text.empty() && text.front() == '[')
+                break;
+            return Json::array({text});
+        case Kind::object:
+        case Kind::record_list:
+        case Kind::forward_zones:
+            break;
+        default:
+            return Json(text);
+    }
+    Json parsed = Json::parse(text, nullptr, false, true);
+    return parsed.is_discarded() ? Json(text) : parsed;
+}
+
+void apply_overrides(const LoadRequest& req, Loading& c) {
+    c.file = std::string(command_line);
+    for (const auto& [key, text] : req.overrides) {
+        const OptionDef* def = find_option(key);
+        if (def == nullptr) {
+            c.errors.push_back(c.file + ": " + key + ": unknown key" +
+                               suggestion(parent_key(key), leaf_name(key)));
+            continue;
+        }
+        apply_option(*def, override_value(*def, text), c);
+    }
+}
+
+std::string short_hostname() {
+    char buf[256] = "";
+    if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0')
+        return "localhost";
+    std::string name = buf;
+    if (auto dot = name.find('.'); dot != std::string::npos)
+        name.resize(dot);
+    return name.empty() ? "localhost" : name;
+}
+
+std::vector<SockAddr> one_address(const char* ip) {
+    auto a = SockAddr::parse_ip(ip, 0);
+    return a ? std::vector<SockAddr>{*a} : std::vector<SockAddr>{};
+}
+
+void finish(const LoadRequest& req, Loading& c) {
+    Settings& s = c.settings;
+    s.dev = req.dev;
+    if (!c.was_set("node_name"))
+        s.node_name = short_hostname();
+    if (!c.was_set("domain"))
+        s.domain = *dns::Name::from_text("internal.");
+    if (!c.was_set("dns_config.allow_recursion")) {
+        for (const char* text : {"127.0.0.0/8", "::1/128"})
+            s.dns.allow_recursion.push_back(*Cidr::parse(text));
+    }
+    if (req.dev && !c.was_set("log_level"))
+        s.log_level = log::Level::debug;
+    if (!c.was_set("client_addr"))
+        s.client_addr = one_address("127.0.0.1");
+    if (!c.was_set("bind_addr"))
+        s.bind_addr = one_address("0.0.0.0");
+    if (!c.was_set("addresses.dns"))
+        s.dns_addr = s.client_addr;
+    if (!c.was_set("addresses.http"))
+        s.http_addr = s.client_addr;
+    for (auto& a : s.dns_addr)
+        a.set_port(s.dns_port);
+    for (auto& a : s.http_addr)
+        a.set_port(s.http_port);
+    for (size_t i : c.records_without_ttl)
+        s.records[i].ttl = s.dns.local_ttl;
+
+    auto file_of = [&](std::string_view key) {
+        auto it = c.last_file.find(key);
+        return it == c.last_file.end() ? std::string("defaults") : it->second;
+    };
+    if (s.dns.cache.min_ttl > s.dns.cache.max_ttl) {
+        c.errors.push_back(
+            file_of("dns_config.cache.min_ttl") +
+            ": dns_config.cache.min_ttl: expected at most dns_config.cache.max_ttl (got " +
+            std::to_string(s.dns.cache.min_ttl.count()) + "s > " +
+            std::to_string(s.dns.cache.max_ttl.count()) + "s)");
+    }
+}
+
+// Only after every check passed: a dev agent's temp dir is not created for a config that fails.
+void make_dev_data_dir(const LoadRequest& req, Loading& c) {
+    if (!req.dev || c.was_set("data_dir") || !c.errors.empty())
+        return;
+    char tmpl[] = "/tmp/muster-dev-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) {
+        c.errors.push_back(
+            "--dev: data_dir: expected a fresh directory (got \"/tmp/muster-dev-XXXXXX\": " +
+            std::string(std::strerror(errno)) + ")");
+        return;
+    }
+    c.settings.data_dir = tmpl;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) {
+        if (!out.empty())
+            out += '\n';
+        out += l;
+    }
+    return out;
+}
+
+}  // namespace
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+Result<Settings> load_sources(const std::vector<Source>& sources, const LoadRequest& req,
+                              std::vector<std::string> read_errors) {
+    Loading c;
+    c.errors = std::move(read_errors);
+    for (const auto& src : sources) {
+        c.file = src.name;
+        c.settings.sources.push_back(src.name);
+        Json doc;
+        try {
+            doc =
+                Json::parse(src.text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+        } catch (const Json::parse_error& e) {
+            c.errors.push_back(syntax_error(src.name, e));
+            continue;
+        } catch (const Json::exception& e) {
+            c.errors.push_back(src.name + ": " + e.what());
+            continue;
+        }
+        if (!doc.is_object()) {
+            c.errors.push_back(src.name + ": expected a JSON object at the top level (got " +
+                               describe(doc) + ")");
+            continue;
+        }
+        walk(doc, "", c);
+    }
+    apply_overrides(req, c);
+    finish(req, c);
+    make_dev_data_dir(req, c);
+    if (!c.errors.empty())
+        return make_error(join_lines(c.errors));
+    return std::move(c.settings);
+}
+
+}  // namespace muster::config::internal

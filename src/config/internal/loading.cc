@@ -1,0 +1,456 @@
+// Typed checks that turn JSON option values into Settings fields, reporting every problem as
+// "FILE: KEY: expected WHAT (got VALUE)".
+#include "config/internal/loading.hh"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include "config/internal/duration.hh"
+#include "dns/rdata.hh"
+#include "dns/wire.hh"
+
+namespace muster::config::internal {
+namespace {
+
+constexpr size_t max_shown = 60;
+
+std::string shorten(std::string s) {
+    if (s.size() > max_shown) {
+        s.resize(max_shown);
+        s += "...";
+    }
+    return s;
+}
+
+std::string quote_text(std::string_view s) {
+    return describe(Json(std::string(s)));
+}
+
+// The record types local data may hold (DESIGN.md "Configuration").
+struct RecordType {
+    std::string_view name;
+    uint16_t type;
+};
+constexpr RecordType record_types[] = {{"A", dns::type::a},         {"AAAA", dns::type::aaaa},
+                                       {"CNAME", dns::type::cname}, {"PTR", dns::type::ptr},
+                                       {"SRV", dns::type::srv},     {"TXT", dns::type::txt},
+                                       {"MX", dns::type::mx}};
+
+uint16_t record_type(std::string_view text) {
+    for (const auto& t : record_types) {
+        if (t.name.size() != text.size())
+            continue;
+        bool same = true;
+        for (size_t i = 0; i < text.size(); ++i)
+            same = same && std::toupper(static_cast<unsigned char>(text[i])) == t.name[i];
+        if (same)
+            return t.type;
+    }
+    return 0;
+}
+
+std::string_view record_type_name(uint16_t type) {
+    for (const auto& t : record_types)
+        if (t.type == type)
+            return t.name;
+    return "?";
+}
+
+// Restores Loading::key when a nested element has been checked.
+class KeyScope {
+  public:
+    KeyScope(Loading& c, std::string key) : c_(c), saved_(std::move(c.key)) {
+        c.key = std::move(key);
+    }
+    ~KeyScope() { c_.key = std::move(saved_); }
+    KeyScope(const KeyScope&) = delete;
+    KeyScope& operator=(const KeyScope&) = delete;
+
+  private:
+    Loading& c_;
+    std::string saved_;
+};
+
+std::string indexed(const std::string& key, size_t i) {
+    return key + "[" + std::to_string(i) + "]";
+}
+
+bool get_string(const Json& v, Loading& c, std::string_view what, std::string& out) {
+    if (!v.is_string()) {
+        c.expected(what, v);
+        return false;
+    }
+    out = v.get<std::string>();
+    return true;
+}
+
+void apply_record(const Json& v, Loading& c) {
+    constexpr std::string_view what = "a record {\"name\", \"type\", \"value\", \"ttl\"}";
+    if (!v.is_object())
+        return c.expected(what, v);
+    const std::string base = c.key;
+    bool ok = true;
+    std::string name_text, type_text, value_text;
+    for (const auto& [k, field] : v.items()) {
+        if (k != "name" && k != "type" && k != "value" && k != "ttl") {
+            c.errors.push_back(c.file + ": " + base + "." + k +
+                               ": unknown key (records have name, type, value and ttl)");
+            ok = false;
+        }
+    }
+    auto field = [&](const char* key, std::string& out) {
+        KeyScope scope(c, base + "." + key);
+        if (!v.contains(key)) {
+            c.fail("expected a string (got nothing: the key is required)");
+            return false;
+        }
+        return get_string(v.at(key), c, "a string", out);
+    };
+    const bool has_name = field("name", name_text);
+    const bool has_type = field("type", type_text);
+    const bool has_value = field("value", value_text);
+    ok = ok && has_name && has_type && has_value;
+
+    Record r;
+    if (has_name) {
+        KeyScope scope(c, base + ".name");
+        auto name = dns::Name::from_text(name_text);
+        if (name_text.empty() || !name) {
+            c.expected("a domain name", v.at("name"));
+            ok = false;
+        } else {
+            r.name = *name;
+        }
+    }
+    if (has_type) {
+        KeyScope scope(c, base + ".type");
+        r.type = record_type(type_text);
+        if (r.type == 0) {
+            c.expected("one of A, AAAA, CNAME, PTR, SRV, TXT, MX", v.at("type"));
+            ok = false;
+        }
+    }
+    if (r.type != 0 && has_value) {
+        KeyScope scope(c, base + ".value");
+        auto rdata = dns::rdata_from_text(r.type, value_text);
+        if (!rdata) {
+            c.fail("expected " + std::string(record_type_name(r.type)) + " data (got " +
+                   quote_text(value_text) + ": " + rdata.error().message + ")");
+            ok = false;
+        } else {
+            r.rdata = std::move(*rdata);
+        }
+    }
+    bool has_ttl = v.contains("ttl");
+    if (has_ttl) {
+        KeyScope scope(c, base + ".ttl");
+        uint32_t ttl = 0;
+        size_t before = c.errors.size();
+        set_ttl(v.at("ttl"), c, ttl);
+        ok = ok && c.errors.size() == before;
+        r.ttl = ttl;
+    }
+    if (!ok)
+        return;
+    r.text = r.name.to_text() + " " + std::string(record_type_name(r.type)) + " " + value_text;
+    if (!has_ttl)
+        c.records_without_ttl.push_back(c.settings.records.size());
+    c.settings.records.push_back(std::move(r));
+}
+
+bool parse_recursor_list(const Json& v, Loading& c, std::vector<Recursor>& out) {
+    if (!v.is_array()) {
+        c.expected("a list of recursor URIs", v);
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < v.size(); ++i) {
+        KeyScope scope(c, indexed(c.key, i));
+        const Json& item = v[i];
+        if (!item.is_string()) {
+            c.expected("a recursor URI string", item);
+            ok = false;
+            continue;
+        }
+        auto r = parse_recursor(item.get<std::string>());
+        if (!r) {
+            c.fail(r.error().message);
+            ok = false;
+            continue;
+        }
+        out.push_back(std::move(*r));
+    }
+    return ok;
+}
+
+// A JSON integer that is not negative; parsed documents hold these as number_unsigned, values
+// built in code may be number_integer.
+bool as_uint(const Json& v, uint64_t& out) {
+    if (v.is_number_unsigned()) {
+        out = v.get<uint64_t>();
+        return true;
+    }
+    if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+        out = static_cast<uint64_t>(v.get<int64_t>());
+        return true;
+    }
+    return false;  // negative, fractional, or not a number
+}
+
+}  // namespace
+
+void Loading::expected(std::string_view what, const Json& got) {
+    errors.push_back(file + ": " + key + ": expected " + std::string(what) + " (got " +
+                     describe(got) + ")");
+}
+
+void Loading::fail(std::string_view message) {
+    errors.push_back(file + ": " + key + ": " + std::string(message));
+}
+
+std::span<const InterfaceAddr> Loading::host_interfaces() {
+    if (!interfaces_loaded) {
+        interfaces = system_interfaces();
+        interfaces_loaded = true;
+    }
+    return interfaces;
+}
+
+std::string describe(const Json& value) {
+    switch (value.type()) {
+        case Json::value_t::object:
+            return value.empty() ? "{}" : "an object";
+        case Json::value_t::array:
+            return value.empty() ? "[]" : "a list";
+        case Json::value_t::string:
+            return shorten(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+        case Json::value_t::null:
+            return "null";
+        default:
+            return shorten(value.dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+}
+
+void set_string(const Json& v, Loading& c, std::string& out) {
+    get_string(v, c, "a string", out);
+}
+
+void set_nonempty_string(const Json& v, Loading& c, std::string& out) {
+    std::string s;
+    if (!get_string(v, c, "a non-empty string", s))
+        return;
+    if (s.empty())
+        return c.expected("a non-empty string", v);
+    out = std::move(s);
+}
+
+void set_name(const Json& v, Loading& c, dns::Name& out) {
+    std::string s;
+    if (!get_string(v, c, "a domain name", s))
+        return;
+    auto name = dns::Name::from_text(s);
+    if (s.empty() || !name)
+        return c.expected("a domain name", v);
+    out = *name;
+}
+
+void set_bool(const Json& v, Loading& c, bool& out) {
+    if (!v.is_boolean())
+        return c.expected("true or false", v);
+    out = v.get<bool>();
+}
+
+bool get_uint(const Json& v, Loading& c, uint64_t min, uint64_t max, uint64_t& out) {
+    std::string what;
+    if (min == 0 && max == std::numeric_limits<uint64_t>::max())
+        what = "a non-negative integer";
+    else if (min == 1 && max == std::numeric_limits<uint64_t>::max())
+        what = "a positive integer";
+    else
+        what = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+    uint64_t x = 0;
+    if (!as_uint(v, x) || x < min || x > max) {
+        c.expected(what, v);
+        return false;
+    }
+    out = x;
+    return true;
+}
+
+void set_port(const Json& v, Loading& c, uint16_t& out) {
+    uint64_t x = 0;
+    if (!as_uint(v, x) || x < 1 || x > 65535)
+        return c.expected("a port number from 1 to 65535", v);
+    out = static_cast<uint16_t>(x);
+}
+
+bool get_duration(const Json& v, Loading& c, std::chrono::nanoseconds& out) {
+    constexpr std::string_view what = "a duration like \"10s\", \"1m30s\" or \"500ms\"";
+    if (uint64_t secs = 0; as_uint(v, secs)) {
+        // A bare integer means seconds, as Consul reads it.
+        if (secs > static_cast<uint64_t>(
+                       std::chrono::duration_cast<std::chrono::seconds>(max_duration).count())) {
+            c.expected(what, v);
+            return false;
+        }
+        out = std::chrono::seconds(secs);
+        return true;
+    }
+    if (!v.is_string()) {
+        c.expected(what, v);
+        return false;
+    }
+    auto d = parse_duration(v.get<std::string>());
+    if (!d) {
+        c.fail(d.error().message);
+        return false;
+    }
+    out = *d;
+    return true;
+}
+
+void set_duration_ms(const Json& v, Loading& c, std::chrono::milliseconds& out) {
+    std::chrono::nanoseconds d{};
+    if (!get_duration(v, c, d))
+        return;
+    if (d % std::chrono::milliseconds(1) != std::chrono::nanoseconds(0))
+        return c.expected("a duration in whole milliseconds", v);
+    out = std::chrono::duration_cast<std::chrono::milliseconds>(d);
+}
+
+void set_duration_s(const Json& v, Loading& c, std::chrono::seconds& out) {
+    std::chrono::nanoseconds d{};
+    if (!get_duration(v, c, d))
+        return;
+    if (d % std::chrono::seconds(1) != std::chrono::nanoseconds(0))
+        return c.expected("a duration in whole seconds", v);
+    out = std::chrono::duration_cast<std::chrono::seconds>(d);
+}
+
+void set_ttl(const Json& v, Loading& c, uint32_t& out) {
+    std::chrono::seconds s{};
+    size_t before = c.errors.size();
+    set_duration_s(v, c, s);
+    if (c.errors.size() != before)
+        return;
+    // RFC 2181 §8: TTLs are 31-bit.
+    if (s.count() > std::numeric_limits<int32_t>::max())
+        return c.expected("a TTL of at most 2147483647 seconds", v);
+    out = static_cast<uint32_t>(s.count());
+}
+
+void set_path(const Json& v, Loading& c, std::string& out) {
+    std::string path;
+    if (!get_string(v, c, "a path to a readable file", path))
+        return;
+    if (path.empty())
+        return c.expected("a path to a readable file", v);
+    if (::access(path.c_str(), R_OK) != 0) {
+        int err = errno;
+        return c.fail("expected a readable file (got " + quote_text(path) + ": " +
+                      std::strerror(err) + ")");
+    }
+    out = std::move(path);
+}
+
+void set_addresses(const Json& v, Loading& c, std::vector<SockAddr>& out) {
+    std::string text;
+    if (!get_string(v, c, "a space-separated list of IP addresses or templates", text))
+        return;
+    auto addrs = expand_addresses(text, c.host_interfaces());
+    if (!addrs)
+        return c.fail(addrs.error().message);
+    out = std::move(*addrs);
+}
+
+void set_cidrs(const Json& v, Loading& c, std::vector<Cidr>& out) {
+    if (!v.is_array())
+        return c.expected("a list of CIDR prefixes like \"10.0.0.0/8\"", v);
+    std::vector<Cidr> cidrs;
+    bool ok = true;
+    for (size_t i = 0; i < v.size(); ++i) {
+        KeyScope scope(c, indexed(c.key, i));
+        const Json& item = v[i];
+        Result<Cidr> cidr = item.is_string() ? Cidr::parse(item.get<std::string>())
+                                             : Result<Cidr>(make_error("not a string"));
+        if (!cidr) {
+            c.expected("a CIDR prefix like \"10.0.0.0/8\" or \"::1/128\"", item);
+            ok = false;
+            continue;
+        }
+        cidrs.push_back(*cidr);
+    }
+    if (ok)
+        out = std::move(cidrs);
+}
+
+void append_recursors(const Json& v, Loading& c, std::vector<Recursor>& out) {
+    std::vector<Recursor> parsed;
+    if (parse_recursor_list(v, c, parsed))
+        out.insert(out.end(), parsed.begin(), parsed.end());
+}
+
+void append_records(const Json& v, Loading& c) {
+    if (!v.is_array())
+        return c.expected("a list of records", v);
+    for (size_t i = 0; i < v.size(); ++i) {
+        KeyScope scope(c, indexed(c.key, i));
+        apply_record(v[i], c);
+    }
+}
+
+void set_forward_zones(const Json& v, Loading& c) {
+    if (!v.is_object())
+        return c.expected("an object mapping zone names to lists of recursor URIs", v);
+    const std::string base = c.key;
+    auto& zones = c.settings.dns.forward_zones;
+    for (const auto& [zone_text, list] : v.items()) {
+        KeyScope scope(c, base + "." + zone_text);
+        auto zone = dns::Name::from_text(zone_text);
+        if (zone_text.empty() || !zone) {
+            c.fail("expected a zone name as key (got " + quote_text(zone_text) + ")");
+            continue;
+        }
+        ForwardZone fz{.zone = *zone, .recursors = {}};
+        if (!parse_recursor_list(list, c, fz.recursors))
+            continue;
+        if (fz.recursors.empty()) {
+            c.expected("at least one recursor URI", list);
+            continue;
+        }
+        // Objects merge key by key: a zone named again by a later source replaces it.
+        std::erase_if(zones, [&](const ForwardZone& z) { return z.zone.equals(fz.zone); });
+        zones.push_back(std::move(fz));
+    }
+}
+
+void set_log_level(const Json& v, Loading& c) {
+    constexpr std::string_view what = "one of trace, debug, info, warn, error";
+    if (!v.is_string())
+        return c.expected(what, v);
+    log::Level level{};
+    if (!log::parse_level(v.get<std::string>(), level))
+        return c.expected(what, v);
+    c.settings.log_level = level;
+}
+
+void set_recursor_strategy(const Json& v, Loading& c) {
+    constexpr std::string_view what = "one of sequential, random, fastest";
+    if (!v.is_string())
+        return c.expected(what, v);
+    const auto s = v.get<std::string>();
+    if (s == "sequential")
+        c.settings.dns.recursor_strategy = RecursorStrategy::sequential;
+    else if (s == "random")
+        c.settings.dns.recursor_strategy = RecursorStrategy::random;
+    else if (s == "fastest")
+        c.settings.dns.recursor_strategy = RecursorStrategy::fastest;
+    else
+        c.expected(what, v);
+}
+
+}  // namespace muster::config::internal

@@ -1,0 +1,71 @@
+// State of one load while values are checked, and the typed setters the option table uses.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/internal/templates.hh"
+#include "config/settings.hh"
+
+namespace muster::config::internal {
+
+using Json = nlohmann::json;
+
+struct Loading {
+    Settings settings;
+    std::string file;  // the source being applied ("command line" for overrides)
+    std::string key;   // the key being applied, e.g. "recursors[2]"
+    std::vector<std::string> errors;
+    std::map<std::string, std::string, std::less<>> last_file;  // option key -> source that set it
+    std::vector<InterfaceAddr> interfaces;
+    bool interfaces_loaded = false;
+
+    std::vector<size_t> records_without_ttl;  // get dns_config.local_ttl at the end
+
+    // "FILE: KEY: expected WHAT (got VALUE)".
+    void expected(std::string_view what, const Json& got);
+    // "FILE: KEY: message" where message already reads "expected ... (got ...)".
+    void fail(std::string_view message);
+    bool was_set(std::string_view key) const { return last_file.count(key) != 0; }
+    std::span<const InterfaceAddr> host_interfaces();
+};
+
+// A short, single-line rendering of a value for error messages; never recursive.
+std::string describe(const Json& value);
+
+// Typed setters: check the value, report through Loading::expected, store on success.
+void set_string(const Json& v, Loading& c, std::string& out);
+void set_nonempty_string(const Json& v, Loading& c, std::string& out);
+void set_name(const Json& v, Loading& c, dns::Name& out);
+void set_bool(const Json& v, Loading& c, bool& out);
+// Integer in [min, max]; the message says which range.
+bool get_uint(const Json& v, Loading& c, uint64_t min, uint64_t max, uint64_t& out);
+template <class T>
+void set_uint(const Json& v, Loading& c, T& out, uint64_t min, uint64_t max) {
+    uint64_t x = 0;
+    if (get_uint(v, c, min, max, x))
+        out = static_cast<T>(x);
+}
+void set_port(const Json& v, Loading& c, uint16_t& out);
+bool get_duration(const Json& v, Loading& c, std::chrono::nanoseconds& out);
+void set_duration_ms(const Json& v, Loading& c, std::chrono::milliseconds& out);
+void set_duration_s(const Json& v, Loading& c, std::chrono::seconds& out);
+void set_ttl(const Json& v, Loading& c, uint32_t& out);
+void set_path(const Json& v, Loading& c, std::string& out);
+void set_addresses(const Json& v, Loading& c, std::vector<SockAddr>& out);
+void set_cidrs(const Json& v, Loading& c, std::vector<Cidr>& out);
+void append_recursors(const Json& v, Loading& c, std::vector<Recursor>& out);
+void append_records(const Json& v, Loading& c);
+void set_forward_zones(const Json& v, Loading& c);
+void set_log_level(const Json& v, Loading& c);
+void set_recursor_strategy(const Json& v, Loading& c);
+
+}  // namespace muster::config::internal

@@ -1,0 +1,343 @@
+// The option table: every configuration key with its kind, default, doc, example and setter.
+#include "config/options.hh"
+
+#include <limits>
+
+#include "config/internal/loading.hh"
+
+namespace muster::config {
+namespace {
+
+using internal::Json;
+using internal::Loading;
+constexpr uint64_t any_uint = std::numeric_limits<uint64_t>::max();
+
+// Parents come before their children; the man page and the sample config follow this order.
+const OptionDef options[] = {
+    {.key = "node_name",
+     .kind = Kind::string,
+     .default_text = "the short host name (up to the first dot)",
+     .doc = "Name of this node in the catalog; answers <node>.node.<domain>.",
+     .example = R"("web-1")",
+     .apply = [](const Json& v, Loading& c) { set_nonempty_string(v, c, c.settings.node_name); }},
+    {.key = "datacenter",
+     .kind = Kind::string,
+     .default_text = R"("dc1")",
+     .doc = "Datacenter this node belongs to; optional label in catalog names.",
+     .example = R"("dc1")",
+     .apply = [](const Json& v, Loading& c) { set_nonempty_string(v, c, c.settings.datacenter); }},
+    {.key = "domain",
+     .kind = Kind::name,
+     .default_text = R"("internal.")",
+     .doc = "Domain the catalog answers for; a trailing dot is optional.",
+     .example = R"("internal.")",
+     .apply = [](const Json& v, Loading& c) { set_name(v, c, c.settings.domain); }},
+    {.key = "data_dir",
+     .kind = Kind::string,
+     .default_text = R"("" (with --dev: a fresh directory /tmp/muster-dev-XXXXXX))",
+     .doc = "Directory for persistent state (the catalog replica).",
+     .example = R"("/var/lib/muster")",
+     .apply = [](const Json& v, Loading& c) { set_string(v, c, c.settings.data_dir); }},
+    {.key = "log_level",
+     .kind = Kind::enumeration,
+     .default_text = R"("info" ("debug" with --dev))",
+     .doc = "Least severe level logged: trace, debug, info, warn or error.",
+     .example = R"("info")",
+     .apply = [](const Json& v, Loading& c) { set_log_level(v, c); }},
+    {.key = "client_addr",
+     .kind = Kind::address_list,
+     .default_text = R"("127.0.0.1")",
+     .doc = "Addresses the client interfaces (DNS, HTTP) listen on unless addresses says "
+            "otherwise.",
+     .example = R"("127.0.0.1 ::1")",
+     .apply = [](const Json& v, Loading& c) { set_addresses(v, c, c.settings.client_addr); }},
+    {.key = "bind_addr",
+     .kind = Kind::address_list,
+     .default_text = R"("0.0.0.0")",
+     .doc = "Addresses for cluster traffic between agents and servers; {{ GetPrivateIP }} picks "
+            "the first private IPv4 address.",
+     .example = R"("10.0.0.5")",
+     .apply = [](const Json& v, Loading& c) { set_addresses(v, c, c.settings.bind_addr); }},
+    {.key = "addresses",
+     .kind = Kind::object,
+     .default_text = "",
+     .doc = "Per-interface listen addresses overriding client_addr.",
+     .example = R"({"dns": "127.0.0.1", "http": "127.0.0.1"})"},
+    {.key = "addresses.dns",
+     .kind = Kind::address_list,
+     .default_text = "client_addr",
+     .doc = "Addresses the DNS server listens on (UDP and TCP), at ports.dns.",
+     .example = R"("{{ GetInterfaceIP \"lo\" }} ::1")",
+     .apply = [](const Json& v, Loading& c) { set_addresses(v, c, c.settings.dns_addr); }},
+    {.key = "addresses.http",
+     .kind = Kind::address_list,
+     .default_text = "client_addr",
+     .doc = "Addresses the HTTP API listens on, at ports.http.",
+     .example = R"("127.0.0.1")",
+     .apply = [](const Json& v, Loading& c) { set_addresses(v, c, c.settings.http_addr); }},
+    {.key = "ports",
+     .kind = Kind::object,
+     .default_text = "",
+     .doc = "Port numbers of the listeners.",
+     .example = R"({"dns": 8600, "http": 8500, "server": 8300})"},
+    {.key = "ports.dns",
+     .kind = Kind::port,
+     .default_text = "8600",
+     .doc = "DNS port (UDP and TCP); use 53 to serve /etc/resolv.conf directly.",
+     .example = "53",
+     .apply = [](const Json& v, Loading& c) { set_port(v, c, c.settings.dns_port); }},
+    {.key = "ports.http",
+     .kind = Kind::port,
+     .default_text = "8500",
+     .doc = "HTTP API port.",
+     .example = "8500",
+     .apply = [](const Json& v, Loading& c) { set_port(v, c, c.settings.http_port); }},
+    {.key = "ports.server",
+     .kind = Kind::port,
+     .default_text = "8300",
+     .doc = "Server RPC and Raft port.",
+     .example = "8300",
+     .apply = [](const Json& v, Loading& c) { set_port(v, c, c.settings.server_port); }},
+    {.key = "recursors",
+     .kind = Kind::recursor_list,
+     .default_text = "[] (nothing is forwarded)",
+     .doc = "Upstream resolvers for names outside local data, tried per "
+            "dns_config.recursor_strategy; lists from several sources append.",
+     .example = R"(["tls://1.1.1.1#cloudflare-dns.com", "udp://10.0.0.2:53", "10.0.0.3"])",
+     .merge = Merge::append,
+     .apply = [](const Json& v, Loading& c) { append_recursors(v, c, c.settings.recursors); }},
+    {.key = "tls",
+     .kind = Kind::object,
+     .default_text = "",
+     .doc = "TLS settings for DNS-over-TLS upstreams.",
+     .example = R"({"ca_file": "/etc/ssl/certs/ca-certificates.crt"})"},
+    {.key = "tls.ca_file",
+     .kind = Kind::path,
+     .default_text = R"("" (the system trust store))",
+     .doc = "PEM bundle of CA certificates that upstream certificates must chain to; must be "
+            "readable at load time.",
+     .example = R"("/etc/ssl/certs/ca-certificates.crt")",
+     .apply = [](const Json& v, Loading& c) { set_path(v, c, c.settings.tls_ca_file); }},
+    {.key = "records",
+     .kind = Kind::record_list,
+     .default_text = "[]",
+     .doc = "Local records answered authoritatively: name (absolute, trailing dot optional), "
+            "type (A, AAAA, CNAME, PTR, SRV, TXT, MX), value as zone-file RDATA, optional ttl "
+            "(default dns_config.local_ttl); lists from several sources append.",
+     .example = R"([{"name": "db.example.", "type": "A", "value": "192.0.2.10", "ttl": 300}])",
+     .merge = Merge::append,
+     .apply = [](const Json& v, Loading& c) { append_records(v, c); }},
+    {.key = "hosts_file",
+     .kind = Kind::path,
+     .default_text = R"("" (none))",
+     .doc = "A hosts(5) file whose names are answered like records, with dns_config.local_ttl; "
+            "must be readable at load time.",
+     .example = R"("/etc/hosts")",
+     .apply = [](const Json& v, Loading& c) { set_path(v, c, c.settings.hosts_file); }},
+    {.key = "dns_config",
+     .kind = Kind::object,
+     .default_text = "",
+     .doc = "DNS server, forwarding and cache behaviour.",
+     .example = R"({"allow_recursion": ["127.0.0.0/8"]})"},
+    {.key = "dns_config.workers",
+     .kind = Kind::uint,
+     .default_text = "0 (one per core)",
+     .doc = "Number of DNS worker threads, each with its own SO_REUSEPORT sockets.",
+     .example = "2",
+     .apply = [](const Json& v, Loading& c) { set_uint(v, c, c.settings.dns.workers, 0, 1024); }},
+    {.key = "dns_config.allow_recursion",
+     .kind = Kind::cidr_list,
+     .default_text = R"(["127.0.0.0/8", "::1/128"])",
+     .doc = "Client networks allowed to get forwarded or cached answers; others get REFUSED "
+            "for names outside local data. A later source replaces the list.",
+     .example = R"(["127.0.0.0/8", "::1/128", "10.0.0.0/8"])",
+     .apply = [](const Json& v, Loading& c) { set_cidrs(v, c, c.settings.dns.allow_recursion); }},
+    {.key = "dns_config.recursor_timeout",
+     .kind = Kind::duration,
+     .default_text = R"("2s")",
+     .doc = "How long to wait for one upstream before trying the next.",
+     .example = R"("1500ms")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_ms(v, c, c.settings.dns.recursor_timeout); }},
+    {.key = "dns_config.recursor_strategy",
+     .kind = Kind::enumeration,
+     .default_text = R"("sequential")",
+     .doc = "Order in which recursors are tried: sequential (in order given), random, or "
+            "fastest (lowest smoothed round-trip time first).",
+     .example = R"("fastest")",
+     .apply = [](const Json& v, Loading& c) { set_recursor_strategy(v, c); }},
+    {.key = "dns_config.forward_zones",
+     .kind = Kind::forward_zones,
+     .default_text = "{}",
+     .doc = "Zones forwarded to their own recursors instead of the global list; a zone named "
+            "again by a later source replaces the earlier entry.",
+     .example = R"({"corp.example.": ["10.0.0.53", "tls://10.0.0.54#ns.corp.example"]})",
+     .apply = [](const Json& v, Loading& c) { set_forward_zones(v, c); }},
+    {.key = "dns_config.cache",
+     .kind = Kind::object,
+     .default_text = "",
+     .doc = "The answer cache for forwarded names.",
+     .example = R"({"size": 10000})"},
+    {.key = "dns_config.cache.size",
+     .kind = Kind::uint,
+     .default_text = "10000",
+     .doc = "Maximum number of cached answers.",
+     .example = "100000",
+     .apply = [](const Json& v,
+                 Loading& c) { set_uint(v, c, c.settings.dns.cache.size, 1, any_uint); }},
+    {.key = "dns_config.cache.min_ttl",
+     .kind = Kind::duration,
+     .default_text = R"("0s")",
+     .doc = "Answers are cached at least this long, whatever their TTL.",
+     .example = R"("5s")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_s(v, c, c.settings.dns.cache.min_ttl); }},
+    {.key = "dns_config.cache.max_ttl",
+     .kind = Kind::duration,
+     .default_text = R"("86400s")",
+     .doc = "Answers are cached at most this long, whatever their TTL.",
+     .example = R"("1h")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_s(v, c, c.settings.dns.cache.max_ttl); }},
+    {.key = "dns_config.cache.negative_max_ttl",
+     .kind = Kind::duration,
+     .default_text = R"("3600s")",
+     .doc = "Upper bound for caching NXDOMAIN and NODATA answers (RFC 2308).",
+     .example = R"("5m")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_s(v, c, c.settings.dns.cache.negative_max_ttl); }},
+    {.key = "dns_config.cache.serve_stale",
+     .kind = Kind::boolean,
+     .default_text = "true",
+     .doc = "Answer from expired entries when every upstream fails (RFC 8767).",
+     .example = "true",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.dns.cache.serve_stale); }},
+    {.key = "dns_config.cache.stale_max_age",
+     .kind = Kind::duration,
+     .default_text = R"("86400s")",
+     .doc = "How long past expiry an entry may still be served stale.",
+     .example = R"("1h")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_s(v, c, c.settings.dns.cache.stale_max_age); }},
+    {.key = "dns_config.cache.prefetch",
+     .kind = Kind::boolean,
+     .default_text = "true",
+     .doc = "Refresh popular entries shortly before they expire.",
+     .example = "false",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.dns.cache.prefetch); }},
+    {.key = "dns_config.tcp_idle_timeout",
+     .kind = Kind::duration,
+     .default_text = R"("10s")",
+     .doc = "Idle DNS-over-TCP client connections are closed after this long.",
+     .example = R"("30s")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_ms(v, c, c.settings.dns.tcp_idle_timeout); }},
+    {.key = "dns_config.tcp_max_connections",
+     .kind = Kind::uint,
+     .default_text = "1024",
+     .doc = "Most simultaneous DNS-over-TCP client connections per worker.",
+     .example = "4096",
+     .apply = [](const Json& v,
+                 Loading& c) { set_uint(v, c, c.settings.dns.tcp_max_connections, 1, 1000000); }},
+    {.key = "dns_config.edns_udp_size",
+     .kind = Kind::uint,
+     .default_text = "1232",
+     .doc = "Largest UDP answer sent to EDNS clients; larger answers are truncated (TC).",
+     .example = "1232",
+     .apply = [](const Json& v,
+                 Loading& c) { set_uint(v, c, c.settings.dns.edns_udp_size, 512, 4096); }},
+    {.key = "dns_config.local_ttl",
+     .kind = Kind::duration,
+     .default_text = R"("0s")",
+     .doc = "TTL of records without their own ttl and of hosts_file names.",
+     .example = R"("30s")",
+     .apply = [](const Json& v, Loading& c) { set_ttl(v, c, c.settings.dns.local_ttl); }},
+};
+
+// roff: a backslash is \e, a hyphen that is not a line break point is \-.
+std::string roff_escape(std::string_view text) {
+    std::string out;
+    for (char ch : text) {
+        if (ch == '\\')
+            out += "\\e";
+        else if (ch == '-')
+            out += "\\-";
+        else
+            out += ch;
+    }
+    if (!out.empty() && (out.front() == '.' || out.front() == '\''))
+        out.insert(0, "\\&");
+    return out;
+}
+
+}  // namespace
+
+std::span<const OptionDef> option_table() {
+    return options;
+}
+
+const OptionDef* find_option(std::string_view key) {
+    for (const auto& o : options)
+        if (o.key == key)
+            return &o;
+    return nullptr;
+}
+
+std::string_view leaf_name(std::string_view key) {
+    auto dot = key.rfind('.');
+    return dot == std::string_view::npos ? key : key.substr(dot + 1);
+}
+
+std::string_view parent_key(std::string_view key) {
+    auto dot = key.rfind('.');
+    return dot == std::string_view::npos ? std::string_view() : key.substr(0, dot);
+}
+
+std::string_view kind_name(Kind kind) {
+    switch (kind) {
+        case Kind::object:
+            return "object";
+        case Kind::string:
+            return "string";
+        case Kind::name:
+            return "domain name";
+        case Kind::enumeration:
+            return "string (one of a fixed set)";
+        case Kind::boolean:
+            return "boolean";
+        case Kind::uint:
+            return "integer";
+        case Kind::port:
+            return "port number";
+        case Kind::duration:
+            return "duration";
+        case Kind::path:
+            return "file path";
+        case Kind::address_list:
+            return "address list";
+        case Kind::cidr_list:
+            return "list of CIDR prefixes";
+        case Kind::recursor_list:
+            return "list of recursor URIs";
+        case Kind::record_list:
+            return "list of records";
+        case Kind::forward_zones:
+            return "object of zone name to list of recursor URIs";
+    }
+    return "?";
+}
+
+std::string man_entry(const OptionDef& def) {
+    std::string out = ".TP\n.B " + roff_escape(def.key) + "\n";
+    out += "Type: " + roff_escape(kind_name(def.kind));
+    if (!def.default_text.empty())
+        out += "; default: " + roff_escape(def.default_text);
+    out += ".\n.br\n" + roff_escape(def.doc) + "\n";
+    if (!def.example.empty()) {
+        out += ".br\nExample: \\f(CW\"" + roff_escape(leaf_name(def.key)) +
+               "\": " + roff_escape(def.example) + "\\fR\n";
+    }
+    return out;
+}
+
+}  // namespace muster::config

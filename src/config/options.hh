@@ -1,0 +1,65 @@
+// The one table of configuration options: key, kind, default, doc, example and how each is applied.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace muster::config {
+
+namespace internal {
+struct Loading;
+}
+
+// What a value looks like; decides the type check, the man-page type and command-line parsing.
+enum class Kind {
+    object,         // nested options (the table has an entry for each child)
+    string,         // any string
+    name,           // a domain name
+    enumeration,    // one of a fixed set of words
+    boolean,        // true or false
+    uint,           // non-negative integer, with a range
+    port,           // 1..65535
+    duration,       // "500ms", "10s", "1m30s"; a bare integer means seconds
+    path,           // a file that must exist and be readable at load time
+    address_list,   // space-separated IP literals and {{ GetInterfaceIP "x" }} / {{ GetPrivateIP }}
+    cidr_list,      // list of CIDR prefixes
+    recursor_list,  // list of recursor URIs
+    record_list,    // list of {name, type, value, ttl} objects
+    forward_zones,  // object: zone name -> list of recursor URIs
+};
+
+// How values from several sources combine.
+enum class Merge {
+    replace,  // the last source wins (scalars, and lists that are not "append")
+    append,   // lists that accumulate over all sources (records, recursors)
+};
+
+using ApplyFn = void (*)(const nlohmann::json& value, internal::Loading& loading);
+
+struct OptionDef {
+    std::string_view key;  // full path, e.g. "dns_config.cache.size"
+    Kind kind = Kind::string;
+    std::string_view default_text;  // as shown in docs
+    std::string_view doc;           // one or two sentences
+    std::string_view example;       // a JSON value that is valid for this option ("" for objects)
+    Merge merge = Merge::replace;
+    ApplyFn apply = nullptr;  // checks the value and stores it; nullptr for objects
+};
+
+// Every option, parents before their children, in documentation order.
+std::span<const OptionDef> option_table();
+// The entry for a full key path, or nullptr.
+const OptionDef* find_option(std::string_view key);
+// The last component of a key path: "dns_config.cache.size" -> "size".
+std::string_view leaf_name(std::string_view key);
+// The key path of the parent object: "dns_config.cache.size" -> "dns_config.cache"; "" at top.
+std::string_view parent_key(std::string_view key);
+// The type as shown in docs: "integer", "duration", "list of recursor URIs", ...
+std::string_view kind_name(Kind kind);
+// The roff fragment (.TP entry) man/muster.json.5 carries for this option.
+std::string man_entry(const OptionDef& def);
+
+}  // namespace muster::config

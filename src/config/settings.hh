@@ -1,0 +1,92 @@
+// Settings: the validated result of loading every config source. Plain data owned by config/;
+// app/ maps it onto each module's Options so modules never depend on the config parser.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/address.hh"
+#include "common/log.hh"
+#include "dns/name.hh"
+
+namespace muster::config {
+
+enum class Transport { udp, tcp, tls };
+
+// One upstream: "tls://IP[:853]#auth-name", "tcp://IP[:53]", "udp://IP[:53]", "IP[:53]".
+struct Recursor {
+    Transport transport = Transport::udp;
+    SockAddr addr;
+    std::string tls_name;  // tls only: the name the certificate must carry (RFC 7858 §4.2)
+    std::string text;      // as written, for logs
+};
+// Parses one recursor URI; the error says what was expected.
+Result<Recursor> parse_recursor(std::string_view text);
+
+enum class RecursorStrategy { sequential, random, fastest };
+
+struct Record {
+    dns::Name name;
+    uint16_t type = 0;
+    std::vector<uint8_t> rdata;  // wire form
+    uint32_t ttl = 0;
+    std::string text;  // "name TYPE value" for logs
+};
+
+struct ForwardZone {
+    dns::Name zone;
+    std::vector<Recursor> recursors;
+};
+
+struct CacheSettings {
+    uint64_t size = 10000;  // entries
+    std::chrono::seconds min_ttl{0};
+    std::chrono::seconds max_ttl{86400};
+    std::chrono::seconds negative_max_ttl{3600};
+    bool serve_stale = true;
+    std::chrono::seconds stale_max_age{86400};  // how long past expiry an entry may be served
+    bool prefetch = true;
+};
+
+struct DnsSettings {
+    unsigned workers = 0;  // 0: one per core
+    std::vector<Cidr> allow_recursion;  // default 127.0.0.0/8 and ::1
+    std::chrono::milliseconds recursor_timeout{2000};
+    RecursorStrategy recursor_strategy = RecursorStrategy::sequential;
+    std::vector<ForwardZone> forward_zones;
+    CacheSettings cache;
+    std::chrono::milliseconds tcp_idle_timeout{10000};
+    unsigned tcp_max_connections = 1024;
+    uint16_t edns_udp_size = 1232;
+    uint32_t local_ttl = 0;  // default TTL of records without "ttl" and of hosts-file names
+};
+
+struct Settings {
+    std::string node_name;  // default: short hostname
+    std::string datacenter = "dc1";
+    dns::Name domain;  // default "internal."
+    std::string data_dir;
+    log::Level log_level = log::Level::info;
+    bool dev = false;
+
+    std::vector<SockAddr> client_addr;  // resolved templates; port 0
+    std::vector<SockAddr> bind_addr;
+    std::vector<SockAddr> dns_addr;   // addresses.dns, default client_addr; port = ports.dns
+    std::vector<SockAddr> http_addr;  // addresses.http, default client_addr; port = ports.http
+    uint16_t dns_port = 8600;
+    uint16_t http_port = 8500;
+    uint16_t server_port = 8300;
+
+    std::vector<Recursor> recursors;
+    std::string tls_ca_file;  // extra CA bundle for DoT upstreams (system bundle otherwise)
+    DnsSettings dns;
+    std::vector<Record> records;
+    std::string hosts_file;
+
+    std::vector<std::string> sources;  // the files read, in order
+};
+
+}  // namespace muster::config

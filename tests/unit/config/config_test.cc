@@ -1,0 +1,133 @@
+// Tests for src/config/config.cc: reading --config-file and --config-dir sources.
+#include <boost/test/unit_test.hpp>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "config/config.hh"
+
+using namespace muster::config;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A temporary directory removed with everything in it.
+class TempDir {
+  public:
+    TempDir() {
+        char tmpl[] = "/tmp/muster-config-test-XXXXXX";
+        path_ = ::mkdtemp(tmpl);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    std::string write(const std::string& name, const std::string& text) const {
+        fs::path p = path_ / name;
+        fs::create_directories(p.parent_path());
+        std::ofstream(p) << text;
+        return p.string();
+    }
+    std::string path(const std::string& name = "") const { return (path_ / name).string(); }
+
+  private:
+    fs::path path_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(files_then_dirs_in_lexical_order_later_wins) {
+    TempDir t;
+    std::string f = t.write("main.json", R"({"datacenter": "file", "node_name": "n1",
+                                             "recursors": ["10.0.0.1"]})");
+    t.write("d/20-b.json", R"({"datacenter": "b", "recursors": ["10.0.0.3"]})");
+    t.write("d/10-a.json", R"({"datacenter": "a", "recursors": ["10.0.0.2"]})");
+    t.write("d/30-skip.txt", R"({"datacenter": "ignored"})");
+    t.write("d/99-dir.json/inner.json", R"({"datacenter": "ignored"})");
+    t.write("e/00.json", R"({"node_name": "n2"})");
+    auto r =
+        load({.files = {f}, .dirs = {t.path("d"), t.path("e")}, .overrides = {}, .dev = false});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().message));
+    BOOST_TEST(r->datacenter == "b");
+    BOOST_TEST(r->node_name == "n2");
+    BOOST_REQUIRE(r->recursors.size() == 3u);
+    BOOST_TEST(r->recursors[0].text == "10.0.0.1");
+    BOOST_TEST(r->recursors[1].text == "10.0.0.2");
+    BOOST_TEST(r->recursors[2].text == "10.0.0.3");
+    std::vector<std::string> want = {f, t.path("d/10-a.json"), t.path("d/20-b.json"),
+                                     t.path("e/00.json")};
+    BOOST_TEST(r->sources == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_and_dir_say_cannot_read) {
+    TempDir t;
+    auto r = load(
+        {.files = {t.path("nope.json")}, .dirs = {t.path("nodir")}, .overrides = {}, .dev = false});
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message ==
+               t.path("nope.json") + ": cannot read: No such file or directory\n" +
+                   t.path("nodir") + ": cannot read: No such file or directory");
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_file_they_come_from) {
+    TempDir t;
+    t.write("d/a.json", R"({"dns_config": {"cache": {"size": "big"}}})");
+    t.write("d/b.json", R"({"dns_config": {"cahce": {}}})");
+    auto r = load({.files = {}, .dirs = {t.path("d")}, .overrides = {}, .dev = false});
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message ==
+               t.path("d/a.json") +
+                   R"(: dns_config.cache.size: expected a positive integer (got "big"))" + "\n" +
+                   t.path("d/b.json") +
+                   R"(: dns_config.cahce: unknown key (did you mean "cache"?))");
+}
+
+BOOST_AUTO_TEST_CASE(hosts_file_and_ca_file_must_exist_at_load) {
+    TempDir t;
+    std::string hosts = t.write("hosts", "127.0.0.1 localhost\n");
+    std::string ok = t.write("ok.json", R"({"hosts_file": ")" + hosts + R"("})");
+    auto r = load({.files = {ok}, .dirs = {}, .overrides = {}, .dev = false});
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->hosts_file == hosts);
+    std::string bad =
+        t.write("bad.json", R"({"hosts_file": ")" + t.path("gone") + R"(", "tls": {"ca_file": ")" +
+                                t.path("ca.pem") + R"("}})");
+    r = load({.files = {bad}, .dirs = {}, .overrides = {}, .dev = false});
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message.find(bad + ": hosts_file: expected a readable file (got \"" +
+                                      t.path("gone") + "\": No such file or directory)") !=
+               std::string::npos);
+    BOOST_TEST(r.error().message.find(bad + ": tls.ca_file: expected a readable file") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(overrides_follow_every_file) {
+    TempDir t;
+    std::string f = t.write("a.json", R"({"ports": {"dns": 53}, "log_level": "error"})");
+    auto r = load({.files = {f},
+                   .dirs = {},
+                   .overrides = {{"ports.dns", "5300"}, {"log_level", "trace"}},
+                   .dev = false});
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->dns_port == 5300);
+    BOOST_TEST((r->log_level == muster::log::Level::trace));
+}
+
+BOOST_AUTO_TEST_CASE(a_directory_given_as_file_is_an_error) {
+    TempDir t;
+    t.write("d/x.json", "{}");
+    auto r = load({.files = {t.path("d")}, .dirs = {}, .overrides = {}, .dev = false});
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message == t.path("d") + ": cannot read: Is a directory");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,150 @@
+// Tests for src/config/options.cc: the option table and what follows from it (examples, the man
+// page man/muster.json.5, the sample config etc/muster.json).
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hh"
+#include "config/internal/loader.hh"
+#include "config/options.hh"
+
+using namespace muster::config;
+using Json = nlohmann::json;
+
+namespace {
+
+std::string source_root() {
+    const char* root = std::getenv("MUSTER_SOURCE_ROOT");
+    BOOST_REQUIRE_MESSAGE(root != nullptr, "MUSTER_SOURCE_ROOT is not set (meson test sets it)");
+    return root;
+}
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path);
+    BOOST_REQUIRE_MESSAGE(in.good(), "cannot read " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// {"a": {"b": value}} for key "a.b".
+Json nest(std::string_view key, Json value) {
+    auto dot = key.find('.');
+    if (dot == std::string_view::npos)
+        return Json{{std::string(key), std::move(value)}};
+    return Json{{std::string(key.substr(0, dot)), nest(key.substr(dot + 1), std::move(value))}};
+}
+
+// Every option key path present in a config document.
+void collect_keys(const Json& object, const std::string& prefix, std::set<std::string>& out) {
+    for (const auto& [k, v] : object.items()) {
+        std::string key = prefix.empty() ? k : prefix + "." + k;
+        out.insert(key);
+        const OptionDef* def = find_option(key);
+        if (def != nullptr && def->kind == Kind::object && v.is_object())
+            collect_keys(v, key, out);
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(options)
+
+BOOST_AUTO_TEST_CASE(keys_are_unique_and_parents_come_first) {
+    std::set<std::string_view> seen;
+    for (const auto& def : option_table()) {
+        BOOST_TEST_CONTEXT(def.key) {
+            BOOST_TEST(seen.insert(def.key).second);
+            std::string_view parent = parent_key(def.key);
+            if (!parent.empty()) {
+                BOOST_TEST(seen.count(parent) == 1u);
+                BOOST_REQUIRE(find_option(parent) != nullptr);
+                BOOST_TEST((find_option(parent)->kind == Kind::object));
+            }
+        }
+    }
+    BOOST_TEST(seen.size() > 30u);
+}
+
+BOOST_AUTO_TEST_CASE(every_option_has_doc_and_example_and_leaves_have_setter_and_default) {
+    for (const auto& def : option_table()) {
+        BOOST_TEST_CONTEXT(def.key) {
+            BOOST_TEST(!def.doc.empty());
+            BOOST_TEST(!def.example.empty());
+            BOOST_TEST((def.apply == nullptr) == (def.kind == Kind::object));
+            if (def.kind != Kind::object) {
+                BOOST_TEST(!def.default_text.empty());
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(every_example_loads_without_error) {
+    for (const auto& def : option_table()) {
+        BOOST_TEST_CONTEXT(def.key) {
+            Json value = Json::parse(def.example);
+            std::string text = nest(def.key, value).dump();
+            auto r = internal::load_sources({{"example.json", text}}, LoadRequest{}, {});
+            BOOST_TEST(r.ok(), (r.ok() ? std::string() : r.error().message));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(find_option_and_key_helpers) {
+    BOOST_REQUIRE(find_option("dns_config.cache.size") != nullptr);
+    BOOST_TEST((find_option("dns_config.cache.size")->kind == Kind::uint));
+    BOOST_TEST(find_option("dns_config.cache.nope") == nullptr);
+    BOOST_TEST(leaf_name("dns_config.cache.size") == "size");
+    BOOST_TEST(leaf_name("node_name") == "node_name");
+    BOOST_TEST(parent_key("dns_config.cache.size") == "dns_config.cache");
+    BOOST_TEST(parent_key("node_name") == "");
+}
+
+BOOST_AUTO_TEST_CASE(man_page_documents_every_option_as_in_the_table) {
+    std::string man = read_all(source_root() + "/man/muster.json.5");
+    for (const auto& def : option_table()) {
+        BOOST_TEST_CONTEXT(def.key) {
+            // On failure the expected entry is printed: paste it into man/muster.json.5.
+            BOOST_TEST(man.find(man_entry(def)) != std::string::npos,
+                       "missing:\n" + man_entry(def));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(man_page_documents_no_option_the_table_lacks) {
+    std::istringstream man(read_all(source_root() + "/man/muster.json.5"));
+    std::string line, previous;
+    bool in_options = false;
+    size_t entries = 0;
+    while (std::getline(man, line)) {
+        if (line.starts_with(".SH"))
+            in_options = line == ".SH OPTIONS";
+        if (in_options && previous == ".TP" && line.starts_with(".B ")) {
+            std::string key = line.substr(3);
+            BOOST_TEST(find_option(key) != nullptr, "stale man entry: " + key);
+            ++entries;
+        }
+        previous = line;
+    }
+    BOOST_TEST(entries == option_table().size());
+}
+
+BOOST_AUTO_TEST_CASE(sample_config_shows_every_option_and_loads) {
+    std::string path = source_root() + "/etc/muster.json";
+    Json doc = Json::parse(read_all(path), nullptr, true, true);
+    std::set<std::string> present;
+    collect_keys(doc, "", present);
+    for (const auto& def : option_table()) {
+        BOOST_TEST(present.count(std::string(def.key)) == 1u, "sample lacks " << def.key);
+    }
+    auto r = load({.files = {path}, .dirs = {}, .overrides = {}, .dev = false});
+    BOOST_TEST(r.ok(), (r.ok() ? std::string() : r.error().message));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
