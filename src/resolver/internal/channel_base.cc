@@ -1,0 +1,120 @@
+// ChannelBase: deferred and re-entrancy-safe delivery, deadlines, deferred frees.
+#include "resolver/internal/channel_base.hh"
+
+#include <algorithm>
+#include <chrono>
+
+namespace muster::resolver::internal {
+namespace {
+constexpr size_t max_spare_buffers = 64;
+constexpr size_t spare_buffer_capacity = 512;
+}  // namespace
+
+bool LogLimiter::allow(uint64_t& suppressed) {
+    TimePoint now = std::chrono::steady_clock::now();
+    if (ever_ && now - last_ < interval_) {
+        ++suppressed_;
+        return false;
+    }
+    ever_ = true;
+    last_ = now;
+    suppressed = suppressed_;
+    suppressed_ = 0;
+    return true;
+}
+
+ChannelBase::ChannelBase(EventLoop& loop, const UpstreamSpec& spec, UpstreamListener& listener,
+                         const ChannelOptions& options)
+    : loop_(loop),
+      spec_(spec),
+      listener_(listener),
+      options_(options),
+      zero_timer_(loop, [this] { on_zero_timer(); }),
+      deadline_timer_(loop, [this] { on_deadline_timer(); }) {}
+
+ChannelBase::~ChannelBase() = default;
+
+void ChannelBase::fail_later(uint64_t token, UpstreamFailure why) {
+    failures_.emplace_back(token, why);
+    if (!zero_timer_.armed())
+        zero_timer_.arm(Duration::zero());
+}
+
+void ChannelBase::forget_failure(uint64_t token) {
+    std::erase_if(failures_, [token](const auto& f) { return f.first == token; });
+}
+
+bool ChannelBase::deliver_reply(uint64_t token, std::span<const uint8_t> msg) {
+    std::weak_ptr<char> alive = alive_;
+    ++stats_.replies;
+    listener_.on_upstream_reply(token, msg);
+    return !alive.expired();
+}
+
+bool ChannelBase::deliver_failure(uint64_t token, UpstreamFailure why) {
+    std::weak_ptr<char> alive = alive_;
+    listener_.on_upstream_failure(token, why);
+    return !alive.expired();
+}
+
+void ChannelBase::on_zero_timer() {
+    graveyard_.clear();
+    while (!failures_.empty()) {
+        auto [token, why] = failures_.front();
+        failures_.pop_front();
+        if (!deliver_failure(token, why))
+            return;
+    }
+}
+
+TimePoint ChannelBase::track_deadline(uint64_t token) {
+    TimePoint deadline = std::chrono::steady_clock::now() + options_.query_timeout;
+    deadlines_.emplace_back(deadline, token);
+    if (!deadline_timer_.armed())
+        arm_deadline_timer();
+    return deadline;
+}
+
+void ChannelBase::arm_deadline_timer() {
+    if (deadlines_.empty())
+        return;
+    deadline_timer_.arm(deadlines_.front().first - std::chrono::steady_clock::now());
+}
+
+void ChannelBase::on_deadline_timer() {
+    TimePoint now = std::chrono::steady_clock::now();
+    std::weak_ptr<char> alive = alive_;
+    while (!deadlines_.empty() && deadlines_.front().first <= now) {
+        auto [deadline, token] = deadlines_.front();
+        deadlines_.pop_front();
+        on_deadline(token, deadline);
+        if (alive.expired())
+            return;
+    }
+    arm_deadline_timer();
+}
+
+void ChannelBase::retire(std::shared_ptr<void> object) {
+    graveyard_.push_back(std::move(object));
+    if (!zero_timer_.armed())
+        zero_timer_.arm(Duration::zero());
+}
+
+std::vector<uint8_t> ChannelBase::take_buffer() {
+    if (spare_buffers_.empty()) {
+        std::vector<uint8_t> buf;
+        buf.reserve(spare_buffer_capacity);
+        return buf;
+    }
+    std::vector<uint8_t> buf = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+    buf.clear();
+    return buf;
+}
+
+void ChannelBase::give_back(std::vector<uint8_t>&& buf) {
+    if (spare_buffers_.size() < max_spare_buffers)
+        spare_buffers_.push_back(std::move(buf));
+}
+
+}  // namespace muster::resolver::internal

@@ -1,0 +1,51 @@
+// Matching replies to queries by question (RFC 5452 §4.1; RFC 7766 §7 for TCP/TLS).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+namespace muster::resolver::internal {
+
+// The first question of a message in canonical form: the name uncompressed and lowercased
+// (RFC 4343: names compare case-insensitively), with its type and class.
+struct Question {
+    uint8_t name[255];
+    size_t name_len = 0;
+    uint16_t qtype = 0;
+    uint16_t qclass = 0;
+
+    bool operator==(const Question& o) const {
+        return qtype == o.qtype && qclass == o.qclass && name_len == o.name_len &&
+               std::memcmp(name, o.name, name_len) == 0;
+    }
+};
+
+// Reads the first question after the 12-byte header (RFC 1035 §4.1.2). Compression pointers
+// are followed (bounded, backwards only) although no sane server compresses the question.
+// False when QDCOUNT is 0 or the question is malformed or truncated.
+bool read_question(std::span<const uint8_t> msg, Question& out);
+
+// A query we are willing to send: a header, QDCOUNT 1, a readable question, at most 65535
+// octets (the TCP length prefix, RFC 1035 §4.2.2).
+bool read_query_question(std::span<const uint8_t> query, Question& out);
+
+// Header fields (RFC 1035 §4.1.1).
+inline uint16_t message_id(std::span<const uint8_t> m) {
+    return static_cast<uint16_t>(m[0] << 8 | m[1]);
+}
+inline bool is_response(std::span<const uint8_t> m) {
+    return (m[2] & 0x80) != 0;
+}
+inline bool is_truncated(std::span<const uint8_t> m) {
+    return (m[2] & 0x02) != 0;
+}
+inline uint8_t rcode_of(std::span<const uint8_t> m) {
+    return m[3] & 0x0f;
+}
+inline uint16_t qdcount_of(std::span<const uint8_t> m) {
+    return static_cast<uint16_t>(m[4] << 8 | m[5]);
+}
+
+}  // namespace muster::resolver::internal

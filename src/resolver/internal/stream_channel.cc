@@ -1,0 +1,270 @@
+// StreamChannel: lazy connect, pipelining with unique IDs, out-of-order replies, idle close and
+// reconnect backoff for DNS over TCP (RFC 7766) and DNS over TLS (RFC 7858).
+#include "resolver/internal/stream_channel.hh"
+
+#include <algorithm>
+#include <chrono>
+
+#include "resolver/internal/frame.hh"
+
+namespace muster::resolver::internal {
+namespace {
+constexpr std::chrono::seconds log_interval{30};
+// IDs are drawn at random until one is free; keep the ID space at most half full so that
+// stays cheap (RFC 7766 §7: IDs unique among a connection's outstanding queries).
+constexpr unsigned id_space_limit = 32768;
+}  // namespace
+
+StreamChannel::StreamChannel(EventLoop& loop, const UpstreamSpec& spec, TlsClientContext* tls,
+                             UpstreamListener& listener, const ChannelOptions& options)
+    : ChannelBase(loop, spec, listener, options),
+      tls_(tls),
+      max_in_flight_(std::clamp(options.max_in_flight, 1U, id_space_limit)),
+      backoff_(options.reconnect_backoff_min),
+      idle_timer_(loop, [this] { on_idle(); }),
+      backoff_timer_(loop, [this] { state_ = State::idle; }),
+      tls_log_limit_(log_interval),
+      connect_log_limit_(log_interval) {}
+
+// Members are destroyed in reverse order: stream_ (no callbacks) before session_.
+StreamChannel::~StreamChannel() = default;
+
+void StreamChannel::send(uint64_t token, std::span<const uint8_t> query) {
+    if (queries_.contains(token))
+        cancel(token);
+    Pending p;
+    if (!read_query_question(query, p.question)) {
+        fail_later(token, UpstreamFailure::malformed);
+        return;
+    }
+    if (state_ == State::backoff) {
+        // Fail fast: the pool should go elsewhere rather than queue behind a dead upstream.
+        fail_later(token, UpstreamFailure::connect);
+        return;
+    }
+    p.frame = take_buffer();
+    append_framed(p.frame, query);
+    p.deadline = track_deadline(token);
+    queries_.emplace(token, std::move(p));
+    waiting_.push_back(token);
+    idle_timer_.cancel();
+    if (state_ == State::idle)
+        connect();
+    write_waiting();
+}
+
+void StreamChannel::cancel(uint64_t token) {
+    forget_failure(token);
+    auto it = queries_.find(token);
+    if (it == queries_.end())
+        return;
+    // A late reply to a cancelled query then has an unknown ID (or, once the ID is reused,
+    // a different question) and is dropped.
+    remove(token);
+    write_waiting();
+    arm_idle_if_unused();
+}
+
+void StreamChannel::remove(uint64_t token) {
+    auto it = queries_.find(token);
+    if (it == queries_.end())
+        return;
+    if (it->second.written)
+        in_flight_.erase(it->second.id);
+    give_back(std::move(it->second.frame));
+    queries_.erase(it);
+}
+
+void StreamChannel::on_deadline(uint64_t token, TimePoint deadline) {
+    auto it = queries_.find(token);
+    if (it == queries_.end() || it->second.deadline != deadline)
+        return;
+    ++stats_.timeouts;
+    remove(token);
+    if (!deliver_failure(token, UpstreamFailure::timeout))
+        return;
+    write_waiting();
+    arm_idle_if_unused();
+}
+
+void StreamChannel::connect() {
+    StreamOptions so;
+    so.kind = spec_.transport == UpstreamTransport::tls ? StreamKind::tls : StreamKind::tcp;
+    so.addr = spec_.addr;
+    so.tls_name = spec_.tls_name;
+    so.tls = tls_;
+    so.session = so.kind == StreamKind::tls ? &session_ : nullptr;
+    so.connect_timeout = options_.connect_timeout;
+    StreamCallbacks cb;
+    cb.on_connected = [this] { on_connected(); };
+    cb.on_readable = [this](StreamInput& in) { on_readable(in); };
+    cb.on_closed = [this](StreamEnd end, const std::string& reason) { on_closed(end, reason); };
+    auto stream = Stream::connect(loop_, so, std::move(cb));
+    if (!stream) {
+        // No socket at all (e.g. descriptors exhausted): same as a refused connection, but
+        // reported from the loop since we may be inside send().
+        ++stats_.connect_failures;
+        log_connect_failure(StreamEnd::connect_failed, stream.error().message);
+        for (auto& [token, p] : queries_)
+            fail_later(token, UpstreamFailure::connect);
+        while (!queries_.empty())
+            remove(queries_.begin()->first);
+        waiting_.clear();
+        state_ = State::backoff;
+        backoff_timer_.arm(backoff_);
+        backoff_ = std::min(backoff_ * 2, options_.reconnect_backoff_max);
+        return;
+    }
+    stream_ = std::move(stream.value());
+    state_ = State::connecting;
+}
+
+uint16_t StreamChannel::unused_id() {
+    for (;;) {
+        uint16_t id = ids_.next();
+        if (!in_flight_.contains(id))
+            return id;
+    }
+}
+
+// Queries are written as soon as there is a stream, also while it connects: the bufferevent
+// holds them until the connection (and TLS handshake) is up. RFC 7766 §6.2.1.1: pipelining.
+void StreamChannel::write_waiting() {
+    if (!stream_)
+        return;
+    while (in_flight_.size() < max_in_flight_ && !waiting_.empty()) {
+        uint64_t token = waiting_.front();
+        waiting_.pop_front();
+        auto it = queries_.find(token);
+        if (it == queries_.end() || it->second.written)
+            continue;  // cancelled meanwhile
+        Pending& p = it->second;
+        p.id = unused_id();
+        p.frame[2] = static_cast<uint8_t>(p.id >> 8);
+        p.frame[3] = static_cast<uint8_t>(p.id);
+        p.written = true;
+        in_flight_.emplace(p.id, token);
+        stream_->write(p.frame);
+        ++stats_.sent;
+    }
+}
+
+void StreamChannel::arm_idle_if_unused() {
+    if (!queries_.empty() || !stream_)
+        return;
+    if (!idle_timer_.armed())
+        idle_timer_.arm(options_.idle_timeout);
+}
+
+// RFC 7766 §6.2.3: clients close idle connections. Not inside a stream callback, so the
+// stream can go at once (with a TLS close_notify).
+void StreamChannel::on_idle() {
+    if (!queries_.empty() || !stream_)
+        return;
+    channel_log.debug("upstream connection idle, closing", {{"upstream", spec_.label}});
+    stream_.reset();
+    state_ = State::idle;
+}
+
+void StreamChannel::on_connected() {
+    state_ = State::connected;
+    backoff_ = options_.reconnect_backoff_min;
+    ++stats_.connects;
+    if (stream_->resumed())
+        ++stats_.tls_resumed;
+    channel_log.debug("upstream connected",
+                      {{"upstream", spec_.label}, {"resumed", stream_->resumed() ? "yes" : "no"}});
+    arm_idle_if_unused();
+}
+
+void StreamChannel::on_readable(StreamInput& in) {
+    for (;;) {
+        size_t consumed = 0;
+        std::span<const uint8_t> msg = next_frame(in, consumed);
+        if (consumed == 0)
+            return;
+        if (!on_frame(msg))
+            return;  // the channel (and `in`) may be gone
+        in.drain(consumed);
+    }
+}
+
+bool StreamChannel::on_frame(std::span<const uint8_t> msg) {
+    if (msg.size() < 12 || !is_response(msg)) {
+        ++stats_.dropped_replies;
+        return true;
+    }
+    auto slot = in_flight_.find(message_id(msg));
+    if (slot == in_flight_.end()) {
+        ++stats_.dropped_replies;
+        return true;
+    }
+    uint64_t token = slot->second;
+    auto it = queries_.find(token);
+    Question answered;
+    if (it == queries_.end() || !read_question(msg, answered) ||
+        !(answered == it->second.question)) {
+        // RFC 7766 §7: match on ID and question; a mismatch is not ours, keep waiting.
+        ++stats_.dropped_replies;
+        return true;
+    }
+    remove(token);
+    if (!deliver_reply(token, msg))
+        return false;
+    write_waiting();
+    arm_idle_if_unused();
+    return true;
+}
+
+void StreamChannel::on_closed(StreamEnd end, const std::string& reason) {
+    retire(std::shared_ptr<Stream>(std::move(stream_)));
+    idle_timer_.cancel();
+    in_flight_.clear();
+    waiting_.clear();
+    bool attempt_failed = state_ == State::connecting;
+    if (attempt_failed) {
+        ++stats_.connect_failures;
+        log_connect_failure(end, reason);
+        state_ = State::backoff;
+        backoff_timer_.arm(backoff_);
+        backoff_ = std::min(backoff_ * 2, options_.reconnect_backoff_max);
+    } else {
+        channel_log.debug("upstream connection closed",
+                          {{"upstream", spec_.label},
+                           {"reason", reason},
+                           {"outstanding", std::to_string(queries_.size())}});
+        state_ = State::idle;  // it worked before: the next send reconnects at once
+    }
+    UpstreamFailure why =
+        end == StreamEnd::tls_failed ? UpstreamFailure::tls : UpstreamFailure::connect;
+    // Reported from this loop callback; cancel() from inside a callback still suppresses the
+    // rest, since they go through the failure queue.
+    for (auto& [token, p] : queries_)
+        fail_later(token, why);
+    while (!queries_.empty())
+        remove(queries_.begin()->first);
+}
+
+void StreamChannel::log_connect_failure(StreamEnd end, const std::string& reason) {
+    uint64_t suppressed = 0;
+    if (end == StreamEnd::tls_failed) {
+        if (!tls_log_limit_.allow(suppressed))
+            return;
+        // The word "certificate" is in `reason` for verification failures; say it anyway for
+        // operators grepping for certificate problems.
+        channel_log.error("upstream TLS handshake or certificate verification failed",
+                          {{"upstream", spec_.label},
+                           {"tls_name", spec_.tls_name},
+                           {"reason", reason},
+                           {"suppressed", std::to_string(suppressed)}});
+        return;
+    }
+    if (!connect_log_limit_.allow(suppressed))
+        return;
+    channel_log.warn("upstream connect failed", {{"upstream", spec_.label},
+                                                 {"reason", reason},
+                                                 {"kind", to_string(end)},
+                                                 {"suppressed", std::to_string(suppressed)}});
+}
+
+}  // namespace muster::resolver::internal
