@@ -1,0 +1,192 @@
+// Daemon: composition root of the agent.
+#include "app/daemon.hh"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/event_loop.hh"
+#include "common/log.hh"
+#include "resolver/resolver.hh"
+
+namespace muster::app {
+namespace {
+constexpr log::Logger logger("agent");
+
+resolver::UpstreamSpec to_spec(const config::Recursor& r) {
+    resolver::UpstreamSpec s;
+    switch (r.transport) {
+        case config::Transport::udp:
+            s.transport = resolver::UpstreamTransport::udp;
+            break;
+        case config::Transport::tcp:
+            s.transport = resolver::UpstreamTransport::tcp;
+            break;
+        case config::Transport::tls:
+            s.transport = resolver::UpstreamTransport::tls;
+            break;
+    }
+    s.addr = r.addr;
+    s.tls_name = r.tls_name;
+    s.label = r.text;
+    return s;
+}
+
+// With no recursors configured, use the host's own nameservers (as dnsmasq does), except
+// those that are muster itself.
+std::vector<resolver::UpstreamSpec> system_upstreams(const std::vector<SockAddr>& listen) {
+    const char* env = std::getenv("MUSTER_RESOLV_CONF");
+    std::string path = env && *env ? env : "/etc/resolv.conf";
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto ups = resolver::upstreams_from_resolv_conf(ss.str());
+    std::erase_if(ups, [&](const auto& u) { return resolver::is_own_listener(u, listen); });
+    std::string list;
+    for (const auto& u : ups)
+        list += (list.empty() ? "" : " ") + u.label;
+    if (ups.empty())
+        logger.warn(
+            "no recursors configured and none usable in resolv.conf: forwarded names get SERVFAIL",
+            {{"file", path}});
+    else
+        logger.info("no recursors configured; using the nameservers of resolv.conf",
+                    {{"file", path}, {"recursors", list}});
+    return ups;
+}
+
+// systemd's sd_notify protocol (sd_notify(3)) without libsystemd: one datagram.
+void notify(const char* state) {
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (!path || !*path)
+        return;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    size_t len = std::strlen(path);
+    if (len >= sizeof addr.sun_path)
+        return;
+    std::memcpy(addr.sun_path, path, len);
+    if (addr.sun_path[0] == '@')
+        addr.sun_path[0] = '\0';  // abstract namespace
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    ::sendto(fd, state, std::strlen(state), 0, reinterpret_cast<sockaddr*>(&addr),
+             static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+    ::close(fd);
+}
+}  // namespace
+
+resolver::Zones resolver_zones(const config::Settings& s) {
+    resolver::Zones z;
+    for (const auto& r : s.records)
+        z.records.push_back({r.name, r.type, r.ttl, r.rdata});
+    z.hosts_file = s.hosts_file;
+    z.local_ttl = s.dns.local_ttl;
+    for (const auto& r : s.recursors)
+        z.upstream.upstreams.push_back(to_spec(r));
+    if (s.recursors.empty())
+        z.upstream.upstreams = system_upstreams(s.dns_addr);
+    switch (s.dns.recursor_strategy) {
+        case config::RecursorStrategy::sequential:
+            z.upstream.strategy = resolver::Strategy::sequential;
+            break;
+        case config::RecursorStrategy::random:
+            z.upstream.strategy = resolver::Strategy::random;
+            break;
+        case config::RecursorStrategy::fastest:
+            z.upstream.strategy = resolver::Strategy::fastest;
+            break;
+    }
+    z.upstream.timeout = s.dns.recursor_timeout;
+    for (const auto& fz : s.dns.forward_zones) {
+        resolver::ForwardZone f;
+        f.zone = fz.zone;
+        for (const auto& r : fz.recursors)
+            f.upstreams.push_back(to_spec(r));
+        z.forward_zones.push_back(std::move(f));
+    }
+    return z;
+}
+
+resolver::Options resolver_options(const config::Settings& s) {
+    resolver::Options o;
+    o.listen = s.dns_addr;
+    o.workers = s.dns.workers ? s.dns.workers : std::max(1u, std::thread::hardware_concurrency());
+    o.allow_recursion = s.dns.allow_recursion;
+    const auto& c = s.dns.cache;
+    o.cache = resolver::CacheOptions{.size = c.size,
+                                     .min_ttl = c.min_ttl,
+                                     .max_ttl = c.max_ttl,
+                                     .negative_max_ttl = c.negative_max_ttl,
+                                     .serve_stale = c.serve_stale,
+                                     .stale_max_age = c.stale_max_age,
+                                     .prefetch = c.prefetch};
+    o.tcp_idle_timeout = s.dns.tcp_idle_timeout;
+    o.tcp_max_connections = s.dns.tcp_max_connections;
+    o.edns_udp_size = s.dns.edns_udp_size;
+    o.tls_ca_file = s.tls_ca_file;
+    o.zones = resolver_zones(s);
+    return o;
+}
+
+int run_agent(const config::LoadRequest& request) {
+    auto settings = config::load(request);
+    if (!settings) {
+        std::fprintf(stderr, "%s\n", settings.error().message.c_str());
+        return 2;
+    }
+    log::set_level(settings->log_level);
+    ::signal(SIGPIPE, SIG_IGN);
+
+    resolver::Options options = resolver_options(*settings);
+    resolver::Resolver dns(options);
+    if (auto r = dns.start(); !r) {
+        logger.error("cannot start", {{"error", r.error().message}});
+        return 1;
+    }
+    logger.info("agent running", {{"node", settings->node_name},
+                                  {"datacenter", settings->datacenter},
+                                  {"data_dir", settings->data_dir}});
+
+    EventLoop loop;
+    auto stop = [&] {
+        notify("STOPPING=1");
+        logger.info("stopping: finishing in-flight queries");
+        loop.stop();
+    };
+    SignalWatcher term(loop, SIGTERM, stop);
+    SignalWatcher intr(loop, SIGINT, stop);
+    SignalWatcher hup(loop, SIGHUP, [&] {
+        // A reload reads every source again; a bad one changes nothing (the old config stays).
+        notify("RELOADING=1");
+        auto next = config::load(request);
+        if (!next) {
+            notify("READY=1");
+            logger.error("reload failed; keeping the running configuration",
+                         {{"error", next.error().message}});
+            return;
+        }
+        if (auto r = dns.reload(resolver_zones(*next)); !r) {
+            logger.error("reload failed; keeping the running configuration",
+                         {{"error", r.error().message}});
+            notify("READY=1");
+            return;
+        }
+        logger.info("reloaded records, hosts file and recursors");
+        notify("READY=1");
+    });
+    notify("READY=1");
+    loop.run();
+    dns.stop(options.zones.upstream.timeout + std::chrono::seconds(1));
+    logger.info("stopped");
+    return 0;
+}
+
+}  // namespace muster::app

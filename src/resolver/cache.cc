@@ -1,0 +1,197 @@
+// Cache of forwarded answers (RFC 2308 negative caching, RFC 8767 serve-stale).
+#include "resolver/cache.hh"
+
+#include <algorithm>
+#include <cstring>
+
+namespace muster::resolver {
+
+CacheKey::CacheKey(const dns::Name& qname_lower, uint16_t qtype, uint16_t qclass, bool do_bit) {
+    dns::put16(bytes_, qtype);
+    dns::put16(bytes_ + 2, qclass);
+    bytes_[4] = do_bit ? 1 : 0;
+    std::memcpy(bytes_ + 5, qname_lower.data(), qname_lower.size());
+    len_ = 5 + qname_lower.size();
+}
+
+size_t CacheKey::hash() const {
+    return std::hash<std::string_view>{}(view());
+}
+
+Cache::Cache(const CacheOptions& options, const Clock& clock)
+    : options_(options),
+      clock_(clock),
+      shard_count_(std::clamp<size_t>(options.size, 1, max_shards)),
+      per_shard_limit_(options.size / shard_count_),
+      shards_(std::make_unique<Shard[]>(shard_count_)) {}
+
+void Cache::Shard::unlink(Entry* e) {
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        tail = e->prev;
+    e->prev = e->next = nullptr;
+}
+
+void Cache::Shard::push_front(Entry* e) {
+    e->prev = nullptr;
+    e->next = head;
+    if (head)
+        head->prev = e;
+    head = e;
+    if (!tail)
+        tail = e;
+}
+
+namespace {
+uint32_t seconds_since(TimePoint then, TimePoint now) {
+    if (now <= then)
+        return 0;
+    auto s = std::chrono::duration_cast<std::chrono::seconds>(now - then).count();
+    return s > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(s);
+}
+}  // namespace
+
+CacheLookup Cache::lookup(const CacheKey& key, const dns::Query& client, const dns::EdnsOut& edns,
+                          std::span<uint8_t> out, size_t limit, StaleUse stale) {
+    CacheLookup result;
+    Shard& sh = shard_for(key);
+    std::lock_guard lock(sh.mu);
+    auto it = sh.map.find(key.view());
+    if (it == sh.map.end()) {
+        stats_.misses.fetch_add(1, std::memory_order_relaxed);
+        return result;
+    }
+    Entry* e = it->second.get();
+    uint32_t age = seconds_since(e->stored_at, clock_.now());
+    dns::RenderParams params;
+    params.edns = edns;
+    if (age < e->ttl) {
+        params.elapsed_s = age;
+        result.state = CacheState::fresh;
+        // Prefetch in the last tenth of the TTL, as Unbound does (prefetch: yes).
+        uint32_t remaining = e->ttl - age;
+        result.prefetch_due =
+            options_.prefetch && !e->prefetching && e->ttl >= 10 && remaining * 10 <= e->ttl;
+        stats_.hits.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        uint64_t past = age - e->ttl;
+        if (!options_.serve_stale || past > static_cast<uint64_t>(options_.stale_max_age.count())) {
+            // Too old to ever serve again: drop it now.
+            sh.unlink(e);
+            sh.map.erase(it);
+            stats_.misses.fetch_add(1, std::memory_order_relaxed);
+            return result;
+        }
+        result.state = CacheState::stale;
+        if (stale == StaleUse::never)
+            return result;
+        params.stale = true;  // RFC 8767 §4: stale answers carry a TTL of 30 s
+        if (params.edns.present) {
+            params.edns.has_ede = true;
+            params.edns.ede_code = dns::ede::stale_answer;  // RFC 8914 §4.4
+        }
+        stats_.stale_hits.fetch_add(1, std::memory_order_relaxed);
+    }
+    sh.unlink(e);
+    sh.push_front(e);
+    result.length = dns::render_stored(e->body, e->ttl_offsets, client, params, out, limit);
+    return result;
+}
+
+void Cache::store(const CacheKey& key, std::span<const uint8_t> msg,
+                  const dns::ResponseInfo& info) {
+    if (!info.cacheable || info.body_end > msg.size())
+        return;
+    uint32_t ttl;
+    if (info.negative) {
+        if (!info.has_soa)
+            return;  // RFC 2308 §5: no SOA, no negative caching
+        ttl =
+            std::min<uint32_t>(info.ttl, static_cast<uint32_t>(options_.negative_max_ttl.count()));
+    } else {
+        ttl = std::clamp<uint32_t>(info.ttl, static_cast<uint32_t>(options_.min_ttl.count()),
+                                   static_cast<uint32_t>(options_.max_ttl.count()));
+    }
+    if (ttl == 0)
+        return;
+
+    auto e = std::make_unique<Entry>();
+    e->key.assign(key.view());
+    e->body.assign(msg.begin(), msg.begin() + static_cast<std::ptrdiff_t>(info.body_end));
+    dns::strip_opt_header(e->body, info);
+    e->ttl_offsets.assign(info.ttl_offsets, info.ttl_offsets + info.ttl_count);
+    // Every RR's TTL is clamped to the entry's life, so no client is told to keep a record
+    // longer than we would (max_ttl) and none counts down past 0 before the entry expires.
+    for (uint16_t off : e->ttl_offsets) {
+        if (off + 4u > e->body.size())
+            return;
+        uint32_t rr_ttl = dns::get32(&e->body[off]);
+        if (info.negative || rr_ttl > ttl)
+            rr_ttl = ttl;
+        if (rr_ttl < options_.min_ttl.count())
+            rr_ttl = ttl;
+        dns::put32(&e->body[off], rr_ttl);
+    }
+    e->stored_at = clock_.now();
+    e->ttl = ttl;
+
+    Shard& sh = shard_for(key);
+    // The shard limits add up to exactly options.size: each shard holds size/shard_count_, the
+    // first size%shard_count_ one more; with shard_count_ <= size every shard has room.
+    auto index = static_cast<size_t>(&sh - shards_.get());
+    size_t limit =
+        std::max<size_t>(1, per_shard_limit_ + (index < options_.size % shard_count_ ? 1 : 0));
+    if (limit == 0)
+        return;
+    std::lock_guard lock(sh.mu);
+    if (auto it = sh.map.find(key.view()); it != sh.map.end()) {
+        sh.unlink(it->second.get());
+        sh.map.erase(it);
+    }
+    while (sh.map.size() >= limit && sh.tail) {
+        Entry* victim = sh.tail;
+        sh.unlink(victim);
+        sh.map.erase(std::string_view(victim->key));
+        stats_.evictions.fetch_add(1, std::memory_order_relaxed);
+    }
+    Entry* raw = e.get();
+    sh.map.emplace(std::string_view(raw->key), std::move(e));
+    sh.push_front(raw);
+    stats_.inserts.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool Cache::claim_prefetch(const CacheKey& key) {
+    Shard& sh = shard_for(key);
+    std::lock_guard lock(sh.mu);
+    auto it = sh.map.find(key.view());
+    if (it == sh.map.end() || it->second->prefetching)
+        return false;
+    it->second->prefetching = true;
+    return true;
+}
+
+size_t Cache::size() const {
+    size_t n = 0;
+    for (size_t i = 0; i < shard_count_; ++i) {
+        Shard& sh = shards_[i];
+        std::lock_guard lock(sh.mu);
+        n += sh.map.size();
+    }
+    return n;
+}
+
+void Cache::clear() {
+    for (size_t i = 0; i < shard_count_; ++i) {
+        Shard& sh = shards_[i];
+        std::lock_guard lock(sh.mu);
+        sh.map.clear();
+        sh.head = sh.tail = nullptr;
+    }
+}
+
+}  // namespace muster::resolver

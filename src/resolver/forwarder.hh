@@ -1,0 +1,80 @@
+// Forwarder: sends what no local stage answered to the upstreams that own the name (the most
+// specific forward zone, else the recursors), shares one upstream query among identical
+// in-flight client queries, fills the cache, refreshes entries ahead of expiry (prefetch) and
+// serves stale answers when every upstream fails (RFC 8767). One per worker, on its loop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/event_loop.hh"
+#include "resolver/cache.hh"
+#include "resolver/options.hh"
+#include "resolver/query_context.hh"
+#include "resolver/stage.hh"
+#include "resolver/upstream_pool.hh"
+
+namespace muster::resolver {
+
+class Forwarder final : public PoolListener, public WakeupScheduler {
+  public:
+    using Completion = std::function<void(QueryContext&)>;
+
+    Forwarder(EventLoop& loop, Cache& cache, const Clock& clock, ChannelFactory factory,
+              Completion complete);
+    ~Forwarder() override;
+
+    // Replaces the upstream sets; queries in flight finish on the old ones.
+    void configure(const Zones& zones);
+
+    // Answers SERVFAIL at once when no upstream serves the name; otherwise pending.
+    Verdict forward(QueryContext& ctx);
+    // Refreshes a cached answer in the background (no client waits for it).
+    void prefetch(const dns::Query& q);
+
+    size_t in_flight() const { return inflight_.size(); }
+
+    void on_pool_reply(uint64_t id, std::span<const uint8_t> msg) override;
+    void on_pool_failure(uint64_t id) override;
+    void wake_at(TimePoint when) override;
+
+  private:
+    struct InFlight {
+        std::string dedup_key;
+        dns::Name qname;  // lowercased
+        uint16_t qtype = 0, qclass = 0;
+        bool do_bit = false;
+        UpstreamPool* pool = nullptr;
+        std::vector<QueryContext*> waiters;
+    };
+    struct PoolSet {
+        std::unique_ptr<UpstreamPool> recursors;
+        std::vector<std::pair<dns::Name, std::unique_ptr<UpstreamPool>>> zones;
+    };
+
+    UpstreamPool* pool_for(const dns::Name& qname_lower);
+    uint64_t start(const dns::Query& q, UpstreamPool* pool);
+    void answer_servfail(QueryContext& ctx);
+    void on_timer();
+    void retire_idle_pools();
+
+    EventLoop& loop_;
+    Cache& cache_;
+    const Clock& clock_;
+    ChannelFactory factory_;
+    Completion complete_;
+    PoolSet current_;
+    std::vector<PoolSet> retiring_;
+    std::unordered_map<uint64_t, InFlight> inflight_;
+    std::unordered_map<std::string, uint64_t> by_key_;
+    uint64_t next_id_ = 1;
+    Timer timer_;
+    std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<>> wakeups_;
+    bool warned_no_upstream_ = false;
+};
+
+}  // namespace muster::resolver

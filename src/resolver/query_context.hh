@@ -1,0 +1,44 @@
+// QueryContext: one query's state from receipt to reply. Pooled per worker and reused, so
+// the hot path allocates nothing; the response buffer keeps its capacity between queries.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "common/address.hh"
+#include "dns/wire.hh"
+
+namespace muster::resolver {
+
+enum class ClientTransport { udp, tcp };
+
+// The address a UDP query was sent to, when the socket is bound to the wildcard: the answer
+// must leave from that address or the client drops it (IP_PKTINFO / RFC 3542 IPV6_PKTINFO).
+struct LocalDestination {
+    int family = 0;  // 0: not known (socket bound to one address)
+    in_addr v4{};
+    in6_addr v6{};
+};
+
+struct QueryContext {
+    // Where the query came from and how to answer.
+    ClientTransport transport = ClientTransport::udp;
+    SockAddr client;
+    int udp_fd = -1;         // udp: the socket it arrived on
+    LocalDestination local;  // udp on a wildcard socket: where the query was sent
+    uint64_t tcp_conn = 0;   // tcp: the connection id (the connection may be gone by the reply)
+
+    dns::Query query;
+    bool recursion_allowed = false;
+    dns::EdnsOut edns;   // the OPT record the reply will carry (present iff the client's had)
+    size_t limit = 512;  // the most the reply may take
+
+    std::vector<uint8_t> response;  // capacity set once per context
+    size_t length = 0;              // bytes of response to send; 0 = send nothing
+
+    uint32_t slot = 0;  // index in the worker's context pool
+};
+
+}  // namespace muster::resolver

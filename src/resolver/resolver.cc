@@ -1,0 +1,131 @@
+// Resolver: composition of cache, TLS context and workers.
+#include "resolver/resolver.hh"
+
+#include <sstream>
+
+#include "common/log.hh"
+#include "common/tls.hh"
+
+namespace muster::resolver {
+namespace {
+constexpr log::Logger logger("resolver");
+}
+
+Resolver::Resolver(const Options& options)
+    : options_(options), cache_(std::make_unique<Cache>(options.cache, SteadyClock::instance())) {}
+
+Resolver::~Resolver() {
+    stop(std::chrono::seconds(0));
+}
+
+bool is_own_listener(const UpstreamSpec& up, const std::vector<SockAddr>& listen) {
+    for (const SockAddr& l : listen) {
+        if (l.port() != up.addr.port())
+            continue;
+        if (l.same_ip(up.addr))
+            return true;
+        if (l.is_unspecified() && l.family() == up.addr.family() && up.addr.is_loopback())
+            return true;
+    }
+    return false;
+}
+
+std::vector<UpstreamSpec> upstreams_from_resolv_conf(std::string_view text) {
+    std::vector<UpstreamSpec> out;
+    std::istringstream in{std::string(text)};
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::string key, addr;
+        if (!(words >> key >> addr) || key != "nameserver")
+            continue;
+        if (auto pct = addr.find('%'); pct != std::string::npos)
+            addr.resize(pct);  // fe80::1%eth0
+        auto a = SockAddr::parse_ip(addr, 53);
+        if (!a)
+            continue;
+        UpstreamSpec s;
+        s.transport = UpstreamTransport::udp;
+        s.addr = *a;
+        s.label = "udp://" + a->to_string();
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Zones Resolver::without_own_listeners(const Zones& zones) const {
+    Zones z = zones;
+    auto filter = [&](std::vector<UpstreamSpec>& ups) {
+        std::erase_if(ups, [&](const UpstreamSpec& u) {
+            if (!is_own_listener(u, options_.listen))
+                return false;
+            logger.warn("skipping recursor that is one of muster's own listeners (it would loop)",
+                        {{"recursor", u.label}});
+            return true;
+        });
+    };
+    filter(z.upstream.upstreams);
+    for (auto& fz : z.forward_zones)
+        filter(fz.upstreams);
+    return z;
+}
+
+Result<std::shared_ptr<const LocalZone>> Resolver::build_zone(const Zones& zones) const {
+    std::vector<std::string> warnings;
+    auto zone = LocalZone::build(zones, warnings);
+    for (const auto& w : warnings)
+        logger.warn("hosts file line skipped", {{"why", w}});
+    if (zone)
+        logger.info("local data loaded", {{"names", std::to_string((*zone)->name_count())}});
+    return zone;
+}
+
+Result<void> Resolver::start() {
+    // Always made (cheap), so a reload that adds a DoT recursor finds it ready.
+    auto tls = TlsClientContext::create(TlsClientOptions{.ca_file = options_.tls_ca_file});
+    if (!tls)
+        return tls.error();
+    tls_ = std::move(*tls);
+    auto zone = build_zone(options_.zones);
+    if (!zone)
+        return zone.error();
+    Zones zones = without_own_listeners(options_.zones);
+
+    unsigned n = std::max(1u, options_.workers);
+    for (unsigned i = 0; i < n; ++i) {
+        auto w = std::make_unique<Worker>(options_, *cache_, tls_.get(), i);
+        if (auto r = w->open(); !r)
+            return r.error();
+        w->reconfigure(*zone, zones);
+        workers_.push_back(std::move(w));
+    }
+    for (auto& w : workers_)
+        threads_.emplace_back([wp = w.get()] { wp->run(); });
+    std::string listen;
+    for (const auto& a : options_.listen)
+        listen += (listen.empty() ? "" : " ") + a.to_string();
+    logger.info("listening", {{"addresses", listen}, {"workers", std::to_string(n)}});
+    return {};
+}
+
+Result<void> Resolver::reload(const Zones& zones) {
+    auto zone = build_zone(zones);
+    if (!zone)
+        return zone.error();
+    Zones filtered = without_own_listeners(zones);
+    for (auto& w : workers_)
+        w->reconfigure(*zone, filtered);
+    return {};
+}
+
+void Resolver::stop(Duration grace) {
+    for (auto& w : workers_)
+        w->drain_and_stop(grace);
+    for (auto& t : threads_)
+        if (t.joinable())
+            t.join();
+    threads_.clear();
+    workers_.clear();
+}
+
+}  // namespace muster::resolver

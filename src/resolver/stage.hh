@@ -1,0 +1,20 @@
+// The query pipeline: small stages behind one interface (as CoreDNS plugins). The order is
+// fixed in one table (Worker::Worker). Rule: the stage that returns `answered` has written the
+// reply into ctx.response/ctx.length; `pending` means it will hand the context back through
+// the worker later; `next` means it wrote nothing.
+#pragma once
+
+#include "resolver/query_context.hh"
+
+namespace muster::resolver {
+
+enum class Verdict { answered, next, pending };
+
+class Stage {
+  public:
+    virtual ~Stage() = default;
+    virtual const char* name() const = 0;
+    virtual Verdict handle(QueryContext& ctx) = 0;
+};
+
+}  // namespace muster::resolver

@@ -1,0 +1,54 @@
+// The stages of the query pipeline, in the order Worker runs them:
+//   local data → (catalog, later) → recursion ACL → cache → forward.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "resolver/cache.hh"
+#include "resolver/forwarder.hh"
+#include "resolver/local_zone.hh"
+#include "resolver/stage.hh"
+
+namespace muster::resolver {
+
+// records + hosts_file, answered authoritatively to every client.
+class LocalDataStage final : public Stage {
+  public:
+    explicit LocalDataStage(const std::shared_ptr<const LocalZone>& zone) : zone_(zone) {}
+    const char* name() const override { return "local"; }
+    Verdict handle(QueryContext& ctx) override;
+
+  private:
+    const std::shared_ptr<const LocalZone>& zone_;  // the worker's current zone
+};
+
+// Past this point names are not ours: only allow_recursion sources may go on (REFUSED else).
+class RecursionAclStage final : public Stage {
+  public:
+    const char* name() const override { return "acl"; }
+    Verdict handle(QueryContext& ctx) override;
+};
+
+class CacheStage final : public Stage {
+  public:
+    CacheStage(Cache& cache, Forwarder& forwarder) : cache_(cache), forwarder_(forwarder) {}
+    const char* name() const override { return "cache"; }
+    Verdict handle(QueryContext& ctx) override;
+
+  private:
+    Cache& cache_;
+    Forwarder& forwarder_;
+};
+
+class ForwardStage final : public Stage {
+  public:
+    explicit ForwardStage(Forwarder& forwarder) : forwarder_(forwarder) {}
+    const char* name() const override { return "forward"; }
+    Verdict handle(QueryContext& ctx) override { return forwarder_.forward(ctx); }
+
+  private:
+    Forwarder& forwarder_;
+};
+
+}  // namespace muster::resolver

@@ -1,0 +1,109 @@
+// UpstreamPool: one set of upstreams (the default recursors, or a forward zone's), with
+// per-upstream health (consecutive fail/rise counters), a selection strategy (sequential,
+// random, fastest by smoothed RTT) and failover inside one overall timeout.
+// Owned by one worker; transports come from a factory so tests can inject fakes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.hh"
+#include "resolver/options.hh"
+#include "resolver/upstream_channel.hh"
+
+namespace muster::resolver {
+
+class PoolListener {
+  public:
+    virtual ~PoolListener() = default;
+    // An answer for request `id` (ID in msg is the channel's). Valid during the call only.
+    virtual void on_pool_reply(uint64_t id, std::span<const uint8_t> msg) = 0;
+    // Every upstream failed or the budget ran out.
+    virtual void on_pool_failure(uint64_t id) = 0;
+};
+
+// The pool asks to be woken: the owner calls expire(now) at or after `when`.
+class WakeupScheduler {
+  public:
+    virtual ~WakeupScheduler() = default;
+    virtual void wake_at(TimePoint when) = 0;
+};
+
+using ChannelFactory =
+    std::function<std::unique_ptr<UpstreamChannel>(const UpstreamSpec&, UpstreamListener&)>;
+
+struct UpstreamHealth {
+    unsigned consecutive_failures = 0;
+    unsigned consecutive_successes = 0;
+    bool down = false;
+    TimePoint next_probe{};
+    double srtt_ms = 0;  // 0 = not measured yet
+    uint64_t queries = 0, failures = 0;
+};
+
+class UpstreamPool final : public UpstreamListener {
+  public:
+    static constexpr unsigned fail_threshold = 3;  // consecutive failures mark an upstream down
+    static constexpr unsigned rise_threshold = 2;  // consecutive successes bring it back
+    static constexpr Duration probe_interval = std::chrono::seconds(1);
+    static constexpr Duration min_attempt_timeout = std::chrono::milliseconds(200);
+
+    UpstreamPool(const UpstreamOptions& options, const ChannelFactory& factory, const Clock& clock,
+                 WakeupScheduler& scheduler, PoolListener& listener);
+    ~UpstreamPool() override;
+
+    // Resolves one query (full wire message). Outcome arrives through the PoolListener, never
+    // from inside this call.
+    void resolve(uint64_t id, std::span<const uint8_t> query);
+    void cancel(uint64_t id);
+    // Fails attempts whose time is up and moves them on to the next upstream.
+    void expire(TimePoint now);
+
+    size_t in_flight() const { return requests_.size(); }
+    bool empty() const { return upstreams_.empty(); }
+    const std::vector<UpstreamSpec>& specs() const { return options_.upstreams; }
+    const UpstreamHealth& health(size_t i) const { return upstreams_[i].health; }
+
+    void on_upstream_reply(uint64_t token, std::span<const uint8_t> msg) override;
+    void on_upstream_failure(uint64_t token, UpstreamFailure why) override;
+
+  private:
+    struct Upstream {
+        std::unique_ptr<UpstreamChannel> channel;
+        UpstreamHealth health;
+    };
+    struct Request {
+        uint64_t id = 0;
+        std::vector<uint8_t> query;
+        std::vector<uint8_t> fallback;  // a SERVFAIL/REFUSED answer, used if nothing better comes
+        std::vector<size_t> order;      // upstream indexes to try, in order
+        size_t next = 0;
+        uint64_t token = 0;  // the current attempt's token, 0 when none is running
+        size_t upstream = 0;
+        TimePoint started, attempt_deadline, deadline;
+    };
+
+    std::vector<size_t> choose_order();
+    void start_attempt(Request& r);
+    void attempt_failed(Request& r, bool count_failure);
+    void finish_failure(uint64_t id);
+    void record_success(Upstream& u, Duration rtt);
+    void record_failure(Upstream& u);
+
+    UpstreamOptions options_;
+    const Clock& clock_;
+    WakeupScheduler& scheduler_;
+    PoolListener& listener_;
+    std::vector<Upstream> upstreams_;
+    std::unordered_map<uint64_t, Request> requests_;   // by request id
+    std::unordered_map<uint64_t, uint64_t> attempts_;  // token -> request id
+    uint64_t next_token_ = 1;
+    std::mt19937_64 rng_;
+};
+
+}  // namespace muster::resolver
