@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Ratios of muster against the peers from a results dir of the shared harness.
+
+usage: ratios.py RESULTS_DIR [RESULTS_DIR...]   (markdown on stdout)
+
+Per (scenario, server), over the rounds: median QPS, median server CPU %, and
+kQPS per server CPU-second = median QPS / (median server CPU % / 100) / 1000,
+the same way /work/shared/bench/summarize.py computes it.  Then the ratios
+that DESIGN.md's quality bars name:
+  local     muster / unbound and muster / knot, in q/s per server CPU-second
+  cachehit  muster / unbound, q/s per server CPU-second (bar: >= 1.2)
+  miss-dot  muster / kresd, raw q/s (bar: >= 1.0)
+"""
+import csv
+import os
+import statistics
+import sys
+
+ROW_COLS = ["scenario", "server", "run", "qps", "avg_ms", "min_ms", "max_ms", "sd_ms",
+            "sent", "completed", "lost_pct", "rcodes", "client_cpu_pct", "server_cpu_pct",
+            "machine_busy_pct", "softirq_pct", "steal_pct", "wall_s", "load1", "upstream_cpu_pct"]
+LAT_COLS = ["scenario", "server", "rate", "achieved_qps", "n", "lost", "non_noerror",
+            "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "avg_ms"]
+ORDER = ["ceiling", "local", "cachehit", "miss-udp", "miss-dot"]
+TARGET = "muster"
+# (scenario, peer, metric, bar or None, note)
+RATIOS = [
+    ("local", "unbound", "eff", None, "q/s per server CPU-s"),
+    ("local", "knot", "eff", 1.0, "q/s per server CPU-s; bar: at least Knot's"),
+    ("local", "nsd", "eff", None, "q/s per server CPU-s"),
+    ("local", "kresd-Aonly", "eff", None, "q/s per server CPU-s; kresd gets the A-only mix"),
+    ("cachehit", "unbound", "eff", 1.2, "q/s per server CPU-s; bar: >= 1.2x Unbound"),
+    ("cachehit", "kresd", "eff", None, "q/s per server CPU-s"),
+    ("miss-dot", "kresd", "qps", 1.0, "raw q/s; bar: at least Knot Resolver's"),
+    ("miss-dot", "unbound", "qps", None, "raw q/s"),
+    ("miss-udp", "kresd", "qps", None, "raw q/s"),
+    ("miss-udp", "unbound", "qps", None, "raw q/s"),
+]
+
+
+def fl(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def med(v):
+    v = [x for x in v if x == x]
+    return statistics.median(v) if v else float("nan")
+
+
+def read(path, cols):
+    if not os.path.exists(path):
+        return []
+    with open(path) as fh:
+        return [dict(zip(cols, r)) for r in csv.reader(fh, delimiter="\t") if r]
+
+
+def fmt(x, nd=0):
+    return "n/a" if x != x else f"{x:,.{nd}f}"
+
+
+def main(dirs):
+    rows, lats = [], {}
+    for d in dirs:
+        rows += read(os.path.join(d, "results.tsv"), ROW_COLS)
+        for r in read(os.path.join(d, "latency.tsv"), LAT_COLS):
+            lats[(r["scenario"], r["server"])] = r
+    stats = {}
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["scenario"], r["server"]), []).append(r)
+    for k, g in groups.items():
+        qps = med([fl(r["qps"]) for r in g])
+        cpu = med([fl(r["server_cpu_pct"]) for r in g])
+        eff = qps / (cpu / 100.0) if cpu == cpu and cpu > 0 else float("nan")
+        stats[k] = {"qps": qps, "cpu": cpu, "eff": eff, "n": len(g),
+                    "lost": max(fl(r["lost_pct"]) for r in g),
+                    "client": med([fl(r["client_cpu_pct"]) for r in g])}
+
+    print("## muster vs peers\n")
+    print("| scenario | server | q/s (median) | server CPU % | kq/s per server CPU-s | client CPU % | "
+          "p50 / p99 ms @fixed rate | lost % | rounds |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    keys = sorted(stats, key=lambda k: (ORDER.index(k[0]) if k[0] in ORDER else 99, -stats[k]["qps"]))
+    for k in keys:
+        s, lat = stats[k], lats.get(k)
+        latcell = f"{lat['p50_ms']} / {lat['p99_ms']} @{lat['rate']}" if lat else "n/a"
+        name = f"**{k[1]}**" if k[1] == TARGET else k[1]
+        print(f"| {k[0]} | {name} | {fmt(s['qps'])} | {fmt(s['cpu'])} | {fmt(s['eff'] / 1000, 1)} | "
+              f"{fmt(s['client'])} | {latcell} | {fmt(s['lost'], 2)} | {s['n']} |")
+
+    print("\n## ratios (muster / peer)\n")
+    print("| scenario | vs | metric | muster | peer | ratio | bar | verdict |")
+    print("|---|---|---|---|---|---|---|---|")
+    for scen, peer, metric, bar, note in RATIOS:
+        m, p = stats.get((scen, TARGET)), stats.get((scen, peer))
+        if not m or not p:
+            continue
+        a, b = m[metric], p[metric]
+        ratio = a / b if b == b and b > 0 else float("nan")
+        unit = (lambda x: fmt(x / 1000, 1) + "k/CPU-s") if metric == "eff" else (lambda x: fmt(x) + " q/s")
+        verdict = "-"
+        if bar is not None and ratio == ratio:
+            verdict = "PASS" if ratio >= bar else "FAIL"
+        print(f"| {scen} | {peer} | {note} | {unit(a)} | {unit(b)} | **{fmt(ratio, 2)}** | "
+              f"{'>= ' + str(bar) if bar else '-'} | {verdict} |")
+    print("\nkq/s per server CPU-s = median q/s / (median server CPU % / 100) / 1000; server CPU is the"
+          " server's own utime+stime (softirq not included). Client CPU near 100 % means dnsperf,"
+          " not the server, was the limit: compare servers by the per-CPU-s column then.")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        print(__doc__)
+        sys.exit(2)
+    main(sys.argv[1:])
