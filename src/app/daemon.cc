@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -163,10 +164,14 @@ int run_agent(const config::LoadRequest& request) {
     };
     SignalWatcher term(loop, SIGTERM, stop);
     SignalWatcher intr(loop, SIGINT, stop);
+    // Reloads keep the data dir the agent started with (--dev must not make a new one).
+    config::LoadRequest reload_request = request;
+    if (!settings->data_dir.empty())
+        reload_request.overrides.emplace_back("data_dir", settings->data_dir);
     SignalWatcher hup(loop, SIGHUP, [&] {
         // A reload reads every source again; a bad one changes nothing (the old config stays).
         notify("RELOADING=1");
-        auto next = config::load(request);
+        auto next = config::load(reload_request);
         if (!next) {
             notify("READY=1");
             logger.error("reload failed; keeping the running configuration",
@@ -185,6 +190,10 @@ int run_agent(const config::LoadRequest& request) {
     notify("READY=1");
     loop.run();
     dns.stop(options.zones.upstream.timeout + std::chrono::seconds(1));
+    if (settings->data_dir_temporary) {
+        std::error_code ec;
+        std::filesystem::remove_all(settings->data_dir, ec);
+    }
     logger.info("stopped");
     return 0;
 }

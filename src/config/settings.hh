@@ -69,6 +69,7 @@ struct Settings {
     std::string datacenter = "dc1";
     dns::Name domain;  // default "internal."
     std::string data_dir;
+    bool data_dir_temporary = false;  // made by --dev: the agent removes it when it stops
     log::Level log_level = log::Level::info;
     bool dev = false;
 

@@ -1,6 +1,7 @@
 // Resolver: composition of cache, TLS context and workers.
 #include "resolver/resolver.hh"
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/log.hh"
@@ -108,10 +109,38 @@ Result<void> Resolver::start() {
     return {};
 }
 
+namespace {
+bool same_upstreams(const std::vector<UpstreamSpec>& a, const std::vector<UpstreamSpec>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+        return x.transport == y.transport && x.addr == y.addr && x.tls_name == y.tls_name;
+    });
+}
+
+bool same_forwarding(const Zones& a, const Zones& b) {
+    if (!same_upstreams(a.upstream.upstreams, b.upstream.upstreams))
+        return false;
+    if (a.forward_zones.size() != b.forward_zones.size())
+        return false;
+    for (size_t i = 0; i < a.forward_zones.size(); ++i) {
+        if (!a.forward_zones[i].zone.equals(b.forward_zones[i].zone) ||
+            !same_upstreams(a.forward_zones[i].upstreams, b.forward_zones[i].upstreams))
+            return false;
+    }
+    return true;
+}
+}  // namespace
+
 Result<void> Resolver::reload(const Zones& zones) {
     auto zone = build_zone(zones);
     if (!zone)
         return zone.error();
+    // Cached answers came from the old upstreams: when they change, start afresh (as dnsmasq
+    // does on SIGHUP). Local data is answered before the cache, so it needs no flush.
+    if (!same_forwarding(options_.zones, zones)) {
+        cache_->clear();
+        logger.info("upstreams changed: cache cleared");
+    }
+    options_.zones = zones;
     Zones filtered = without_own_listeners(zones);
     for (auto& w : workers_)
         w->reconfigure(*zone, filtered);

@@ -192,6 +192,7 @@ void make_dev_data_dir(const LoadRequest& req, Loading& c) {
         return;
     }
     c.settings.data_dir = tmpl;
+    c.settings.data_dir_temporary = true;
 }
 
 std::string join_lines(const std::vector<std::string>& lines) {
