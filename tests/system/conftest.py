@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import os
+
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,6 +38,21 @@ def _failed(request) -> bool:
 
 def pytest_sessionfinish(session, exitstatus):
     harness.kill_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_resolv_conf(tmp_path_factory):
+    """Agents without recursors fall back to resolv.conf: give them one that names a closed
+    loopback address, so no test ever sends a query to the host's real resolver."""
+    path = tmp_path_factory.mktemp("resolv") / "resolv.conf"
+    path.write_text("nameserver 127.0.0.254\n")
+    old = os.environ.get("MUSTER_RESOLV_CONF")
+    os.environ["MUSTER_RESOLV_CONF"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("MUSTER_RESOLV_CONF", None)
+    else:
+        os.environ["MUSTER_RESOLV_CONF"] = old
 
 
 # ------------------------------------------------------------------------------------------

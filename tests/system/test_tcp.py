@@ -103,3 +103,33 @@ def test_idle_connection_is_closed_after_tcp_idle_timeout(muster, nsd):
         waited = time.monotonic() - t0
     assert rest == b"", "nothing more may arrive on an idle connection"
     assert 0.5 <= waited <= harness.scaled(4), f"closed after {waited:.2f}s, idle timeout is 1s"
+
+
+def test_connections_over_the_limit_are_closed(muster, nsd):
+    """dns_config.tcp_max_connections: past the limit new connections are closed at once
+    (RFC 7766 §6.2.2) while the open ones keep working."""
+    agent = start(muster, nsd, workers=1, tcp_max_connections=2)
+    q = harness.make_query("one.lan.test", "A")
+    held = []
+    try:
+        for _ in range(2):
+            s = socket.create_connection((LOCALHOST, agent.dns_port), timeout=harness.scaled(3))
+            s.sendall(framed(q))
+            r = dns.message.from_wire(harness.tcp_read_message(s))
+            assert harness.rrset_values(r, "one.lan.test.", "A") == ["192.0.2.101"]
+            held.append(s)
+        extra = socket.create_connection((LOCALHOST, agent.dns_port), timeout=harness.scaled(3))
+        held.append(extra)
+        try:
+            extra.sendall(framed(q))
+            data = extra.recv(2)
+        except (ConnectionResetError, BrokenPipeError):
+            data = b""
+        assert data == b"", "a connection over the limit must be closed, not served"
+        # the first two still work
+        held[0].sendall(framed(q))
+        r = dns.message.from_wire(harness.tcp_read_message(held[0]))
+        assert r.rcode() == dns.rcode.NOERROR
+    finally:
+        for s in held:
+            s.close()
