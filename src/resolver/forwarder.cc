@@ -112,21 +112,27 @@ void Forwarder::answer_servfail(QueryContext& ctx) {
     ctx.length = w.finish();
 }
 
-void Forwarder::on_pool_reply(uint64_t id, std::span<const uint8_t> msg) {
+std::optional<Forwarder::InFlight> Forwarder::take(uint64_t id) {
     auto it = inflight_.find(id);
     if (it == inflight_.end())
-        return;
+        return std::nullopt;
     InFlight f = std::move(it->second);
     inflight_.erase(it);
     by_key_.erase(f.dedup_key);
+    return f;
+}
 
+void Forwarder::on_pool_reply(uint64_t id, std::span<const uint8_t> msg) {
+    auto taken = take(id);
+    if (!taken)
+        return;
+    InFlight& f = *taken;
     // The response is parsed once, up front; a mismatch counts as a failure.
     auto info = std::make_unique<dns::ResponseInfo>();
     auto status = dns::parse_response(msg, f.qname, f.qtype, f.qclass, *info);
     if (status != dns::ResponseStatus::ok) {
         logger.debug("upstream answer rejected", {{"qname", f.qname.to_text()}});
-        inflight_.emplace(id, std::move(f));
-        on_pool_failure(id);
+        fail_waiters(f);
         return;
     }
     CacheKey key(f.qname, f.qtype, f.qclass, f.do_bit);
@@ -150,12 +156,11 @@ void Forwarder::on_pool_reply(uint64_t id, std::span<const uint8_t> msg) {
 }
 
 void Forwarder::on_pool_failure(uint64_t id) {
-    auto it = inflight_.find(id);
-    if (it == inflight_.end())
-        return;
-    InFlight f = std::move(it->second);
-    inflight_.erase(it);
-    by_key_.erase(f.dedup_key);
+    if (auto taken = take(id))
+        fail_waiters(*taken);
+}
+
+void Forwarder::fail_waiters(InFlight& f) {
     CacheKey key(f.qname, f.qtype, f.qclass, f.do_bit);
     for (QueryContext* ctx : f.waiters) {
         // RFC 8767 §5: when the upstreams cannot answer, a stale answer beats SERVFAIL.

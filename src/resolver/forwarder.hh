@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <string>
 #include <unordered_map>
@@ -56,6 +57,10 @@ class Forwarder final : public PoolListener, public WakeupScheduler {
         std::vector<std::pair<dns::Name, std::unique_ptr<UpstreamPool>>> zones;
     };
 
+    // Removes a finished upstream query from the in-flight tables.
+    std::optional<InFlight> take(uint64_t id);
+    // Every upstream failed: stale answers where the cache has them, SERVFAIL otherwise.
+    void fail_waiters(InFlight& f);
     UpstreamPool* pool_for(const dns::Name& qname_lower);
     uint64_t start(const dns::Query& q, UpstreamPool* pool);
     void answer_servfail(QueryContext& ctx);

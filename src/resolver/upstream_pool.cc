@@ -133,17 +133,24 @@ void UpstreamPool::record_failure(Upstream& u) {
     }
 }
 
-void UpstreamPool::on_upstream_reply(uint64_t token, std::span<const uint8_t> msg) {
+UpstreamPool::Request* UpstreamPool::take_attempt(uint64_t token) {
     auto at = attempts_.find(token);
     if (at == attempts_.end())
-        return;
-    uint64_t id = at->second;
+        return nullptr;
+    auto it = requests_.find(at->second);
     attempts_.erase(at);
-    auto it = requests_.find(id);
     if (it == requests_.end())
+        return nullptr;
+    it->second.token = 0;
+    return &it->second;
+}
+
+void UpstreamPool::on_upstream_reply(uint64_t token, std::span<const uint8_t> msg) {
+    Request* found = take_attempt(token);
+    if (!found)
         return;
-    Request& r = it->second;
-    r.token = 0;
+    Request& r = *found;
+    uint64_t id = r.id;
     record_success(upstreams_[r.upstream], clock_.now() - r.started);
     uint8_t rc = msg.size() >= dns::header_size ? (msg[3] & 0x0f) : dns::rcode::servfail;
     // A SERVFAIL or REFUSED says this upstream cannot help; another may (as dnsmasq does).
@@ -153,21 +160,15 @@ void UpstreamPool::on_upstream_reply(uint64_t token, std::span<const uint8_t> ms
         start_attempt(r);
         return;
     }
-    requests_.erase(it);
+    requests_.erase(id);
     listener_.on_pool_reply(id, msg);
 }
 
 void UpstreamPool::on_upstream_failure(uint64_t token, UpstreamFailure why) {
-    auto at = attempts_.find(token);
-    if (at == attempts_.end())
+    Request* found = take_attempt(token);
+    if (!found)
         return;
-    uint64_t id = at->second;
-    attempts_.erase(at);
-    auto it = requests_.find(id);
-    if (it == requests_.end())
-        return;
-    Request& r = it->second;
-    r.token = 0;
+    Request& r = *found;
     logger.debug(
         "upstream attempt failed",
         {{"upstream", upstreams_[r.upstream].channel->spec().label}, {"why", to_string(why)}});

@@ -88,6 +88,8 @@ class UpstreamPool final : public UpstreamListener {
         TimePoint started, attempt_deadline, deadline;
     };
 
+    // The request whose current attempt is `token`, with the attempt forgotten; null if none.
+    Request* take_attempt(uint64_t token);
     std::vector<size_t> choose_order();
     void start_attempt(Request& r);
     void attempt_failed(Request& r, bool count_failure);
