@@ -222,16 +222,16 @@ size_t write_error(std::span<const uint8_t> request, const Query& q, uint8_t rc,
 }
 
 size_t write_query(std::span<uint8_t> out, uint16_t id, const Name& qname, uint16_t qtype,
-                   uint16_t qclass, bool rd, bool do_bit) {
+                   uint16_t qclass, QueryFlags flags) {
     EdnsOut edns;
     edns.present = true;
-    edns.do_bit = do_bit;
+    edns.do_bit = flags.do_bit;
     size_t need = header_size + qname.size() + 4 + edns_size(edns);
     if (out.size() < need)
         return 0;
     uint8_t* p = out.data();
     put16(p, id);
-    put16(p + 2, rd ? flag::rd : 0);
+    put16(p + 2, flags.rd ? flag::rd : 0);
     put16(p + 4, 1);
     put16(p + 6, 0);
     put16(p + 8, 0);

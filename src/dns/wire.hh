@@ -98,11 +98,17 @@ size_t edns_size(const EdnsOut& e);
 // Appends an OPT RR at out[0..]; returns bytes written (0 when it does not fit).
 size_t write_opt(const EdnsOut& e, std::span<uint8_t> out);
 
-// Writes an upstream query: header (RD per `rd`, random id given by caller), one question,
-// an OPT record advertising edns_advertised_size with the DO bit when do_bit.
+// What an upstream query asks for (designated initialisers: {.rd = true, .do_bit = q.do_bit}).
+struct QueryFlags {
+    bool rd = true;       // recursion desired
+    bool do_bit = false;  // DNSSEC OK (RFC 3225)
+};
+
+// Writes an upstream query: header (RD per flags, the ID given by the caller), one question,
+// an OPT record advertising edns_advertised_size with the DO bit per flags.
 // Returns the length, 0 when out is too small.
 size_t write_query(std::span<uint8_t> out, uint16_t id, const Name& qname, uint16_t qtype,
-                   uint16_t qclass, bool rd, bool do_bit);
+                   uint16_t qclass, QueryFlags flags);
 
 // Big-endian helpers.
 inline uint16_t get16(const uint8_t* p) {

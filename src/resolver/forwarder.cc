@@ -74,7 +74,8 @@ uint64_t Forwarder::start(const dns::Query& q, UpstreamPool* pool) {
     f.pool = pool;
     by_key_.emplace(std::move(dedup), id);
     uint8_t wire[dns::header_size + dns::max_name_wire + 4 + 11];
-    size_t len = dns::write_query(wire, 0, q.qname_lower, q.qtype, q.qclass, true, q.do_bit);
+    size_t len = dns::write_query(wire, 0, q.qname_lower, q.qtype, q.qclass,
+                                  {.rd = true, .do_bit = q.do_bit});
     pool->resolve(id, {wire, len});
     return id;
 }

@@ -172,12 +172,11 @@ void UpstreamPool::on_upstream_failure(uint64_t token, UpstreamFailure why) {
     logger.debug(
         "upstream attempt failed",
         {{"upstream", upstreams_[r.upstream].channel->spec().label}, {"why", to_string(why)}});
-    attempt_failed(r, true);
+    attempt_failed(r);
 }
 
-void UpstreamPool::attempt_failed(Request& r, bool count_failure) {
-    if (count_failure)
-        record_failure(upstreams_[r.upstream]);
+void UpstreamPool::attempt_failed(Request& r) {
+    record_failure(upstreams_[r.upstream]);
     if (r.next < r.order.size() && clock_.now() < r.deadline) {
         start_attempt(r);
         return;
@@ -213,7 +212,7 @@ void UpstreamPool::expire(TimePoint now) {
             r.token = 0;
             logger.debug("upstream attempt timed out",
                          {{"upstream", upstreams_[r.upstream].channel->spec().label}});
-            attempt_failed(r, true);
+            attempt_failed(r);
         } else {
             finish_failure(id);
         }

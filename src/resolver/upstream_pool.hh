@@ -92,7 +92,7 @@ class UpstreamPool final : public UpstreamListener {
     Request* take_attempt(uint64_t token);
     std::vector<size_t> choose_order();
     void start_attempt(Request& r);
-    void attempt_failed(Request& r, bool count_failure);
+    void attempt_failed(Request& r);  // counts the failure, then the next upstream or fail
     void finish_failure(uint64_t id);
     void record_success(Upstream& u, Duration rtt);
     void record_failure(Upstream& u);

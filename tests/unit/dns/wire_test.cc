@@ -328,7 +328,7 @@ BOOST_AUTO_TEST_CASE(write_query_is_parseable_and_advertises_edns) {
     auto qn = Name::from_text("Example.org");
     BOOST_TEST_REQUIRE(qn.ok());
     uint8_t out[512];
-    size_t n = write_query(out, 0xbeef, *qn, type::mx, klass::in, true, true);
+    size_t n = write_query(out, 0xbeef, *qn, type::mx, klass::in, {.rd = true, .do_bit = true});
     BOOST_TEST_REQUIRE(n == 12u + 13 + 4 + 11);
     Query q;
     BOOST_TEST_REQUIRE((parse_query({out, n}, q) == ParseStatus::ok));
@@ -338,11 +338,12 @@ BOOST_AUTO_TEST_CASE(write_query_is_parseable_and_advertises_edns) {
     BOOST_TEST(q.edns_udp_size == edns_advertised_size);
     BOOST_TEST(q.qname.to_text() == "Example.org.");
     BOOST_TEST(q.qtype == type::mx);
-    size_t none = write_query(out, 1, *qn, type::a, klass::in, false, false);
+    size_t none = write_query(out, 1, *qn, type::a, klass::in, {.rd = false, .do_bit = false});
     BOOST_TEST_REQUIRE((parse_query({out, none}, q) == ParseStatus::ok));
     BOOST_TEST(!q.rd());
     BOOST_TEST(!q.do_bit);
-    BOOST_TEST(write_query({out, n - 1}, 1, *qn, type::a, klass::in, true, false) == 0u);
+    BOOST_TEST(
+        write_query({out, n - 1}, 1, *qn, type::a, klass::in, {.rd = true, .do_bit = false}) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -30,7 +30,8 @@ enum class Dnssec { off, on };
 inline dns::Query make_query(std::string_view qname, uint16_t qtype, uint16_t id = 0x1234,
                              Dnssec dnssec = Dnssec::off, uint16_t qclass = dns::klass::in) {
     uint8_t buf[512];
-    size_t len = dns::write_query(buf, id, name(qname), qtype, qclass, true, dnssec == Dnssec::on);
+    size_t len = dns::write_query(buf, id, name(qname), qtype, qclass,
+                                  {.rd = true, .do_bit = dnssec == Dnssec::on});
     BOOST_REQUIRE(len > 0);
     dns::Query q;
     BOOST_REQUIRE(dns::parse_query({buf, len}, q) == dns::ParseStatus::ok);

@@ -55,7 +55,8 @@ struct PoolFixture {
 
     PoolFixture() {
         query.resize(512);
-        query.resize(dns::write_query(query, 0, q.qname, q.qtype, q.qclass, true, false));
+        query.resize(
+            dns::write_query(query, 0, q.qname, q.qtype, q.qclass, {.rd = true, .do_bit = false}));
     }
 
     UpstreamPool& make(size_t n, Strategy strategy = Strategy::sequential,
