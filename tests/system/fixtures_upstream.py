@@ -20,20 +20,10 @@ import time
 UNBOUND = os.environ.get("UNBOUND", "/usr/sbin/unbound")
 OPENSSL = os.environ.get("OPENSSL", "openssl")
 
+# One port allocator for the whole session (it never hands a port out twice).
+from harness import free_port  # noqa: E402,F401  (re-exported for test modules)
 
-def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (bind to 0, then release)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            try:
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                    u.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
+
 
 
 class Ca:
