@@ -1,0 +1,55 @@
+// Catalog commands: every change to the catalog is one of these, encoded to bytes so that one
+// apply path (Store::apply) serves the single server today and the Raft log later.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "catalog/model.hh"
+#include "common/result.hh"
+
+namespace muster::catalog {
+
+// Upsert a node, optionally one service on it, and checks on it (Consul's
+// /v1/catalog/register). A check whose service_id names a service must name one that exists
+// on the node after this command. Indexes in the payload are ignored; the store sets them.
+struct Register {
+    Node node;
+    std::optional<Service> service;
+    std::vector<Check> checks;
+    // Consul's SkipNodeUpdate: keep the stored node's address/meta if it exists.
+    bool skip_node_update = false;
+};
+
+// Remove a whole node (with its services and checks), or one service (with its checks), or one
+// check (Consul's /v1/catalog/deregister). Removing something absent is not an error.
+struct Deregister {
+    std::string node;
+    std::optional<std::string> service_id;
+    std::optional<std::string> check_id;
+};
+
+// Set one check's status and output (the health-check runners, TTL updates).
+struct UpdateCheck {
+    std::string node;
+    std::string check_id;
+    Status status = Status::critical;
+    std::string output;
+};
+
+using Command = std::variant<Register, Deregister, UpdateCheck>;
+
+// Wire format: one version byte (command_format_version) then a MessagePack body. A batch of
+// commands (group commit: one Raft entry, one LMDB transaction) is encoded the same way.
+inline constexpr uint8_t command_format_version = 1;
+
+std::vector<uint8_t> encode(std::span<const Command> batch);
+// Never throws or crashes on any input: a wrong version, bad MessagePack or a missing/mistyped
+// field is an Error naming what was wrong.
+Result<std::vector<Command>> decode(std::span<const uint8_t> bytes);
+
+}  // namespace muster::catalog

@@ -1,0 +1,67 @@
+// Consul's JSON service and check definitions (config files `service`/`services`/`check`/
+// `checks`, and the bodies of /v1/agent/service/register and /v1/agent/check/register).
+// Keys are accepted in Consul's snake_case and PascalCase alike ("service_id"/"ServiceID",
+// "tcp_use_tls"/"TCPUseTLS"), so existing definitions load unchanged.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/command.hh"
+#include "catalog/model.hh"
+#include "common/result.hh"
+
+namespace muster::catalog {
+
+enum class CheckKind { ttl, script, http, tcp, alias, external };
+
+// A check as defined (what to run); the runner (src/checks) uses the type-specific fields.
+struct CheckDefinition {
+    std::string id;  // default: name, or "service:<service id>[:n]" inside a service
+    std::string name;
+    std::string service_id;
+    std::string notes;
+    Status initial_status = Status::critical;
+    CheckKind kind = CheckKind::external;
+    std::chrono::milliseconds interval{0};
+    std::chrono::milliseconds timeout{0};  // 0: the kind's default
+    std::chrono::milliseconds ttl{0};
+    std::vector<std::string> args;  // script
+    std::string http, method, body, tls_server_name;
+    std::map<std::string, std::vector<std::string>> header;
+    bool tls_skip_verify = false;
+    bool disable_redirects = false;
+    std::string tcp;
+    bool tcp_use_tls = false;
+    std::string alias_service, alias_node;
+    unsigned success_before_passing = 0, failures_before_warning = 0, failures_before_critical = 0;
+    std::chrono::milliseconds deregister_critical_service_after{0};
+};
+
+struct ServiceDefinition {
+    Service service;  // node is left empty: the agent fills its own
+    std::vector<CheckDefinition> checks;
+};
+
+// Errors name the JSON path of the field and what was expected, e.g.
+// `services[2].port: expected an integer 0..65535 (got "http")`. `where` prefixes the path.
+Result<ServiceDefinition> parse_service_definition(const nlohmann::json& value,
+                                                   const std::string& where);
+Result<CheckDefinition> parse_check_definition(const nlohmann::json& value,
+                                               const std::string& where);
+
+// The catalog command that registers a definition on the agent's own node: the service, its
+// checks at their initial status, and the node itself (so a first registration creates it).
+Register registration(const ServiceDefinition& definition, const Node& self);
+
+// Go-style durations as Consul writes them ("10s", "1m30s", "500ms"); a number is nanoseconds
+// as in Consul's JSON API.
+Result<std::chrono::milliseconds> parse_consul_duration(const nlohmann::json& value,
+                                                        const std::string& where);
+
+}  // namespace muster::catalog

@@ -1,0 +1,190 @@
+// The catalog store's LMDB layout: database opening, keys and entity loaders.
+#include "catalog/internal/store_db.hh"
+
+#include <algorithm>
+#include <cstring>
+
+namespace muster::catalog::internal {
+
+Result<Dbs> open_dbs(lmdb::Txn& txn, lmdb::DbCreate create) {
+    Dbs dbs;
+    std::pair<const char*, lmdb::Dbi*> table[] = {
+        {"meta", &dbs.meta},
+        {"nodes", &dbs.nodes},
+        {"services", &dbs.services},
+        {"checks", &dbs.checks},
+        {"check_health", &dbs.check_health},
+        {"service_index", &dbs.service_index},
+        {"addr_index", &dbs.addr_index},
+        {"changes", &dbs.changes},
+        {"dns_service", &dbs.dns_service},
+        {"dns_node", &dbs.dns_node},
+        {"dns_ptr", &dbs.dns_ptr},
+    };
+    static_assert(std::size(table) == db_count);
+    for (auto& [name, dbi] : table) {
+        auto r = txn.open_db(name, create);
+        if (!r.ok())
+            return r.error();
+        *dbi = *r;
+    }
+    return dbs;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string child_key(std::string_view node, std::string_view id) {
+    std::string k = child_prefix(node);
+    k.append(id);
+    return k;
+}
+
+std::string child_prefix(std::string_view node) {
+    std::string k = lower(node);
+    k.push_back('\0');
+    return k;
+}
+
+std::string service_index_key(std::string_view name, std::string_view node, std::string_view id) {
+    std::string k = service_index_prefix(name);
+    k.append(child_key(node, id));
+    return k;
+}
+
+std::string service_index_prefix(std::string_view name) {
+    std::string k = lower(name);
+    k.push_back('\0');
+    return k;
+}
+
+std::string check_health_key(const Check& check) {
+    std::string k = child_key(check.node, check.service_id);
+    k.push_back('\0');
+    k.append(check.id);
+    return k;
+}
+
+Status instance_health(const lmdb::Txn& txn, const Dbs& dbs, std::string_view node,
+                       std::string_view service_id) {
+    Status worst = Status::passing;
+    auto scan = [&](std::string_view sid) {
+        std::string prefix = child_key(node, sid);
+        prefix.push_back('\0');
+        lmdb::for_each_prefix(txn, dbs.check_health, prefix, [&](const lmdb::Entry& e) {
+            if (e.value.size() != 1 || e.value[0] > static_cast<uint8_t>(Status::critical))
+                MUSTER_PANIC("corrupt catalog store: check_health value");
+            worst = std::max(worst, static_cast<Status>(e.value[0]));
+        });
+    };
+    scan("");
+    if (!service_id.empty())
+        scan(service_id);
+    return worst;
+}
+
+std::string addr_prefix(const IpBytes& ip) {
+    std::string k(1, static_cast<char>(ip.family));
+    auto b = ip.span();
+    k.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return k;
+}
+
+std::string node_addr_key(const IpBytes& ip, std::string_view node) {
+    std::string k = addr_prefix(ip);
+    k.push_back(static_cast<char>(PtrKind::node));
+    k.append(lower(node));
+    return k;
+}
+
+std::string service_addr_key(const IpBytes& ip, std::string_view node, std::string_view id) {
+    std::string k = addr_prefix(ip);
+    k.push_back(static_cast<char>(PtrKind::service));
+    k.append(child_key(node, id));
+    return k;
+}
+
+std::array<uint8_t, 8> change_key(uint64_t index) {
+    std::array<uint8_t, 8> k{};
+    for (int i = 7; i >= 0; --i, index >>= 8)
+        k[static_cast<std::size_t>(i)] = static_cast<uint8_t>(index & 0xff);
+    return k;
+}
+
+uint64_t change_key_index(lmdb::Bytes key) {
+    if (key.size() != 8)
+        MUSTER_PANIC("corrupt catalog store: change key of " + std::to_string(key.size()) +
+                     " bytes");
+    uint64_t v = 0;
+    for (uint8_t b : key)
+        v = (v << 8) | b;
+    return v;
+}
+
+uint64_t read_index(const lmdb::Txn& txn, const Dbs& dbs) {
+    auto v = txn.get(dbs.meta, index_key);
+    if (!v)
+        return 0;
+    if (v->size() != sizeof(uint64_t))
+        MUSTER_PANIC("corrupt catalog store: meta index of " + std::to_string(v->size()) +
+                     " bytes");
+    uint64_t index = 0;
+    std::memcpy(&index, v->data(), sizeof index);
+    return index;
+}
+
+std::optional<Node> load_node(const lmdb::Txn& txn, const Dbs& dbs, std::string_view name) {
+    auto v = txn.get(dbs.nodes, lower(name));
+    if (!v)
+        return std::nullopt;
+    return decode_entity<Node>(*v, "node");
+}
+
+std::optional<Service> load_service(const lmdb::Txn& txn, const Dbs& dbs, std::string_view node,
+                                    std::string_view id) {
+    auto v = txn.get(dbs.services, child_key(node, id));
+    if (!v)
+        return std::nullopt;
+    return decode_entity<Service>(*v, "service");
+}
+
+std::optional<Check> load_check(const lmdb::Txn& txn, const Dbs& dbs, std::string_view node,
+                                std::string_view id) {
+    auto v = txn.get(dbs.checks, child_key(node, id));
+    if (!v)
+        return std::nullopt;
+    return decode_entity<Check>(*v, "check");
+}
+
+std::vector<Service> load_node_services(const lmdb::Txn& txn, const Dbs& dbs,
+                                        std::string_view node) {
+    std::vector<Service> out;
+    lmdb::for_each_prefix(txn, dbs.services, child_prefix(node), [&](const lmdb::Entry& e) {
+        out.push_back(decode_entity<Service>(e.value, "service"));
+    });
+    return out;
+}
+
+std::vector<Check> load_node_checks(const lmdb::Txn& txn, const Dbs& dbs, std::string_view node) {
+    std::vector<Check> out;
+    lmdb::for_each_prefix(txn, dbs.checks, child_prefix(node), [&](const lmdb::Entry& e) {
+        out.push_back(decode_entity<Check>(e.value, "check"));
+    });
+    return out;
+}
+
+std::vector<Check> instance_checks(const std::vector<Check>& node_checks,
+                                   std::string_view service_id) {
+    std::vector<Check> out;
+    for (const auto& c : node_checks)
+        if (c.service_id.empty() || c.service_id == service_id)
+            out.push_back(c);
+    return out;
+}
+
+}  // namespace muster::catalog::internal

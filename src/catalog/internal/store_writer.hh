@@ -1,0 +1,63 @@
+// The store's write path: applies commands inside one LMDB write transaction, remembers what
+// they touched, then re-materialises the DNS records and appends the change-log entry.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "catalog/command.hh"
+#include "catalog/internal/store_db.hh"
+#include "catalog/store.hh"
+
+namespace muster::catalog::internal {
+
+inline constexpr uint64_t change_log_size = 4096;
+
+class Writer {
+  public:
+    // `index` is the index this batch commits as (previous + 1).
+    Writer(lmdb::Txn& txn, const Dbs& dbs, uint64_t index) : txn_(txn), dbs_(dbs), index_(index) {}
+
+    // Validates one command against the state so far (earlier commands of the batch included)
+    // and applies it. On error the caller aborts the transaction.
+    Result<void> apply(const Command& command);
+
+    // Rewrites the DNS records of everything touched, stores the new index and the Change
+    // (trimming the log), and returns the Change.
+    Result<Change> finish();
+
+  private:
+    Result<void> apply(const Register& c);
+    Result<void> apply(const Deregister& c);
+    Result<void> apply(const UpdateCheck& c);
+
+    Result<void> upsert_node(const Register& c, Node& stored);
+    Result<void> upsert_service(const Node& node, Service service);
+    Result<void> upsert_check(const Node& node, Check check, std::size_t position);
+    Result<void> put_check(const Check& check, const std::optional<Check>& old);
+    Result<void> remove_node(const Node& node);
+    Result<void> remove_service(const Service& service);
+    Result<void> remove_check(const Check& check);
+
+    Result<void> rebuild_node(const std::string& key);
+    Result<void> rebuild_service(const std::string& key);
+    Result<void> rebuild_ptr(const std::string& prefix);
+    Result<void> append_change(const Change& change);
+
+    void touch_node(const std::string& name) { nodes_[lower(name)] = name; }
+    void touch_service(const std::string& name) { services_[lower(name)] = name; }
+    void touch_addr(const std::string& address);
+    void touch_check(const Check& check);
+
+    lmdb::Txn& txn_;
+    const Dbs& dbs_;
+    uint64_t index_;
+    std::map<std::string, std::string> nodes_;     // lower -> name as registered
+    std::map<std::string, std::string> services_;  // lower -> name as registered
+    std::set<std::string> node_wide_;  // lower node names whose every instance may have changed
+    std::set<std::string> addrs_;      // addr_prefix() of addresses whose PTR may have changed
+};
+
+}  // namespace muster::catalog::internal

@@ -1,0 +1,224 @@
+// RAII over LMDB: the only translation unit that includes <lmdb.h>.
+#include "common/lmdb.hh"
+
+#include <lmdb.h>
+
+#include <cerrno>
+#include <filesystem>
+
+namespace muster::lmdb {
+
+namespace {
+
+MDB_val val(Bytes b) {
+    return MDB_val{b.size(), const_cast<uint8_t*>(b.data())};  // LMDB never writes through it
+}
+
+Bytes view(const MDB_val& v) {
+    return {static_cast<const uint8_t*>(v.mv_data), v.mv_size};
+}
+
+[[noreturn]] void corrupt(const char* what, int rc) {
+    MUSTER_PANIC(std::string("LMDB ") + what + " failed (corrupt store?): " + error_text(rc));
+}
+
+}  // namespace
+
+std::string error_text(int rc) {
+    return mdb_strerror(rc);
+}
+
+// ---- Env
+
+Result<std::shared_ptr<Env>> Env::open(const EnvOptions& options) {
+    auto fail = [&](const char* what, int rc) {
+        return make_error("lmdb " + options.path + ": " + what + ": " + error_text(rc));
+    };
+    MDB_env* env = nullptr;
+    if (int rc = mdb_env_create(&env); rc != 0)
+        return fail("mdb_env_create", rc);
+    std::unique_ptr<MDB_env, void (*)(MDB_env*)> guard(env, mdb_env_close);
+    if (int rc = mdb_env_set_mapsize(env, options.map_size); rc != 0)
+        return fail("mdb_env_set_mapsize", rc);
+    if (int rc = mdb_env_set_maxdbs(env, options.max_dbs); rc != 0)
+        return fail("mdb_env_set_maxdbs", rc);
+    if (int rc = mdb_env_set_maxreaders(env, options.max_readers); rc != 0)
+        return fail("mdb_env_set_maxreaders", rc);
+    unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
+    if (options.sync == Sync::no_sync)
+        flags |= MDB_NOSYNC;
+    if (int rc = mdb_env_open(env, options.path.c_str(), flags, 0640); rc != 0)
+        return fail("open", rc);
+    guard.release();
+    return std::shared_ptr<Env>(new Env(env, options.path));
+}
+
+Env::~Env() {
+    mdb_env_close(env_);
+}
+
+// ---- Txn
+
+Result<Txn> Txn::begin_write(const std::shared_ptr<Env>& env) {
+    MDB_txn* txn = nullptr;
+    if (int rc = mdb_txn_begin(env->raw(), nullptr, 0, &txn); rc != 0)
+        return make_error("lmdb " + env->path() + ": begin write transaction: " + error_text(rc));
+    return Txn(env, txn, false);
+}
+
+Result<Txn> Txn::begin_read(const std::shared_ptr<Env>& env) {
+    MDB_txn* txn = nullptr;
+    if (int rc = mdb_txn_begin(env->raw(), nullptr, MDB_RDONLY, &txn); rc != 0)
+        return make_error("lmdb " + env->path() + ": begin read transaction: " + error_text(rc));
+    return Txn(env, txn, true);
+}
+
+Txn::Txn(Txn&& other) noexcept
+    : env_(std::move(other.env_)),
+      txn_(std::exchange(other.txn_, nullptr)),
+      read_only_(other.read_only_),
+      reset_(other.reset_) {}
+
+Txn& Txn::operator=(Txn&& other) noexcept {
+    if (this != &other) {
+        abort();
+        env_ = std::move(other.env_);
+        txn_ = std::exchange(other.txn_, nullptr);
+        read_only_ = other.read_only_;
+        reset_ = other.reset_;
+    }
+    return *this;
+}
+
+Txn::~Txn() {
+    abort();
+}
+
+void Txn::require_active(const char* what) const {
+    if (!active())
+        MUSTER_PANIC(std::string("lmdb: ") + what + " outside an active transaction");
+}
+
+Result<Dbi> Txn::open_db(const std::string& name, DbCreate create) {
+    require_active("open_db");
+    MDB_dbi dbi = 0;
+    unsigned flags = create == DbCreate::yes ? MDB_CREATE : 0;
+    if (int rc = mdb_dbi_open(txn_, name.c_str(), flags, &dbi); rc != 0)
+        return make_error("lmdb " + env_->path() + ": open database " + name + ": " +
+                          error_text(rc));
+    return Dbi{dbi};
+}
+
+std::optional<Bytes> Txn::get(Dbi db, Bytes key) const {
+    require_active("get");
+    MDB_val k = val(key);
+    MDB_val v{};
+    int rc = mdb_get(txn_, db.handle, &k, &v);
+    if (rc == MDB_NOTFOUND || rc == MDB_BAD_VALSIZE)  // a key LMDB cannot store is absent
+        return std::nullopt;
+    if (rc != 0)
+        corrupt("mdb_get", rc);
+    return view(v);
+}
+
+Result<void> Txn::put(Dbi db, Bytes key, Bytes value) {
+    require_active("put");
+    MDB_val k = val(key);
+    MDB_val v = val(value);
+    if (int rc = mdb_put(txn_, db.handle, &k, &v, 0); rc != 0)
+        return make_error("lmdb " + env_->path() + ": put: " + error_text(rc));
+    return {};
+}
+
+Result<bool> Txn::del(Dbi db, Bytes key) {
+    require_active("del");
+    MDB_val k = val(key);
+    int rc = mdb_del(txn_, db.handle, &k, nullptr);
+    if (rc == MDB_NOTFOUND)
+        return false;
+    if (rc != 0)
+        return make_error("lmdb " + env_->path() + ": del: " + error_text(rc));
+    return true;
+}
+
+Result<void> Txn::commit() {
+    require_active("commit");
+    int rc = mdb_txn_commit(std::exchange(txn_, nullptr));  // frees the txn even on failure
+    if (rc != 0)
+        return make_error("lmdb " + env_->path() + ": commit: " + error_text(rc));
+    return {};
+}
+
+void Txn::abort() {
+    if (txn_ != nullptr)
+        mdb_txn_abort(std::exchange(txn_, nullptr));
+    reset_ = false;
+}
+
+void Txn::reset() {
+    if (!read_only_)
+        MUSTER_PANIC("lmdb: reset of a write transaction");
+    require_active("reset");
+    mdb_txn_reset(txn_);
+    reset_ = true;
+}
+
+void Txn::renew() {
+    if (!read_only_ || txn_ == nullptr)
+        MUSTER_PANIC("lmdb: renew needs a read transaction");
+    if (!reset_)
+        reset();
+    if (int rc = mdb_txn_renew(txn_); rc != 0)
+        corrupt("mdb_txn_renew", rc);
+    reset_ = false;
+}
+
+// ---- Cursor
+
+Cursor::Cursor(const Txn& txn, Dbi db) {
+    if (!txn.active())
+        MUSTER_PANIC("lmdb: cursor outside an active transaction");
+    if (int rc = mdb_cursor_open(txn.raw(), db.handle, &cursor_); rc != 0)
+        corrupt("mdb_cursor_open", rc);
+}
+
+Cursor::~Cursor() {
+    mdb_cursor_close(cursor_);
+}
+
+std::optional<Entry> Cursor::move(int op, Bytes* key) {
+    MDB_val k = key != nullptr ? val(*key) : MDB_val{};
+    MDB_val v{};
+    int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
+    if (rc == MDB_NOTFOUND || (rc == MDB_BAD_VALSIZE && key != nullptr))
+        return std::nullopt;
+    if (rc != 0)
+        corrupt("mdb_cursor_get", rc);
+    return Entry{view(k), view(v)};
+}
+
+std::optional<Entry> Cursor::first() {
+    return move(MDB_FIRST, nullptr);
+}
+std::optional<Entry> Cursor::last() {
+    return move(MDB_LAST, nullptr);
+}
+std::optional<Entry> Cursor::next() {
+    return move(MDB_NEXT, nullptr);
+}
+std::optional<Entry> Cursor::prev() {
+    return move(MDB_PREV, nullptr);
+}
+std::optional<Entry> Cursor::seek(Bytes key) {
+    if (key.empty())
+        return first();  // LMDB rejects empty keys; every key is >= ""
+    return move(MDB_SET_RANGE, &key);
+}
+
+Result<void> Cursor::del() {
+    if (int rc = mdb_cursor_del(cursor_, 0); rc != 0)
+        return make_error("lmdb: cursor del: " + error_text(rc));
+    return {};
+}
+
+}  // namespace muster::lmdb

@@ -1,0 +1,270 @@
+// Tests for src/catalog/command.cc: batch encoding round trips and decode errors.
+#ifndef BOOST_TEST_DYN_LINK
+#define BOOST_TEST_DYN_LINK
+#endif
+#include "catalog/command.hh"
+
+#include <nlohmann/json.hpp>
+#include <tuple>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace muster::catalog;
+using json = nlohmann::json;
+
+namespace {
+
+// Field-by-field equality (indexes included), independent of the codec under test.
+bool equal(const Node& a, const Node& b) {
+    return std::tie(a.name, a.address, a.datacenter, a.tagged_addresses, a.meta, a.index.create,
+                    a.index.modify) == std::tie(b.name, b.address, b.datacenter, b.tagged_addresses,
+                                                b.meta, b.index.create, b.index.modify);
+}
+bool equal(const Service& a, const Service& b) {
+    return std::tie(a.node, a.id, a.name, a.tags, a.address, a.port, a.meta, a.weights.passing,
+                    a.weights.warning, a.enable_tag_override, a.index.create, a.index.modify) ==
+           std::tie(b.node, b.id, b.name, b.tags, b.address, b.port, b.meta, b.weights.passing,
+                    b.weights.warning, b.enable_tag_override, b.index.create, b.index.modify);
+}
+bool equal(const Check& a, const Check& b) {
+    return std::tie(a.node, a.id, a.name, a.service_id, a.service_name, a.status, a.output, a.notes,
+                    a.type, a.index.create, a.index.modify) ==
+           std::tie(b.node, b.id, b.name, b.service_id, b.service_name, b.status, b.output, b.notes,
+                    b.type, b.index.create, b.index.modify);
+}
+bool equal(const Register& a, const Register& b) {
+    if (!equal(a.node, b.node) || a.skip_node_update != b.skip_node_update ||
+        a.service.has_value() != b.service.has_value() || a.checks.size() != b.checks.size())
+        return false;
+    if (a.service && !equal(*a.service, *b.service))
+        return false;
+    for (std::size_t i = 0; i < a.checks.size(); ++i)
+        if (!equal(a.checks[i], b.checks[i]))
+            return false;
+    return true;
+}
+bool equal(const Deregister& a, const Deregister& b) {
+    return std::tie(a.node, a.service_id, a.check_id) == std::tie(b.node, b.service_id, b.check_id);
+}
+bool equal(const UpdateCheck& a, const UpdateCheck& b) {
+    return std::tie(a.node, a.check_id, a.status, a.output) ==
+           std::tie(b.node, b.check_id, b.status, b.output);
+}
+bool equal(const Command& a, const Command& b) {
+    if (a.index() != b.index())
+        return false;
+    return std::visit(
+        [&](const auto& x) { return equal(x, std::get<std::decay_t<decltype(x)>>(b)); }, a);
+}
+
+Register full_register() {
+    Register r;
+    r.node = Node{.name = "Web-1",
+                  .address = "192.0.2.10",
+                  .datacenter = "dc2",
+                  .tagged_addresses = {{"lan", "10.0.0.1"}, {"wan", "198.51.100.1"}},
+                  .meta = {{"rack", "r1"}, {"zone", "z\xc3\xa9"}},
+                  .index = {.create = 7, .modify = 9}};
+    r.service = Service{.node = "Web-1",
+                        .id = "web-a",
+                        .name = "web",
+                        .tags = {"v1", "primary", ""},
+                        .address = "2001:db8::1",
+                        .port = 8080,
+                        .meta = {{"version", "1.2"}},
+                        .weights = {.passing = 70000, .warning = 3},
+                        .enable_tag_override = true,
+                        .index = {.create = 1, .modify = 2}};
+    r.checks = {Check{.node = "Web-1",
+                      .id = "web-http",
+                      .name = "HTTP on 8080",
+                      .service_id = "web-a",
+                      .service_name = "web",
+                      .status = Status::warning,
+                      .output = "slow\nresponse",
+                      .notes = "see runbook",
+                      .type = "http",
+                      .index = {.create = 3, .modify = 4}},
+                Check{.node = "Web-1",
+                      .id = "_node_maintenance",
+                      .name = "Node maintenance",
+                      .service_id = "",
+                      .service_name = "",
+                      .status = Status::critical,
+                      .output = "",
+                      .notes = "",
+                      .type = "maintenance",
+                      .index = {.create = 5, .modify = 6}}};
+    r.skip_node_update = true;
+    return r;
+}
+
+Deregister dereg(std::string node) {
+    return Deregister{
+        .node = std::move(node), .service_id = std::nullopt, .check_id = std::nullopt};
+}
+
+std::vector<Command> round_trip(const std::vector<Command>& batch) {
+    auto bytes = encode(batch);
+    BOOST_TEST_REQUIRE(bytes.size() >= 1u);
+    BOOST_TEST(bytes[0] == command_format_version);
+    auto decoded = decode(bytes);
+    if (!decoded.ok())
+        BOOST_FAIL("decode failed: " << decoded.error().message);
+    return *decoded;
+}
+
+// Re-encodes a valid batch after `mutate` changed its MessagePack body as JSON.
+std::vector<uint8_t> mutated(const std::vector<Command>& batch,
+                             const std::function<void(json&)>& mutate) {
+    auto bytes = encode(batch);
+    json j = json::from_msgpack(bytes.begin() + 1, bytes.end());
+    mutate(j);
+    std::vector<uint8_t> out{command_format_version};
+    json::to_msgpack(j, out);
+    return out;
+}
+
+std::string decode_error(std::span<const uint8_t> bytes) {
+    auto r = decode(bytes);
+    BOOST_TEST_REQUIRE(!r.ok());
+    return r.error().message;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(command_test)
+
+BOOST_AUTO_TEST_CASE(register_round_trips_every_field) {
+    Command c = full_register();
+    auto out = round_trip({c});
+    BOOST_TEST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(equal(out[0], c));
+}
+
+BOOST_AUTO_TEST_CASE(register_without_service_or_checks_round_trips) {
+    Register r;
+    r.node.name = "db";
+    Command c = r;
+    auto out = round_trip({c});
+    BOOST_TEST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(equal(out[0], c));
+    BOOST_TEST(!std::get<Register>(out[0]).service.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(deregister_round_trips_each_shape) {
+    std::vector<Command> batch = {
+        Deregister{.node = "n1", .service_id = std::nullopt, .check_id = std::nullopt},
+        Deregister{.node = "n1", .service_id = "web", .check_id = std::nullopt},
+        Deregister{.node = "n1", .service_id = std::nullopt, .check_id = "chk"},
+        Deregister{.node = "n1", .service_id = "", .check_id = "chk"},
+    };
+    auto out = round_trip(batch);
+    BOOST_TEST_REQUIRE(out.size() == batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        BOOST_TEST(equal(out[i], batch[i]), "command " << i);
+    BOOST_TEST(std::get<Deregister>(out[3]).service_id.has_value());  // "" is not absent
+}
+
+BOOST_AUTO_TEST_CASE(update_check_round_trips_every_status) {
+    std::vector<Command> batch;
+    for (Status s : {Status::passing, Status::warning, Status::critical})
+        batch.push_back(UpdateCheck{.node = "n", .check_id = "c", .status = s, .output = "out"});
+    auto out = round_trip(batch);
+    BOOST_TEST_REQUIRE(out.size() == 3u);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        BOOST_TEST(equal(out[i], batch[i]), "command " << i);
+}
+
+BOOST_AUTO_TEST_CASE(mixed_batch_keeps_order) {
+    std::vector<Command> batch = {
+        UpdateCheck{.node = "a", .check_id = "x", .status = Status::passing, .output = ""},
+        full_register(),
+        Deregister{.node = "b", .service_id = std::nullopt, .check_id = std::nullopt},
+    };
+    auto out = round_trip(batch);
+    BOOST_TEST_REQUIRE(out.size() == 3u);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        BOOST_TEST(equal(out[i], batch[i]), "command " << i);
+}
+
+BOOST_AUTO_TEST_CASE(empty_batch_round_trips) {
+    BOOST_TEST(round_trip({}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(empty_input_and_wrong_version_are_errors) {
+    BOOST_TEST(decode_error({}).find("empty") != std::string::npos);
+    auto bytes = encode(std::vector<Command>{full_register()});
+    bytes[0] = 2;
+    BOOST_TEST(decode_error(bytes).find("version 2") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(every_truncation_is_an_error) {
+    auto bytes = encode(std::vector<Command>{full_register(), dereg("n")});
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        auto r = decode(std::span(bytes.data(), n));
+        BOOST_TEST(!r.ok(), "prefix of " << n << " bytes decoded");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(trailing_bytes_are_an_error) {
+    auto bytes = encode(std::vector<Command>{dereg("n")});
+    bytes.push_back(0xc0);
+    BOOST_TEST(decode_error(bytes).find("MessagePack") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(mistyped_field_is_named_with_command_number) {
+    std::vector<Command> batch = {dereg("a"), dereg("b"), full_register()};
+    auto bytes = mutated(batch, [](json& j) { j[2]["node"]["name"] = 5; });
+    BOOST_TEST(decode_error(bytes) == "command 2: Register.node.name: expected a string");
+}
+
+BOOST_AUTO_TEST_CASE(missing_field_is_named) {
+    auto bytes = mutated({full_register()}, [](json& j) { j[0]["service"].erase("port"); });
+    BOOST_TEST(decode_error(bytes) == "command 0: Register.service.port: missing");
+}
+
+BOOST_AUTO_TEST_CASE(nested_errors_name_the_path) {
+    auto check = mutated({full_register()}, [](json& j) { j[0]["checks"][1]["status"] = "ok"; });
+    BOOST_TEST(decode_error(check) ==
+               "command 0: Register.checks[1].status: expected one of passing, warning, critical");
+    auto tag = mutated({full_register()}, [](json& j) { j[0]["service"]["tags"][1] = true; });
+    BOOST_TEST(decode_error(tag) == "command 0: Register.service.tags[1]: expected a string");
+    auto meta = mutated({full_register()}, [](json& j) { j[0]["node"]["meta"]["rack"] = 1; });
+    BOOST_TEST(decode_error(meta) == "command 0: Register.node.meta.rack: expected a string");
+    auto weight =
+        mutated({full_register()}, [](json& j) { j[0]["service"]["weights"]["warning"] = -1; });
+    BOOST_TEST(decode_error(weight) ==
+               "command 0: Register.service.weights.warning: expected an unsigned integer");
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_port_is_an_error) {
+    auto bytes = mutated({full_register()}, [](json& j) { j[0]["service"]["port"] = 65536; });
+    BOOST_TEST(decode_error(bytes) == "command 0: Register.service.port: out of range (max 65535)");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_type_and_non_map_command_are_errors) {
+    auto unknown = mutated({dereg("a")}, [](json& j) { j[0]["type"] = "Drop"; });
+    BOOST_TEST(decode_error(unknown) ==
+               "command 0: type: expected Register, Deregister or UpdateCheck");
+    auto scalar = mutated({dereg("a")}, [](json& j) { j[1] = 3; });
+    BOOST_TEST(decode_error(scalar) == "command 1: expected a map");
+    auto not_array = mutated({}, [](json& j) { j = json::object(); });
+    BOOST_TEST(decode_error(not_array) == "command batch: expected an array of commands");
+}
+
+BOOST_AUTO_TEST_CASE(deep_nesting_is_rejected_without_recursion) {
+    std::vector<uint8_t> bytes{command_format_version};
+    bytes.insert(bytes.end(), 200000, 0x91);  // 200k nested one-element arrays
+    bytes.push_back(0xc0);
+    BOOST_TEST(decode_error(bytes).find("MessagePack") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(container_claiming_more_elements_than_bytes_is_rejected) {
+    std::vector<uint8_t> bytes{command_format_version, 0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0};
+    BOOST_TEST(decode_error(bytes).find("MessagePack") != std::string::npos);
+    std::vector<uint8_t> str{command_format_version, 0x91, 0xdb, 0x7f, 0xff, 0xff, 0xff, 'a'};
+    BOOST_TEST(decode_error(str).find("MessagePack") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

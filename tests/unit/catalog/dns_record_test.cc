@@ -1,0 +1,280 @@
+// Tests for src/catalog/dns_record.cc: encode/decode round trips of the service, node and PTR
+// records, the 255-byte string rule, and that malformed or truncated bytes end every walk
+// without reading past the end.
+#ifndef BOOST_TEST_DYN_LINK
+#define BOOST_TEST_DYN_LINK
+#endif
+#include "catalog/dns_record.hh"
+
+#include <boost/test/unit_test.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace muster::catalog;
+
+namespace {
+
+InstanceData instance(std::string node, std::string addr, uint16_t port,
+                      std::vector<std::string> tags, Status health = Status::passing) {
+    InstanceData d;
+    d.health = health;
+    d.addr = ip_bytes(addr);
+    d.port = port;
+    d.node = std::move(node);
+    d.tags = std::move(tags);
+    return d;
+}
+
+std::vector<InstanceView> read_all(std::span<const uint8_t> bytes, bool* valid_after = nullptr) {
+    std::vector<InstanceView> out;
+    ServiceRecordReader reader(bytes);
+    InstanceView v;
+    while (reader.next(v))
+        out.push_back(v);
+    if (valid_after)
+        *valid_after = reader.valid();
+    return out;
+}
+
+// Copies `bytes` into an exactly-sized heap block so ASan flags any read past its end.
+std::unique_ptr<uint8_t[]> exact_copy(std::span<const uint8_t> bytes) {
+    auto copy = std::make_unique<uint8_t[]>(bytes.size() + 1);
+    std::copy(bytes.begin(), bytes.end(), copy.get());
+    return copy;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(dns_record)
+
+BOOST_AUTO_TEST_CASE(ip_bytes_parses_v4_v6_and_rejects_names) {
+    const IpBytes v4 = ip_bytes("10.1.2.3");
+    BOOST_TEST(v4.family == 4);
+    BOOST_TEST(v4.span().size() == 4u);
+    BOOST_TEST(v4.bytes[0] == 10);
+    BOOST_TEST(v4.bytes[3] == 3);
+    const IpBytes v6 = ip_bytes("2001:db8::1");
+    BOOST_TEST(v6.family == 6);
+    BOOST_TEST(v6.span().size() == 16u);
+    BOOST_TEST(v6.bytes[0] == 0x20);
+    BOOST_TEST(v6.bytes[15] == 1);
+    BOOST_TEST(ip_bytes("host.example").family == 0);
+    BOOST_TEST(ip_bytes("").family == 0);
+    BOOST_TEST(ip_bytes("10.1.2.3 ").family == 0);
+    BOOST_TEST(ip_bytes(std::string(200, '1')).family == 0);
+    BOOST_TEST(ip_bytes("host").span().empty());
+}
+
+BOOST_AUTO_TEST_CASE(service_record_round_trips_every_field) {
+    std::vector<InstanceData> in;
+    in.push_back(instance("alpha", "10.0.0.1", 8080, {"primary", "v1"}));
+    in.push_back(instance("Beta.Example", "2001:db8::2", 443, {}, Status::warning));
+    in.back().own_address = true;
+    in.back().weights = Weights{.passing = 7, .warning = 3};
+    in.push_back(instance("gamma", "not-an-ip", 1, {"x"}, Status::critical));
+    const auto bytes = encode_service_record(in);
+
+    bool valid = false;
+    const auto out = read_all(bytes, &valid);
+    BOOST_TEST(valid);
+    BOOST_REQUIRE(out.size() == 3u);
+    ServiceRecordReader walked(bytes);
+    for (InstanceView v; walked.next(v);) {
+    }
+    BOOST_TEST(walked.count() == 3u);  // the declared count, not what is left
+    BOOST_TEST(out[0].node == "alpha");
+    BOOST_TEST(out[0].port == 8080);
+    BOOST_TEST(out[0].addr.family == 4);
+    BOOST_TEST(out[0].addr.bytes[3] == 1);
+    BOOST_TEST(!out[0].own_address);
+    BOOST_TEST(out[0].tag_count == 2);
+    BOOST_TEST(out[0].weight_passing == 1);
+    BOOST_TEST((out[0].health == Status::passing));
+    BOOST_TEST(out[1].node == "Beta.Example");
+    BOOST_TEST(out[1].addr.family == 6);
+    BOOST_TEST(out[1].own_address);
+    BOOST_TEST(out[1].weight_passing == 7);
+    BOOST_TEST(out[1].weight_warning == 3);
+    BOOST_TEST((out[1].health == Status::warning));
+    BOOST_TEST(out[1].tag_count == 0);
+    BOOST_TEST(out[2].addr.family == 0);
+    BOOST_TEST((out[2].health == Status::critical));
+}
+
+BOOST_AUTO_TEST_CASE(has_tag_is_case_insensitive_and_exact) {
+    std::vector<InstanceData> in{instance("n", "10.0.0.1", 1, {"Primary", "v1"})};
+    const auto bytes = encode_service_record(in);
+    const auto out = read_all(bytes);
+    BOOST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(out[0].has_tag("primary"));
+    BOOST_TEST(out[0].has_tag("PRIMARY"));
+    BOOST_TEST(out[0].has_tag("v1"));
+    BOOST_TEST(!out[0].has_tag("prim"));
+    BOOST_TEST(!out[0].has_tag("primary2"));
+    BOOST_TEST(!out[0].has_tag(""));
+}
+
+BOOST_AUTO_TEST_CASE(weights_above_u16_are_clamped) {
+    std::vector<InstanceData> in{instance("n", "10.0.0.1", 1, {})};
+    in[0].weights = Weights{.passing = 100000, .warning = 65535};
+    const auto out = read_all(encode_service_record(in));
+    BOOST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(out[0].weight_passing == 65535);
+    BOOST_TEST(out[0].weight_warning == 65535);
+}
+
+BOOST_AUTO_TEST_CASE(long_node_name_skips_instance_and_long_tag_is_skipped) {
+    std::vector<InstanceData> in;
+    in.push_back(instance(std::string(256, 'n'), "10.0.0.1", 1, {}));
+    in.push_back(instance(std::string(255, 'm'), "10.0.0.2", 2, {std::string(256, 't'), "ok"}));
+    const auto bytes = encode_service_record(in);
+    ServiceRecordReader reader(bytes);
+    BOOST_TEST(reader.count() == 1u);
+    const auto out = read_all(bytes);
+    BOOST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(out[0].node.size() == 255u);
+    BOOST_TEST(out[0].tag_count == 1);
+    BOOST_TEST(out[0].has_tag("ok"));
+}
+
+BOOST_AUTO_TEST_CASE(empty_service_record_is_valid_with_no_instances) {
+    const auto bytes = encode_service_record({});
+    ServiceRecordReader reader(bytes);
+    BOOST_TEST(reader.valid());
+    BOOST_TEST(reader.count() == 0u);
+    InstanceView v;
+    BOOST_TEST(!reader.next(v));
+}
+
+BOOST_AUTO_TEST_CASE(truncated_service_record_ends_walk_invalid_at_every_length) {
+    std::vector<InstanceData> in{instance("alpha", "10.0.0.1", 80, {"a", "bb"}),
+                                 instance("beta", "10.0.0.2", 81, {"c"})};
+    const auto bytes = encode_service_record(in);
+    for (std::size_t len = 0; len < bytes.size(); ++len) {
+        auto copy = exact_copy(std::span(bytes).first(len));
+        bool valid = true;
+        const auto out = read_all(std::span<const uint8_t>(copy.get(), len), &valid);
+        BOOST_TEST(!valid, "length " << len);
+        BOOST_TEST(out.size() < 2u, "length " << len);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_version_health_or_family_is_invalid) {
+    std::vector<InstanceData> in{instance("alpha", "10.0.0.1", 80, {})};
+    auto bytes = encode_service_record(in);
+    auto bad_version = bytes;
+    bad_version[0] = 2;
+    BOOST_TEST(!ServiceRecordReader(bad_version).valid());
+    BOOST_TEST(read_all(bad_version).empty());
+
+    auto bad_health = bytes;
+    bad_health[5] = 3;  // after u8 version + u32 count
+    bool valid = true;
+    BOOST_TEST(read_all(bad_health, &valid).empty());
+    BOOST_TEST(!valid);
+
+    auto bad_family = bytes;
+    bad_family[6] = 5;
+    BOOST_TEST(read_all(bad_family, &valid).empty());
+    BOOST_TEST(!valid);
+
+    // A count larger than what follows ends at the bytes' end, invalid.
+    auto big_count = bytes;
+    big_count[1] = 9;
+    BOOST_TEST(read_all(big_count, &valid).size() == 1u);
+    BOOST_TEST(!valid);
+}
+
+BOOST_AUTO_TEST_CASE(node_record_round_trips_address_name_and_meta) {
+    Node node;
+    node.name = "Harpsichord.mooncarrot.space";
+    node.address = "192.168.1.20";
+    node.meta = {{"rack", "r1"},
+                 {"env", "prod"},
+                 {std::string(256, 'k'), "skipped"},
+                 {"v", std::string(256, 'x')}};
+    const auto bytes = encode_node_record(node);
+    const auto view = read_node_record(bytes);
+    BOOST_REQUIRE(view.has_value());
+    BOOST_TEST(view->name == "Harpsichord.mooncarrot.space");
+    BOOST_TEST(view->addr.family == 4);
+    BOOST_TEST(view->addr.bytes[3] == 20);
+    BOOST_TEST(view->meta_count == 2);
+    std::vector<std::pair<std::string, std::string>> meta;
+    for_each_meta(*view, [&](std::string_view k, std::string_view v) { meta.emplace_back(k, v); });
+    BOOST_REQUIRE(meta.size() == 2u);
+    BOOST_TEST(meta[0].first == "env");  // std::map order
+    BOOST_TEST(meta[0].second == "prod");
+    BOOST_TEST(meta[1].first == "rack");
+    BOOST_TEST(meta[1].second == "r1");
+}
+
+BOOST_AUTO_TEST_CASE(node_with_host_name_address_has_family_zero) {
+    Node node;
+    node.name = "n1";
+    node.address = "n1.example.com";
+    const auto view = read_node_record(encode_node_record(node));
+    BOOST_REQUIRE(view.has_value());
+    BOOST_TEST(view->addr.family == 0);
+    BOOST_TEST(view->meta_count == 0);
+}
+
+BOOST_AUTO_TEST_CASE(node_name_over_255_has_no_record) {
+    Node node;
+    node.name = std::string(256, 'n');
+    node.address = "10.0.0.1";
+    const auto bytes = encode_node_record(node);
+    BOOST_TEST(bytes.empty());
+    BOOST_TEST(!read_node_record(bytes).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(truncated_node_record_is_rejected_at_every_length) {
+    Node node;
+    node.name = "n1";
+    node.address = "2001:db8::9";
+    node.meta = {{"a", "b"}, {"cc", "dd"}};
+    const auto bytes = encode_node_record(node);
+    BOOST_TEST(read_node_record(bytes).has_value());
+    for (std::size_t len = 0; len < bytes.size(); ++len) {
+        auto copy = exact_copy(std::span(bytes).first(len));
+        BOOST_TEST(!read_node_record(std::span<const uint8_t>(copy.get(), len)).has_value(),
+                   "length " << len);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ptr_record_round_trips_and_skips_long_names) {
+    const std::vector<std::pair<PtrKind, std::string>> entries{
+        {PtrKind::node, "alpha"},
+        {PtrKind::service, "web"},
+        {PtrKind::service, std::string(256, 's')}};
+    const auto bytes = encode_ptr_record(entries);
+    std::vector<std::pair<PtrKind, std::string>> out;
+    BOOST_TEST(for_each_ptr(bytes, [&](PtrKind k, std::string_view n) { out.emplace_back(k, n); }));
+    BOOST_REQUIRE(out.size() == 2u);
+    BOOST_TEST((out[0].first == PtrKind::node));
+    BOOST_TEST(out[0].second == "alpha");
+    BOOST_TEST((out[1].first == PtrKind::service));
+    BOOST_TEST(out[1].second == "web");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_ptr_record_returns_false) {
+    const std::vector<std::pair<PtrKind, std::string>> entries{{PtrKind::node, "alpha"},
+                                                               {PtrKind::node, "beta"}};
+    const auto bytes = encode_ptr_record(entries);
+    for (std::size_t len = 0; len < bytes.size(); ++len) {
+        auto copy = exact_copy(std::span(bytes).first(len));
+        int calls = 0;
+        BOOST_TEST(!for_each_ptr(std::span<const uint8_t>(copy.get(), len),
+                                 [&](PtrKind, std::string_view) { ++calls; }),
+                   "length " << len);
+        BOOST_TEST(calls < 2);
+    }
+    auto bad_kind = bytes;
+    bad_kind[2] = 7;
+    BOOST_TEST(!for_each_ptr(bad_kind, [](PtrKind, std::string_view) {}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,722 @@
+// Tests for src/catalog/store.cc: apply, cascades, health, DNS records, change log, listeners.
+#ifndef BOOST_TEST_DYN_LINK
+#define BOOST_TEST_DYN_LINK
+#endif
+#include "catalog/store.hh"
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
+
+#include "catalog/dns_record.hh"
+
+using namespace muster::catalog;
+
+namespace {
+
+struct TempDir {
+    TempDir() {
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "muster-store-XXXXXX").string();
+        if (mkdtemp(tmpl.data()) == nullptr)
+            BOOST_FAIL("mkdtemp failed");
+        path = tmpl;
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    std::filesystem::path path;
+};
+
+// A store in a fresh directory (a subdirectory that does not exist yet, so open creates it).
+struct Fixture {
+    Fixture() { open(); }
+    void open() {
+        auto s = Store::open({.dir = (dir.path / "data").string(),
+                              .map_size = uint64_t{1} << 28,
+                              .durability = Durability::no_sync,
+                              .max_readers = 64});
+        if (!s.ok())
+            BOOST_FAIL("open: " << s.error().message);
+        store = std::move(s).value();
+    }
+    void reopen() {
+        store.reset();
+        open();
+    }
+    uint64_t apply(const Command& c) { return apply(std::vector<Command>{c}); }
+    uint64_t apply(const std::vector<Command>& batch) {
+        auto r = store->apply(batch);
+        if (!r.ok())
+            BOOST_FAIL("apply: " << r.error().message);
+        return *r;
+    }
+    std::string apply_error(const std::vector<Command>& batch) {
+        auto r = store->apply(batch);
+        BOOST_TEST_REQUIRE(!r.ok());
+        return r.error().message;
+    }
+    TempDir dir;
+    std::unique_ptr<Store> store;
+};
+
+Node node(std::string name, std::string address) {
+    Node n;
+    n.name = std::move(name);
+    n.address = std::move(address);
+    n.datacenter = "dc1";
+    return n;
+}
+
+Service service(std::string name, std::string id = "", uint16_t port = 80) {
+    Service s;
+    s.name = std::move(name);
+    s.id = std::move(id);
+    s.port = port;
+    return s;
+}
+
+Check check(std::string id, std::string service_id, Status status) {
+    Check c;
+    c.id = std::move(id);
+    c.name = c.id;
+    c.service_id = std::move(service_id);
+    c.status = status;
+    return c;
+}
+
+Register reg(Node n, std::optional<Service> s = std::nullopt, std::vector<Check> checks = {}) {
+    return Register{.node = std::move(n), .service = std::move(s), .checks = std::move(checks)};
+}
+
+Deregister dereg_node(std::string n) {
+    return Deregister{.node = std::move(n), .service_id = std::nullopt, .check_id = std::nullopt};
+}
+
+UpdateCheck update(std::string n, std::string id, Status s, std::string output = "") {
+    return UpdateCheck{
+        .node = std::move(n), .check_id = std::move(id), .status = s, .output = std::move(output)};
+}
+
+// An instance of a ServiceRecord, copied out of the reader's views.
+struct Instance {
+    Status health;
+    uint8_t family;
+    std::string addr;  // the address bytes
+    bool own_address;
+    uint16_t port;
+    uint16_t weight_passing;
+    uint16_t weight_warning;
+    std::string node;
+    std::vector<std::string> tags;
+};
+
+std::vector<Instance> dns_service(const Store& store, std::string_view name) {
+    auto reader = store.reader();
+    reader->begin();
+    auto bytes = reader->service(name);
+    std::vector<Instance> out;
+    if (bytes.empty()) {
+        reader->end();
+        return out;
+    }
+    ServiceRecordReader r(bytes);
+    BOOST_TEST_REQUIRE(r.valid());
+    InstanceView v;
+    while (r.next(v)) {
+        Instance i{
+            v.health,         v.addr.family,       {}, v.own_address, v.port, v.weight_passing,
+            v.weight_warning, std::string(v.node), {}};
+        auto a = v.addr.span();
+        i.addr.assign(a.begin(), a.end());
+        auto t = v.tags;
+        for (uint8_t n = 0; n < v.tag_count; ++n) {
+            i.tags.emplace_back(reinterpret_cast<const char*>(t.data() + 1), t[0]);
+            t = t.subspan(1u + t[0]);
+        }
+        out.push_back(std::move(i));
+    }
+    BOOST_TEST(out.size() == r.count());
+    reader->end();
+    return out;
+}
+
+std::string ip(std::string_view text) {
+    auto b = ip_bytes(text);
+    auto s = b.span();
+    return std::string(s.begin(), s.end());
+}
+
+std::vector<std::pair<PtrKind, std::string>> dns_ptr(const Store& store, std::string_view addr) {
+    auto reader = store.reader();
+    reader->begin();
+    std::vector<std::pair<PtrKind, std::string>> out;
+    auto b = ip_bytes(addr);
+    bool ok = for_each_ptr(reader->ptr(b.span()), [&](PtrKind k, std::string_view name) {
+        out.emplace_back(k, std::string(name));
+    });
+    if (!reader->ptr(b.span()).empty())
+        BOOST_TEST(ok);
+    reader->end();
+    return out;
+}
+
+std::vector<std::string> entry_nodes(const std::vector<ServiceEntry>& entries) {
+    std::vector<std::string> out;
+    for (const auto& e : entries)
+        out.push_back(e.node.name + "/" + e.service.id);
+    return out;
+}
+
+using Names = std::vector<std::string>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store_test)
+
+// ---- open, index, batches
+
+BOOST_AUTO_TEST_CASE(open_creates_directory_and_starts_at_index_zero) {
+    Fixture f;
+    BOOST_TEST(std::filesystem::exists(f.dir.path / "data" / "catalog.mdb"));
+    BOOST_TEST(f.store->index() == 0u);
+    BOOST_TEST(f.store->snapshot()->index() == 0u);
+    BOOST_TEST(f.store->snapshot()->nodes().empty());
+    BOOST_TEST(f.store->changes_since(0).empty());
+}
+
+BOOST_AUTO_TEST_CASE(index_bumps_once_per_batch) {
+    Fixture f;
+    uint64_t i = f.apply(
+        {reg(node("a", "10.0.0.1")), reg(node("b", "10.0.0.2")), reg(node("c", "10.0.0.3"))});
+    BOOST_TEST(i == 1u);
+    BOOST_TEST(f.store->index() == 1u);
+    BOOST_TEST(f.apply(reg(node("d", "10.0.0.4"))) == 2u);
+    BOOST_TEST(f.store->snapshot()->index() == 2u);
+    BOOST_TEST(f.store->snapshot()->nodes().size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(register_stores_node_service_and_checks_with_indexes) {
+    Fixture f;
+    Service s = service("web", "web-1", 8080);
+    s.tags = {"v1"};
+    s.node = "ignored";  // the store takes the node from the command
+    f.apply(reg(node("Node-A", "10.0.0.1"), s, {check("web-http", "web-1", Status::passing)}));
+    auto snap = f.store->snapshot();
+    auto n = snap->node("node-a");  // case-insensitive
+    BOOST_TEST_REQUIRE(n.has_value());
+    BOOST_TEST(n->name == "Node-A");
+    BOOST_TEST(n->address == "10.0.0.1");
+    BOOST_TEST(n->index.create == 1u);
+    BOOST_TEST(n->index.modify == 1u);
+    auto services = snap->node_services("NODE-A");
+    BOOST_TEST_REQUIRE(services.size() == 1u);
+    BOOST_TEST(services[0].node == "Node-A");
+    BOOST_TEST(services[0].port == 8080);
+    BOOST_TEST(services[0].index.create == 1u);
+    auto checks = snap->node_checks("node-a");
+    BOOST_TEST_REQUIRE(checks.size() == 1u);
+    BOOST_TEST(checks[0].service_name == "web");  // filled from the service
+    BOOST_TEST(checks[0].node == "Node-A");
+}
+
+BOOST_AUTO_TEST_CASE(service_id_defaults_to_name) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("redis")));
+    auto services = f.store->snapshot()->node_services("a");
+    BOOST_TEST_REQUIRE(services.size() == 1u);
+    BOOST_TEST(services[0].id == "redis");
+}
+
+BOOST_AUTO_TEST_CASE(upsert_keeps_create_index_and_moves_modify_index) {
+    Fixture f;
+    f.apply(
+        reg(node("a", "10.0.0.1"), service("web", "", 80), {check("c1", "web", Status::passing)}));
+    f.apply(reg(node("other", "10.0.0.9")));
+    f.apply(
+        reg(node("a", "10.0.0.2"), service("web", "", 81), {check("c1", "web", Status::warning)}));
+    auto snap = f.store->snapshot();
+    auto n = snap->node("a");
+    BOOST_TEST(n->index.create == 1u);
+    BOOST_TEST(n->index.modify == 3u);
+    BOOST_TEST(n->address == "10.0.0.2");
+    auto s = snap->node_services("a").at(0);
+    BOOST_TEST(s.index.create == 1u);
+    BOOST_TEST(s.index.modify == 3u);
+    BOOST_TEST(s.port == 81);
+    auto c = snap->node_checks("a").at(0);
+    BOOST_TEST(c.index.create == 1u);
+    BOOST_TEST(c.index.modify == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(unchanged_upsert_keeps_modify_index) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web")));
+    f.apply(reg(node("a", "10.0.0.1"), service("web")));
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->index() == 2u);
+    BOOST_TEST(snap->node("a")->index.modify == 1u);
+    BOOST_TEST(snap->node_services("a").at(0).index.modify == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(skip_node_update_keeps_existing_node_but_creates_missing_one) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1")));
+    Register r = reg(node("a", "10.9.9.9"), service("web"));
+    r.skip_node_update = true;
+    f.apply(r);
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->node("a")->address == "10.0.0.1");
+    BOOST_TEST(snap->node_services("a").size() == 1u);
+    Register fresh = reg(node("b", "10.0.0.2"));
+    fresh.skip_node_update = true;
+    f.apply(fresh);
+    BOOST_TEST(f.store->snapshot()->node("b")->address == "10.0.0.2");
+}
+
+// ---- validation: the whole batch fails, nothing changes
+
+BOOST_AUTO_TEST_CASE(failed_batch_changes_nothing) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web")));
+    auto before = f.store->changes_since(0);
+    auto error = f.apply_error({
+        reg(node("b", "10.0.0.2"), service("db")),
+        update("a", "nope", Status::critical),
+    });
+    BOOST_TEST(error.find("nope") != std::string::npos);
+    BOOST_TEST(f.store->index() == 1u);
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->index() == 1u);
+    BOOST_TEST(!snap->node("b").has_value());
+    BOOST_TEST(snap->service("db", std::nullopt, HealthFilter::any).empty());
+    BOOST_TEST(dns_service(*f.store, "db").empty());
+    BOOST_TEST(f.store->changes_since(0).size() == before.size());
+}
+
+BOOST_AUTO_TEST_CASE(invalid_commands_are_errors_naming_the_problem) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1")));
+    BOOST_TEST(f.apply_error({reg(node("", "10.0.0.1"))}).find("node.name: empty") !=
+               std::string::npos);
+    BOOST_TEST(
+        f.apply_error({reg(node("a", "10.0.0.1"), service(""))}).find("service.name: empty") !=
+        std::string::npos);
+    BOOST_TEST(f.apply_error({reg(node("a", "10.0.0.1"), std::nullopt,
+                                  {check("c", "missing-svc", Status::passing)})})
+                   .find("missing-svc") != std::string::npos);
+    BOOST_TEST(f.apply_error({update("a", "c", Status::passing)}).find("not found") !=
+               std::string::npos);
+    BOOST_TEST(f.apply_error({dereg_node("")}).find("empty") != std::string::npos);
+    BOOST_TEST(f.apply_error({reg(node(std::string("a\0b", 3), "10.0.0.1"))}).find("NUL") !=
+               std::string::npos);
+    BOOST_TEST(f.store->index() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(check_may_name_a_service_registered_earlier_in_the_batch) {
+    Fixture f;
+    f.apply({reg(node("a", "10.0.0.1"), service("web")),
+             reg(node("a", "10.0.0.1"), std::nullopt, {check("c", "web", Status::passing)})});
+    BOOST_TEST(f.store->snapshot()->service_checks("web").size() == 1u);
+}
+
+// ---- deregistration cascades
+
+BOOST_AUTO_TEST_CASE(deregister_node_removes_its_services_checks_and_records) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web"),
+                {check("c1", "web", Status::passing), check("n1", "", Status::passing)}));
+    f.apply(reg(node("b", "10.0.0.2"), service("web")));
+    f.apply(dereg_node("A"));
+    auto snap = f.store->snapshot();
+    BOOST_TEST(!snap->node("a").has_value());
+    BOOST_TEST(snap->node_services("a").empty());
+    BOOST_TEST(snap->node_checks("a").empty());
+    BOOST_TEST(snap->checks(std::nullopt).empty());
+    BOOST_TEST(entry_nodes(snap->service("web", std::nullopt, HealthFilter::any)) ==
+               (Names{"b/web"}));
+    auto reader = f.store->reader();
+    reader->begin();
+    BOOST_TEST(reader->node("a").empty());
+    BOOST_TEST(!reader->node("b").empty());
+    reader->end();
+    BOOST_TEST(dns_ptr(*f.store, "10.0.0.1").empty());
+}
+
+BOOST_AUTO_TEST_CASE(deregister_service_removes_only_its_checks) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web"), {check("c1", "web", Status::passing)}));
+    f.apply(reg(node("a", "10.0.0.1"), service("db"),
+                {check("c2", "db", Status::passing), check("n1", "", Status::passing)}));
+    f.apply(Deregister{.node = "a", .service_id = "web", .check_id = std::nullopt});
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->node("a").has_value());
+    auto services = snap->node_services("a");
+    BOOST_TEST_REQUIRE(services.size() == 1u);
+    BOOST_TEST(services[0].id == "db");
+    Names ids;
+    for (const auto& c : snap->node_checks("a"))
+        ids.push_back(c.id);
+    BOOST_TEST(ids == (Names{"c2", "n1"}));
+    BOOST_TEST(dns_service(*f.store, "web").empty());
+}
+
+BOOST_AUTO_TEST_CASE(deregister_check_removes_one_check) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web"),
+                {check("c1", "web", Status::critical), check("c2", "web", Status::passing)}));
+    f.apply(Deregister{.node = "a", .service_id = std::nullopt, .check_id = "c1"});
+    auto checks = f.store->snapshot()->node_checks("a");
+    BOOST_TEST_REQUIRE(checks.size() == 1u);
+    BOOST_TEST(checks[0].id == "c2");
+    BOOST_TEST(f.store->snapshot()->node_services("a").size() == 1u);
+    BOOST_TEST((dns_service(*f.store, "web").at(0).health == Status::passing));
+}
+
+BOOST_AUTO_TEST_CASE(deregister_of_absent_things_is_not_an_error) {
+    Fixture f;
+    BOOST_TEST(f.apply(dereg_node("ghost")) == 1u);
+    BOOST_TEST(f.apply(Deregister{.node = "ghost", .service_id = "s", .check_id = "c"}) == 2u);
+}
+
+// ---- health
+
+BOOST_AUTO_TEST_CASE(node_critical_check_hides_all_its_instances) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web")));
+    f.apply(reg(node("a", "10.0.0.1"), service("db")));
+    f.apply(reg(node("b", "10.0.0.2"), service("web")));
+    f.apply(reg(node("a", "10.0.0.1"), std::nullopt, {check("serf", "", Status::critical)}));
+    auto snap = f.store->snapshot();
+    BOOST_TEST(entry_nodes(snap->service("web", std::nullopt, HealthFilter::healthy)) ==
+               (Names{"b/web"}));
+    BOOST_TEST(snap->service("db", std::nullopt, HealthFilter::healthy).empty());
+    BOOST_TEST(snap->service("web", std::nullopt, HealthFilter::any).size() == 2u);
+    auto web = dns_service(*f.store, "web");
+    BOOST_TEST_REQUIRE(web.size() == 2u);
+    BOOST_TEST((web[0].health == Status::critical));
+    BOOST_TEST((web[1].health == Status::passing));
+    BOOST_TEST((dns_service(*f.store, "db").at(0).health == Status::critical));
+    // Recovery through UpdateCheck re-materialises every service on the node.
+    f.apply(update("a", "serf", Status::passing));
+    BOOST_TEST((dns_service(*f.store, "db").at(0).health == Status::passing));
+    BOOST_TEST(f.store->snapshot()->service("web", std::nullopt, HealthFilter::healthy).size() ==
+               2u);
+}
+
+BOOST_AUTO_TEST_CASE(warning_passes_healthy_but_not_passing_only) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web"), {check("c", "web", Status::warning)}));
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->service("web", std::nullopt, HealthFilter::healthy).size() == 1u);
+    BOOST_TEST(snap->service("web", std::nullopt, HealthFilter::passing_only).empty());
+    auto entries = snap->service("web", std::nullopt, HealthFilter::any);
+    BOOST_TEST_REQUIRE(entries.size() == 1u);
+    BOOST_TEST(entries[0].checks.size() == 1u);
+    BOOST_TEST((dns_service(*f.store, "web").at(0).health == Status::warning));
+}
+
+BOOST_AUTO_TEST_CASE(maintenance_checks_hide_instances) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web", "web-1")));
+    f.apply(reg(node("a", "10.0.0.1"), service("web", "web-2")));
+    Check service_maint =
+        check(std::string(service_maintenance_prefix) + "web-1", "web-1", Status::critical);
+    service_maint.type = "maintenance";
+    f.apply(reg(node("a", "10.0.0.1"), std::nullopt, {service_maint}));
+    BOOST_TEST(entry_nodes(f.store->snapshot()->service(
+                   "web", std::nullopt, HealthFilter::healthy)) == (Names{"a/web-2"}));
+    f.apply(reg(node("a", "10.0.0.1"), std::nullopt,
+                {check(std::string(node_maintenance_check_id), "", Status::critical)}));
+    BOOST_TEST(f.store->snapshot()->service("web", std::nullopt, HealthFilter::healthy).empty());
+    for (const auto& i : dns_service(*f.store, "web"))
+        BOOST_TEST((i.health == Status::critical));
+}
+
+BOOST_AUTO_TEST_CASE(other_instances_checks_do_not_affect_an_instance) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web", "web-1"),
+                {check("c1", "web-1", Status::critical)}));
+    f.apply(reg(node("a", "10.0.0.1"), service("web", "web-2")));
+    BOOST_TEST(entry_nodes(f.store->snapshot()->service(
+                   "web", std::nullopt, HealthFilter::healthy)) == (Names{"a/web-2"}));
+}
+
+// ---- snapshot queries
+
+BOOST_AUTO_TEST_CASE(service_query_is_case_insensitive_and_filters_tags) {
+    Fixture f;
+    Service v1 = service("Web", "w1");
+    v1.tags = {"Primary", "v1"};
+    Service v2 = service("web", "w2");
+    v2.tags = {"v2"};
+    f.apply(reg(node("b", "10.0.0.2"), v1));
+    f.apply(reg(node("a", "10.0.0.1"), v2));
+    auto snap = f.store->snapshot();
+    BOOST_TEST(entry_nodes(snap->service("WEB", std::nullopt, HealthFilter::any)) ==
+               (Names{"a/w2", "b/w1"}));
+    BOOST_TEST(entry_nodes(snap->service("web", "primary", HealthFilter::any)) == (Names{"b/w1"}));
+    BOOST_TEST(snap->service("web", "v3", HealthFilter::any).empty());
+}
+
+BOOST_AUTO_TEST_CASE(catalog_listings_are_sorted_and_complete) {
+    Fixture f;
+    Service web = service("web", "w1");
+    web.tags = {"b", "a"};
+    Service web2 = service("web", "w2");
+    web2.tags = {"c", "a"};
+    f.apply(reg(node("zeta", "10.0.0.3"), web, {check("c1", "w1", Status::critical)}));
+    f.apply(reg(node("alpha", "10.0.0.1"), web2, {check("c2", "", Status::passing)}));
+    f.apply(reg(node("alpha", "10.0.0.1"), service("db")));
+    auto snap = f.store->snapshot();
+    Names nodes;
+    for (const auto& n : snap->nodes())
+        nodes.push_back(n.name);
+    BOOST_TEST(nodes == (Names{"alpha", "zeta"}));
+    auto services = snap->services();
+    BOOST_TEST_REQUIRE(services.size() == 2u);
+    BOOST_TEST(services[0].first == "db");
+    BOOST_TEST(services[1].first == "web");
+    BOOST_TEST(services[1].second == (Names{"a", "b", "c"}));
+    BOOST_TEST(snap->checks(std::nullopt).size() == 2u);
+    auto critical = snap->checks(Status::critical);
+    BOOST_TEST_REQUIRE(critical.size() == 1u);
+    BOOST_TEST(critical[0].id == "c1");
+    BOOST_TEST(snap->checks(Status::warning).empty());
+    auto web_checks = snap->service_checks("web");
+    BOOST_TEST_REQUIRE(web_checks.size() == 1u);  // node-level c2 is not a service check
+    BOOST_TEST(web_checks[0].id == "c1");
+}
+
+BOOST_AUTO_TEST_CASE(service_rename_updates_checks_and_both_records) {
+    Fixture f;
+    f.apply(
+        reg(node("a", "10.0.0.1"), service("old", "svc"), {check("c", "svc", Status::passing)}));
+    f.apply(reg(node("a", "10.0.0.1"), service("new", "svc")));
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->node_checks("a").at(0).service_name == "new");
+    BOOST_TEST(snap->service("old", std::nullopt, HealthFilter::any).empty());
+    BOOST_TEST(snap->service("new", std::nullopt, HealthFilter::any).size() == 1u);
+    BOOST_TEST(dns_service(*f.store, "old").empty());
+    BOOST_TEST(dns_service(*f.store, "new").size() == 1u);
+    auto changes = f.store->changes_since(1);
+    BOOST_TEST_REQUIRE(changes.size() == 1u);
+    BOOST_TEST(changes[0].services == (Names{"new", "old"}));
+}
+
+// ---- DNS records
+
+BOOST_AUTO_TEST_CASE(service_record_lists_instances_by_node_then_id) {
+    Fixture f;
+    Service own = service("web", "w2", 8443);
+    own.address = "192.0.2.7";
+    own.tags = {"tls", "v2"};
+    own.weights = {.passing = 100000, .warning = 5};
+    f.apply(reg(node("b", "10.0.0.2"), own));
+    f.apply(reg(node("b", "10.0.0.2"), service("web", "w1", 8080)));
+    f.apply(reg(node("a", "2001:db8::a"), service("web", "w9", 80)));
+    f.apply(reg(node("c", "c.example.org"), service("web", "w3", 80)));
+    auto web = dns_service(*f.store, "web");
+    BOOST_TEST_REQUIRE(web.size() == 4u);
+    BOOST_TEST(web[0].node == "a");
+    BOOST_TEST(web[0].family == 6);
+    BOOST_TEST(web[0].addr == ip("2001:db8::a"));
+    BOOST_TEST(web[1].node == "b");
+    BOOST_TEST(web[1].port == 8080);  // w1 before w2
+    BOOST_TEST(!web[1].own_address);
+    BOOST_TEST(web[1].addr == ip("10.0.0.2"));
+    BOOST_TEST(web[2].port == 8443);
+    BOOST_TEST(web[2].own_address);
+    BOOST_TEST(web[2].addr == ip("192.0.2.7"));
+    BOOST_TEST(web[2].weight_passing == 65535);  // clamped to u16
+    BOOST_TEST(web[2].weight_warning == 5);
+    BOOST_TEST(web[2].tags == (Names{"tls", "v2"}));
+    BOOST_TEST(web[3].node == "c");
+    BOOST_TEST(web[3].family == 0);  // a host name: kept, DNS skips it
+}
+
+BOOST_AUTO_TEST_CASE(service_record_is_keyed_lowercase_and_deleted_with_last_instance) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("Web")));
+    f.apply(reg(node("b", "10.0.0.2"), service("web")));
+    BOOST_TEST(dns_service(*f.store, "web").size() == 2u);
+    BOOST_TEST(dns_service(*f.store, "Web").empty());  // readers pass lowercase keys
+    f.apply(dereg_node("a"));
+    BOOST_TEST(dns_service(*f.store, "web").size() == 1u);
+    f.apply(Deregister{.node = "b", .service_id = "web", .check_id = std::nullopt});
+    BOOST_TEST(dns_service(*f.store, "web").empty());
+}
+
+BOOST_AUTO_TEST_CASE(node_address_change_updates_service_and_node_records) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web")));
+    f.apply(reg(node("A", "10.0.0.5")));
+    BOOST_TEST(dns_service(*f.store, "web").at(0).addr == ip("10.0.0.5"));
+    BOOST_TEST(dns_service(*f.store, "web").at(0).node == "A");
+    auto reader = f.store->reader();
+    reader->begin();
+    auto rec = read_node_record(reader->node("a"));
+    BOOST_TEST_REQUIRE(rec.has_value());
+    BOOST_TEST(rec->name == "A");
+    BOOST_TEST(rec->addr.family == 4);
+    BOOST_TEST(std::string(rec->addr.span().begin(), rec->addr.span().end()) == ip("10.0.0.5"));
+    reader->end();
+}
+
+BOOST_AUTO_TEST_CASE(ptr_records_follow_node_and_service_addresses) {
+    Fixture f;
+    Service own = service("api", "api-1");
+    own.address = "192.0.2.50";
+    f.apply(reg(node("a", "10.0.0.1"), own));
+    f.apply(reg(node("b", "10.0.0.1")));  // two nodes share an address
+    using Ptrs = std::vector<std::pair<PtrKind, std::string>>;
+    BOOST_TEST((dns_ptr(*f.store, "10.0.0.1") == Ptrs{{PtrKind::node, "a"}, {PtrKind::node, "b"}}));
+    BOOST_TEST((dns_ptr(*f.store, "192.0.2.50") == Ptrs{{PtrKind::service, "api"}}));
+    f.apply(reg(node("a", "10.0.0.2"), own));
+    BOOST_TEST((dns_ptr(*f.store, "10.0.0.1") == Ptrs{{PtrKind::node, "b"}}));
+    BOOST_TEST((dns_ptr(*f.store, "10.0.0.2") == Ptrs{{PtrKind::node, "a"}}));
+    own.address = "";
+    f.apply(reg(node("a", "10.0.0.2"), own));
+    BOOST_TEST(dns_ptr(*f.store, "192.0.2.50").empty());
+    f.apply(dereg_node("b"));
+    BOOST_TEST(dns_ptr(*f.store, "10.0.0.1").empty());
+}
+
+BOOST_AUTO_TEST_CASE(reader_sees_a_commit_only_after_the_next_begin) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web")));
+    auto reader = f.store->reader();
+    reader->begin();
+    BOOST_TEST(reader->index() == 1u);
+    BOOST_TEST(reader->service("db").empty());
+    f.apply(reg(node("a", "10.0.0.1"), service("db")));
+    BOOST_TEST(reader->service("db").empty());
+    BOOST_TEST(reader->index() == 1u);
+    reader->end();
+    reader->begin();
+    BOOST_TEST(!reader->service("db").empty());
+    BOOST_TEST(reader->index() == 2u);
+    reader->end();
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_is_isolated_from_later_applies) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1")));
+    auto snap = f.store->snapshot();
+    f.apply(dereg_node("a"));
+    BOOST_TEST(snap->index() == 1u);
+    BOOST_TEST(snap->node("a").has_value());
+    BOOST_TEST(!f.store->snapshot()->node("a").has_value());
+}
+
+// ---- change log and listeners
+
+BOOST_AUTO_TEST_CASE(changes_since_lists_touched_names_oldest_first) {
+    Fixture f;
+    f.apply(
+        {reg(node("a", "10.0.0.1"), service("web")), reg(node("a", "10.0.0.1"), service("db"))});
+    f.apply(reg(node("b", "10.0.0.2"), service("cache")));
+    f.apply(reg(node("a", "10.0.0.1"), std::nullopt, {check("n", "", Status::warning)}));
+    auto all = f.store->changes_since(0);
+    BOOST_TEST_REQUIRE(all.size() == 3u);
+    BOOST_TEST(all[0].index == 1u);
+    BOOST_TEST(all[0].nodes == (Names{"a"}));
+    BOOST_TEST(all[0].services == (Names{"db", "web"}));
+    BOOST_TEST(all[1].nodes == (Names{"b"}));
+    BOOST_TEST(all[1].services == (Names{"cache"}));
+    BOOST_TEST(all[2].services == (Names{"db", "web"}));  // a node check touches its services
+    auto later = f.store->changes_since(2);
+    BOOST_TEST_REQUIRE(later.size() == 1u);
+    BOOST_TEST(later[0].index == 3u);
+    BOOST_TEST(f.store->changes_since(3).empty());
+}
+
+BOOST_AUTO_TEST_CASE(changes_older_than_the_log_are_summarised_as_anything) {
+    Fixture f;
+    for (int i = 0; i < 4100; ++i)
+        f.apply(reg(node("n" + std::to_string(i % 7), "10.0.0.1")));
+    BOOST_TEST(f.store->index() == 4100u);
+    auto old = f.store->changes_since(2);
+    BOOST_TEST_REQUIRE(old.size() == 1u);
+    BOOST_TEST(old[0].index == 4100u);
+    BOOST_TEST(old[0].nodes.empty());
+    BOOST_TEST(old[0].services.empty());
+    auto kept = f.store->changes_since(4100 - 4096);  // the oldest kept is 4100 - 4095
+    BOOST_TEST_REQUIRE(kept.size() == 4096u);
+    BOOST_TEST(kept.front().index == 4100u - 4095u);
+    BOOST_TEST(kept.back().index == 4100u);
+    BOOST_TEST(f.store->changes_since(4100 - 4097).size() == 1u);  // 4100 - 4096 was trimmed
+}
+
+BOOST_AUTO_TEST_CASE(listeners_get_the_new_index_until_unsubscribed) {
+    Fixture f;
+    std::vector<uint64_t> seen;
+    uint64_t id = f.store->subscribe([&](uint64_t index) {
+        seen.push_back(index);
+        BOOST_TEST(f.store->index() == index);  // committed before listeners run
+    });
+    f.apply(reg(node("a", "10.0.0.1")));
+    f.apply({reg(node("b", "10.0.0.2")), reg(node("c", "10.0.0.3"))});
+    BOOST_TEST(f.apply_error({dereg_node("")}).size() > 0u);  // a failed batch notifies nobody
+    f.store->unsubscribe(id);
+    f.apply(reg(node("d", "10.0.0.4")));
+    BOOST_TEST(seen == (std::vector<uint64_t>{1, 2}));
+}
+
+BOOST_AUTO_TEST_CASE(listener_may_read_and_apply_without_deadlock) {
+    Fixture f;
+    std::vector<uint64_t> seen;
+    f.store->subscribe([&](uint64_t index) {
+        seen.push_back(index);
+        if (index == 1)  // re-entrant apply: no store lock is held while listeners run
+            BOOST_TEST(f.store->apply(reg(node("b", "10.0.0.2"))).ok());
+        BOOST_TEST(f.store->snapshot()->index() >= index);
+    });
+    f.apply(reg(node("a", "10.0.0.1")));
+    BOOST_TEST(seen == (std::vector<uint64_t>{1, 2}));
+}
+
+BOOST_AUTO_TEST_CASE(reopening_keeps_data_and_index) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web"), {check("c", "web", Status::warning)}));
+    f.apply(reg(node("b", "10.0.0.2")));
+    f.reopen();
+    BOOST_TEST(f.store->index() == 2u);
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->nodes().size() == 2u);
+    BOOST_TEST(snap->service_checks("web").size() == 1u);
+    BOOST_TEST(dns_service(*f.store, "web").size() == 1u);
+    BOOST_TEST(f.apply(reg(node("c", "10.0.0.3"))) == 3u);
+    BOOST_TEST(f.store->changes_since(0).size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_applies_each_get_their_own_index) {
+    Fixture f;
+    constexpr int threads = 4;
+    constexpr int per_thread = 50;
+    std::vector<std::vector<uint64_t>> got(threads);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                auto r = f.store->apply(
+                    reg(node("t" + std::to_string(t), "10.0.0.1"),
+                        service("s" + std::to_string(i), "", static_cast<uint16_t>(i))));
+                got[static_cast<std::size_t>(t)].push_back(r.ok() ? *r : 0);
+            }
+        });
+    }
+    for (auto& w : workers)
+        w.join();
+    std::vector<uint64_t> all;
+    for (const auto& g : got)
+        all.insert(all.end(), g.begin(), g.end());
+    std::sort(all.begin(), all.end());
+    BOOST_TEST_REQUIRE(all.size() == static_cast<std::size_t>(threads * per_thread));
+    for (std::size_t i = 0; i < all.size(); ++i)
+        BOOST_TEST_REQUIRE(all[i] == i + 1);
+    BOOST_TEST(f.store->index() == static_cast<uint64_t>(threads * per_thread));
+    BOOST_TEST(f.store->snapshot()->services().size() == static_cast<std::size_t>(per_thread));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,247 @@
+// Tests for src/common/lmdb.cc: environment, transactions, databases and cursors.
+#ifndef BOOST_TEST_DYN_LINK
+#define BOOST_TEST_DYN_LINK
+#endif
+#include "common/lmdb.hh"
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+namespace lmdb = muster::lmdb;
+
+namespace {
+
+// A fresh directory per test, removed afterwards.
+struct TempDir {
+    TempDir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "muster-lmdb-XXXXXX").string();
+        if (mkdtemp(tmpl.data()) == nullptr)
+            BOOST_FAIL("mkdtemp failed");
+        path = tmpl;
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    std::filesystem::path path;
+};
+
+std::shared_ptr<lmdb::Env> open_env(const TempDir& dir, uint64_t map_size = uint64_t{1} << 24) {
+    auto env = lmdb::Env::open({.path = (dir.path / "test.mdb").string(), .map_size = map_size});
+    if (!env.ok())
+        BOOST_FAIL("open: " << env.error().message);
+    return *env;
+}
+
+lmdb::Txn write_txn(const std::shared_ptr<lmdb::Env>& env) {
+    auto t = lmdb::Txn::begin_write(env);
+    if (!t.ok())
+        BOOST_FAIL("begin_write: " << t.error().message);
+    return std::move(t).value();
+}
+
+lmdb::Txn read_txn(const std::shared_ptr<lmdb::Env>& env) {
+    auto t = lmdb::Txn::begin_read(env);
+    if (!t.ok())
+        BOOST_FAIL("begin_read: " << t.error().message);
+    return std::move(t).value();
+}
+
+lmdb::Dbi create_db(const std::shared_ptr<lmdb::Env>& env, const std::string& name) {
+    auto t = write_txn(env);
+    auto db = t.open_db(name, lmdb::DbCreate::yes);
+    BOOST_REQUIRE(db.ok());
+    BOOST_REQUIRE(t.commit().ok());
+    return *db;
+}
+
+std::string get_text(const lmdb::Txn& t, lmdb::Dbi db, std::string_view key) {
+    auto v = t.get(db, key);
+    return v ? std::string(lmdb::text(*v)) : std::string("<absent>");
+}
+
+void put(lmdb::Txn& t, lmdb::Dbi db, std::string_view key, std::string_view value) {
+    BOOST_REQUIRE(t.put(db, key, lmdb::bytes(value)).ok());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(lmdb_test)
+
+BOOST_AUTO_TEST_CASE(put_get_del_round_trip_after_commit) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    {
+        auto t = write_txn(env);
+        put(t, db, "a", "1");
+        put(t, db, "b", "2");
+        BOOST_TEST(get_text(t, db, "a") == "1");  // visible inside its own transaction
+        BOOST_REQUIRE(t.commit().ok());
+    }
+    {
+        auto t = write_txn(env);
+        auto gone = t.del(db, "a");
+        BOOST_REQUIRE(gone.ok());
+        BOOST_TEST(*gone);
+        auto absent = t.del(db, "zzz");
+        BOOST_REQUIRE(absent.ok());
+        BOOST_TEST(!*absent);
+        BOOST_REQUIRE(t.commit().ok());
+    }
+    auto r = read_txn(env);
+    BOOST_TEST(get_text(r, db, "a") == "<absent>");
+    BOOST_TEST(get_text(r, db, "b") == "2");
+}
+
+BOOST_AUTO_TEST_CASE(aborted_write_changes_nothing) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    {
+        auto t = write_txn(env);
+        put(t, db, "a", "1");
+        t.abort();
+    }
+    {
+        auto t = write_txn(env);
+        put(t, db, "b", "1");
+    }  // destroyed without commit
+    auto r = read_txn(env);
+    BOOST_TEST(get_text(r, db, "a") == "<absent>");
+    BOOST_TEST(get_text(r, db, "b") == "<absent>");
+}
+
+BOOST_AUTO_TEST_CASE(read_txn_sees_later_commit_only_after_renew) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    auto r = read_txn(env);
+    {
+        auto t = write_txn(env);
+        put(t, db, "k", "v");
+        BOOST_REQUIRE(t.commit().ok());
+    }
+    BOOST_TEST(get_text(r, db, "k") == "<absent>");
+    r.reset();
+    BOOST_TEST(!r.active());
+    r.renew();
+    BOOST_TEST(r.active());
+    BOOST_TEST(get_text(r, db, "k") == "v");
+}
+
+BOOST_AUTO_TEST_CASE(cursor_walks_in_key_order_and_seeks) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    auto t = write_txn(env);
+    for (const auto& k :
+         {std::string("b\0x", 3), std::string("a\0y", 3), std::string("b\0a", 3), std::string("c")})
+        put(t, db, k, "v");
+    BOOST_REQUIRE(t.commit().ok());
+
+    auto r = read_txn(env);
+    lmdb::Cursor c(r, db);
+    std::vector<std::string> keys;
+    for (auto e = c.first(); e; e = c.next())
+        keys.emplace_back(lmdb::text(e->key));
+    BOOST_TEST(keys == (std::vector<std::string>{std::string("a\0y", 3), std::string("b\0a", 3),
+                                                 std::string("b\0x", 3), "c"}));
+    auto s = c.seek("b");
+    BOOST_REQUIRE(s);
+    BOOST_TEST(lmdb::text(s->key) == std::string_view("b\0a", 3));
+    BOOST_TEST(lmdb::text(c.last()->key) == "c");
+    BOOST_TEST(lmdb::text(c.prev()->key) == std::string_view("b\0x", 3));
+    BOOST_TEST(!c.seek("d"));
+}
+
+BOOST_AUTO_TEST_CASE(for_each_prefix_visits_only_matching_keys) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    auto t = write_txn(env);
+    for (auto k : {"node1/a", "node1/b", "node10/a", "node2/a", "node0/z"})
+        put(t, db, k, k);
+    std::vector<std::string> seen;
+    lmdb::for_each_prefix(t, db, "node1/",
+                          [&](const lmdb::Entry& e) { seen.emplace_back(lmdb::text(e.value)); });
+    BOOST_TEST(seen == (std::vector<std::string>{"node1/a", "node1/b"}));
+    seen.clear();
+    lmdb::for_each_prefix(t, db, "", [&](const lmdb::Entry& e) {
+        seen.emplace_back(lmdb::text(e.key));
+        return seen.size() < 2;  // stops early
+    });
+    BOOST_TEST(seen.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(cursor_delete_then_next_returns_following_entry) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    auto t = write_txn(env);
+    for (auto k : {"1", "2", "3", "4"})
+        put(t, db, k, "v");
+    lmdb::Cursor c(t, db);
+    std::vector<std::string> kept;
+    for (auto e = c.first(); e; e = c.next()) {
+        if (lmdb::text(e->key) == "2" || lmdb::text(e->key) == "3")
+            BOOST_REQUIRE(c.del().ok());
+        else
+            kept.emplace_back(lmdb::text(e->key));
+    }
+    BOOST_TEST(kept == (std::vector<std::string>{"1", "4"}));
+    BOOST_TEST(get_text(t, db, "3") == "<absent>");
+}
+
+BOOST_AUTO_TEST_CASE(reopen_keeps_committed_data) {
+    TempDir dir;
+    {
+        auto env = open_env(dir);
+        auto db = create_db(env, "kv");
+        auto t = write_txn(env);
+        put(t, db, "k", "kept");
+        BOOST_REQUIRE(t.commit().ok());
+    }
+    auto env = open_env(dir);
+    auto r = read_txn(env);
+    auto db = r.open_db("kv", lmdb::DbCreate::no);
+    BOOST_REQUIRE(db.ok());
+    BOOST_TEST(get_text(r, *db, "k") == "kept");
+}
+
+BOOST_AUTO_TEST_CASE(open_missing_db_without_create_is_an_error) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto t = write_txn(env);
+    auto db = t.open_db("nope", lmdb::DbCreate::no);
+    BOOST_REQUIRE(!db.ok());
+    BOOST_TEST(db.error().message.find("nope") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(full_map_is_an_error_on_write_not_a_crash) {
+    TempDir dir;
+    auto env = open_env(dir, 64 * 1024);
+    auto db = create_db(env, "kv");
+    auto t = write_txn(env);
+    std::string big(4000, 'x');
+    bool failed = false;
+    for (int i = 0; i < 1000 && !failed; ++i) {
+        auto r = t.put(db, "key" + std::to_string(i), lmdb::bytes(big));
+        if (!r.ok()) {
+            failed = true;
+            BOOST_TEST(r.error().message.find("MDB_MAP_FULL") != std::string::npos);
+        }
+    }
+    BOOST_TEST(failed);
+}
+
+BOOST_AUTO_TEST_CASE(open_in_missing_directory_names_the_path) {
+    TempDir dir;
+    std::string path = (dir.path / "no-such-dir" / "x.mdb").string();
+    auto env = lmdb::Env::open({.path = path});
+    BOOST_REQUIRE(!env.ok());
+    BOOST_TEST(env.error().message.find(path) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
