@@ -3,12 +3,18 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/address.hh"
 #include "dns/name.hh"
 #include "resolver/upstream_channel.hh"
+
+namespace muster::catalog {
+class DnsSource;
+}
 
 namespace muster::resolver {
 
@@ -51,6 +57,35 @@ struct Zones {
     std::vector<ForwardZone> forward_zones;
 };
 
+// The TTL of a service's answers: pattern is an exact service name, "prefix*" or "*".
+struct TtlRule {
+    std::string pattern;
+    std::chrono::seconds ttl{0};
+};
+
+// The catalog zone (DESIGN.md "DNS names"): nodes, services, addresses and their PTRs under
+// `domain` (and `alt_domain`), answered authoritatively from the catalog store.
+struct CatalogOptions {
+    std::shared_ptr<const catalog::DnsSource> source;  // null: no catalog zone
+    dns::Name domain = default_catalog_domain();
+    std::optional<dns::Name> alt_domain;
+    std::string datacenter = "dc1";
+    std::string node_name;  // this agent's node
+    std::chrono::seconds node_ttl{0};
+    std::vector<TtlRule> service_ttl;  // exact name, then longest "prefix*", then "*", else 0
+    bool only_passing = false;         // hide warning instances too (critical ones always are)
+    unsigned a_record_limit = 0;       // most A/AAAA records per answer; 0 = no limit
+    // A name under the domain that is not of the grammar: forwarded (true) or NXDOMAIN.
+    bool forward_unknown_in_domain = true;
+
+    static dns::Name default_catalog_domain() {
+        dns::Name n;
+        constexpr uint8_t wire[] = {8, 'i', 'n', 't', 'e', 'r', 'n', 'a', 'l', 0};
+        n.assign_wire(wire);
+        return n;
+    }
+};
+
 struct Options {
     std::vector<SockAddr> listen;  // each with its port; UDP and TCP
     unsigned workers = 1;
@@ -61,6 +96,7 @@ struct Options {
     uint16_t edns_udp_size = 1232;
     std::string tls_ca_file;  // "" = the system CA bundle
     Zones zones;
+    CatalogOptions catalog;
 };
 
 }  // namespace muster::resolver

@@ -14,6 +14,15 @@ Verdict LocalDataStage::handle(QueryContext& ctx) {
     return Verdict::answered;
 }
 
+Verdict CatalogStage::handle(QueryContext& ctx) {
+    dns::ResponseWriter w(ctx.response, ctx.limit);
+    uint16_t flags = ctx.recursion_allowed ? dns::flag::ra : 0;
+    if (zone_.answer(ctx.query, w, ctx.edns, flags) == CatalogZone::Outcome::not_ours)
+        return Verdict::next;
+    ctx.length = w.finish();
+    return Verdict::answered;
+}
+
 Verdict RecursionAclStage::handle(QueryContext& ctx) {
     if (ctx.recursion_allowed)
         return Verdict::next;

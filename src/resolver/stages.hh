@@ -1,11 +1,12 @@
 // The stages of the query pipeline, in the order Worker runs them:
-//   local data → (catalog, later) → recursion ACL → cache → forward.
+//   local data → catalog → recursion ACL → cache → forward.
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "resolver/cache.hh"
+#include "resolver/catalog_zone.hh"
 #include "resolver/forwarder.hh"
 #include "resolver/local_zone.hh"
 #include "resolver/stage.hh"
@@ -21,6 +22,19 @@ class LocalDataStage final : public Stage {
 
   private:
     const std::shared_ptr<const LocalZone>& zone_;  // the worker's current zone
+};
+
+// The catalog zone (nodes, services, addr, their PTRs), answered authoritatively to every
+// client. Its answers are written here and never reach the cache, so a catalog change shows
+// in the next query.
+class CatalogStage final : public Stage {
+  public:
+    explicit CatalogStage(CatalogZone& zone) : zone_(zone) {}
+    const char* name() const override { return "catalog"; }
+    Verdict handle(QueryContext& ctx) override;
+
+  private:
+    CatalogZone& zone_;
 };
 
 // Past this point names are not ours: only allow_recursion sources may go on (REFUSED else).

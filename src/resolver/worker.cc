@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 #include "common/log.hh"
 #include "resolver/stages.hh"
@@ -18,6 +19,12 @@ constexpr log::Logger logger("dns");
 constexpr size_t tcp_max_message = 65535;
 constexpr unsigned tcp_max_pending_per_conn = 128;  // stop reading past this (backpressure)
 constexpr uint8_t rcode_badvers = 16;               // RFC 6891 §6.1.3 (extended rcode)
+
+// Each worker shuffles catalog answers with its own sequence.
+uint64_t catalog_seed(unsigned index) {
+    std::random_device rd;
+    return (uint64_t{rd()} << 32 | rd()) ^ (uint64_t{index} * 0x9E3779B97F4A7C15ULL);
+}
 
 Result<int> open_socket(const SockAddr& addr, int type) {
     int fd = ::socket(addr.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -134,9 +141,13 @@ Worker::Worker(const Options& options, Cache& cache, TlsClientContext* tls, unsi
               return UpstreamChannel::create(loop_, spec, tls, listener, co);
           },
           [this](QueryContext& ctx) { complete(ctx); }) {
-    // The pipeline, in order (one table, as CoreDNS's plugin.cfg). The catalog stage will sit
-    // right after local data: names we own are answered before the recursion ACL.
+    // The pipeline, in order (one table, as CoreDNS's plugin.cfg). Names we own (local data,
+    // the catalog) are answered before the recursion ACL.
     stages_.push_back(std::make_unique<LocalDataStage>(zone_));
+    if (options_.catalog.source) {
+        catalog_ = std::make_unique<CatalogZone>(options_.catalog, catalog_seed(index));
+        stages_.push_back(std::make_unique<CatalogStage>(*catalog_));
+    }
     stages_.push_back(std::make_unique<RecursionAclStage>());
     stages_.push_back(std::make_unique<CacheStage>(cache_, forwarder_));
     stages_.push_back(std::make_unique<ForwardStage>(forwarder_));

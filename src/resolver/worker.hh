@@ -14,6 +14,7 @@
 #include "common/event_loop.hh"
 #include "common/result.hh"
 #include "resolver/cache.hh"
+#include "resolver/catalog_zone.hh"
 #include "resolver/forwarder.hh"
 #include "resolver/local_zone.hh"
 #include "resolver/options.hh"
@@ -82,6 +83,7 @@ class Worker {
     unsigned index_;
     EventLoop loop_;
     std::shared_ptr<const LocalZone> zone_;
+    std::unique_ptr<CatalogZone> catalog_;  // null when there is no catalog source
     Forwarder forwarder_;
     std::vector<std::unique_ptr<Stage>> stages_;
 

@@ -1,0 +1,463 @@
+// CatalogZone: node, service, addr, PTR and apex answers built from the store's flat DNS
+// records into the response buffer, names and rdata in stack buffers.
+#include "resolver/catalog_zone.hh"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace muster::resolver {
+namespace {
+
+constexpr size_t max_label = 63;
+constexpr size_t max_key = 512;  // node key: up to 255 octets of node, "." and the domain
+constexpr uint32_t soa_refresh = 3600, soa_retry = 600, soa_expire = 86400, soa_minimum = 0;
+
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
+bool equal_nocase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i]))
+            return false;
+    return true;
+}
+
+// Builds a wire name label by label in a fixed buffer; any bad label spoils the whole name.
+class NameBuilder {
+  public:
+    NameBuilder& label(std::string_view l) {
+        if (l.empty() || l.size() > max_label || len_ + 1 + l.size() + 1 > dns::max_name_wire) {
+            ok_ = false;
+            return *this;
+        }
+        buf_[len_++] = static_cast<uint8_t>(l.size());
+        std::memcpy(buf_ + len_, l.data(), l.size());
+        len_ += l.size();
+        return *this;
+    }
+    // "a.b.c" as three labels.
+    NameBuilder& dotted(std::string_view text) {
+        for (size_t start = 0;;) {
+            size_t dot = text.find('.', start);
+            label(text.substr(start, dot == std::string_view::npos ? dot : dot - start));
+            if (dot == std::string_view::npos)
+                return *this;
+            start = dot + 1;
+        }
+    }
+    NameBuilder& hex(std::span<const uint8_t> bytes) {
+        static constexpr char digits[] = "0123456789abcdef";
+        char text[32];
+        size_t n = 0;
+        for (uint8_t b : bytes) {
+            text[n++] = digits[b >> 4];
+            text[n++] = digits[b & 0xf];
+        }
+        return label({text, n});
+    }
+    // Appends a whole name (its root label included) and writes the result to out.
+    bool finish(const dns::Name& suffix, dns::Name& out) {
+        if (!ok_ || len_ + suffix.size() > dns::max_name_wire)
+            return false;
+        std::memcpy(buf_ + len_, suffix.data(), suffix.size());
+        return out.assign_wire({buf_, len_ + suffix.size()});
+    }
+
+  private:
+    uint8_t buf_[dns::max_name_wire];
+    size_t len_ = 0;
+    bool ok_ = true;
+};
+
+// begin()/end() around one query: end() runs on every return path.
+class ReadScope {
+  public:
+    explicit ReadScope(catalog::DnsReader& reader) : reader_(reader) { reader_.begin(); }
+    ~ReadScope() { reader_.end(); }
+    ReadScope(const ReadScope&) = delete;
+    ReadScope& operator=(const ReadScope&) = delete;
+
+  private:
+    catalog::DnsReader& reader_;
+};
+
+uint16_t address_type(uint8_t family) {
+    return family == 4 ? dns::type::a : dns::type::aaaa;
+}
+
+bool wants(uint16_t qtype, uint16_t type) {
+    return qtype == type || qtype == dns::type::any;
+}
+
+uint32_t ttl_of(std::chrono::seconds s) {
+    return static_cast<uint32_t>(std::clamp<int64_t>(s.count(), 0, INT32_MAX));  // RFC 2181 §8
+}
+
+// The domain as lowercase dotted text without the trailing dot ("" for the root).
+std::string dotted_lower(const dns::Name& name) {
+    std::string text = name.to_text();
+    if (!text.empty() && text.back() == '.')
+        text.pop_back();
+    for (char& c : text)
+        c = lower(c);
+    return text;
+}
+
+}  // namespace
+
+std::chrono::seconds select_service_ttl(std::span<const TtlRule> rules, std::string_view service) {
+    const TtlRule* best = nullptr;
+    size_t best_prefix = 0;
+    bool have_prefix = false;
+    const TtlRule* wildcard = nullptr;
+    for (const TtlRule& rule : rules) {
+        std::string_view p = rule.pattern;
+        if (p == "*") {
+            wildcard = wildcard ? wildcard : &rule;
+        } else if (p.ends_with('*')) {
+            std::string_view prefix = p.substr(0, p.size() - 1);
+            if (prefix.size() <= service.size() &&
+                equal_nocase(prefix, service.substr(0, prefix.size())) &&
+                (!have_prefix || prefix.size() > best_prefix)) {
+                best = &rule;
+                best_prefix = prefix.size();
+                have_prefix = true;
+            }
+        } else if (equal_nocase(p, service)) {
+            return rule.ttl;  // an exact name beats every pattern
+        }
+    }
+    if (best)
+        return best->ttl;
+    return wildcard ? wildcard->ttl : std::chrono::seconds{0};
+}
+
+struct CatalogZone::Reply {
+    const dns::Query& q;
+    dns::ResponseWriter& w;
+    const dns::EdnsOut& edns;
+    uint16_t flags;
+    const dns::Name& domain;  // the domain the query is under (domain or alt_domain)
+    uint64_t index;           // the catalog index, the SOA serial
+
+    void begin(uint8_t rcode) { w.begin(q, flags, rcode, edns); }
+};
+
+CatalogZone::CatalogZone(const CatalogOptions& options, uint64_t seed)
+    : options_(options),
+      domain_text_(dotted_lower(options.domain)),
+      rng_(seed | 1),  // xorshift state must not be 0
+      instances_(max_instances),
+      addrs_(max_instances) {}
+
+CatalogZone::~CatalogZone() = default;
+
+uint64_t CatalogZone::random() {
+    // xorshift64* (Vigna 2016): cheap, and the shuffle needs no more.
+    rng_ ^= rng_ >> 12;
+    rng_ ^= rng_ << 25;
+    rng_ ^= rng_ >> 27;
+    return rng_ * 0x2545F4914F6CDD1DULL;
+}
+
+CatalogZone::Outcome CatalogZone::answer(const dns::Query& q, dns::ResponseWriter& w,
+                                         const dns::EdnsOut& edns, uint16_t extra_flags) {
+    if (!options_.source || (q.qclass != dns::klass::in && q.qclass != dns::klass::any))
+        return Outcome::not_ours;
+    CatalogName n = parse_catalog_name(q.qname_lower, options_);
+    switch (n.kind) {
+        case CatalogNameKind::not_ours:
+            return Outcome::not_ours;
+        case CatalogNameKind::non_grammar:
+            if (options_.forward_unknown_in_domain)
+                return Outcome::not_ours;
+            break;
+        case CatalogNameKind::reverse:
+            if (!wants(q.qtype, dns::type::ptr))
+                return Outcome::not_ours;
+            break;
+        default:
+            break;
+    }
+    if (!reader_)
+        reader_ = options_.source->reader();  // once per worker, on its own thread
+    ReadScope scope(*reader_);
+    const dns::Name& domain = n.domain ? *n.domain : options_.domain;
+    Reply r{
+        q, w, edns, static_cast<uint16_t>(dns::flag::aa | extra_flags), domain, reader_->index()};
+    switch (n.kind) {
+        case CatalogNameKind::reverse:
+            return answer_reverse(r, n) ? Outcome::answered : Outcome::not_ours;
+        case CatalogNameKind::apex:
+            answer_apex(r);
+            break;
+        case CatalogNameKind::node:
+            answer_node(r, n);
+            break;
+        case CatalogNameKind::service:
+            answer_service(r, n);
+            break;
+        case CatalogNameKind::addr:
+            answer_addr(r, n);
+            break;
+        default:  // invalid, or non_grammar when not forwarded
+            negative(r, dns::rcode::nxdomain);
+            break;
+    }
+    return Outcome::answered;
+}
+
+// RFC 2308 §3: negative answers carry the zone's SOA in the authority section.
+void CatalogZone::negative(Reply& r, uint8_t rcode) {
+    r.begin(rcode);
+    add_soa(r, dns::Section::authority);
+}
+
+void CatalogZone::add_soa(Reply& r, dns::Section section) {
+    dns::Name mname, rname;
+    if (!NameBuilder().label("ns").finish(r.domain, mname) ||
+        !NameBuilder().label("hostmaster").finish(r.domain, rname))
+        return;  // a domain too long for the prefixes: no SOA rather than a wrong one
+    uint8_t rdata[2 * dns::max_name_wire + 20];
+    size_t len = 0;
+    std::memcpy(rdata, mname.data(), mname.size());
+    len += mname.size();
+    std::memcpy(rdata + len, rname.data(), rname.size());
+    len += rname.size();
+    for (uint32_t v :
+         {static_cast<uint32_t>(r.index), soa_refresh, soa_retry, soa_expire, soa_minimum}) {
+        dns::put32(rdata + len, v);
+        len += 4;
+    }
+    r.w.add(section, r.domain, dns::type::soa, dns::klass::in, 0, {rdata, len});
+}
+
+void CatalogZone::answer_apex(Reply& r) {
+    r.begin(dns::rcode::noerror);
+    bool wrote = false;
+    if (wants(r.q.qtype, dns::type::soa)) {
+        add_soa(r, dns::Section::answer);
+        wrote = true;
+    }
+    dns::Name ns;
+    if (wants(r.q.qtype, dns::type::ns) && NameBuilder().label("ns").finish(r.domain, ns)) {
+        r.w.add(dns::Section::answer, r.q.qname, dns::type::ns, dns::klass::in, 0, ns.wire());
+        wrote = true;
+    }
+    if (!wrote)
+        add_soa(r, dns::Section::authority);  // NODATA
+}
+
+void CatalogZone::answer_node(Reply& r, const CatalogName& n) {
+    char key[max_key];
+    size_t len = dotted_labels(n.node, {key, dns::max_name_wire});
+    std::span<const uint8_t> bytes;
+    if (len > 0)
+        bytes = reader_->node({key, len});
+    // A node registered under its FQDN ("harpsichord.mooncarrot.space" in mooncarrot.space.)
+    // answers to the short form too.
+    if (bytes.empty() && len > 0 && !domain_text_.empty()) {
+        key[len] = '.';
+        std::memcpy(key + len + 1, domain_text_.data(), domain_text_.size());
+        bytes = reader_->node({key, len + 1 + domain_text_.size()});
+    }
+    auto node = catalog::read_node_record(bytes);
+    if (!node) {
+        negative(r, dns::rcode::nxdomain);
+        return;
+    }
+    r.begin(dns::rcode::noerror);
+    const uint32_t ttl = ttl_of(options_.node_ttl);
+    bool wrote = false;
+    if (node->addr.family != 0 && wants(r.q.qtype, address_type(node->addr.family))) {
+        r.w.add(dns::Section::answer, r.q.qname, address_type(node->addr.family), dns::klass::in,
+                ttl, node->addr.span());
+        wrote = true;
+    }
+    if (wants(r.q.qtype, dns::type::txt)) {
+        catalog::for_each_meta(*node, [&](std::string_view k, std::string_view v) {
+            if (k.size() + 1 + v.size() > 255)
+                return;  // a TXT string holds 255 octets (RFC 1035 §3.3.14)
+            uint8_t rdata[256];
+            rdata[0] = static_cast<uint8_t>(k.size() + 1 + v.size());
+            std::memcpy(rdata + 1, k.data(), k.size());
+            rdata[1 + k.size()] = '=';
+            std::memcpy(rdata + 2 + k.size(), v.data(), v.size());
+            r.w.add(dns::Section::answer, r.q.qname, dns::type::txt, dns::klass::in, ttl,
+                    {rdata, size_t{rdata[0]} + 1});
+            wrote = true;
+        });
+    }
+    if (!wrote)
+        add_soa(r, dns::Section::authority);  // NODATA
+}
+
+// Healthy instances (tag-filtered) into instances_, shuffled. Returns how many.
+size_t CatalogZone::collect_instances(const CatalogName& n) {
+    catalog::ServiceRecordReader records(reader_->service(n.service));
+    size_t count = 0;
+    catalog::InstanceView v;
+    // Past max_instances the rest of the record is not considered (see max_instances).
+    while (count < max_instances && records.next(v)) {
+        if (v.health == catalog::Status::critical ||
+            (options_.only_passing && v.health != catalog::Status::passing))
+            continue;
+        if (!n.tag.empty() && !v.has_tag(n.tag))
+            continue;
+        instances_[count++] = v;
+    }
+    for (size_t i = count; i > 1; --i)  // Fisher-Yates
+        std::swap(instances_[i - 1], instances_[random() % i]);
+    return count;
+}
+
+void CatalogZone::answer_service(Reply& r, const CatalogName& n) {
+    size_t count = collect_instances(n);
+    if (count == 0) {
+        negative(r, dns::rcode::nxdomain);
+        return;
+    }
+    r.begin(dns::rcode::noerror);
+    const uint32_t ttl = ttl_of(select_service_ttl(options_.service_ttl, n.service));
+    bool wrote = false;
+    if (wants(r.q.qtype, dns::type::a))
+        wrote |= add_addresses(r, count, 4, ttl);
+    if (wants(r.q.qtype, dns::type::aaaa))
+        wrote |= add_addresses(r, count, 6, ttl);
+    if (r.q.qtype == dns::type::srv)
+        wrote |= add_srv(r, count, ttl);
+    if (!wrote)
+        add_soa(r, dns::Section::authority);  // NODATA
+}
+
+// One RR per distinct address of the family, in shuffled order, at most a_record_limit.
+bool CatalogZone::add_addresses(Reply& r, size_t count, uint8_t family, uint32_t ttl) {
+    size_t n = 0;
+    for (size_t i = 0; i < count; ++i)
+        if (instances_[i].addr.family == family)
+            addrs_[n++] = instances_[i].addr;
+    auto less = [](const catalog::IpBytes& a, const catalog::IpBytes& b) {
+        return std::memcmp(a.bytes, b.bytes, sizeof a.bytes) < 0;
+    };
+    auto same = [](const catalog::IpBytes& a, const catalog::IpBytes& b) {
+        return std::memcmp(a.bytes, b.bytes, sizeof a.bytes) == 0;
+    };
+    // RFC 2181 §5: an RRset has no duplicate records (several instances share a node).
+    std::sort(addrs_.begin(), addrs_.begin() + static_cast<std::ptrdiff_t>(n), less);
+    n = static_cast<size_t>(
+        std::unique(addrs_.begin(), addrs_.begin() + static_cast<std::ptrdiff_t>(n), same) -
+        addrs_.begin());
+    for (size_t i = n; i > 1; --i)
+        std::swap(addrs_[i - 1], addrs_[random() % i]);
+    if (options_.a_record_limit > 0)
+        n = std::min<size_t>(n, options_.a_record_limit);
+    for (size_t i = 0; i < n && !r.w.truncated(); ++i)
+        r.w.add(dns::Section::answer, r.q.qname, address_type(family), dns::klass::in, ttl,
+                addrs_[i].span());
+    return n > 0;
+}
+
+bool CatalogZone::node_target(std::string_view node, const dns::Name& domain,
+                              dns::Name& out) const {
+    // Nodes registered under their FQDN in the domain get the short label.
+    if (!domain_text_.empty() && node.size() > domain_text_.size() + 1 &&
+        node[node.size() - domain_text_.size() - 1] == '.' &&
+        equal_nocase(node.substr(node.size() - domain_text_.size()), domain_text_))
+        node = node.substr(0, node.size() - domain_text_.size() - 1);
+    return NameBuilder().dotted(node).label("node").label(options_.datacenter).finish(domain, out);
+}
+
+bool CatalogZone::srv_target(const Reply& r, const catalog::InstanceView& inst,
+                             dns::Name& out) const {
+    if (inst.own_address && inst.addr.family != 0)
+        return NameBuilder()
+            .hex(inst.addr.span())
+            .label("addr")
+            .label(options_.datacenter)
+            .finish(r.domain, out);
+    return node_target(inst.node, r.domain, out);
+}
+
+// SRV records first (TC when they do not fit), then the targets' addresses as glue in what
+// room is left (glue that does not fit is left out, RFC 2181 §9).
+bool CatalogZone::add_srv(Reply& r, size_t count, uint32_t ttl) {
+    bool wrote = false;
+    dns::Name target;
+    for (size_t i = 0; i < count && !r.w.truncated(); ++i) {
+        const catalog::InstanceView& inst = instances_[i];
+        if (!srv_target(r, inst, target))
+            continue;  // a node name that is no DNS name cannot be a target
+        uint8_t rdata[6 + dns::max_name_wire];
+        dns::put16(rdata, 1);  // priority
+        dns::put16(rdata + 2, inst.health == catalog::Status::passing ? inst.weight_passing
+                                                                      : inst.weight_warning);
+        dns::put16(rdata + 4, inst.port);
+        std::memcpy(rdata + 6, target.data(), target.size());
+        r.w.add(dns::Section::answer, r.q.qname, dns::type::srv, dns::klass::in, ttl,
+                {rdata, 6 + target.size()});
+        wrote = true;
+    }
+    if (r.w.truncated())
+        return wrote;
+    for (size_t i = 0; i < count; ++i) {
+        const catalog::InstanceView& inst = instances_[i];
+        if (inst.addr.family == 0 || !srv_target(r, inst, target))
+            continue;
+        bool seen = false;  // one glue RR per target and address
+        for (size_t j = 0; j < i && !seen; ++j)
+            seen = instances_[j].addr.family == inst.addr.family &&
+                   std::memcmp(instances_[j].addr.bytes, inst.addr.bytes, 16) == 0 &&
+                   instances_[j].own_address == inst.own_address &&
+                   (inst.own_address || equal_nocase(instances_[j].node, inst.node));
+        if (!seen)
+            r.w.add(dns::Section::additional, target, address_type(inst.addr.family),
+                    dns::klass::in, ttl, inst.addr.span());
+    }
+    return wrote;
+}
+
+void CatalogZone::answer_addr(Reply& r, const CatalogName& n) {
+    r.begin(dns::rcode::noerror);
+    if (wants(r.q.qtype, address_type(n.addr.family)))
+        r.w.add(dns::Section::answer, r.q.qname, address_type(n.addr.family), dns::klass::in,
+                ttl_of(options_.node_ttl), n.addr.span());
+    else
+        add_soa(r, dns::Section::authority);  // NODATA
+}
+
+// PTR to every node and service that has the address; false (not ours) when none does.
+bool CatalogZone::answer_reverse(Reply& r, const CatalogName& n) {
+    std::span<const uint8_t> bytes = reader_->ptr(n.addr.span());
+    size_t entries = 0;
+    if (bytes.empty() ||
+        !catalog::for_each_ptr(bytes, [&](catalog::PtrKind, std::string_view) { ++entries; }) ||
+        entries == 0)
+        return false;
+    r.begin(dns::rcode::noerror);
+    catalog::for_each_ptr(bytes, [&](catalog::PtrKind kind, std::string_view name) {
+        dns::Name target;
+        uint32_t ttl = 0;
+        if (kind == catalog::PtrKind::node) {
+            if (!node_target(name, options_.domain, target))
+                return;
+            ttl = ttl_of(options_.node_ttl);
+        } else {
+            if (!NameBuilder()
+                     .label(name)
+                     .label("service")
+                     .label(options_.datacenter)
+                     .finish(options_.domain, target))
+                return;
+            ttl = ttl_of(select_service_ttl(options_.service_ttl, name));
+        }
+        r.w.add(dns::Section::answer, r.q.qname, dns::type::ptr, dns::klass::in, ttl,
+                target.wire());
+    });
+    return true;
+}
+
+}  // namespace muster::resolver

@@ -1,0 +1,74 @@
+// CatalogZone: answers the catalog's DNS names (DESIGN.md "DNS names") from the catalog store,
+// authoritatively, with no heap allocation per query. One per worker thread: it owns that
+// thread's DnsReader, a PRNG for shuffling and the scratch arrays an answer is built in.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/dns_record.hh"
+#include "catalog/store.hh"
+#include "dns/response_writer.hh"
+#include "dns/wire.hh"
+#include "resolver/catalog_name.hh"
+#include "resolver/options.hh"
+
+namespace muster::resolver {
+
+// The TTL of a service's answers: the rule naming it exactly, else the longest matching
+// "prefix*", else "*", else 0. Names compare ASCII case-insensitively.
+std::chrono::seconds select_service_ttl(std::span<const TtlRule> rules, std::string_view service);
+
+class CatalogZone {
+  public:
+    // The most instances one answer considers: the first ones of the record that pass the
+    // health and tag filters (the rest are ignored; far more than fit a 64 KiB TCP answer).
+    static constexpr size_t max_instances = 4096;
+
+    // options (with a non-null source) must outlive the zone. `seed` seeds the shuffle.
+    CatalogZone(const CatalogOptions& options, uint64_t seed);
+    ~CatalogZone();
+    CatalogZone(const CatalogZone&) = delete;
+    CatalogZone& operator=(const CatalogZone&) = delete;
+
+    enum class Outcome { not_ours, answered };
+    // Answers q when it names the catalog: begins w and writes the whole answer (AA set, plus
+    // extra_flags). not_ours leaves w untouched: names outside the zone, reverse names with no
+    // catalog entry, and (with forward_unknown_in_domain) names under the domain that are not
+    // of the grammar.
+    Outcome answer(const dns::Query& q, dns::ResponseWriter& w, const dns::EdnsOut& edns,
+                   uint16_t extra_flags);
+
+  private:
+    struct Reply;
+
+    void negative(Reply& r, uint8_t rcode);
+    void add_soa(Reply& r, dns::Section section);
+    void answer_apex(Reply& r);
+    void answer_node(Reply& r, const CatalogName& n);
+    void answer_service(Reply& r, const CatalogName& n);
+    void answer_addr(Reply& r, const CatalogName& n);
+    bool answer_reverse(Reply& r, const CatalogName& n);
+    size_t collect_instances(const CatalogName& n);
+    bool add_addresses(Reply& r, size_t count, uint8_t family, uint32_t ttl);
+    bool add_srv(Reply& r, size_t count, uint32_t ttl);
+    // The target of instance i's SRV record: <node>.node.<dc>.<domain> or <hex>.addr....
+    bool srv_target(const Reply& r, const catalog::InstanceView& inst, dns::Name& out) const;
+    bool node_target(std::string_view node, const dns::Name& domain, dns::Name& out) const;
+    uint64_t random();
+
+    const CatalogOptions& options_;
+    std::unique_ptr<catalog::DnsReader> reader_;  // made on first use, on the worker's thread
+    std::string domain_text_;                     // the domain, lowercase, no trailing dot
+    uint64_t rng_;
+    std::vector<catalog::InstanceView> instances_;  // max_instances, allocated once
+    std::vector<catalog::IpBytes> addrs_;           // max_instances, allocated once
+};
+
+}  // namespace muster::resolver

@@ -1,0 +1,511 @@
+// Tests for src/resolver/catalog_zone.cc: catalog answers read back from the wire: node,
+// service (A/AAAA/SRV + glue, tags, RFC 2782, health), addr, PTR, apex SOA/NS, NXDOMAIN and
+// NODATA with SOA, truncation, a_record_limit, TTL rules, shuffling and names left to others.
+#ifndef BOOST_TEST_DYN_LINK
+#define BOOST_TEST_DYN_LINK
+#endif
+#include "resolver/catalog_zone.hh"
+
+#include <boost/test/unit_test.hpp>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fake_catalog.hh"
+#include "messages.hh"
+
+using namespace muster;
+using namespace muster::resolver;
+using namespace muster::resolver::test;
+using catalog::Status;
+using std::chrono::seconds;
+
+namespace {
+
+struct Srv {
+    uint16_t priority = 0, weight = 0, port = 0;
+    std::string target;
+};
+
+Srv srv_of(const Rr& rr) {
+    BOOST_REQUIRE(rr.type == dns::type::srv);
+    BOOST_REQUIRE(rr.rdata.size() > 6);
+    Srv s{dns::get16(&rr.rdata[0]), dns::get16(&rr.rdata[2]), dns::get16(&rr.rdata[4]), {}};
+    dns::Name t;
+    BOOST_REQUIRE(t.assign_wire(std::span(rr.rdata).subspan(6)));
+    s.target = t.to_text();
+    return s;
+}
+
+std::string address_of(const Rr& rr) {
+    auto ip = rr.rdata;
+    char buf[64];
+    if (rr.type == dns::type::a && ip.size() == 4)
+        std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+    else if (rr.type == dns::type::aaaa && ip.size() == 16)
+        std::snprintf(buf, sizeof buf, "aaaa:%02x%02x..%02x%02x", ip[0], ip[1], ip[14], ip[15]);
+    else
+        return "?";
+    return buf;
+}
+
+std::string name_rdata(const Rr& rr) {
+    dns::Name n;
+    BOOST_REQUIRE(n.assign_wire(rr.rdata));
+    return n.to_text();
+}
+
+struct Soa {
+    std::string mname, rname;
+    uint32_t serial = 0, minimum = 0;
+};
+Soa soa_of(const Rr& rr) {
+    BOOST_REQUIRE(rr.type == dns::type::soa);
+    dns::Name m, r;
+    BOOST_REQUIRE(m.assign_wire(rr.rdata));
+    BOOST_REQUIRE(r.assign_wire(std::span(rr.rdata).subspan(m.size())));
+    size_t at = m.size() + r.size();
+    BOOST_REQUIRE(rr.rdata.size() == at + 20);
+    return {m.to_text(), r.to_text(), dns::get32(&rr.rdata[at]), dns::get32(&rr.rdata[at + 16])};
+}
+
+std::multiset<std::string> addresses(const std::vector<Rr>& rrs, uint16_t type) {
+    std::multiset<std::string> out;
+    for (const Rr& rr : rrs)
+        if (rr.type == type)
+            out.insert(address_of(rr));
+    return out;
+}
+
+struct Answer {
+    CatalogZone::Outcome outcome = CatalogZone::Outcome::not_ours;
+    Message msg;
+};
+
+struct Fixture {
+    std::shared_ptr<FakeCatalogData> data = std::make_shared<FakeCatalogData>();
+    CatalogOptions options;
+    std::unique_ptr<CatalogZone> zone;
+
+    Fixture() {
+        options.source = std::make_shared<FakeDnsSource>(data);
+        options.domain = name("internal.");
+        options.datacenter = "dc1";
+        data->index = 42;
+        data->add_node("alpha", "10.0.0.1", {{"rack", "r1"}, {"env", "prod"}});
+        data->add_node("beta", "2001:db8::2");
+        data->add_node("gamma", "10.0.0.3");
+        data->set_service("web", {instance("alpha", "10.0.0.1", 80, Status::passing, {"primary"}),
+                                  instance("beta", "2001:db8::2", 81, Status::warning),
+                                  instance("gamma", "10.0.0.3", 82, Status::critical)});
+    }
+
+    Answer ask(std::string_view qname, uint16_t qtype, size_t limit = 4096) {
+        if (!zone)
+            zone = std::make_unique<CatalogZone>(options, 7);
+        dns::Query q = make_query(qname, qtype);
+        std::vector<uint8_t> buf(65535);
+        dns::ResponseWriter w(buf, limit);
+        Answer a;
+        a.outcome = zone->answer(q, w, edns_of(q), 0);
+        BOOST_TEST(data->open == 0);  // end() after every query
+        if (a.outcome == CatalogZone::Outcome::answered) {
+            size_t len = w.finish();
+            BOOST_REQUIRE(len > 0);
+            BOOST_TEST(len <= limit);
+            auto m = read_message({buf.data(), len});
+            BOOST_REQUIRE(m.has_value());
+            a.msg = *m;
+        }
+        return a;
+    }
+    Answer answered(std::string_view qname, uint16_t qtype, size_t limit = 4096) {
+        Answer a = ask(qname, qtype, limit);
+        BOOST_REQUIRE(a.outcome == CatalogZone::Outcome::answered);
+        BOOST_TEST(a.msg.has(dns::flag::aa));
+        return a;
+    }
+};
+
+void require_negative(const Answer& a, uint8_t rcode) {
+    BOOST_TEST(a.msg.rcode() == rcode);
+    BOOST_TEST(a.msg.answer.empty());
+    BOOST_REQUIRE(a.msg.authority.size() == 1u);
+    BOOST_TEST(a.msg.authority[0].type == dns::type::soa);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(catalog_zone)
+
+BOOST_AUTO_TEST_CASE(service_ttl_exact_then_longest_prefix_then_star) {
+    std::vector<TtlRule> rules{{"*", seconds(5)},
+                               {"web*", seconds(10)},
+                               {"web-a*", seconds(20)},
+                               {"web-api", seconds(30)}};
+    BOOST_TEST(select_service_ttl(rules, "web-api").count() == 30);
+    BOOST_TEST(select_service_ttl(rules, "WEB-API").count() == 30);
+    BOOST_TEST(select_service_ttl(rules, "web-admin").count() == 20);
+    BOOST_TEST(select_service_ttl(rules, "web").count() == 10);
+    BOOST_TEST(select_service_ttl(rules, "db").count() == 5);
+    BOOST_TEST(select_service_ttl({}, "db").count() == 0);
+    std::vector<TtlRule> no_star{{"web*", seconds(10)}};
+    BOOST_TEST(select_service_ttl(no_star, "db").count() == 0);
+    std::vector<TtlRule> order{{"w*", seconds(1)}, {"we*", seconds(2)}, {"w*", seconds(3)}};
+    BOOST_TEST(select_service_ttl(order, "web").count() == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(node_a_answer_is_authoritative_with_node_ttl, Fixture) {
+    options.node_ttl = seconds(15);
+    auto a = answered("alpha.node.internal.", dns::type::a);
+    BOOST_TEST(a.msg.rcode() == dns::rcode::noerror);
+    BOOST_REQUIRE(a.msg.answer.size() == 1u);
+    BOOST_TEST(address_of(a.msg.answer[0]) == "10.0.0.1");
+    BOOST_TEST(a.msg.answer[0].ttl == 15u);
+    BOOST_TEST(a.msg.answer[0].owner.to_text() == "alpha.node.internal.");
+}
+
+BOOST_FIXTURE_TEST_CASE(node_txt_has_one_string_per_meta_pair_and_any_adds_address, Fixture) {
+    auto a = answered("alpha.node.dc1.internal.", dns::type::txt);
+    std::set<std::string> txt;
+    for (const Rr& rr : a.msg.answer) {
+        BOOST_REQUIRE(rr.type == dns::type::txt);
+        BOOST_REQUIRE(rr.rdata.size() == size_t{rr.rdata[0]} + 1);
+        txt.insert(std::string(rr.rdata.begin() + 1, rr.rdata.end()));
+    }
+    BOOST_TEST((txt == std::set<std::string>{"env=prod", "rack=r1"}));
+    auto any = answered("alpha.node.internal.", dns::type::any);
+    BOOST_TEST(addresses(any.msg.answer, dns::type::a).size() == 1u);
+    BOOST_TEST(any.msg.answer.size() == 3u);
+}
+
+BOOST_FIXTURE_TEST_CASE(node_aaaa_and_nodata_for_other_types, Fixture) {
+    auto a = answered("beta.node.internal.", dns::type::aaaa);
+    BOOST_REQUIRE(a.msg.answer.size() == 1u);
+    BOOST_TEST(a.msg.answer[0].type == dns::type::aaaa);
+    auto nodata = answered("beta.node.internal.", dns::type::a);
+    require_negative(nodata, dns::rcode::noerror);
+    auto mx = answered("alpha.node.internal.", dns::type::mx);
+    require_negative(mx, dns::rcode::noerror);
+}
+
+BOOST_FIXTURE_TEST_CASE(unknown_node_is_nxdomain_with_soa, Fixture) {
+    auto a = answered("nosuch.node.internal.", dns::type::a);
+    require_negative(a, dns::rcode::nxdomain);
+    Soa soa = soa_of(a.msg.authority[0]);
+    BOOST_TEST(soa.serial == 42u);
+    BOOST_TEST(soa.mname == "ns.internal.");
+    BOOST_TEST(soa.rname == "hostmaster.internal.");
+    BOOST_TEST(a.msg.authority[0].owner.to_text() == "internal.");
+}
+
+BOOST_FIXTURE_TEST_CASE(fqdn_node_answers_short_and_multi_label_names, Fixture) {
+    options.domain = name("mooncarrot.space.");
+    data->add_node("Harpsichord.Mooncarrot.Space", "10.9.9.9");
+    data->add_node("db.rack1", "10.9.9.8");
+    auto a = answered("harpsichord.node.mooncarrot.space.", dns::type::a);
+    BOOST_REQUIRE(a.msg.answer.size() == 1u);
+    BOOST_TEST(address_of(a.msg.answer[0]) == "10.9.9.9");
+    auto full = answered("harpsichord.mooncarrot.space.node.mooncarrot.space.", dns::type::a);
+    BOOST_TEST(full.msg.answer.size() == 1u);
+    auto multi = answered("DB.Rack1.node.dc1.mooncarrot.space.", dns::type::a);
+    BOOST_REQUIRE(multi.msg.answer.size() == 1u);
+    BOOST_TEST(address_of(multi.msg.answer[0]) == "10.9.9.8");
+    // The answer keeps the query's case.
+    BOOST_TEST(multi.msg.answer[0].owner.to_text() == "DB.Rack1.node.dc1.mooncarrot.space.");
+}
+
+BOOST_FIXTURE_TEST_CASE(service_a_hides_critical_and_keeps_warning, Fixture) {
+    data->set_service("api", {instance("alpha", "10.0.0.1", 80, Status::passing),
+                              instance("gamma", "10.0.0.3", 80, Status::warning),
+                              instance("beta", "10.0.0.4", 80, Status::critical)});
+    auto a = answered("API.service.internal.", dns::type::a);
+    BOOST_TEST((addresses(a.msg.answer, dns::type::a) ==
+                std::multiset<std::string>{"10.0.0.1", "10.0.0.3"}));
+    options.only_passing = true;
+    auto p = answered("api.service.internal.", dns::type::a);
+    BOOST_TEST((addresses(p.msg.answer, dns::type::a) == std::multiset<std::string>{"10.0.0.1"}));
+}
+
+BOOST_FIXTURE_TEST_CASE(service_with_only_filtered_instances_is_nxdomain, Fixture) {
+    data->set_service("down", {instance("alpha", "10.0.0.1", 80, Status::critical)});
+    require_negative(answered("down.service.internal.", dns::type::a), dns::rcode::nxdomain);
+    require_negative(answered("nosuch.service.internal.", dns::type::srv), dns::rcode::nxdomain);
+    options.only_passing = true;
+    data->set_service("warn", {instance("alpha", "10.0.0.1", 80, Status::warning)});
+    require_negative(answered("warn.service.internal.", dns::type::a), dns::rcode::nxdomain);
+}
+
+BOOST_FIXTURE_TEST_CASE(known_service_other_type_is_nodata, Fixture) {
+    require_negative(answered("web.service.internal.", dns::type::txt), dns::rcode::noerror);
+    data->set_service("v4only", {instance("alpha", "10.0.0.1", 80)});
+    require_negative(answered("v4only.service.internal.", dns::type::aaaa), dns::rcode::noerror);
+}
+
+BOOST_FIXTURE_TEST_CASE(tag_filter_is_case_insensitive, Fixture) {
+    auto a = answered("PRIMARY.web.service.internal.", dns::type::a);
+    BOOST_TEST((addresses(a.msg.answer, dns::type::a) == std::multiset<std::string>{"10.0.0.1"}));
+    require_negative(answered("secondary.web.service.internal.", dns::type::a),
+                     dns::rcode::nxdomain);
+}
+
+BOOST_FIXTURE_TEST_CASE(srv_targets_nodes_with_glue, Fixture) {
+    options.service_ttl = {{"web", seconds(60)}};
+    std::vector<catalog::InstanceData> list{instance("alpha", "10.0.0.1", 80),
+                                            instance("beta", "2001:db8::2", 81, Status::warning)};
+    list[0].weights = {.passing = 5, .warning = 2};
+    list[1].weights = {.passing = 9, .warning = 3};
+    data->set_service("web", list);
+    auto a = answered("web.service.internal.", dns::type::srv);
+    BOOST_REQUIRE(a.msg.answer.size() == 2u);
+    std::map<std::string, Srv> by_target;
+    for (const Rr& rr : a.msg.answer) {
+        BOOST_TEST(rr.ttl == 60u);
+        Srv s = srv_of(rr);
+        by_target[s.target] = s;
+    }
+    BOOST_REQUIRE(by_target.count("alpha.node.dc1.internal."));
+    BOOST_REQUIRE(by_target.count("beta.node.dc1.internal."));
+    const Srv& alpha = by_target["alpha.node.dc1.internal."];
+    BOOST_TEST(alpha.priority == 1);
+    BOOST_TEST(alpha.weight == 5);  // passing weight
+    BOOST_TEST(alpha.port == 80);
+    BOOST_TEST(by_target["beta.node.dc1.internal."].weight == 3);  // warning weight
+    BOOST_REQUIRE(a.msg.additional.size() == 3u);                  // two glue RRs and OPT
+    std::map<std::string, std::string> glue;
+    for (const Rr& rr : a.msg.additional)
+        if (rr.type != dns::type::opt)
+            glue[rr.owner.to_text()] = address_of(rr);
+    BOOST_TEST(glue["alpha.node.dc1.internal."] == "10.0.0.1");
+    BOOST_TEST(glue["beta.node.dc1.internal."] == "aaaa:2001..0002");
+}
+
+BOOST_FIXTURE_TEST_CASE(srv_own_address_targets_addr_name, Fixture) {
+    std::vector<catalog::InstanceData> list{instance("alpha", "10.1.2.3", 8080)};
+    list[0].own_address = true;
+    data->set_service("svc", list);
+    auto a = answered("svc.service.internal.", dns::type::srv);
+    BOOST_REQUIRE(a.msg.answer.size() == 1u);
+    BOOST_TEST(srv_of(a.msg.answer[0]).target == "0a010203.addr.dc1.internal.");
+    BOOST_REQUIRE(a.msg.additional.size() == 2u);
+    BOOST_TEST(a.msg.additional[0].owner.to_text() == "0a010203.addr.dc1.internal.");
+    // ... and that target resolves through the addr form.
+    auto t = answered("0a010203.addr.dc1.internal.", dns::type::a);
+    BOOST_REQUIRE(t.msg.answer.size() == 1u);
+    BOOST_TEST(address_of(t.msg.answer[0]) == "10.1.2.3");
+}
+
+BOOST_FIXTURE_TEST_CASE(srv_target_strips_the_domain_from_fqdn_nodes, Fixture) {
+    options.domain = name("mooncarrot.space.");
+    data->add_node("harpsichord.mooncarrot.space", "10.9.9.9");
+    data->set_service("music", {instance("harpsichord.mooncarrot.space", "10.9.9.9", 1)});
+    auto a = answered("music.service.mooncarrot.space.", dns::type::srv);
+    BOOST_REQUIRE(a.msg.answer.size() == 1u);
+    BOOST_TEST(srv_of(a.msg.answer[0]).target == "harpsichord.node.dc1.mooncarrot.space.");
+}
+
+BOOST_FIXTURE_TEST_CASE(rfc2782_form_answers_srv, Fixture) {
+    auto a = answered("_web._tcp.service.internal.", dns::type::srv);
+    BOOST_TEST(a.msg.answer.size() == 2u);  // gamma is critical
+    auto tagged = answered("_web._primary.service.dc1.internal.", dns::type::srv);
+    BOOST_REQUIRE(tagged.msg.answer.size() == 1u);
+    BOOST_TEST(srv_of(tagged.msg.answer[0]).target == "alpha.node.dc1.internal.");
+    require_negative(answered("_web._nosuchtag.service.internal.", dns::type::srv),
+                     dns::rcode::nxdomain);
+}
+
+BOOST_FIXTURE_TEST_CASE(shared_node_glue_and_addresses_are_not_duplicated, Fixture) {
+    data->set_service("multi",
+                      {instance("alpha", "10.0.0.1", 80), instance("alpha", "10.0.0.1", 81),
+                       instance("alpha", "10.0.0.1", 82)});
+    auto a = answered("multi.service.internal.", dns::type::a);
+    BOOST_TEST(a.msg.answer.size() == 1u);  // RFC 2181 §5
+    auto s = answered("multi.service.internal.", dns::type::srv);
+    BOOST_TEST(s.msg.answer.size() == 3u);
+    BOOST_TEST(addresses(s.msg.additional, dns::type::a).size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(many_instances_truncate_at_512_and_fit_in_tcp, Fixture) {
+    std::vector<catalog::InstanceData> list;
+    for (int i = 0; i < 100; ++i)
+        list.push_back(instance("node" + std::to_string(i), "10.1.0." + std::to_string(i), 80));
+    data->set_service("big", list);
+    for (uint16_t qtype : {dns::type::a, dns::type::srv}) {
+        auto udp = answered("big.service.internal.", qtype, 512);
+        BOOST_TEST(udp.msg.has(dns::flag::tc));
+        BOOST_TEST(udp.msg.answer.empty());  // never a silently partial answer
+        auto tcp = answered("big.service.internal.", qtype, 65535);
+        BOOST_TEST(!tcp.msg.has(dns::flag::tc));
+        BOOST_TEST(tcp.msg.answer.size() == 100u);
+    }
+    // SRV over TCP: glue for every target too.
+    auto tcp = answered("big.service.internal.", dns::type::srv, 65535);
+    BOOST_TEST(addresses(tcp.msg.additional, dns::type::a).size() == 100u);
+}
+
+BOOST_FIXTURE_TEST_CASE(srv_glue_that_does_not_fit_is_dropped_without_tc, Fixture) {
+    std::vector<catalog::InstanceData> list;
+    for (int i = 0; i < 12; ++i)
+        list.push_back(instance("n" + std::to_string(i), "10.2.0." + std::to_string(i), 80));
+    data->set_service("mid", list);
+    // 12 SRV RRs of ~40 octets fit 1232; 12 glue RRs more do not.
+    auto a = answered("mid.service.internal.", dns::type::srv, 700);
+    BOOST_TEST(!a.msg.has(dns::flag::tc));
+    BOOST_TEST(a.msg.answer.size() == 12u);
+    BOOST_TEST(addresses(a.msg.additional, dns::type::a).size() < 12u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_record_limit_caps_address_answers_only, Fixture) {
+    options.a_record_limit = 3;
+    std::vector<catalog::InstanceData> list;
+    for (int i = 0; i < 10; ++i)
+        list.push_back(instance("n" + std::to_string(i), "10.3.0." + std::to_string(i), 80));
+    data->set_service("lim", list);
+    BOOST_TEST(answered("lim.service.internal.", dns::type::a).msg.answer.size() == 3u);
+    BOOST_TEST(answered("lim.service.internal.", dns::type::srv).msg.answer.size() == 10u);
+}
+
+BOOST_FIXTURE_TEST_CASE(answers_are_shuffled_per_query, Fixture) {
+    options.a_record_limit = 1;
+    std::vector<catalog::InstanceData> list;
+    for (int i = 0; i < 10; ++i)
+        list.push_back(instance("n" + std::to_string(i), "10.4.0." + std::to_string(i), 80));
+    data->set_service("shuf", list);
+    std::set<std::string> firsts;
+    for (int i = 0; i < 50; ++i) {
+        auto a = answered("shuf.service.internal.", dns::type::a);
+        BOOST_REQUIRE(a.msg.answer.size() == 1u);
+        firsts.insert(address_of(a.msg.answer[0]));
+    }
+    BOOST_TEST(firsts.size() >= 5u);
+}
+
+BOOST_FIXTURE_TEST_CASE(ttl_rules_apply_to_service_answers, Fixture) {
+    options.service_ttl = {{"*", seconds(5)}, {"we*", seconds(11)}};
+    options.node_ttl = seconds(3);
+    auto a = answered("web.service.internal.", dns::type::a);
+    BOOST_REQUIRE(!a.msg.answer.empty());
+    BOOST_TEST(a.msg.answer[0].ttl == 11u);
+    data->set_service("db", {instance("alpha", "10.0.0.1", 5432)});
+    auto d = answered("db.service.internal.", dns::type::a);
+    BOOST_REQUIRE(!d.msg.answer.empty());
+    BOOST_TEST(d.msg.answer[0].ttl == 5u);
+    BOOST_TEST(answered("alpha.node.internal.", dns::type::a).msg.answer[0].ttl == 3u);
+}
+
+BOOST_FIXTURE_TEST_CASE(addr_form_answers_without_lookup, Fixture) {
+    auto v4 = answered("c0a80001.addr.internal.", dns::type::a);
+    BOOST_REQUIRE(v4.msg.answer.size() == 1u);
+    BOOST_TEST(address_of(v4.msg.answer[0]) == "192.168.0.1");
+    auto v6 = answered("20010db8000000000000000000000002.addr.dc1.internal.", dns::type::aaaa);
+    BOOST_REQUIRE(v6.msg.answer.size() == 1u);
+    BOOST_TEST(address_of(v6.msg.answer[0]) == "aaaa:2001..0002");
+    require_negative(answered("c0a80001.addr.internal.", dns::type::aaaa), dns::rcode::noerror);
+    require_negative(answered("c0a8001.addr.internal.", dns::type::a), dns::rcode::nxdomain);
+    BOOST_TEST(data->lookups == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(ptr_names_nodes_and_services, Fixture) {
+    data->add_ptr("10.0.0.1",
+                  {{catalog::PtrKind::node, "alpha"}, {catalog::PtrKind::service, "web"}});
+    data->add_ptr("2001:db8::2", {{catalog::PtrKind::node, "beta"}});
+    auto a = answered("1.0.0.10.in-addr.arpa.", dns::type::ptr);
+    std::set<std::string> targets;
+    for (const Rr& rr : a.msg.answer) {
+        BOOST_TEST(rr.type == dns::type::ptr);
+        targets.insert(name_rdata(rr));
+    }
+    BOOST_TEST((targets ==
+                std::set<std::string>{"alpha.node.dc1.internal.", "web.service.dc1.internal."}));
+    auto v6 = answered("2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+                       dns::type::ptr);
+    BOOST_REQUIRE(v6.msg.answer.size() == 1u);
+    BOOST_TEST(name_rdata(v6.msg.answer[0]) == "beta.node.dc1.internal.");
+}
+
+BOOST_FIXTURE_TEST_CASE(reverse_names_without_entry_go_on, Fixture) {
+    data->add_ptr("10.0.0.1", {{catalog::PtrKind::node, "alpha"}});
+    BOOST_TEST(
+        (ask("9.9.9.9.in-addr.arpa.", dns::type::ptr).outcome == CatalogZone::Outcome::not_ours));
+    BOOST_TEST(
+        (ask("1.0.0.10.in-addr.arpa.", dns::type::a).outcome == CatalogZone::Outcome::not_ours));
+    BOOST_TEST(data->begins == data->ends);
+}
+
+BOOST_FIXTURE_TEST_CASE(apex_answers_soa_and_ns, Fixture) {
+    auto soa = answered("Internal.", dns::type::soa);
+    BOOST_REQUIRE(soa.msg.answer.size() == 1u);
+    Soa s = soa_of(soa.msg.answer[0]);
+    BOOST_TEST(s.serial == 42u);
+    BOOST_TEST(s.minimum == 0u);
+    BOOST_TEST(soa.msg.answer[0].ttl == 0u);
+    auto ns = answered("internal.", dns::type::ns);
+    BOOST_REQUIRE(ns.msg.answer.size() == 1u);
+    BOOST_TEST(name_rdata(ns.msg.answer[0]) == "ns.internal.");
+    BOOST_TEST(answered("internal.", dns::type::any).msg.answer.size() == 2u);
+    require_negative(answered("internal.", dns::type::a), dns::rcode::noerror);
+}
+
+BOOST_FIXTURE_TEST_CASE(catalog_change_is_visible_to_the_next_query, Fixture) {
+    BOOST_TEST(answered("web.service.internal.", dns::type::a).msg.answer.size() == 1u);
+    data->set_service("web", {instance("gamma", "10.0.0.3", 82)});
+    data->index = 43;
+    auto a = answered("web.service.internal.", dns::type::a);
+    BOOST_TEST((addresses(a.msg.answer, dns::type::a) == std::multiset<std::string>{"10.0.0.3"}));
+    BOOST_TEST(soa_of(answered("internal.", dns::type::soa).msg.answer[0]).serial == 43u);
+}
+
+BOOST_FIXTURE_TEST_CASE(other_dc_and_bad_forms_are_nxdomain, Fixture) {
+    require_negative(answered("alpha.node.dc2.internal.", dns::type::a), dns::rcode::nxdomain);
+    require_negative(answered("a.b.web.service.internal.", dns::type::a), dns::rcode::nxdomain);
+    BOOST_TEST(answered("alpha.node.dc1.internal.", dns::type::a).msg.answer.size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(non_grammar_names_go_on_unless_configured_nxdomain, Fixture) {
+    BOOST_TEST(
+        (ask("peppermint.internal.", dns::type::a).outcome == CatalogZone::Outcome::not_ours));
+    BOOST_TEST((ask("ns.internal.", dns::type::a).outcome == CatalogZone::Outcome::not_ours));
+    BOOST_TEST((ask("www.example.com.", dns::type::a).outcome == CatalogZone::Outcome::not_ours));
+    options.forward_unknown_in_domain = false;
+    require_negative(answered("peppermint.internal.", dns::type::a), dns::rcode::nxdomain);
+    BOOST_TEST((ask("www.example.com.", dns::type::a).outcome == CatalogZone::Outcome::not_ours));
+}
+
+BOOST_FIXTURE_TEST_CASE(alt_domain_answers_with_its_own_names, Fixture) {
+    options.alt_domain = name("consul.");
+    auto a = answered("web.service.consul.", dns::type::srv);
+    BOOST_REQUIRE(!a.msg.answer.empty());
+    BOOST_TEST(srv_of(a.msg.answer[0]).target.ends_with(".node.dc1.consul."));
+    auto n = answered("nosuch.node.consul.", dns::type::a);
+    require_negative(n, dns::rcode::nxdomain);
+    BOOST_TEST(n.msg.authority[0].owner.to_text() == "consul.");
+}
+
+BOOST_FIXTURE_TEST_CASE(no_source_means_no_zone, Fixture) {
+    options.source.reset();
+    BOOST_TEST(
+        (ask("alpha.node.internal.", dns::type::a).outcome == CatalogZone::Outcome::not_ours));
+}
+
+BOOST_FIXTURE_TEST_CASE(chaos_class_is_not_ours, Fixture) {
+    zone = std::make_unique<CatalogZone>(options, 1);
+    dns::Query q =
+        make_query("alpha.node.internal.", dns::type::txt, 1, Dnssec::off, dns::klass::ch);
+    std::vector<uint8_t> buf(512);
+    dns::ResponseWriter w(buf, buf.size());
+    BOOST_TEST((zone->answer(q, w, edns_of(q), 0) == CatalogZone::Outcome::not_ours));
+}
+
+BOOST_FIXTURE_TEST_CASE(malformed_service_record_answers_what_it_could_read, Fixture) {
+    auto bytes = catalog::encode_service_record(std::vector<catalog::InstanceData>{
+        instance("alpha", "10.0.0.1", 80), instance("beta", "10.0.0.2", 80)});
+    bytes.resize(bytes.size() - 3);
+    data->services["broken"] = bytes;
+    auto a = answered("broken.service.internal.", dns::type::a);
+    BOOST_TEST((addresses(a.msg.answer, dns::type::a) == std::multiset<std::string>{"10.0.0.1"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
