@@ -1,0 +1,501 @@
+// Consul's agent, catalog, health and status endpoints over one catalog snapshot.
+#include "api/endpoints.hh"
+
+#include <algorithm>
+
+#include "api/consul_json.hh"
+#include "api/filter.hh"
+#include "catalog/definition.hh"
+
+namespace muster::api {
+namespace {
+
+using catalog::Check;
+using catalog::Node;
+using catalog::Service;
+
+constexpr std::string_view maintenance_check_name = "Service Maintenance Mode";
+// Consul's text when maintenance is enabled without ?reason.
+constexpr std::string_view default_maintenance_reason =
+    "Maintenance mode is enabled for this service, but no reason was provided. This is a default "
+    "message.";
+
+http::Response json_response(const json& body, const http::Request& request) {
+    http::Response r;
+    r.content_type = "application/json";
+    r.body = request.has_param("pretty") ? body.dump(4) : body.dump();
+    return r;
+}
+
+// Example rows: every selector of a ?filter must name one of their fields.
+const json& health_entry_shape() {
+    static const json shape = [] {
+        catalog::ServiceEntry e;
+        e.checks.emplace_back();
+        return health_entry_json(e);
+    }();
+    return shape;
+}
+const json& catalog_service_shape() {
+    static const json shape = catalog_service_json(Node{}, Service{});
+    return shape;
+}
+const json& node_shape() {
+    static const json shape = node_json(Node{});
+    return shape;
+}
+const json& check_shape() {
+    static const json shape = check_json(Check{});
+    return shape;
+}
+const json& agent_service_shape() {
+    static const json shape = agent_service_json(Service{}, "");
+    return shape;
+}
+
+// Keeps the rows the ?filter matches. An invalid filter is the 400 message.
+Result<json> filtered(json rows, const QueryOptions& q, const json& shape) {
+    if (!q.filter)
+        return rows;
+    auto f = Filter::parse(*q.filter, shape);
+    if (!f)
+        return f.error();
+    if (rows.is_array()) {
+        json out = json::array();
+        for (auto& row : rows)
+            if (f->matches(row))
+                out.push_back(std::move(row));
+        return out;
+    }
+    json out = json::object();
+    for (auto& [key, row] : rows.items())
+        if (f->matches(row))
+            out[key] = std::move(row);
+    return out;
+}
+
+bool has_all_tags(const std::vector<std::string>& have, const std::vector<std::string>& want) {
+    // Consul compares tags case-insensitively for ?tag.
+    auto lower = [](std::string s) {
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return s;
+    };
+    for (const auto& w : want) {
+        bool found = std::any_of(have.begin(), have.end(),
+                                 [&](const std::string& h) { return lower(h) == lower(w); });
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+std::vector<catalog::ServiceEntry> service_entries(const catalog::Snapshot& snap,
+                                                   const std::string& name, const QueryOptions& q,
+                                                   catalog::HealthFilter health) {
+    std::optional<std::string_view> tag;
+    if (!q.tags.empty())
+        tag = q.tags.front();
+    auto entries = snap.service(name, tag, health);
+    std::erase_if(entries, [&](const catalog::ServiceEntry& e) {
+        return !has_all_tags(e.service.tags, q.tags);
+    });
+    return entries;
+}
+
+std::vector<std::string> tags_of(const catalog::Snapshot& snap, const Check& c) {
+    if (c.service_id.empty())
+        return {};
+    for (const auto& s : snap.node_services(c.node))
+        if (s.id == c.service_id)
+            return s.tags;
+    return {};
+}
+
+json checks_json(const catalog::Snapshot& snap, const std::vector<Check>& checks) {
+    json out = json::array();
+    for (const auto& c : checks)
+        out.push_back(check_json(c, tags_of(snap, c)));
+    return out;
+}
+
+json member_json(const Options& o) {
+    std::string addr = o.node_address;
+    uint16_t port = 8301;
+    if (!o.server_address.empty())
+        if (auto sa = SockAddr::parse(o.server_address, 8300))
+            addr = sa->ip_string(), port = sa->port();
+    return json{{"Name", o.node_name},
+                {"Addr", addr},
+                {"Port", port},
+                {"Tags",
+                 {{"dc", o.datacenter},
+                  {"role", o.server ? "consul" : "node"},
+                  {"build", o.version},
+                  {"id", o.node_id}}},
+                {"Status", 1},
+                {"ProtocolMin", 1},
+                {"ProtocolMax", 5},
+                {"ProtocolCur", 2},
+                {"DelegateMin", 2},
+                {"DelegateMax", 5},
+                {"DelegateCur", 4}};
+}
+
+json self_json(const Options& o) {
+    return json{{"Config",
+                 {{"Datacenter", o.datacenter},
+                  {"NodeName", o.node_name},
+                  {"NodeID", o.node_id},
+                  {"Server", o.server},
+                  {"Revision", "muster"},
+                  {"Version", o.version}}},
+                {"Member", member_json(o)},
+                {"Meta", json::object()}};
+}
+
+// The body of a read, or the error reply.
+struct Body {
+    json value;
+    std::optional<http::Response> error;
+};
+
+Body error_body(int status, std::string message) {
+    return Body{json(), text_response(status, std::move(message))};
+}
+
+Body from(Result<json> r) {
+    if (!r)
+        return error_body(400, r.error().message);
+    return Body{std::move(*r), std::nullopt};
+}
+
+Body no_filter(const QueryOptions& q, json value) {
+    if (q.filter)
+        return error_body(400, "filter is not supported on this endpoint");
+    return Body{std::move(value), std::nullopt};
+}
+
+Body read_body(const Options& o, const Route& route, const QueryOptions& q,
+               const catalog::Snapshot& snap) {
+    switch (route.endpoint) {
+        case Endpoint::agent_services: {
+            json out = json::object();
+            for (const auto& s : snap.node_services(o.node_name))
+                out[s.id] = agent_service_json(s, o.datacenter);
+            return from(filtered(std::move(out), q, agent_service_shape()));
+        }
+        case Endpoint::agent_checks: {
+            json out = json::object();
+            for (const auto& c : snap.node_checks(o.node_name))
+                out[c.id] = check_json(c, tags_of(snap, c));
+            return from(filtered(std::move(out), q, check_shape()));
+        }
+        case Endpoint::agent_self:
+            return no_filter(q, self_json(o));
+        case Endpoint::agent_members:
+            return no_filter(q, json::array({member_json(o)}));
+        case Endpoint::catalog_services: {
+            json out = json::object();
+            for (const auto& [name, tags] : snap.services())
+                out[name] = tags;
+            return no_filter(q, std::move(out));
+        }
+        case Endpoint::catalog_service: {
+            if (route.arg.empty())
+                return error_body(400, "Missing service name");
+            json rows = json::array();
+            for (const auto& e : service_entries(snap, route.arg, q, catalog::HealthFilter::any))
+                rows.push_back(catalog_service_json(e.node, e.service));
+            return from(filtered(std::move(rows), q, catalog_service_shape()));
+        }
+        case Endpoint::catalog_nodes: {
+            json rows = json::array();
+            for (const auto& n : snap.nodes())
+                rows.push_back(node_json(n));
+            return from(filtered(std::move(rows), q, node_shape()));
+        }
+        case Endpoint::catalog_node: {
+            if (route.arg.empty())
+                return error_body(400, "Missing node name");
+            auto node = snap.node(route.arg);
+            if (!node)
+                return no_filter(q, nullptr);  // Consul answers 200 null for an unknown node
+            json services = json::object();
+            for (const auto& s : snap.node_services(node->name))
+                services[s.id] = service_json(s);
+            auto kept = filtered(std::move(services), q, health_entry_shape()["Service"]);
+            if (!kept)
+                return error_body(400, kept.error().message);
+            return Body{json{{"Node", node_json(*node)}, {"Services", std::move(*kept)}},
+                        std::nullopt};
+        }
+        case Endpoint::catalog_datacenters:
+            return no_filter(q, json::array({o.datacenter}));
+        case Endpoint::health_service: {
+            if (route.arg.empty())
+                return error_body(400, "Missing service name");
+            auto health = q.passing ? o.passing_filter : catalog::HealthFilter::any;
+            json rows = json::array();
+            for (const auto& e : service_entries(snap, route.arg, q, health))
+                rows.push_back(health_entry_json(e));
+            return from(filtered(std::move(rows), q, health_entry_shape()));
+        }
+        case Endpoint::health_node:
+            if (route.arg.empty())
+                return error_body(400, "Missing node name");
+            return from(filtered(checks_json(snap, snap.node_checks(route.arg)), q, check_shape()));
+        case Endpoint::health_checks:
+            if (route.arg.empty())
+                return error_body(400, "Missing service name");
+            return from(
+                filtered(checks_json(snap, snap.service_checks(route.arg)), q, check_shape()));
+        case Endpoint::health_state: {
+            std::optional<catalog::Status> state;
+            if (route.arg != "any") {
+                state = catalog::parse_status(route.arg);
+                if (!state)
+                    return error_body(400, "Invalid check state \"" + route.arg +
+                                               "\" (expected any, passing, warning or critical)");
+            }
+            return from(filtered(checks_json(snap, snap.checks(state)), q, check_shape()));
+        }
+        case Endpoint::status_leader:
+            return no_filter(q, o.server_address);
+        case Endpoint::status_peers:
+            return no_filter(
+                q, o.server_address.empty() ? json::array() : json::array({o.server_address}));
+        default:
+            return error_body(405, "not a read endpoint");
+    }
+}
+
+// ---- writes ----
+
+WritePlan refuse(int status, std::string message) {
+    return WritePlan{{}, text_response(status, std::move(message))};
+}
+
+Result<json> parse_body(const http::Request& request) {
+    if (request.body.empty())
+        return make_error("Request decode failed: empty body (expected a JSON object)");
+    json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded())
+        return make_error("Request decode failed: the body is not valid JSON");
+    return canonical_keys(body);
+}
+
+// This agent's node as stored, or as configured when it is not registered yet.
+Node self_node(const Options& o, const catalog::Snapshot& snap) {
+    if (auto n = snap.node(o.node_name))
+        return *n;
+    Node n;
+    n.name = o.node_name;
+    n.address = o.node_address;
+    n.datacenter = o.datacenter;
+    return n;
+}
+
+std::optional<Service> own_service(const Options& o, const catalog::Snapshot& snap,
+                                   const std::string& id) {
+    for (auto& s : snap.node_services(o.node_name))
+        if (s.id == id)
+            return s;
+    return std::nullopt;
+}
+
+std::string unknown_service(const std::string& id) {
+    return "Unknown service ID \"" + id +
+           "\". Ensure that the service ID is passed, not the service name.";
+}
+
+std::string_view kind_name(catalog::CheckKind k) {
+    switch (k) {
+        case catalog::CheckKind::ttl:
+            return "ttl";
+        case catalog::CheckKind::script:
+            return "script";
+        case catalog::CheckKind::http:
+            return "http";
+        case catalog::CheckKind::tcp:
+            return "tcp";
+        case catalog::CheckKind::alias:
+            return "alias";
+        case catalog::CheckKind::external:
+            return "external";
+    }
+    return "unknown";
+}
+
+WritePlan plan_agent_register(const Options& o, const http::Request& req,
+                              const catalog::Snapshot& snap) {
+    auto body = parse_body(req);
+    if (!body)
+        return refuse(400, body.error().message);
+    auto def = catalog::parse_service_definition(*body, "");
+    if (!def)
+        return refuse(400, def.error().message);
+    for (const auto& c : def->checks)
+        // No runner yet (health checks are the next issue): a TTL check could never be
+        // refreshed (no /v1/agent/check/pass), so only external checks are taken.
+        if (c.kind != catalog::CheckKind::external)
+            return refuse(400, "check type " + std::string(kind_name(c.kind)) +
+                                   " is not supported by this version yet");
+    Node self = self_node(o, snap);
+    catalog::Register reg = catalog::registration(*def, self);
+    WritePlan plan;
+    // Re-registration replaces the service's checks: drop those the new definition lacks
+    // (maintenance stays, as in Consul).
+    for (const auto& c : snap.node_checks(o.node_name)) {
+        bool kept = c.service_id != reg.service->id ||
+                    c.id.starts_with(catalog::service_maintenance_prefix) ||
+                    std::any_of(reg.checks.begin(), reg.checks.end(),
+                                [&](const Check& n) { return n.id == c.id; });
+        if (!kept)
+            plan.batch.push_back(catalog::Deregister{o.node_name, std::nullopt, c.id});
+    }
+    plan.batch.push_back(std::move(reg));
+    return plan;
+}
+
+WritePlan plan_agent_deregister(const Options& o, const Route& route,
+                                const catalog::Snapshot& snap) {
+    if (route.arg.empty())
+        return refuse(400, "Missing service ID");
+    if (!own_service(o, snap, route.arg))
+        return refuse(404, unknown_service(route.arg));
+    WritePlan plan;
+    plan.batch.push_back(catalog::Deregister{o.node_name, route.arg, std::nullopt});
+    return plan;
+}
+
+WritePlan plan_maintenance(const Options& o, const Route& route, const http::Request& req,
+                           const catalog::Snapshot& snap) {
+    if (route.arg.empty())
+        return refuse(400, "Missing service ID");
+    auto enable_text = req.param("enable");
+    if (!enable_text || enable_text->empty())
+        return refuse(400, "Missing value for enable");
+    auto enable = parse_go_bool(*enable_text);
+    if (!enable)
+        return refuse(400, "Invalid value for enable: \"" + *enable_text + "\"");
+    auto service = own_service(o, snap, route.arg);
+    if (!service)
+        return refuse(404, unknown_service(route.arg));
+    std::string check_id = std::string(catalog::service_maintenance_prefix) + route.arg;
+    WritePlan plan;
+    if (!*enable) {
+        plan.batch.push_back(catalog::Deregister{o.node_name, std::nullopt, check_id});
+        return plan;
+    }
+    catalog::Register reg;
+    reg.node = self_node(o, snap);
+    reg.skip_node_update = true;
+    Check c;
+    c.node = o.node_name;
+    c.id = check_id;
+    c.name = std::string(maintenance_check_name);
+    c.service_id = service->id;
+    c.service_name = service->name;
+    c.status = catalog::Status::critical;
+    c.type = "maintenance";
+    auto reason = req.param("reason");
+    c.notes = reason && !reason->empty() ? *reason : std::string(default_maintenance_reason);
+    reg.checks.push_back(std::move(c));
+    plan.batch.push_back(std::move(reg));
+    return plan;
+}
+
+WritePlan plan_catalog_register(const Options& o, const http::Request& req) {
+    auto body = parse_body(req);
+    if (!body)
+        return refuse(400, body.error().message);
+    auto reg = parse_catalog_register(*body);
+    if (!reg)
+        return refuse(400, reg.error().message);
+    if (!reg->node.datacenter.empty() && reg->node.datacenter != o.datacenter)
+        return refuse(500, "No path to datacenter");
+    reg->node.datacenter = o.datacenter;
+    WritePlan plan;
+    plan.batch.push_back(std::move(*reg));
+    return plan;
+}
+
+WritePlan plan_catalog_deregister(const Options& o, const http::Request& req) {
+    auto body = parse_body(req);
+    if (!body)
+        return refuse(400, body.error().message);
+    if (body->is_object()) {
+        auto dc = body->find("Datacenter");
+        if (dc != body->end() && dc->is_string() && !dc->get<std::string>().empty() &&
+            dc->get<std::string>() != o.datacenter)
+            return refuse(500, "No path to datacenter");
+    }
+    auto d = parse_catalog_deregister(*body);
+    if (!d)
+        return refuse(400, d.error().message);
+    WritePlan plan;
+    plan.batch.push_back(std::move(*d));
+    return plan;
+}
+
+}  // namespace
+
+http::Response text_response(int status, std::string body) {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+http::Response read(const Options& options, const Route& route, const http::Request& request,
+                    const QueryOptions& query, const catalog::Snapshot& snapshot) {
+    if (query.dc && *query.dc != options.datacenter)
+        return text_response(500, "No path to datacenter");
+    Body body = read_body(options, route, query, snapshot);
+    if (body.error)
+        return std::move(*body.error);
+    http::Response r = json_response(body.value, request);
+    if (is_blocking(route.endpoint)) {
+        // Consul never reports index 0: a client blocking on 0 would not block.
+        uint64_t index = std::max<uint64_t>(snapshot.index(), 1);
+        r.headers.emplace_back("X-Consul-Index", std::to_string(index));
+        r.headers.emplace_back("X-Consul-KnownLeader", "true");
+        r.headers.emplace_back("X-Consul-LastContact", "0");
+    }
+    return r;
+}
+
+WritePlan plan_write(const Options& options, const Route& route, const http::Request& request,
+                     const catalog::Snapshot& snapshot) {
+    if (auto dc = request.param("dc"); dc && !dc->empty() && *dc != options.datacenter)
+        return refuse(500, "No path to datacenter");
+    switch (route.endpoint) {
+        case Endpoint::agent_service_register:
+            return plan_agent_register(options, request, snapshot);
+        case Endpoint::agent_service_deregister:
+            return plan_agent_deregister(options, route, snapshot);
+        case Endpoint::agent_service_maintenance:
+            return plan_maintenance(options, route, request, snapshot);
+        case Endpoint::catalog_register:
+            return plan_catalog_register(options, request);
+        case Endpoint::catalog_deregister:
+            return plan_catalog_deregister(options, request);
+        default:
+            return refuse(405, "not a write endpoint");
+    }
+}
+
+http::Response write_done(const Route& route, const Result<uint64_t>& applied) {
+    if (!applied)
+        return text_response(500, applied.error().message);
+    http::Response r;
+    if (route.endpoint == Endpoint::catalog_register ||
+        route.endpoint == Endpoint::catalog_deregister) {
+        r.content_type = "application/json";
+        r.body = "true";
+    }
+    return r;
+}
+
+}  // namespace muster::api

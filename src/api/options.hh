@@ -1,0 +1,32 @@
+// api::Options: what the HTTP API needs to know about its agent; filled by config/app.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "catalog/model.hh"
+#include "common/address.hh"
+
+namespace muster::api {
+
+enum class ScriptChecks { disabled, enabled };
+
+struct Options {
+    std::vector<SockAddr> listen;  // each with its port (Consul's 8500)
+    std::string node_name;         // this agent's node in the catalog
+    std::string node_address;      // its advertised address
+    std::string node_id;           // Consul's node UUID; may be empty
+    std::string datacenter = "dc1";
+    std::string version = MUSTER_VERSION;
+    bool server = true;          // shown as Config.Server in /v1/agent/self
+    std::string server_address;  // "ip:8300" for /v1/status/leader and peers
+    ScriptChecks script_checks = ScriptChecks::disabled;  // reserved for the check runners
+    // What /v1/health/service?passing keeps. Consul's own meaning is passing_only (no warning or
+    // critical check); the agent may choose the DNS rule (healthy: warning kept unless
+    // dns_config.only_passing) so that the API and DNS never disagree about an instance.
+    catalog::HealthFilter passing_filter = catalog::HealthFilter::passing_only;
+    size_t max_body_bytes = size_t{1} << 20;  // larger request bodies get 413
+};
+
+}  // namespace muster::api

@@ -1,0 +1,165 @@
+// ApiServer: routing, blocking queries and writes over HttpServer.
+#include "api/server.hh"
+
+#include <algorithm>
+#include <random>
+
+#include "api/endpoints.hh"
+#include "common/log.hh"
+
+namespace muster::api {
+namespace {
+
+constexpr log::Logger logger("api");
+
+// Consul adds up to wait/16 of jitter so that many watchers do not wake at once.
+Duration with_jitter(std::chrono::milliseconds wait) {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    auto spread = wait.count() / 16;
+    auto extra = spread > 0 ? std::uniform_int_distribution<int64_t>(0, spread)(rng) : 0;
+    return wait + std::chrono::milliseconds(extra);
+}
+
+}  // namespace
+
+ApiServer::ApiServer(EventLoop& loop, const Options& options, catalog::Store& store, Writer& writer)
+    : loop_(loop),
+      options_(options),
+      store_(store),
+      writer_(writer),
+      http_(loop, http::ServerOptions{.max_body_bytes = options.max_body_bytes},
+            [this](std::shared_ptr<http::Exchange> ex) { handle(std::move(ex)); }),
+      wake_(loop, [this] { on_wake(); }),
+      alive_(std::make_shared<ApiServer*>(this)) {}
+
+ApiServer::~ApiServer() {
+    stop();
+}
+
+Result<void> ApiServer::start() {
+    for (const auto& addr : options_.listen) {
+        auto bound = http_.listen(addr);
+        if (!bound)
+            return bound.error();
+        bound_.push_back(*bound);
+        logger.info("HTTP API listening", {{"addr", bound->to_string()}});
+    }
+    std::weak_ptr<ApiServer*> weak = alive_;
+    EventLoop* loop = &loop_;
+    subscription_ = store_.subscribe([weak, loop](uint64_t index) {
+        loop->post([weak, index] {
+            if (auto self = weak.lock())
+                (*self)->on_index(index);
+        });
+    });
+    subscribed_ = true;
+    return {};
+}
+
+void ApiServer::stop() {
+    if (subscribed_) {
+        store_.unsubscribe(subscription_);
+        subscribed_ = false;
+    }
+    wake_.cancel();
+    http_.close();
+    waiters_.clear();
+}
+
+void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
+    const http::Request& req = exchange->request();
+    Route route = api::route(req.method, req.path);
+    if (route.status == RouteStatus::not_found) {
+        exchange->reply(text_response(404, "404 page not found"));
+        return;
+    }
+    if (route.status == RouteStatus::method_not_allowed) {
+        http::Response r = text_response(
+            405, "method " + std::string(http::method_name(req.method)) + " not allowed");
+        r.headers.emplace_back("Allow", route.allow);
+        exchange->reply(std::move(r));
+        return;
+    }
+    if (is_write(route.endpoint)) {
+        handle_write(std::move(exchange), route);
+        return;
+    }
+    auto query = parse_query_options(req);
+    if (!query) {
+        exchange->reply(text_response(400, query.error().message));
+        return;
+    }
+    auto snapshot = store_.snapshot();
+    http::Response response = read(options_, route, req, *query, *snapshot);
+    bool block = is_blocking(route.endpoint) && query->index > 0 && response.status == 200 &&
+                 snapshot->index() <= query->index;
+    if (!block) {
+        exchange->reply(std::move(response));
+        return;
+    }
+    waiters_.push_back(Waiter{std::move(exchange), std::move(route), std::move(*query),
+                              SteadyClock::instance().now() + with_jitter(query->wait)});
+    arm_wake();
+}
+
+void ApiServer::handle_write(std::shared_ptr<http::Exchange> exchange, const Route& route) {
+    WritePlan plan;
+    {
+        auto snapshot = store_.snapshot();  // released before the write
+        plan = plan_write(options_, route, exchange->request(), *snapshot);
+    }
+    if (plan.batch.empty()) {
+        exchange->reply(std::move(plan.refusal));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    writer_.submit(std::move(plan.batch), [loop, exchange, route](Result<uint64_t> applied) {
+        // The writer may answer on any thread; replies happen on the loop's.
+        loop->post([exchange, route, applied] { exchange->reply(write_done(route, applied)); });
+    });
+}
+
+void ApiServer::on_index(uint64_t index) {
+    std::unique_ptr<catalog::Snapshot> snapshot;
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+        if (it->query.index >= index) {
+            ++it;
+            continue;
+        }
+        if (snapshot == nullptr)
+            snapshot = store_.snapshot();
+        it->exchange->reply(
+            read(options_, it->route, it->exchange->request(), it->query, *snapshot));
+        it = waiters_.erase(it);
+    }
+    arm_wake();
+}
+
+void ApiServer::on_wake() {
+    TimePoint now = SteadyClock::instance().now();
+    std::unique_ptr<catalog::Snapshot> snapshot;
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+        if (it->deadline > now) {
+            ++it;
+            continue;
+        }
+        if (snapshot == nullptr)
+            snapshot = store_.snapshot();
+        it->exchange->reply(
+            read(options_, it->route, it->exchange->request(), it->query, *snapshot));
+        it = waiters_.erase(it);
+    }
+    arm_wake();
+}
+
+void ApiServer::arm_wake() {
+    wake_.cancel();
+    if (waiters_.empty())
+        return;
+    auto earliest =
+        std::min_element(waiters_.begin(), waiters_.end(),
+                         [](const Waiter& a, const Waiter& b) { return a.deadline < b.deadline; });
+    wake_.arm(earliest->deadline - SteadyClock::instance().now());
+}
+
+}  // namespace muster::api

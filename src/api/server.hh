@@ -1,0 +1,65 @@
+// ApiServer: Consul's HTTP API (agent, catalog, health, status) on this agent's catalog.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <vector>
+
+#include "api/options.hh"
+#include "api/query.hh"
+#include "api/router.hh"
+#include "api/writer.hh"
+#include "catalog/store.hh"
+#include "common/event_loop.hh"
+#include "common/http_server.hh"
+#include "common/result.hh"
+
+namespace muster::api {
+
+// Runs on `loop` (the agent gives it a thread of its own). Reads take a store snapshot per
+// request; writes go through `writer`; blocking queries wait for the store's next index.
+// start(), stop() and destruction happen on the loop's thread or while it is not running.
+class ApiServer {
+  public:
+    ApiServer(EventLoop& loop, const Options& options, catalog::Store& store, Writer& writer);
+    ~ApiServer();
+    ApiServer(const ApiServer&) = delete;
+    ApiServer& operator=(const ApiServer&) = delete;
+
+    // Binds every listen address; the error names the address that failed.
+    Result<void> start();
+    // Closes the listeners, answers nothing more, and leaves the store alone.
+    void stop();
+    // The bound addresses (with the real port when a listen port was 0).
+    const std::vector<SockAddr>& bound() const { return bound_; }
+
+  private:
+    struct Waiter {
+        std::shared_ptr<http::Exchange> exchange;
+        Route route;
+        QueryOptions query;
+        TimePoint deadline;
+    };
+
+    void handle(std::shared_ptr<http::Exchange> exchange);
+    void handle_write(std::shared_ptr<http::Exchange> exchange, const Route& route);
+    void on_index(uint64_t index);
+    void on_wake();
+    void arm_wake();
+
+    EventLoop& loop_;
+    Options options_;
+    catalog::Store& store_;
+    Writer& writer_;
+    http::HttpServer http_;
+    std::vector<SockAddr> bound_;
+    std::list<Waiter> waiters_;
+    Timer wake_;
+    uint64_t subscription_ = 0;
+    bool subscribed_ = false;
+    // Posted callbacks (store listener, writer completion) hold a weak reference to this.
+    std::shared_ptr<ApiServer*> alive_;
+};
+
+}  // namespace muster::api

@@ -1,0 +1,61 @@
+// A small blocking HTTP/1.1 client for the command line's calls to the local agent: one request
+// per connection, connect and read timeouts, Content-Length or chunked bodies, plain http only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.hh"
+
+namespace muster::http {
+
+// Where the agent's HTTP API is: $MUSTER_HTTP_ADDR, "http://host[:port]" or "host[:port]".
+struct AgentUrl {
+    std::string host;  // name or IP literal, without brackets
+    uint16_t port = 8500;
+    std::string text;  // "http://host:port", for messages
+};
+
+inline constexpr std::string_view default_agent_address = "http://127.0.0.1:8500";
+
+// "http://127.0.0.1:8500", "127.0.0.1:8500", "localhost", "[::1]:8500", "http://h/" (a trailing
+// slash only; no path). Without a port: 8500 (the agent's), or 80 for an "http://" URL as
+// URLs go. https:// and other schemes are errors that say so.
+Result<AgentUrl> parse_agent_url(std::string_view text);
+
+struct ClientRequest {
+    std::string method = "GET";
+    std::string target;  // path and query, e.g. "/v1/catalog/nodes"
+    std::string body;    // sent with Content-Length when not empty or when method is PUT/POST
+    std::string content_type = "application/json";
+};
+
+struct ClientResponse {
+    int status = 0;
+    std::string body;
+};
+
+struct ClientOptions {
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds read_timeout{30000};  // for the whole response
+};
+
+// One request on a fresh connection ("Connection: close"). An HTTP error status is a response,
+// not an Error; Errors are for connecting, sending and reading ("connection refused", "timed
+// out", "malformed response").
+Result<ClientResponse> send_request(const AgentUrl& url, const ClientRequest& request,
+                                    const ClientOptions& options = {});
+
+// The wire form of a request (exposed for tests).
+std::string format_request(const AgentUrl& url, const ClientRequest& request);
+
+// Parses a complete response as read up to the closed connection: status line, headers, and a
+// Content-Length, chunked or until-close body.
+Result<ClientResponse> parse_response(std::string_view raw);
+
+// Percent-encodes a path segment (RFC 3986 §2.3: unreserved characters stay).
+std::string escape_path_segment(std::string_view segment);
+
+}  // namespace muster::http

@@ -1,0 +1,93 @@
+// HttpServer: RAII over libevent's evhttp: listeners, one routing callback, deferred replies.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/address.hh"
+#include "common/event_loop.hh"
+#include "common/result.hh"
+
+struct evhttp;
+struct evhttp_request;
+
+namespace muster::http {
+
+enum class Method { get, head, put, post, del, other };
+
+std::string_view method_name(Method m);  // "GET", "PUT", ...
+
+using Header = std::pair<std::string, std::string>;
+
+// What the client sent; transport-independent so handlers test without sockets.
+struct Request {
+    Method method = Method::get;
+    std::string path;                                        // percent-decoded, without the query
+    std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+    std::vector<Header> headers;
+    std::string body;
+
+    bool has_param(std::string_view name) const;
+    // The first value of a query parameter (present without a value: "").
+    std::optional<std::string> param(std::string_view name) const;
+    std::optional<std::string> header(std::string_view name) const;  // case-insensitive
+};
+
+struct Response {
+    int status = 200;
+    std::vector<Header> headers{};
+    std::string body{};
+    std::string content_type = "text/plain; charset=utf-8";
+};
+
+// One request awaiting its reply. Reply exactly once, now or later (blocking queries); a reply
+// after the server has closed, or a second reply, is dropped.
+class Exchange {
+  public:
+    virtual ~Exchange() = default;
+    virtual const Request& request() const = 0;
+    virtual void reply(Response response) = 0;
+    virtual bool replied() const = 0;
+};
+
+using Handler = std::function<void(std::shared_ptr<Exchange>)>;
+
+struct ServerOptions {
+    size_t max_body_bytes = size_t{1} << 20;  // larger bodies get 413 before the handler runs
+    // Idle keep-alive connections are closed after this; it must outlast blocking queries.
+    std::chrono::seconds idle_timeout{660};
+};
+
+class HttpServer {
+  public:
+    HttpServer(EventLoop& loop, ServerOptions options, Handler handler);
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    // Binds and listens; port 0 picks a free port. Returns the bound address. The error names
+    // the address.
+    Result<SockAddr> listen(const SockAddr& addr);
+    // Closes every listener and connection; pending exchanges can no longer reply.
+    void close();
+
+    struct Live;  // exchanges that may still reply (internal)
+
+  private:
+    static void on_request(evhttp_request* req, void* arg);
+    EventLoop& loop_;
+    ServerOptions options_;
+    Handler handler_;
+    evhttp* http_ = nullptr;
+    std::shared_ptr<Live> live_;
+};
+
+}  // namespace muster::http

@@ -1,0 +1,409 @@
+// Tests for src/api/endpoints.cc: reads and write plans over a fake snapshot, no sockets.
+#include "api/endpoints.hh"
+
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+using namespace muster;
+using namespace muster::api;
+using nlohmann::json;
+
+namespace {
+
+// A catalog snapshot from plain vectors; records the health filter it was asked for.
+class FakeSnapshot final : public catalog::Snapshot {
+  public:
+    uint64_t idx = 0;
+    std::vector<catalog::Node> node_list;
+    std::vector<catalog::Service> service_list;
+    std::vector<catalog::Check> check_list;
+    mutable std::optional<catalog::HealthFilter> asked_filter;
+    mutable std::optional<std::string> asked_tag;
+
+    uint64_t index() const override { return idx; }
+    std::vector<catalog::Node> nodes() const override { return node_list; }
+    std::optional<catalog::Node> node(std::string_view name) const override {
+        for (const auto& n : node_list)
+            if (n.name == name)
+                return n;
+        return std::nullopt;
+    }
+    std::vector<std::pair<std::string, std::vector<std::string>>> services() const override {
+        std::vector<std::pair<std::string, std::vector<std::string>>> out;
+        for (const auto& s : service_list)
+            out.emplace_back(s.name, s.tags);
+        return out;
+    }
+    std::vector<catalog::ServiceEntry> service(std::string_view name,
+                                               std::optional<std::string_view> tag,
+                                               catalog::HealthFilter filter) const override {
+        asked_filter = filter;
+        if (tag)
+            asked_tag = std::string(*tag);
+        std::vector<catalog::ServiceEntry> out;
+        for (const auto& s : service_list) {
+            if (s.name != name)
+                continue;
+            if (tag && std::find(s.tags.begin(), s.tags.end(), *tag) == s.tags.end())
+                continue;
+            catalog::ServiceEntry e{*node(s.node), s, {}};
+            for (const auto& c : check_list)
+                if (c.node == s.node && (c.service_id.empty() || c.service_id == s.id))
+                    e.checks.push_back(c);
+            out.push_back(e);
+        }
+        return out;
+    }
+    std::vector<catalog::Service> node_services(std::string_view n) const override {
+        std::vector<catalog::Service> out;
+        for (const auto& s : service_list)
+            if (s.node == n)
+                out.push_back(s);
+        return out;
+    }
+    std::vector<catalog::Check> node_checks(std::string_view n) const override {
+        std::vector<catalog::Check> out;
+        for (const auto& c : check_list)
+            if (c.node == n)
+                out.push_back(c);
+        return out;
+    }
+    std::vector<catalog::Check> service_checks(std::string_view name) const override {
+        std::vector<catalog::Check> out;
+        for (const auto& c : check_list)
+            if (c.service_name == name)
+                out.push_back(c);
+        return out;
+    }
+    std::vector<catalog::Check> checks(std::optional<catalog::Status> state) const override {
+        std::vector<catalog::Check> out;
+        for (const auto& c : check_list)
+            if (!state || c.status == *state)
+                out.push_back(c);
+        return out;
+    }
+};
+
+Options options() {
+    Options o;
+    o.node_name = "self";
+    o.node_address = "127.0.0.1";
+    o.datacenter = "dc1";
+    o.server_address = "127.0.0.1:8300";
+    return o;
+}
+
+FakeSnapshot sample() {
+    FakeSnapshot s;
+    s.idx = 12;
+    s.node_list = {{"other", "10.0.0.2", "dc1", {}, {}, {}},
+                   {"self", "127.0.0.1", "dc1", {}, {}, {}}};
+    catalog::Service web;
+    web.node = "self";
+    web.id = "web-1";
+    web.name = "web";
+    web.tags = {"primary", "v1"};
+    web.port = 80;
+    web.meta = {{"version", "2"}};
+    catalog::Service web2 = web;
+    web2.node = "other";
+    web2.id = "web-2";
+    web2.tags = {"v1"};
+    web2.meta = {{"version", "1"}};
+    s.service_list = {web, web2};
+    catalog::Check c;
+    c.node = "other";
+    c.id = "service:web-2";
+    c.name = "web alive";
+    c.service_id = "web-2";
+    c.service_name = "web";
+    c.status = catalog::Status::critical;
+    s.check_list = {c};
+    return s;
+}
+
+http::Request get(std::vector<std::pair<std::string, std::string>> query = {}) {
+    http::Request r;
+    r.query = std::move(query);
+    return r;
+}
+
+http::Response do_read(Endpoint e, std::string arg, const http::Request& req,
+                       const FakeSnapshot& snap) {
+    Route route{RouteStatus::found, e, std::move(arg), ""};
+    auto q = parse_query_options(req);
+    BOOST_TEST_REQUIRE(q.ok());
+    return read(options(), route, req, *q, snap);
+}
+
+std::optional<std::string> header(const http::Response& r, std::string_view name) {
+    for (const auto& [k, v] : r.headers)
+        if (k == name)
+            return v;
+    return std::nullopt;
+}
+
+WritePlan do_write(Endpoint e, std::string arg, http::Request req, const FakeSnapshot& snap) {
+    req.method = http::Method::put;
+    return plan_write(options(), Route{RouteStatus::found, e, std::move(arg), ""}, req, snap);
+}
+
+http::Request body(std::string text, std::vector<std::pair<std::string, std::string>> query = {}) {
+    http::Request r;
+    r.body = std::move(text);
+    r.query = std::move(query);
+    return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(endpoints)
+
+BOOST_AUTO_TEST_CASE(health_service_reads_carry_consul_index_headers) {
+    FakeSnapshot snap = sample();
+    auto r = do_read(Endpoint::health_service, "web", get(), snap);
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.content_type == "application/json");
+    BOOST_TEST(header(r, "X-Consul-Index").value_or("") == "12");
+    BOOST_TEST(header(r, "X-Consul-KnownLeader").value_or("") == "true");
+    BOOST_TEST(header(r, "X-Consul-LastContact").value_or("") == "0");
+    json rows = json::parse(r.body);
+    BOOST_TEST(rows.size() == 2u);
+    BOOST_TEST((snap.asked_filter == catalog::HealthFilter::any));
+}
+
+BOOST_AUTO_TEST_CASE(index_zero_is_reported_as_one) {
+    FakeSnapshot snap;
+    auto r = do_read(Endpoint::catalog_nodes, "", get(), snap);
+    BOOST_TEST(header(r, "X-Consul-Index").value_or("") == "1");
+    BOOST_TEST(r.body == "[]");
+    auto agent = do_read(Endpoint::agent_services, "", get(), snap);
+    BOOST_TEST(!header(agent, "X-Consul-Index").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(passing_asks_the_store_for_passing_only) {
+    FakeSnapshot snap = sample();
+    (void)do_read(Endpoint::health_service, "web", get({{"passing", ""}}), snap);
+    BOOST_TEST((snap.asked_filter == catalog::HealthFilter::passing_only));
+    (void)do_read(Endpoint::health_service, "web", get({{"passing", "false"}}), snap);
+    BOOST_TEST((snap.asked_filter == catalog::HealthFilter::any));
+    Options dns_rule = options();
+    dns_rule.passing_filter = catalog::HealthFilter::healthy;
+    auto req = get({{"passing", "1"}});
+    (void)read(dns_rule, Route{RouteStatus::found, Endpoint::health_service, "web", ""}, req,
+               *parse_query_options(req), snap);
+    BOOST_TEST((snap.asked_filter == catalog::HealthFilter::healthy));
+}
+
+BOOST_AUTO_TEST_CASE(every_tag_must_match) {
+    FakeSnapshot snap = sample();
+    auto one = do_read(Endpoint::catalog_service, "web", get({{"tag", "v1"}}), snap);
+    BOOST_TEST(json::parse(one.body).size() == 2u);
+    BOOST_TEST(snap.asked_tag.value_or("") == "v1");
+    auto two =
+        do_read(Endpoint::catalog_service, "web", get({{"tag", "v1"}, {"tag", "primary"}}), snap);
+    json rows = json::parse(two.body);
+    BOOST_TEST_REQUIRE(rows.size() == 1u);
+    BOOST_TEST(rows[0]["ServiceID"] == "web-1");
+    BOOST_TEST(rows[0]["Node"] == "self");
+}
+
+BOOST_AUTO_TEST_CASE(filter_selects_health_rows) {
+    FakeSnapshot snap = sample();
+    auto r = do_read(
+        Endpoint::health_service, "web",
+        get({{"filter", R"(Service.Meta.version == "2" or Checks.Status == "critical")"}}), snap);
+    BOOST_TEST(json::parse(r.body).size() == 2u);
+    auto only = do_read(Endpoint::health_service, "web",
+                        get({{"filter", R"(Checks.Status == "critical")"}}), snap);
+    json rows = json::parse(only.body);
+    BOOST_TEST_REQUIRE(rows.size() == 1u);
+    BOOST_TEST(rows[0]["Node"]["Node"] == "other");
+    auto tags = do_read(
+        Endpoint::health_service, "web",
+        get({{"filter", R"(Service.Tags contains "primary" and Node.Node == "self")"}}), snap);
+    BOOST_TEST(json::parse(tags.body).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_filter_is_400_naming_the_selector) {
+    FakeSnapshot snap = sample();
+    auto r =
+        do_read(Endpoint::health_service, "web", get({{"filter", "Service.Bogus == x"}}), snap);
+    BOOST_TEST(r.status == 400);
+    BOOST_TEST(r.body.find("Service.Bogus") != std::string::npos);
+    auto unsupported = do_read(Endpoint::catalog_services, "", get({{"filter", "a == b"}}), snap);
+    BOOST_TEST(unsupported.status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(agent_services_is_a_map_of_this_nodes_services) {
+    FakeSnapshot snap = sample();
+    auto r = do_read(Endpoint::agent_services, "", get(), snap);
+    json m = json::parse(r.body);
+    BOOST_TEST(m.size() == 1u);
+    BOOST_TEST(m["web-1"]["Service"] == "web");
+    BOOST_TEST(m["web-1"]["Datacenter"] == "dc1");
+}
+
+BOOST_AUTO_TEST_CASE(catalog_node_unknown_is_null_and_known_has_services) {
+    FakeSnapshot snap = sample();
+    auto missing = do_read(Endpoint::catalog_node, "nope", get(), snap);
+    BOOST_TEST(missing.status == 200);
+    BOOST_TEST(missing.body == "null");
+    auto known = do_read(Endpoint::catalog_node, "self", get(), snap);
+    json j = json::parse(known.body);
+    BOOST_TEST(j["Node"]["Node"] == "self");
+    BOOST_TEST(j["Services"]["web-1"]["Port"] == 80);
+}
+
+BOOST_AUTO_TEST_CASE(health_state_takes_any_or_a_status) {
+    FakeSnapshot snap = sample();
+    BOOST_TEST(json::parse(do_read(Endpoint::health_state, "critical", get(), snap).body).size() ==
+               1u);
+    BOOST_TEST(json::parse(do_read(Endpoint::health_state, "passing", get(), snap).body).empty());
+    BOOST_TEST(json::parse(do_read(Endpoint::health_state, "any", get(), snap).body).size() == 1u);
+    auto bad = do_read(Endpoint::health_state, "sick", get(), snap);
+    BOOST_TEST(bad.status == 400);
+    auto checks = json::parse(do_read(Endpoint::health_checks, "web", get(), snap).body);
+    BOOST_TEST_REQUIRE(checks.size() == 1u);
+    BOOST_TEST(checks[0]["ServiceTags"] == (json{"v1"}));
+}
+
+BOOST_AUTO_TEST_CASE(other_datacenter_is_500_no_path) {
+    FakeSnapshot snap = sample();
+    auto r = do_read(Endpoint::catalog_nodes, "", get({{"dc", "dc9"}}), snap);
+    BOOST_TEST(r.status == 500);
+    BOOST_TEST(r.body == "No path to datacenter");
+    BOOST_TEST(do_read(Endpoint::catalog_nodes, "", get({{"dc", "dc1"}}), snap).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(self_members_and_status) {
+    FakeSnapshot snap;
+    json self = json::parse(do_read(Endpoint::agent_self, "", get(), snap).body);
+    BOOST_TEST(self["Config"]["NodeName"] == "self");
+    BOOST_TEST(self["Config"]["Datacenter"] == "dc1");
+    BOOST_TEST(self["Member"]["Status"] == 1);
+    json members = json::parse(do_read(Endpoint::agent_members, "", get(), snap).body);
+    BOOST_TEST(members[0]["Name"] == "self");
+    BOOST_TEST(members[0]["Addr"] == "127.0.0.1");
+    BOOST_TEST(do_read(Endpoint::status_leader, "", get(), snap).body == "\"127.0.0.1:8300\"");
+    BOOST_TEST(do_read(Endpoint::status_peers, "", get(), snap).body == "[\"127.0.0.1:8300\"]");
+}
+
+BOOST_AUTO_TEST_CASE(agent_register_plans_the_registration_on_this_node) {
+    FakeSnapshot snap = sample();
+    auto plan = do_write(
+        Endpoint::agent_service_register, "",
+        body(R"({"name": "api", "port": 9000, "check": {"name": "ext", "status": "passing"}})"),
+        snap);
+    BOOST_TEST_REQUIRE(plan.batch.size() == 1u, plan.refusal.body);
+    const auto* reg = std::get_if<catalog::Register>(&plan.batch[0]);
+    BOOST_TEST_REQUIRE(reg != nullptr);
+    BOOST_TEST(reg->node.name == "self");
+    BOOST_TEST_REQUIRE(reg->service.has_value());
+    BOOST_TEST(reg->service->name == "api");
+    BOOST_TEST(reg->service->port == 9000);
+    BOOST_TEST_REQUIRE(reg->checks.size() == 1u);
+    BOOST_TEST(reg->checks[0].service_id == "api");
+}
+
+BOOST_AUTO_TEST_CASE(agent_register_refuses_check_kinds_without_a_runner) {
+    FakeSnapshot snap = sample();
+    auto plan = do_write(
+        Endpoint::agent_service_register, "",
+        body(R"({"Name": "api", "Check": {"HTTP": "http://x/", "Interval": "10s"}})"), snap);
+    BOOST_TEST(plan.batch.empty());
+    BOOST_TEST(plan.refusal.status == 400);
+    BOOST_TEST(plan.refusal.body == "check type http is not supported by this version yet");
+    auto ttl = do_write(Endpoint::agent_service_register, "",
+                        body(R"({"Name": "api", "Check": {"TTL": "10s"}})"), snap);
+    BOOST_TEST(ttl.batch.empty());
+    BOOST_TEST(ttl.refusal.status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(bad_bodies_are_400_naming_the_problem) {
+    FakeSnapshot snap = sample();
+    auto garbage = do_write(Endpoint::agent_service_register, "", body("{not json"), snap);
+    BOOST_TEST(garbage.refusal.status == 400);
+    BOOST_TEST(garbage.refusal.body.find("JSON") != std::string::npos);
+    auto empty = do_write(Endpoint::catalog_register, "", body(""), snap);
+    BOOST_TEST(empty.refusal.status == 400);
+    auto port = do_write(Endpoint::agent_service_register, "",
+                         body(R"({"Name": "api", "Port": "eighty"})"), snap);
+    BOOST_TEST(port.refusal.status == 400);
+    BOOST_TEST(port.refusal.body.find("ort") != std::string::npos);
+    auto cat =
+        do_write(Endpoint::catalog_register, "", body(R"({"Node": "n", "Address": 5})"), snap);
+    BOOST_TEST(cat.refusal.status == 400);
+    BOOST_TEST(cat.refusal.body.find("Address") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(deregister_of_unknown_service_is_404) {
+    FakeSnapshot snap = sample();
+    auto plan = do_write(Endpoint::agent_service_deregister, "web-2", body(""), snap);  // not ours
+    BOOST_TEST(plan.batch.empty());
+    BOOST_TEST(plan.refusal.status == 404);
+    BOOST_TEST(plan.refusal.body.find("Unknown service ID") != std::string::npos);
+    auto ok = do_write(Endpoint::agent_service_deregister, "web-1", body(""), snap);
+    BOOST_TEST_REQUIRE(ok.batch.size() == 1u);
+    const auto* d = std::get_if<catalog::Deregister>(&ok.batch[0]);
+    BOOST_TEST_REQUIRE(d != nullptr);
+    BOOST_TEST(d->node == "self");
+    BOOST_TEST(d->service_id.value_or("") == "web-1");
+}
+
+BOOST_AUTO_TEST_CASE(maintenance_adds_and_removes_the_critical_check) {
+    FakeSnapshot snap = sample();
+    auto on = do_write(Endpoint::agent_service_maintenance, "web-1",
+                       body("", {{"enable", "true"}, {"reason", "deploy"}}), snap);
+    BOOST_TEST_REQUIRE(on.batch.size() == 1u);
+    const auto* reg = std::get_if<catalog::Register>(&on.batch[0]);
+    BOOST_TEST_REQUIRE(reg != nullptr);
+    BOOST_TEST(!reg->service.has_value());
+    BOOST_TEST_REQUIRE(reg->checks.size() == 1u);
+    BOOST_TEST(reg->checks[0].id == "_service_maintenance:web-1");
+    BOOST_TEST(reg->checks[0].name == "Service Maintenance Mode");
+    BOOST_TEST(reg->checks[0].notes == "deploy");
+    BOOST_TEST((reg->checks[0].status == catalog::Status::critical));
+    auto default_reason = do_write(Endpoint::agent_service_maintenance, "web-1",
+                                   body("", {{"enable", "true"}}), snap);
+    const auto* reg2 = std::get_if<catalog::Register>(&default_reason.batch.at(0));
+    BOOST_TEST(reg2->checks.at(0).notes.find("no reason was provided") != std::string::npos);
+    auto off = do_write(Endpoint::agent_service_maintenance, "web-1",
+                        body("", {{"enable", "false"}}), snap);
+    const auto* d = std::get_if<catalog::Deregister>(&off.batch.at(0));
+    BOOST_TEST_REQUIRE(d != nullptr);
+    BOOST_TEST(d->check_id.value_or("") == "_service_maintenance:web-1");
+    auto missing = do_write(Endpoint::agent_service_maintenance, "web-1", body(""), snap);
+    BOOST_TEST(missing.refusal.status == 400);
+    BOOST_TEST(missing.refusal.body.find("enable") != std::string::npos);
+    auto unknown =
+        do_write(Endpoint::agent_service_maintenance, "nope", body("", {{"enable", "true"}}), snap);
+    BOOST_TEST(unknown.refusal.status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(catalog_writes_answer_true_and_errors_500) {
+    Route reg{RouteStatus::found, Endpoint::catalog_register, "", ""};
+    auto ok = write_done(reg, Result<uint64_t>(uint64_t{5}));
+    BOOST_TEST(ok.status == 200);
+    BOOST_TEST(ok.body == "true");
+    Route agent{RouteStatus::found, Endpoint::agent_service_register, "", ""};
+    BOOST_TEST(write_done(agent, Result<uint64_t>(uint64_t{5})).body.empty());
+    auto failed = write_done(reg, Result<uint64_t>(make_error("disk full")));
+    BOOST_TEST(failed.status == 500);
+    BOOST_TEST(failed.body == "disk full");
+}
+
+BOOST_AUTO_TEST_CASE(catalog_register_in_another_datacenter_is_refused) {
+    FakeSnapshot snap = sample();
+    auto plan = do_write(Endpoint::catalog_register, "",
+                         body(R"({"Node": "n", "Address": "a", "Datacenter": "dc2"})"), snap);
+    BOOST_TEST(plan.batch.empty());
+    BOOST_TEST(plan.refusal.status == 500);
+    auto here =
+        do_write(Endpoint::catalog_register, "", body(R"({"node": "n", "address": "a"})"), snap);
+    BOOST_TEST_REQUIRE(here.batch.size() == 1u);
+    BOOST_TEST(std::get<catalog::Register>(here.batch[0]).node.datacenter == "dc1");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

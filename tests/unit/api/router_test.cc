@@ -1,0 +1,65 @@
+// Tests for src/api/router.cc: Consul's paths, arguments, 404 and 405.
+#include "api/router.hh"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace muster;
+using namespace muster::api;
+using http::Method;
+
+BOOST_AUTO_TEST_SUITE(router)
+
+BOOST_AUTO_TEST_CASE(paths_with_an_argument_take_the_rest_of_the_path) {
+    Route r = route(Method::get, "/v1/health/service/web");
+    BOOST_TEST((r.status == RouteStatus::found));
+    BOOST_TEST((r.endpoint == Endpoint::health_service));
+    BOOST_TEST(r.arg == "web");
+    Route node = route(Method::get, "/v1/catalog/node/host.example");
+    BOOST_TEST((node.endpoint == Endpoint::catalog_node));
+    BOOST_TEST(node.arg == "host.example");
+    Route empty = route(Method::get, "/v1/catalog/service/");
+    BOOST_TEST((empty.status == RouteStatus::found));
+    BOOST_TEST(empty.arg.empty());
+}
+
+BOOST_AUTO_TEST_CASE(similar_paths_are_not_confused) {
+    BOOST_TEST((route(Method::get, "/v1/catalog/services").endpoint == Endpoint::catalog_services));
+    BOOST_TEST((route(Method::get, "/v1/catalog/service/x").endpoint == Endpoint::catalog_service));
+    BOOST_TEST((route(Method::get, "/v1/catalog/servicesx").status == RouteStatus::not_found));
+    BOOST_TEST((route(Method::get, "/v1/agent/services/").status == RouteStatus::not_found));
+    BOOST_TEST((route(Method::get, "/v2/catalog/services").status == RouteStatus::not_found));
+    BOOST_TEST((route(Method::get, "/").status == RouteStatus::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(wrong_method_is_405_with_allow) {
+    Route r = route(Method::get, "/v1/agent/service/register");
+    BOOST_TEST((r.status == RouteStatus::method_not_allowed));
+    BOOST_TEST(r.allow == "PUT");
+    Route put_read = route(Method::put, "/v1/catalog/nodes");
+    BOOST_TEST((put_read.status == RouteStatus::method_not_allowed));
+    BOOST_TEST(put_read.allow == "GET, HEAD");
+    BOOST_TEST(
+        (route(Method::del, "/v1/catalog/register").status == RouteStatus::method_not_allowed));
+}
+
+BOOST_AUTO_TEST_CASE(service_deregister_takes_get_for_old_clients_and_put) {
+    Route get = route(Method::get, "/v1/agent/service/deregister/web");
+    BOOST_TEST((get.status == RouteStatus::found));
+    BOOST_TEST(get.arg == "web");
+    BOOST_TEST(
+        (route(Method::put, "/v1/agent/service/deregister/web").status == RouteStatus::found));
+    BOOST_TEST((route(Method::post, "/v1/agent/service/deregister/web").status ==
+                RouteStatus::method_not_allowed));
+}
+
+BOOST_AUTO_TEST_CASE(writes_and_blocking_reads_are_classified) {
+    BOOST_TEST(is_write(Endpoint::catalog_register));
+    BOOST_TEST(is_write(Endpoint::agent_service_maintenance));
+    BOOST_TEST(!is_write(Endpoint::agent_services));
+    BOOST_TEST(is_blocking(Endpoint::health_service));
+    BOOST_TEST(is_blocking(Endpoint::catalog_nodes));
+    BOOST_TEST(!is_blocking(Endpoint::agent_self));
+    BOOST_TEST(!is_blocking(Endpoint::status_leader));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

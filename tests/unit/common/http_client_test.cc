@@ -1,0 +1,134 @@
+// Tests for src/common/http_client.cc: $MUSTER_HTTP_ADDR forms, the request on the wire and
+// response parsing (no sockets: the parts around them).
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "common/http_client.hh"
+
+using namespace muster::http;
+
+namespace {
+
+AgentUrl url_of(std::string_view text) {
+    auto url = parse_agent_url(text);
+    BOOST_REQUIRE_MESSAGE(url.ok(),
+                          std::string(text) + ": " + (url.ok() ? "" : url.error().message));
+    return *url;
+}
+
+std::string url_error(std::string_view text) {
+    auto url = parse_agent_url(text);
+    BOOST_REQUIRE_MESSAGE(!url.ok(), std::string(text) + " should be refused");
+    return url.error().message;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_client)
+
+BOOST_AUTO_TEST_CASE(agent_url_accepts_http_urls_and_host_port) {
+    auto a = url_of("http://127.0.0.1:8500");
+    BOOST_TEST(a.host == "127.0.0.1");
+    BOOST_TEST(a.port == 8500);
+    BOOST_TEST(a.text == "http://127.0.0.1:8500");
+    auto b = url_of("10.0.0.5:9500");
+    BOOST_TEST(b.host == "10.0.0.5");
+    BOOST_TEST(b.port == 9500);
+    BOOST_TEST(b.text == "http://10.0.0.5:9500");
+    auto c = url_of("HTTP://agent.example:8501/");
+    BOOST_TEST(c.host == "agent.example");
+    BOOST_TEST(c.port == 8501);
+    BOOST_TEST(url_of(default_agent_address).port == 8500);
+}
+
+BOOST_AUTO_TEST_CASE(agent_url_default_ports) {
+    BOOST_TEST(url_of("localhost").port == 8500);       // the agent's port
+    BOOST_TEST(url_of("http://localhost").port == 80);  // as URLs go
+}
+
+BOOST_AUTO_TEST_CASE(agent_url_ipv6_needs_brackets) {
+    auto a = url_of("http://[::1]:8500");
+    BOOST_TEST(a.host == "::1");
+    BOOST_TEST(a.port == 8500);
+    BOOST_TEST(a.text == "http://[::1]:8500");
+    BOOST_TEST(url_of("[2001:db8::5]").port == 8500);
+    BOOST_TEST(url_error("::1").find("brackets") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(agent_url_errors_say_what_is_wrong) {
+    BOOST_TEST(url_error("https://127.0.0.1:8501") ==
+               "expected an agent address like \"http://127.0.0.1:8500\" or \"127.0.0.1:8500\" "
+               "(got \"https://127.0.0.1:8501\": only http:// is supported)");
+    BOOST_TEST(url_error("unix:///run/muster.sock").find("only http://") != std::string::npos);
+    BOOST_TEST(url_error("127.0.0.1:0").find("1..65535") != std::string::npos);
+    BOOST_TEST(url_error("127.0.0.1:65536").find("1..65535") != std::string::npos);
+    BOOST_TEST(url_error("127.0.0.1:http").find("1..65535") != std::string::npos);
+    BOOST_TEST(url_error("127.0.0.1:").find("empty port") != std::string::npos);
+    BOOST_TEST(url_error("http://").find("no host") != std::string::npos);
+    BOOST_TEST(url_error("").find("no host") != std::string::npos);
+    BOOST_TEST(url_error("http://h:1/v1").find("path") != std::string::npos);
+    BOOST_TEST(url_error("[::1").find("'['") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(request_has_host_length_and_closes) {
+    ClientRequest req;
+    req.method = "PUT";
+    req.target = "/v1/agent/service/register";
+    req.body = R"({"Name":"web"})";
+    std::string wire = format_request(url_of("127.0.0.1:8500"), req);
+    BOOST_TEST(wire.starts_with("PUT /v1/agent/service/register HTTP/1.1\r\n"));
+    BOOST_TEST(wire.find("\r\nHost: 127.0.0.1:8500\r\n") != std::string::npos);
+    BOOST_TEST(wire.find("\r\nContent-Length: 14\r\n") != std::string::npos);
+    BOOST_TEST(wire.find("\r\nConnection: close\r\n") != std::string::npos);
+    BOOST_TEST(wire.ends_with("\r\n\r\n{\"Name\":\"web\"}"));
+    ClientRequest get;
+    get.target = "/v1/catalog/nodes";
+    std::string get_wire = format_request(url_of("[::1]:8500"), get);
+    BOOST_TEST(get_wire.find("Content-Length") == std::string::npos);
+    BOOST_TEST(get_wire.find("\r\nHost: [::1]:8500\r\n") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(response_with_content_length) {
+    auto r = parse_response(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        "content-length: 2\r\n\r\n[]trailing");
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->status == 200);
+    BOOST_TEST(r->body == "[]");
+    auto err =
+        parse_response("HTTP/1.1 404 Not Found\r\nContent-Length: 17\r\n\r\nunknown service x");
+    BOOST_REQUIRE(err.ok());
+    BOOST_TEST(err->status == 404);
+    BOOST_TEST(err->body == "unknown service x");
+}
+
+BOOST_AUTO_TEST_CASE(response_chunked_and_until_close) {
+    auto r = parse_response(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n6;x=y\r\npedia "
+        "\r\n0\r\n\r\n");
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->body == "Wikipedia ");
+    auto c = parse_response("HTTP/1.0 200 OK\r\n\r\nall of it");
+    BOOST_REQUIRE(c.ok());
+    BOOST_TEST(c->body == "all of it");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_responses_are_errors) {
+    BOOST_TEST(!parse_response("").ok());
+    BOOST_TEST(!parse_response("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort").ok());
+    BOOST_TEST(!parse_response("SSH-2.0-OpenSSH\r\n\r\n").ok());
+    BOOST_TEST(!parse_response("HTTP/1.1 2x0 OK\r\n\r\n").ok());
+    BOOST_TEST(!parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").ok());
+    BOOST_TEST(
+        !parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab").ok());
+    BOOST_TEST(!parse_response("HTTP/1.1 200 OK\r\nbroken header\r\n\r\n").ok());
+}
+
+BOOST_AUTO_TEST_CASE(path_segments_are_percent_encoded) {
+    BOOST_TEST(escape_path_segment("web-1_a.b~") == "web-1_a.b~");
+    BOOST_TEST(escape_path_segment("a b/c?d") == "a%20b%2Fc%3Fd");
+    BOOST_TEST(escape_path_segment("\xff") == "%FF");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
