@@ -32,6 +32,13 @@ const OptionDef options[] = {
      .doc = "Domain the catalog answers for; a trailing dot is optional.",
      .example = R"("internal.")",
      .apply = [](const Json& v, Loading& c) { set_name(v, c, c.settings.domain); }},
+    {.key = "alt_domain",
+     .kind = Kind::name,
+     .default_text = R"("" (none))",
+     .doc = "A second domain the catalog answers for exactly as for domain, e.g. while "
+            "renaming the domain.",
+     .example = R"("consul.")",
+     .apply = [](const Json& v, Loading& c) { set_optional_name(v, c, c.settings.alt_domain); }},
     {.key = "data_dir",
      .kind = Kind::string,
      .default_text = R"("" (with --dev: a fresh directory /tmp/muster-dev-XXXXXX))",
@@ -134,6 +141,43 @@ const OptionDef options[] = {
             "must be readable at load time.",
      .example = R"("/etc/hosts")",
      .apply = [](const Json& v, Loading& c) { set_path(v, c, c.settings.hosts_file); }},
+    {.key = "service",
+     .kind = Kind::service,
+     .default_text = "none",
+     .doc = "One Consul service definition registered on this node at start: id, name, tags, "
+            "address, port, meta, weights, enable_tag_override, check, checks (snake_case or "
+            "PascalCase keys); each source may add one.",
+     .example = R"({"name": "web", "port": 80, "check": {"http": "http://127.0.0.1/health", )"
+                R"("interval": "10s"}})",
+     .merge = Merge::append,
+     .apply = [](const Json& v, Loading& c) { append_service(v, c); }},
+    {.key = "services",
+     .kind = Kind::service_list,
+     .default_text = "[]",
+     .doc = "Consul service definitions registered on this node at start, as for service; "
+            "lists from several sources append.",
+     .example = R"([{"name": "redis", "port": 6379, "check": {"tcp": "127.0.0.1:6379", )"
+                R"("interval": "10s"}}])",
+     .merge = Merge::append,
+     .apply = [](const Json& v, Loading& c) { append_services(v, c); }},
+    {.key = "check",
+     .kind = Kind::check,
+     .default_text = "none",
+     .doc = "One Consul check definition registered on this node at start: name (required), "
+            "id, service_id, and one of args, http, tcp, ttl or alias_service (none: set only "
+            "through the API); interval is required for args, http and tcp.",
+     .example = R"({"name": "disk", "args": ["/usr/lib/nagios/plugins/check_disk", "-w", )"
+                R"("10%"], "interval": "1m"})",
+     .merge = Merge::append,
+     .apply = [](const Json& v, Loading& c) { append_check(v, c); }},
+    {.key = "checks",
+     .kind = Kind::check_list,
+     .default_text = "[]",
+     .doc = "Consul check definitions registered on this node at start, as for check; lists "
+            "from several sources append.",
+     .example = R"([{"name": "backup", "ttl": "26h"}])",
+     .merge = Merge::append,
+     .apply = [](const Json& v, Loading& c) { append_checks(v, c); }},
     {.key = "dns_config",
      .kind = Kind::object,
      .default_text = "",
@@ -252,6 +296,41 @@ const OptionDef options[] = {
      .doc = "TTL of records without their own ttl and of hosts_file names.",
      .example = R"("30s")",
      .apply = [](const Json& v, Loading& c) { set_ttl(v, c, c.settings.dns.local_ttl); }},
+    {.key = "dns_config.node_ttl",
+     .kind = Kind::duration,
+     .default_text = R"("0s")",
+     .doc = "TTL of node answers (<node>.node.<domain>, addr and node PTR names).",
+     .example = R"("30s")",
+     .apply = [](const Json& v, Loading& c) { set_ttl(v, c, c.settings.dns.node_ttl); }},
+    {.key = "dns_config.service_ttl",
+     .kind = Kind::ttl_map,
+     .default_text = "{} (TTL 0)",
+     .doc = "TTL of service answers by service name: an exact name wins, then the longest "
+            "\"prefix*\", then \"*\"; a name given again by a later source replaces the "
+            "earlier entry.",
+     .example = R"({"*": "5s", "web": "30s", "db-*": "0s"})",
+     .apply = [](const Json& v, Loading& c) { set_service_ttl(v, c); }},
+    {.key = "dns_config.only_passing",
+     .kind = Kind::boolean,
+     .default_text = "false",
+     .doc = "Leave out service instances with a warning check too, not only critical ones.",
+     .example = "true",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.dns.only_passing); }},
+    {.key = "dns_config.a_record_limit",
+     .kind = Kind::uint,
+     .default_text = "0 (no limit)",
+     .doc = "Most A and AAAA records in one catalog answer; the instances are shuffled first.",
+     .example = "3",
+     .apply = [](const Json& v,
+                 Loading& c) { set_uint(v, c, c.settings.dns.a_record_limit, 0, 65535); }},
+    {.key = "dns_config.forward_unknown_in_domain",
+     .kind = Kind::boolean,
+     .default_text = "true",
+     .doc = "Forward names inside domain (and alt_domain) that are not catalog names upstream "
+            "instead of answering NXDOMAIN.",
+     .example = "false",
+     .apply = [](const Json& v,
+                 Loading& c) { set_bool(v, c, c.settings.dns.forward_unknown_in_domain); }},
 };
 
 // roff: a backslash is \e, a hyphen that is not a line break point is \-.
@@ -323,6 +402,16 @@ std::string_view kind_name(Kind kind) {
             return "list of records";
         case Kind::forward_zones:
             return "object of zone name to list of recursor URIs";
+        case Kind::service:
+            return "service definition object";
+        case Kind::service_list:
+            return "list of service definitions";
+        case Kind::check:
+            return "check definition object";
+        case Kind::check_list:
+            return "list of check definitions";
+        case Kind::ttl_map:
+            return "object of service name pattern to duration";
     }
     return "?";
 }

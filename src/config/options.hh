@@ -29,12 +29,17 @@ enum class Kind {
     recursor_list,  // list of recursor URIs
     record_list,    // list of {name, type, value, ttl} objects
     forward_zones,  // object: zone name -> list of recursor URIs
+    service,        // one Consul service definition object
+    service_list,   // list of Consul service definition objects
+    check,          // one Consul check definition object
+    check_list,     // list of Consul check definition objects
+    ttl_map,        // object: service name, "prefix*" or "*" -> duration
 };
 
 // How values from several sources combine.
 enum class Merge {
     replace,  // the last source wins (scalars, and lists that are not "append")
-    append,   // lists that accumulate over all sources (records, recursors)
+    append,   // lists that accumulate over all sources (records, recursors, services)
 };
 
 using ApplyFn = void (*)(const nlohmann::json& value, internal::Loading& loading);

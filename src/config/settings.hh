@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "catalog/definition.hh"
 #include "common/address.hh"
 #include "common/log.hh"
 #include "dns/name.hh"
@@ -51,8 +53,15 @@ struct CacheSettings {
     bool prefetch = true;
 };
 
+// One dns_config.service_ttl entry. Consul's lookup: an exact service name wins, then the
+// longest matching "prefix*", then "*".
+struct ServiceTtl {
+    std::string pattern;          // a service name, "prefix*", or "*"
+    std::chrono::seconds ttl{0};  // at most 2^31 - 1 (RFC 2181 §8)
+};
+
 struct DnsSettings {
-    unsigned workers = 0;  // 0: one per core
+    unsigned workers = 0;               // 0: one per core
     std::vector<Cidr> allow_recursion;  // default 127.0.0.0/8 and ::1
     std::chrono::milliseconds recursor_timeout{2000};
     RecursorStrategy recursor_strategy = RecursorStrategy::sequential;
@@ -62,12 +71,20 @@ struct DnsSettings {
     unsigned tcp_max_connections = 1024;
     uint16_t edns_udp_size = 1232;
     uint32_t local_ttl = 0;  // default TTL of records without "ttl" and of hosts-file names
+
+    // Catalog answers (<node>.node.<domain>, <service>.service.<domain>, ...).
+    std::chrono::seconds node_ttl{0};       // TTL of node answers, at most 2^31 - 1
+    std::vector<ServiceTtl> service_ttl;    // in the order first given; none: TTL 0
+    bool only_passing = false;              // leave out instances with a warning check too
+    unsigned a_record_limit = 0;            // most A/AAAA records per answer; 0: no limit
+    bool forward_unknown_in_domain = true;  // names in the domain that are not catalog names
 };
 
 struct Settings {
     std::string node_name;  // default: short hostname
     std::string datacenter = "dc1";
-    dns::Name domain;  // default "internal."
+    dns::Name domain;                     // default "internal."
+    std::optional<dns::Name> alt_domain;  // a second domain answered like domain
     std::string data_dir;
     bool data_dir_temporary = false;  // made by --dev: the agent removes it when it stops
     log::Level log_level = log::Level::info;
@@ -86,6 +103,11 @@ struct Settings {
     DnsSettings dns;
     std::vector<Record> records;
     std::string hosts_file;
+
+    // service, services, check, checks: validated definitions in the order given over all
+    // sources (service/services and check/checks append).
+    std::vector<catalog::ServiceDefinition> services;
+    std::vector<catalog::CheckDefinition> checks;
 
     std::vector<std::string> sources;  // the files read, in order
 };

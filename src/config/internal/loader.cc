@@ -103,6 +103,11 @@ Json override_value(const OptionDef& def, const std::string& text) {
         case Kind::object:
         case Kind::record_list:
         case Kind::forward_zones:
+        case Kind::service:
+        case Kind::service_list:
+        case Kind::check:
+        case Kind::check_list:
+        case Kind::ttl_map:
             break;
         default:
             return Json(text);
@@ -166,6 +171,7 @@ void finish(const LoadRequest& req, Loading& c) {
         a.set_port(s.http_port);
     for (size_t i : c.records_without_ttl)
         s.records[i].ttl = s.dns.local_ttl;
+    check_definitions(c);
 
     auto file_of = [&](std::string_view key) {
         auto it = c.last_file.find(key);

@@ -4,11 +4,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <limits>
 
+#include "catalog/definition.hh"
 #include "config/internal/duration.hh"
 #include "dns/rdata.hh"
 #include "dns/wire.hh"
@@ -77,6 +79,19 @@ class KeyScope {
 
 std::string indexed(const std::string& key, size_t i) {
     return key + "[" + std::to_string(i) + "]";
+}
+
+// The definition parsers report one problem per line, each already "FILE: PATH: ...".
+void add_lines(Loading& c, const std::string& text) {
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+            end = text.size();
+        if (end > start)
+            c.errors.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
 }
 
 bool get_string(const Json& v, Loading& c, std::string_view what, std::string& out) {
@@ -258,6 +273,14 @@ void set_name(const Json& v, Loading& c, dns::Name& out) {
     out = *name;
 }
 
+void set_optional_name(const Json& v, Loading& c, std::optional<dns::Name>& out) {
+    dns::Name name;
+    size_t before = c.errors.size();
+    set_name(v, c, name);
+    if (c.errors.size() == before)
+        out = name;
+}
+
 void set_bool(const Json& v, Loading& c, bool& out) {
     if (!v.is_boolean())
         return c.expected("true or false", v);
@@ -343,6 +366,14 @@ void set_ttl(const Json& v, Loading& c, uint32_t& out) {
     out = static_cast<uint32_t>(s.count());
 }
 
+void set_ttl(const Json& v, Loading& c, std::chrono::seconds& out) {
+    uint32_t seconds = 0;
+    size_t before = c.errors.size();
+    set_ttl(v, c, seconds);
+    if (c.errors.size() == before)
+        out = std::chrono::seconds(seconds);
+}
+
 void set_path(const Json& v, Loading& c, std::string& out) {
     std::string path;
     if (!get_string(v, c, "a path to a readable file", path))
@@ -425,6 +456,105 @@ void set_forward_zones(const Json& v, Loading& c) {
         // Objects merge key by key: a zone named again by a later source replaces it.
         std::erase_if(zones, [&](const ForwardZone& z) { return z.zone.equals(fz.zone); });
         zones.push_back(std::move(fz));
+    }
+}
+
+void append_service(const Json& v, Loading& c) {
+    const std::string where = c.file + ": " + c.key;
+    auto def = catalog::parse_service_definition(v, where);
+    if (!def)
+        return add_lines(c, def.error().message);
+    c.settings.services.push_back(std::move(*def));
+    c.service_origins.push_back(where);
+}
+
+void append_services(const Json& v, Loading& c) {
+    if (!v.is_array())
+        return c.expected("a list of service definitions", v);
+    for (size_t i = 0; i < v.size(); ++i) {
+        KeyScope scope(c, indexed(c.key, i));
+        append_service(v[i], c);
+    }
+}
+
+void append_check(const Json& v, Loading& c) {
+    const std::string where = c.file + ": " + c.key;
+    auto def = catalog::parse_check_definition(v, where);
+    if (!def)
+        return add_lines(c, def.error().message);
+    c.settings.checks.push_back(std::move(*def));
+    c.check_origins.push_back(where);
+}
+
+void append_checks(const Json& v, Loading& c) {
+    if (!v.is_array())
+        return c.expected("a list of check definitions", v);
+    for (size_t i = 0; i < v.size(); ++i) {
+        KeyScope scope(c, indexed(c.key, i));
+        append_check(v[i], c);
+    }
+}
+
+void set_service_ttl(const Json& v, Loading& c) {
+    if (!v.is_object())
+        return c.expected("an object mapping service names, \"prefix*\" or \"*\" to durations", v);
+    const std::string base = c.key;
+    auto& entries = c.settings.dns.service_ttl;
+    for (const auto& [pattern, ttl] : v.items()) {
+        KeyScope scope(c, base + "." + pattern);
+        auto star = pattern.find('*');
+        if (pattern.empty() || (star != std::string::npos && star + 1 != pattern.size())) {
+            c.fail("expected a service name, \"prefix*\" or \"*\" as key (got " +
+                   quote_text(pattern) + ")");
+            continue;
+        }
+        std::chrono::seconds seconds{0};
+        size_t before = c.errors.size();
+        set_ttl(ttl, c, seconds);
+        if (c.errors.size() != before)
+            continue;
+        // Objects merge key by key: a pattern named again by a later source replaces it.
+        auto same = std::find_if(entries.begin(), entries.end(),
+                                 [&](const ServiceTtl& e) { return e.pattern == pattern; });
+        if (same != entries.end())
+            same->ttl = seconds;
+        else
+            entries.push_back({.pattern = pattern, .ttl = seconds});
+    }
+}
+
+void check_definitions(Loading& c) {
+    std::map<std::string, size_t> service_ids;
+    const auto& services = c.settings.services;
+    for (size_t i = 0; i < services.size(); ++i) {
+        const std::string& id = services[i].service.id;
+        auto [it, fresh] = service_ids.emplace(id, i);
+        if (!fresh) {
+            c.errors.push_back(c.service_origins[i] +
+                               ".id: expected an ID no other service has (got " + quote_text(id) +
+                               ", also the ID of " + c.service_origins[it->second] + ")");
+        }
+    }
+    std::map<std::string, std::string> check_ids;  // check ID -> where it was defined
+    for (size_t i = 0; i < services.size(); ++i) {
+        for (const auto& check : services[i].checks)
+            check_ids.emplace(check.id, c.service_origins[i]);
+    }
+    const auto& checks = c.settings.checks;
+    for (size_t i = 0; i < checks.size(); ++i) {
+        const std::string& where = c.check_origins[i];
+        auto [it, fresh] = check_ids.emplace(checks[i].id, where);
+        if (!fresh) {
+            c.errors.push_back(where + ".id: expected an ID no other check has (got " +
+                               quote_text(checks[i].id) + ", also a check of " + it->second + ")");
+        }
+        // Consul refuses a check for a service the agent does not have.
+        if (!checks[i].service_id.empty() && service_ids.count(checks[i].service_id) == 0) {
+            c.errors.push_back(where +
+                               ".service_id: expected the ID of a service defined in the "
+                               "configuration (got " +
+                               quote_text(checks[i].service_id) + ")");
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ struct Loading {
     bool interfaces_loaded = false;
 
     std::vector<size_t> records_without_ttl;  // get dns_config.local_ttl at the end
+    // Where each of settings.services / settings.checks was defined ("FILE: services[1]"), for
+    // the checks across sources at the end.
+    std::vector<std::string> service_origins;
+    std::vector<std::string> check_origins;
 
     // "FILE: KEY: expected WHAT (got VALUE)".
     void expected(std::string_view what, const Json& got);
@@ -45,6 +50,7 @@ std::string describe(const Json& value);
 void set_string(const Json& v, Loading& c, std::string& out);
 void set_nonempty_string(const Json& v, Loading& c, std::string& out);
 void set_name(const Json& v, Loading& c, dns::Name& out);
+void set_optional_name(const Json& v, Loading& c, std::optional<dns::Name>& out);
 void set_bool(const Json& v, Loading& c, bool& out);
 // Integer in [min, max]; the message says which range.
 bool get_uint(const Json& v, Loading& c, uint64_t min, uint64_t max, uint64_t& out);
@@ -59,12 +65,21 @@ bool get_duration(const Json& v, Loading& c, std::chrono::nanoseconds& out);
 void set_duration_ms(const Json& v, Loading& c, std::chrono::milliseconds& out);
 void set_duration_s(const Json& v, Loading& c, std::chrono::seconds& out);
 void set_ttl(const Json& v, Loading& c, uint32_t& out);
+void set_ttl(const Json& v, Loading& c, std::chrono::seconds& out);
 void set_path(const Json& v, Loading& c, std::string& out);
 void set_addresses(const Json& v, Loading& c, std::vector<SockAddr>& out);
 void set_cidrs(const Json& v, Loading& c, std::vector<Cidr>& out);
 void append_recursors(const Json& v, Loading& c, std::vector<Recursor>& out);
 void append_records(const Json& v, Loading& c);
 void set_forward_zones(const Json& v, Loading& c);
+void append_service(const Json& v, Loading& c);
+void append_services(const Json& v, Loading& c);
+void append_check(const Json& v, Loading& c);
+void append_checks(const Json& v, Loading& c);
+void set_service_ttl(const Json& v, Loading& c);
+// After every source: service IDs and check IDs are unique, and a standalone check's service_id
+// names a defined service.
+void check_definitions(Loading& c);
 void set_log_level(const Json& v, Loading& c);
 void set_recursor_strategy(const Json& v, Loading& c);
 

@@ -359,6 +359,150 @@ BOOST_AUTO_TEST_CASE(deep_nesting_and_huge_numbers_are_errors_not_crashes) {
     BOOST_TEST(!load_text("{\"node_name\": \"\xff\xfe\"}").ok());
 }
 
+BOOST_AUTO_TEST_CASE(alt_domain_is_unset_by_default_and_a_name_when_given) {
+    auto none = load_text("{}");
+    BOOST_REQUIRE(none.ok());
+    BOOST_TEST(!none->alt_domain.has_value());
+    auto set = load_text(R"({"alt_domain": "consul"})");
+    BOOST_REQUIRE(set.ok());
+    BOOST_REQUIRE(set->alt_domain.has_value());
+    BOOST_TEST(set->alt_domain->to_text() == "consul.");
+    BOOST_TEST(errors_of(load_text(R"({"alt_domain": 5})")) ==
+               "a.json: alt_domain: expected a domain name (got 5)");
+}
+
+BOOST_AUTO_TEST_CASE(consul_pascal_case_service_file_loads_unchanged) {
+    // As written for a Consul agent's -config-dir.
+    auto r = load_texts({{"/etc/muster.d/web.json", R"({
+      "service": {
+        "ID": "web-1", "Name": "web", "Tags": ["rails"], "Address": "10.0.1.7", "Port": 80,
+        "Meta": {"team": "shop"}, "EnableTagOverride": false, "TaggedAddresses": {},
+        "Checks": [
+          {"Name": "HTTP on 80", "HTTP": "http://localhost/health", "Interval": "10s",
+           "Timeout": "1s"},
+          {"CheckID": "web-ttl", "TTL": "30s", "Status": "passing"}
+        ]
+      }
+    })"}});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    BOOST_REQUIRE(r->services.size() == 1u);
+    const auto& def = r->services[0];
+    BOOST_TEST(def.service.id == "web-1");
+    BOOST_TEST(def.service.name == "web");
+    BOOST_TEST(def.service.port == 80);
+    BOOST_TEST(def.service.meta.at("team") == "shop");
+    BOOST_REQUIRE(def.checks.size() == 2u);
+    BOOST_TEST(def.checks[0].id == "service:web-1:1");
+    BOOST_TEST(def.checks[0].interval.count() == 10000);
+    BOOST_TEST(def.checks[1].id == "web-ttl");
+    BOOST_TEST(def.checks[1].service_id == "web-1");
+}
+
+BOOST_AUTO_TEST_CASE(services_and_checks_append_across_sources) {
+    auto r = load_texts({{"a.json", R"({"services": [{"name": "db"}], "check": {"name": "disk"}})"},
+                         {"b.json", R"({"services": [{"name": "web"}, {"name": "api"}],
+                                       "service": {"name": "cache"},
+                                       "checks": [{"name": "load", "ttl": "1m"}]})"}});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    std::vector<std::string> names;
+    for (const auto& def : r->services)
+        names.push_back(def.service.name);
+    // "service" and "services" of one file are applied in key order: service, then services.
+    BOOST_TEST(names == (std::vector<std::string>{"db", "cache", "web", "api"}),
+               boost::test_tools::per_element());
+    BOOST_REQUIRE(r->checks.size() == 2u);
+    BOOST_TEST(r->checks[0].id == "disk");
+    BOOST_TEST(r->checks[1].id == "load");
+    BOOST_TEST(load_text("{}")->services.empty());
+}
+
+BOOST_AUTO_TEST_CASE(definition_errors_name_file_element_and_field) {
+    auto r = load_texts({{"a.json", R"({"services": [{"name": "db"}]})"},
+                         {"b.json", R"({"services": [{"name": "web"}, {"name": "api",
+                                        "port": "http", "checks": [{"tcp": "x:1"}]}]})"}});
+    BOOST_TEST(errors_of(r) ==
+               "b.json: services[1].port: expected an integer 0..65535 (got \"http\")\n"
+               "b.json: services[1].checks[0].interval: expected a positive duration for a "
+               "script, http or tcp check (got nothing: the key is required)");
+    BOOST_TEST(errors_of(load_text(R"({"services": {"name": "web"}})")) ==
+               "a.json: services: expected a list of service definitions (got an object)");
+    BOOST_TEST(errors_of(load_text(R"({"check": {"ttl": "5s"}})")) ==
+               "a.json: check.name: expected a non-empty string (got nothing: the key is "
+               "required)");
+    BOOST_TEST(errors_of(load_text(R"({"checks": [{"name": "x", "bogus": 1}]})")) ==
+               "a.json: checks[0].bogus: unknown key");
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_ids_and_checks_for_unknown_services_are_errors) {
+    auto r = load_texts({{"a.json", R"({"service": {"name": "web"}})"},
+                         {"b.json", R"({"services": [{"name": "web", "port": 81}],
+                                       "checks": [{"name": "mem", "service_id": "nope"},
+                                                  {"name": "service:web", "ttl": "5s"}]})"}});
+    BOOST_TEST(errors_of(r) ==
+               "b.json: services[0].id: expected an ID no other service has (got \"web\", also "
+               "the ID of a.json: service)\n"
+               "b.json: checks[0].service_id: expected the ID of a service defined in the "
+               "configuration (got \"nope\")");
+    auto checks = load_text(R"({"service": {"name": "web", "check": {"ttl": "5s"}},
+                                "check": {"name": "service:web", "ttl": "5s"}})");
+    BOOST_TEST(errors_of(checks) ==
+               "a.json: check.id: expected an ID no other check has (got \"service:web\", also a "
+               "check of a.json: service)");
+}
+
+BOOST_AUTO_TEST_CASE(catalog_dns_options_default_and_load) {
+    auto d = load_text("{}");
+    BOOST_REQUIRE(d.ok());
+    BOOST_TEST(d->dns.node_ttl.count() == 0);
+    BOOST_TEST(d->dns.service_ttl.empty());
+    BOOST_TEST(!d->dns.only_passing);
+    BOOST_TEST(d->dns.a_record_limit == 0u);
+    BOOST_TEST(d->dns.forward_unknown_in_domain);
+    auto r = load_text(R"({"dns_config": {"node_ttl": "1m", "only_passing": true,
+        "a_record_limit": 3, "forward_unknown_in_domain": false,
+        "service_ttl": {"*": "5s", "web": 30, "db-*": "0s"}}})");
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    BOOST_TEST(r->dns.node_ttl.count() == 60);
+    BOOST_TEST(r->dns.only_passing);
+    BOOST_TEST(r->dns.a_record_limit == 3u);
+    BOOST_TEST(!r->dns.forward_unknown_in_domain);
+    BOOST_REQUIRE(r->dns.service_ttl.size() == 3u);
+    // nlohmann keeps object keys sorted.
+    BOOST_TEST(r->dns.service_ttl[0].pattern == "*");
+    BOOST_TEST(r->dns.service_ttl[0].ttl.count() == 5);
+    BOOST_TEST(r->dns.service_ttl[1].pattern == "db-*");
+    BOOST_TEST(r->dns.service_ttl[2].pattern == "web");
+    BOOST_TEST(r->dns.service_ttl[2].ttl.count() == 30);
+}
+
+BOOST_AUTO_TEST_CASE(service_ttl_merges_by_pattern_across_sources) {
+    auto r =
+        load_texts({{"a.json", R"({"dns_config": {"service_ttl": {"*": "5s", "web": "30s"}}})"},
+                    {"b.json", R"({"dns_config": {"service_ttl": {"web": "1m", "db": "2s"}}})"}});
+    BOOST_REQUIRE(r.ok());
+    BOOST_REQUIRE(r->dns.service_ttl.size() == 3u);
+    BOOST_TEST(r->dns.service_ttl[0].pattern == "*");
+    BOOST_TEST(r->dns.service_ttl[0].ttl.count() == 5);
+    BOOST_TEST(r->dns.service_ttl[1].pattern == "web");
+    BOOST_TEST(r->dns.service_ttl[1].ttl.count() == 60);
+    BOOST_TEST(r->dns.service_ttl[2].pattern == "db");
+}
+
+BOOST_AUTO_TEST_CASE(catalog_dns_option_errors) {
+    BOOST_TEST(errors_of(load_text(R"({"dns_config": {"service_ttl": {"a*b": "5s"}}})")) ==
+               "a.json: dns_config.service_ttl.a*b: expected a service name, \"prefix*\" or "
+               "\"*\" as key (got \"a*b\")");
+    BOOST_TEST(errors_of(load_text(R"({"dns_config": {"service_ttl": {"web": "soon"}}})"))
+                   .starts_with("a.json: dns_config.service_ttl.web: expected"));
+    BOOST_TEST(errors_of(load_text(R"({"dns_config": {"service_ttl": ["5s"]}})")) ==
+               "a.json: dns_config.service_ttl: expected an object mapping service names, "
+               "\"prefix*\" or \"*\" to durations (got a list)");
+    BOOST_TEST(errors_of(load_text(R"({"dns_config": {"a_record_limit": -1}})")) ==
+               "a.json: dns_config.a_record_limit: expected an integer from 0 to 65535 (got -1)");
+    BOOST_TEST(errors_of(load_text(R"({"dns_config": {"only_passing": "yes"}})")) ==
+               "a.json: dns_config.only_passing: expected true or false (got \"yes\")");
+}
+
 BOOST_AUTO_TEST_CASE(edit_distance_counts_single_character_edits) {
     BOOST_TEST(internal::edit_distance("cache", "cahce") == 2u);
     BOOST_TEST(internal::edit_distance("", "abc") == 3u);
