@@ -9,9 +9,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "api/server.hh"
+#include "app/agent_catalog.hh"
+#include "catalog/store.hh"
 #include "common/event_loop.hh"
 #include "common/log.hh"
 #include "resolver/resolver.hh"
@@ -82,6 +87,25 @@ void notify(const char* state) {
              static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
     ::close(fd);
 }
+// --dev: the agent lists itself as service "muster" (at the server port), as `consul agent
+// -dev` registers "consul".
+Result<void> register_dev_service(api::Writer& writer, const config::Settings& s) {
+    catalog::Node self = self_node(s);
+    catalog::Service svc;
+    svc.node = self.name;
+    svc.id = "muster";
+    svc.name = "muster";
+    svc.port = s.server_port;
+    std::promise<Result<uint64_t>> done;
+    auto future = done.get_future();
+    catalog::Register reg;
+    reg.node = self;
+    reg.service = std::move(svc);
+    writer.submit({std::move(reg)}, [&done](Result<uint64_t> r) { done.set_value(std::move(r)); });
+    if (auto r = future.get(); !r)
+        return r.error();
+    return {};
+}
 }  // namespace
 
 resolver::Zones resolver_zones(const config::Settings& s) {
@@ -116,6 +140,36 @@ resolver::Zones resolver_zones(const config::Settings& s) {
     return z;
 }
 
+resolver::CatalogOptions catalog_options(const config::Settings& s,
+                                         std::shared_ptr<const catalog::DnsSource> source) {
+    resolver::CatalogOptions c;
+    c.source = std::move(source);
+    c.domain = s.domain;
+    c.alt_domain = s.alt_domain;
+    c.datacenter = s.datacenter;
+    c.node_name = s.node_name;
+    c.node_ttl = s.dns.node_ttl;
+    for (const auto& rule : s.dns.service_ttl)
+        c.service_ttl.push_back({rule.pattern, rule.ttl});
+    c.only_passing = s.dns.only_passing;
+    c.a_record_limit = s.dns.a_record_limit;
+    c.forward_unknown_in_domain = s.dns.forward_unknown_in_domain;
+    return c;
+}
+
+api::Options api_options(const config::Settings& s) {
+    api::Options o;
+    o.listen = s.http_addr;
+    o.node_name = s.node_name;
+    o.node_address = self_node(s).address;
+    o.datacenter = s.datacenter;
+    o.server = true;  // a single server until the Raft issue
+    o.server_address = o.node_address + ":" + std::to_string(s.server_port);
+    o.passing_filter =
+        s.dns.only_passing ? catalog::HealthFilter::passing_only : catalog::HealthFilter::healthy;
+    return o;
+}
+
 resolver::Options resolver_options(const config::Settings& s) {
     resolver::Options o;
     o.listen = s.dns_addr;
@@ -146,10 +200,55 @@ int run_agent(const config::LoadRequest& request) {
     log::set_level(settings->log_level);
     ::signal(SIGPIPE, SIG_IGN);
 
+    if (settings->data_dir.empty()) {
+        std::fprintf(stderr,
+                     "muster: data_dir: expected a directory for the catalog (set data_dir or "
+                     "--data-dir, or use --dev)\n");
+        return 2;
+    }
+    auto opened = catalog::Store::open({.dir = settings->data_dir});
+    if (!opened) {
+        logger.error("cannot open the catalog", {{"error", opened.error().message}});
+        return 1;
+    }
+    std::shared_ptr<catalog::Store> store = std::move(opened).value();
+    api::LocalWriter writer(*store);
+
+    // The agent's node and config services first, so the first DNS answer already has them.
+    std::set<std::string> config_services;
+    auto synced = sync_config_registrations(writer, *settings, {});
+    if (!synced) {
+        logger.error("cannot register the config services", {{"error", synced.error().message}});
+        return 1;
+    }
+    config_services = std::move(synced).value();
+    if (settings->dev)
+        if (auto r = register_dev_service(writer, *settings); !r) {
+            logger.error("cannot register the muster service", {{"error", r.error().message}});
+            return 1;
+        }
+
+    EventLoop api_loop;
+    api::ApiServer api(api_loop, api_options(*settings), *store, writer);
+    if (auto r = api.start(); !r) {
+        logger.error("cannot start the HTTP API", {{"error", r.error().message}});
+        return 1;
+    }
+    std::thread api_thread([&] { api_loop.run(); });
+    auto stop_api = [&] {
+        api_loop.post([&] {
+            api.stop();
+            api_loop.stop();
+        });
+        api_thread.join();
+    };
+
     resolver::Options options = resolver_options(*settings);
+    options.catalog = catalog_options(*settings, store);
     resolver::Resolver dns(options);
     if (auto r = dns.start(); !r) {
         logger.error("cannot start", {{"error", r.error().message}});
+        stop_api();
         return 1;
     }
     logger.info("agent running", {{"node", settings->node_name},
@@ -184,12 +283,17 @@ int run_agent(const config::LoadRequest& request) {
             notify("READY=1");
             return;
         }
-        logger.info("reloaded records, hosts file and recursors");
+        if (auto r = sync_config_registrations(writer, *next, config_services); !r)
+            logger.error("reload: config services not updated", {{"error", r.error().message}});
+        else
+            config_services = std::move(r).value();
+        logger.info("reloaded records, hosts file, recursors and config services");
         notify("READY=1");
     });
     notify("READY=1");
     loop.run();
     dns.stop(options.zones.upstream.timeout + std::chrono::seconds(1));
+    stop_api();
     if (settings->data_dir_temporary) {
         std::error_code ec;
         std::filesystem::remove_all(settings->data_dir, ec);

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "api/options.hh"
+#include "catalog/store.hh"
 #include "config/config.hh"
 #include "resolver/options.hh"
 
@@ -12,6 +14,9 @@ namespace muster::app {
 // Maps loaded settings onto the resolver's options (recursor URIs → upstream specs, ...).
 resolver::Options resolver_options(const config::Settings& s);
 resolver::Zones resolver_zones(const config::Settings& s);
+resolver::CatalogOptions catalog_options(const config::Settings& s,
+                                         std::shared_ptr<const catalog::DnsSource> source);
+api::Options api_options(const config::Settings& s);
 
 // Runs the agent until SIGTERM/SIGINT; returns the process exit status.
 int run_agent(const config::LoadRequest& request);

@@ -1,26 +1,43 @@
-// muster: command-line entry point (agent, validate, version).
+// muster: command-line entry point: agent, validate, version, and the client commands that
+// talk to the local agent's HTTP API (services, catalog, members).
 #include <getopt.h>
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "app/daemon.hh"
+#include "catalog/definition.hh"
+#include "common/http_client.hh"
 #include "config/config.hh"
 
 namespace {
 
 constexpr const char* usage_text =
-    "usage: muster agent [--dev] [--config-file F]... [--config-dir D]... [--dns-port P]\n"
-    "                    [--client ADDR] [--recursor URI]... [--data-dir D] [--log-level L]\n"
+    "usage: muster agent [--dev] [--config-file F]... [--config-dir D]... [--node NAME]\n"
+    "                    [--datacenter DC] [--domain D] [--alt-domain D] [--bind ADDR]\n"
+    "                    [--client ADDR] [--dns-port P] [--http-port P] [--server-port P]\n"
+    "                    [--recursor URI]... [--data-dir D] [--log-level L]\n"
     "       muster validate PATH...\n"
-    "       muster version\n";
+    "       muster services register FILE | deregister ID\n"
+    "       muster catalog nodes | services | service NAME\n"
+    "       muster members\n"
+    "       muster version\n"
+    "(client commands reach the agent at $MUSTER_HTTP_ADDR, default http://127.0.0.1:8500)\n";
 
 // Commands of the design that later versions bring; say so rather than pretend.
-constexpr const char* planned_commands[] = {"members",  "join",  "leave",   "keygen",
-                                            "services", "check", "catalog", "operator"};
+constexpr const char* planned_commands[] = {"join", "leave", "keygen", "check", "operator"};
 
 int usage(FILE* out, int status) {
     std::fputs(usage_text, out);
@@ -37,6 +54,13 @@ int agent(int argc, char** argv) {
         opt_recursor,
         opt_data_dir,
         opt_log_level,
+        opt_node,
+        opt_datacenter,
+        opt_domain,
+        opt_alt_domain,
+        opt_bind,
+        opt_http_port,
+        opt_server_port,
         opt_help
     };
     static const option longopts[] = {
@@ -48,6 +72,13 @@ int agent(int argc, char** argv) {
         {"recursor", required_argument, nullptr, opt_recursor},
         {"data-dir", required_argument, nullptr, opt_data_dir},
         {"log-level", required_argument, nullptr, opt_log_level},
+        {"node", required_argument, nullptr, opt_node},
+        {"datacenter", required_argument, nullptr, opt_datacenter},
+        {"domain", required_argument, nullptr, opt_domain},
+        {"alt-domain", required_argument, nullptr, opt_alt_domain},
+        {"bind", required_argument, nullptr, opt_bind},
+        {"http-port", required_argument, nullptr, opt_http_port},
+        {"server-port", required_argument, nullptr, opt_server_port},
         {"help", no_argument, nullptr, opt_help},
         {nullptr, 0, nullptr, 0},
     };
@@ -79,6 +110,27 @@ int agent(int argc, char** argv) {
                 break;
             case opt_log_level:
                 req.overrides.emplace_back("log_level", optarg);
+                break;
+            case opt_node:
+                req.overrides.emplace_back("node_name", optarg);
+                break;
+            case opt_datacenter:
+                req.overrides.emplace_back("datacenter", optarg);
+                break;
+            case opt_domain:
+                req.overrides.emplace_back("domain", optarg);
+                break;
+            case opt_alt_domain:
+                req.overrides.emplace_back("alt_domain", optarg);
+                break;
+            case opt_bind:
+                req.overrides.emplace_back("bind_addr", optarg);
+                break;
+            case opt_http_port:
+                req.overrides.emplace_back("ports.http", optarg);
+                break;
+            case opt_server_port:
+                req.overrides.emplace_back("ports.server", optarg);
                 break;
             case opt_help:
                 return usage(stdout, 0);
@@ -115,6 +167,379 @@ int validate(int argc, char** argv) {
     return 0;
 }
 
+// ---- client commands: one HTTP request each to the local agent ----
+
+using Json = nlohmann::json;
+
+// The agent's address from $MUSTER_HTTP_ADDR; exits with a message when it is malformed.
+muster::Result<muster::http::AgentUrl> agent_url() {
+    const char* env = std::getenv("MUSTER_HTTP_ADDR");
+    std::string_view text = env != nullptr && *env != '\0' ? std::string_view(env)
+                                                           : muster::http::default_agent_address;
+    auto url = muster::http::parse_agent_url(text);
+    if (!url)
+        return muster::make_error("MUSTER_HTTP_ADDR: " + url.error().message);
+    return url;
+}
+
+// One API call; on failure prints what happened and returns nullopt (exit status 1).
+std::optional<std::string> call_agent(const std::string& method, const std::string& target,
+                                      const std::string& body = "") {
+    auto url = agent_url();
+    if (!url) {
+        std::fprintf(stderr, "muster: %s\n", url.error().message.c_str());
+        return std::nullopt;
+    }
+    muster::http::ClientRequest req;
+    req.method = method;
+    req.target = target;
+    req.body = body;
+    auto res = muster::http::send_request(*url, req);
+    if (!res) {
+        std::fprintf(stderr, "muster: cannot reach the agent at %s: %s\n", url->text.c_str(),
+                     res.error().message.c_str());
+        return std::nullopt;
+    }
+    if (res->status < 200 || res->status > 299) {
+        std::string text = res->body;
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+            text.pop_back();
+        std::fprintf(stderr, "muster: %s %s: HTTP %d: %s\n", method.c_str(), target.c_str(),
+                     res->status, text.c_str());
+        return std::nullopt;
+    }
+    return std::move(res->body);
+}
+
+// The agent's JSON reply, or nullopt after saying why.
+std::optional<Json> get_json(const std::string& target) {
+    auto body = call_agent("GET", target);
+    if (!body)
+        return std::nullopt;
+    Json doc = Json::parse(*body, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) {
+        std::fprintf(stderr, "muster: GET %s: the agent's reply is not JSON\n", target.c_str());
+        return std::nullopt;
+    }
+    return doc;
+}
+
+std::string text_field(const Json& object, const char* key) {
+    if (!object.is_object())
+        return "";
+    auto it = object.find(key);
+    if (it == object.end())
+        return "";
+    if (it->is_string())
+        return it->get<std::string>();
+    if (it->is_number())
+        return it->dump();
+    return "";
+}
+
+// Columns padded like consul's output: each as wide as its widest cell, two spaces apart.
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<size_t> width;
+    for (const auto& row : rows) {
+        width.resize(std::max(width.size(), row.size()));
+        for (size_t i = 0; i < row.size(); ++i)
+            width[i] = std::max(width[i], row[i].size());
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size())
+                line += std::string(width[i] - row[i].size() + 2, ' ');
+        }
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
+        std::puts(line.c_str());
+    }
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+    std::string out;
+    for (const auto& item : items)
+        out += (out.empty() ? "" : sep) + item;
+    return out;
+}
+
+std::vector<std::string> string_list(const Json& value) {
+    std::vector<std::string> out;
+    if (value.is_array())
+        for (const auto& v : value)
+            if (v.is_string())
+                out.push_back(v.get<std::string>());
+    return out;
+}
+
+// Go duration text Consul reads back: "10s", "1500ms".
+std::string go_duration(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0)
+        return std::to_string(d.count() / 1000) + "s";
+    return std::to_string(d.count()) + "ms";
+}
+
+Json check_body(const muster::catalog::CheckDefinition& c) {
+    using muster::catalog::CheckKind;
+    Json j = {{"CheckID", c.id},
+              {"Name", c.name},
+              {"Status", muster::catalog::status_name(c.initial_status)}};
+    if (!c.notes.empty())
+        j["Notes"] = c.notes;
+    switch (c.kind) {
+        case CheckKind::script:
+            j["Args"] = c.args;
+            break;
+        case CheckKind::http:
+            j["HTTP"] = c.http;
+            if (!c.method.empty())
+                j["Method"] = c.method;
+            if (!c.header.empty())
+                j["Header"] = c.header;
+            if (!c.body.empty())
+                j["Body"] = c.body;
+            if (!c.tls_server_name.empty())
+                j["TLSServerName"] = c.tls_server_name;
+            j["TLSSkipVerify"] = c.tls_skip_verify;
+            j["DisableRedirects"] = c.disable_redirects;
+            break;
+        case CheckKind::tcp:
+            j["TCP"] = c.tcp;
+            j["TCPUseTLS"] = c.tcp_use_tls;
+            break;
+        case CheckKind::ttl:
+            j["TTL"] = go_duration(c.ttl);
+            break;
+        case CheckKind::alias:
+            if (!c.alias_service.empty())
+                j["AliasService"] = c.alias_service;
+            if (!c.alias_node.empty())
+                j["AliasNode"] = c.alias_node;
+            break;
+        case CheckKind::external:
+            break;
+    }
+    if (c.interval.count() > 0)
+        j["Interval"] = go_duration(c.interval);
+    if (c.timeout.count() > 0)
+        j["Timeout"] = go_duration(c.timeout);
+    if (c.success_before_passing > 0)
+        j["SuccessBeforePassing"] = c.success_before_passing;
+    if (c.failures_before_warning > 0)
+        j["FailuresBeforeWarning"] = c.failures_before_warning;
+    if (c.failures_before_critical > 0)
+        j["FailuresBeforeCritical"] = c.failures_before_critical;
+    if (c.deregister_critical_service_after.count() > 0)
+        j["DeregisterCriticalServiceAfter"] = go_duration(c.deregister_critical_service_after);
+    return j;
+}
+
+// The body of PUT /v1/agent/service/register: Consul's PascalCase service definition.
+Json register_body(const muster::catalog::ServiceDefinition& def) {
+    const auto& s = def.service;
+    Json j = {{"ID", s.id},
+              {"Name", s.name},
+              {"Tags", s.tags},
+              {"Port", s.port},
+              {"Meta", s.meta},
+              {"Weights", {{"Passing", s.weights.passing}, {"Warning", s.weights.warning}}},
+              {"EnableTagOverride", s.enable_tag_override}};
+    if (!s.address.empty())
+        j["Address"] = s.address;
+    if (!def.checks.empty()) {
+        Json checks = Json::array();
+        for (const auto& c : def.checks)
+            checks.push_back(check_body(c));
+        j["Checks"] = std::move(checks);
+    }
+    return j;
+}
+
+// FILE holds {"service": {...}}, {"services": [...]} or a bare service object.
+std::optional<std::vector<muster::catalog::ServiceDefinition>> read_service_file(
+    const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        std::fprintf(stderr, "muster: %s: cannot read: %s\n", path.c_str(), std::strerror(errno));
+        return std::nullopt;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    Json doc = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false,
+                           /*ignore_comments=*/true);
+    if (doc.is_discarded() || !doc.is_object()) {
+        std::fprintf(stderr, "muster: %s: expected a JSON object with a service definition\n",
+                     path.c_str());
+        return std::nullopt;
+    }
+    std::vector<std::pair<const Json*, std::string>> items;  // definition, where
+    size_t wrapper_keys = 0;
+    for (const auto& [key, value] : doc.items()) {
+        if (key == "service" || key == "Service" || key == "services" || key == "Services")
+            ++wrapper_keys;
+        if (key == "service" || key == "Service") {
+            items.emplace_back(&value, path + ": " + key);
+        } else if (key == "services" || key == "Services") {
+            if (!value.is_array()) {
+                std::fprintf(stderr, "muster: %s: %s: expected a list of service definitions\n",
+                             path.c_str(), key.c_str());
+                return std::nullopt;
+            }
+            for (size_t i = 0; i < value.size(); ++i)
+                items.emplace_back(&value[i], path + ": " + key + "[" + std::to_string(i) + "]");
+        }
+    }
+    if (wrapper_keys == 0)
+        items.emplace_back(&doc, path);
+    else if (wrapper_keys != doc.size()) {
+        std::fprintf(stderr,
+                     "muster: %s: expected only \"service\" and \"services\" at the top level\n",
+                     path.c_str());
+        return std::nullopt;
+    }
+    std::vector<muster::catalog::ServiceDefinition> defs;
+    bool ok = true;
+    for (const auto& [value, where] : items) {
+        auto def = muster::catalog::parse_service_definition(*value, where);
+        if (!def) {
+            std::fprintf(stderr, "%s\n", def.error().message.c_str());
+            ok = false;
+            continue;
+        }
+        defs.push_back(std::move(*def));
+    }
+    if (!ok)
+        return std::nullopt;
+    return defs;
+}
+
+int services_command(int argc, char** argv) {
+    const std::string sub = argc >= 2 ? argv[1] : "";
+    if (sub == "register" && argc == 3) {
+        auto defs = read_service_file(argv[2]);
+        if (!defs)
+            return 1;
+        for (const auto& def : *defs) {
+            if (!call_agent("PUT", "/v1/agent/service/register", register_body(def).dump()))
+                return 1;
+            std::printf("Registered service: %s\n", def.service.name.c_str());
+        }
+        return 0;
+    }
+    if (sub == "deregister" && argc == 3) {
+        if (!call_agent("PUT", "/v1/agent/service/deregister/" +
+                                   muster::http::escape_path_segment(argv[2])))
+            return 1;
+        std::printf("Deregistered service: %s\n", argv[2]);
+        return 0;
+    }
+    std::fputs("usage: muster services register FILE | deregister ID\n", stderr);
+    return 2;
+}
+
+int catalog_nodes() {
+    auto doc = get_json("/v1/catalog/nodes");
+    if (!doc)
+        return 1;
+    std::vector<std::vector<std::string>> rows = {{"Node", "Address", "DC"}};
+    if (doc->is_array())
+        for (const auto& n : *doc)
+            rows.push_back(
+                {text_field(n, "Node"), text_field(n, "Address"), text_field(n, "Datacenter")});
+    print_table(rows);
+    return 0;
+}
+
+int catalog_services() {
+    auto doc = get_json("/v1/catalog/services");
+    if (!doc)
+        return 1;
+    std::vector<std::vector<std::string>> rows;
+    if (doc->is_object()) {
+        for (const auto& [name, tags] : doc->items()) {  // sorted by name
+            auto list = string_list(tags);
+            std::sort(list.begin(), list.end());
+            rows.push_back({name, join(list, ",")});
+        }
+    }
+    print_table(rows);
+    return 0;
+}
+
+int catalog_service(const std::string& name) {
+    auto doc = get_json("/v1/catalog/service/" + muster::http::escape_path_segment(name));
+    if (!doc)
+        return 1;
+    std::vector<std::vector<std::string>> rows = {{"Node", "ID", "Address", "Port", "Tags"}};
+    if (doc->is_array()) {
+        for (const auto& s : *doc) {
+            std::string address = text_field(s, "ServiceAddress");
+            if (address.empty())
+                address = text_field(s, "Address");  // the node's
+            const Json* tags =
+                s.is_object() && s.contains("ServiceTags") ? &s["ServiceTags"] : nullptr;
+            rows.push_back({text_field(s, "Node"), text_field(s, "ServiceID"), address,
+                            text_field(s, "ServicePort"),
+                            tags != nullptr ? join(string_list(*tags), ",") : ""});
+        }
+    }
+    print_table(rows);
+    return 0;
+}
+
+int catalog_command(int argc, char** argv) {
+    const std::string sub = argc >= 2 ? argv[1] : "";
+    if (sub == "nodes" && argc == 2)
+        return catalog_nodes();
+    if (sub == "services" && argc == 2)
+        return catalog_services();
+    if (sub == "service" && argc == 3)
+        return catalog_service(argv[2]);
+    std::fputs("usage: muster catalog nodes | services | service NAME\n", stderr);
+    return 2;
+}
+
+// Serf's member states as Consul's /v1/agent/members reports them (a number).
+std::string member_status(const Json& member) {
+    if (!member.is_object() || !member.contains("Status"))
+        return "";
+    const Json& st = member["Status"];
+    if (st.is_string())
+        return st.get<std::string>();
+    constexpr const char* names[] = {"none", "alive", "leaving", "left", "failed"};
+    if (st.is_number_unsigned() && st.get<uint64_t>() < std::size(names))
+        return names[st.get<uint64_t>()];
+    return st.dump();
+}
+
+int members_command(int argc) {
+    if (argc != 1) {
+        std::fputs("usage: muster members\n", stderr);
+        return 2;
+    }
+    auto doc = get_json("/v1/agent/members");
+    if (!doc)
+        return 1;
+    std::vector<std::vector<std::string>> rows = {{"Node", "Address", "Status", "Type", "DC"}};
+    if (doc->is_array()) {
+        for (const auto& m : *doc) {
+            const Json tags = m.is_object() && m.contains("Tags") ? m["Tags"] : Json::object();
+            std::string address = text_field(m, "Addr");
+            if (std::string port = text_field(m, "Port"); !address.empty() && !port.empty())
+                address = (address.find(':') != std::string::npos ? "[" + address + "]" : address) +
+                          ":" + port;
+            std::string role = text_field(tags, "role");
+            rows.push_back({text_field(m, "Name"), address, member_status(m),
+                            role == "consul" || role == "server" ? "server" : "client",
+                            text_field(tags, "dc")});
+        }
+    }
+    print_table(rows);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,6 +551,12 @@ int main(int argc, char** argv) {
             return agent(argc - 1, argv + 1);
         if (cmd == "validate")
             return validate(argc - 1, argv + 1);
+        if (cmd == "services")
+            return services_command(argc - 1, argv + 1);
+        if (cmd == "catalog")
+            return catalog_command(argc - 1, argv + 1);
+        if (cmd == "members")
+            return members_command(argc - 1);
         if (cmd == "version" || cmd == "--version") {
             std::printf("muster %s\n", MUSTER_VERSION);
             return 0;

@@ -9,6 +9,7 @@ dig and kdig (scripts/setup installs them).
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import json
 import os
 import signal
@@ -16,6 +17,8 @@ import socket
 import ssl
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -546,6 +549,7 @@ class Muster:
         self.config = config
         self.config_path = self.dir / "muster.json"
         self.dns_port = int(config.get("ports", {}).get("dns", 0)) or None
+        self.http_port = int(config.get("ports", {}).get("http", 0)) or None
         self.extra_args = list(args or [])
         self.use_config_file = use_config_file
         full_env = dict(os.environ)
@@ -690,11 +694,57 @@ class Muster:
         argv = ["dig", f"@{LOCALHOST}", "-p", str(self.dns_port), "+time=2", "+tries=1", *args]
         return run(argv, timeout=scaled(timeout), check=False).stdout
 
+    # -- HTTP API
+
+    @property
+    def http_addr(self) -> str:
+        """The agent's API as MUSTER_HTTP_ADDR wants it."""
+        return f"http://{LOCALHOST}:{self.http_port}"
+
+    def api(self, method: str, path: str, body=None, *, timeout: float = 10,
+            raw: bytes | None = None) -> "ApiReply":
+        """One HTTP request to the agent's API; body is sent as JSON (raw: bytes as they are).
+        Never raises for HTTP error statuses: the reply carries status, headers and body."""
+        assert self.http_port, "no ports.http in the config"
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        req = urllib.request.Request(f"{self.http_addr}{path}", data=data, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=scaled(timeout)) as r:
+                return ApiReply(r.status, dict(r.headers), r.read())
+        except urllib.error.HTTPError as e:
+            return ApiReply(e.code, dict(e.headers), e.read())
+
+    def api_ok(self, method: str, path: str, body=None, **kw):
+        """api() that must succeed (2xx); returns the decoded JSON body (None when empty)."""
+        reply = self.api(method, path, body, **kw)
+        assert 200 <= reply.status < 300, f"{method} {path}: {reply.status} {reply.text}"
+        return reply.json() if reply.body.strip() else None
+
     def reload(self, config: dict | None = None, raw: str | None = None) -> None:
         """Rewrites the config file and sends SIGHUP."""
         self.write_config(config, raw)
         self.mark_log()
         self.send_signal(signal.SIGHUP)
+
+
+@dataclasses.dataclass
+class ApiReply:
+    status: int
+    headers: dict
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers.items():
+            if k.lower() == name.lower():
+                return v
+        return None
 
 
 def run_muster(args: list[str], timeout: float = 20, env: dict | None = None,

@@ -155,7 +155,8 @@ def test_agent_from_command_line_options_only(muster, nsd, tmp_path):
     cfg = {"ports": {"dns": port}}  # only for the harness: the process gets no config file
     agent = muster.create(cfg, use_config_file=False, args=[
         "--client", "127.0.0.1", "--dns-port", str(port), "--recursor", udp_uri(nsd.port),
-        "--data-dir", str(tmp_path / "data"), "--log-level", "debug"])
+        "--data-dir", str(tmp_path / "data"), "--log-level", "debug",
+        "--http-port", str(harness.free_port())])
     agent.start()
     r = agent.query("www.example.test", "A")
     assert harness.rrset_values(r, "www.example.test.", "A") == ["192.0.2.1"]
