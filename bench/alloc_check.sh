@@ -8,7 +8,10 @@
 # count does not grow with N).  An idle window of the same length is measured
 # too, so timer/background allocations can be told apart from per-query ones.
 #
-# usage: bench/alloc_check.sh [cachehit|local]...     (default: both)
+# usage: bench/alloc_check.sh [cachehit|local|catalog-a|catalog-srv]...  (default: all four)
+#   catalog-a / catalog-srv: the catalog of bench/catalog.sh (1,000 services x 3
+#   instances, registered through the HTTP API by catalog_load.py after muster
+#   starts), queried as <svc>.service.internal A, resp. SRV, over all services
 # env:   MUSTER_BIN (default build-bench/muster)  SHARED_BENCH  N (default 10000)
 #        ALLOC_QPS (paced dnsperf rate, default 20000)  ALLOC_BT=K: if the
 #        per-query count is > 0, record K allocation backtraces and resolve them
@@ -24,6 +27,7 @@ ALLOC_QPS="${ALLOC_QPS:-20000}"
 ALLOC_BT="${ALLOC_BT:-0}"
 ALLOC_CONTROL_BT="${ALLOC_CONTROL_BT:-0}"
 PORT="${ALLOC_PORT:-5311}"
+export MUSTER_HTTP_PORT="${ALLOC_HTTP_PORT:-5381}"   # gen_config.py: muster's HTTP API
 [[ -x "$MUSTER_BIN" ]] || { echo "muster binary $MUSTER_BIN missing (see bench/README.md)" >&2; exit 1; }
 BENCH_OUT="${BENCH_OUT:-/tmp/dnsbench-results/alloc-$(date +%Y%m%d-%H%M%S)}"
 # shellcheck source=/dev/null
@@ -70,20 +74,30 @@ send() {
 }
 
 check() {
-    local scen=$1 qfile probe conf="$W/muster-$1.json" cf="$W/counters-$1.bin"
+    local scen=$1 qfile probe conf="$W/muster-$1.json" cf="$W/counters-$1.bin" cscen=$1 catalog=0
     case $scen in
         cachehit) qfile=$BENCH_DATA/q_hit.txt; probe=h1.bench.test; start_upstream_nsd ;;
         local)    qfile=$BENCH_DATA/q_local_mixed.txt; probe=h1.svc.test; start_upstream_nsd ;;
+        catalog-a|catalog-srv)
+            catalog=1; cscen=catalog; probe=s0.service.internal; start_upstream_nsd
+            local cdata="$BENCH_ROOT/data/catalog"
+            python3 "$HERE/catalog_data.py" "$cdata" || die "catalog_data.py failed"
+            qfile=$cdata/q_catalog_a.txt; [[ $scen == catalog-srv ]] && qfile=$cdata/q_catalog_srv.txt ;;
         *) die "unknown scenario $scen" ;;
     esac
     local nq; nq=$(wc -l < "$qfile")
     local passes1=$(( (N + nq - 1) / nq )) passes10
     passes10=$(( passes1 * 10 ))
-    BENCH_DATA=$BENCH_DATA BENCH_UPSTREAM_UDP=127.0.0.1:$P_NSD_UP "$HERE/gen_config.py" "$scen" "$PORT" "$conf" ||
-        die "config generation failed"
+    BENCH_DATA=$BENCH_DATA BENCH_UPSTREAM_UDP=127.0.0.1:$P_NSD_UP "$HERE/gen_config.py" "$cscen" "$PORT" "$conf" \
+        > /dev/null || die "config generation failed"
     local btf="$W/backtraces-$scen.txt"; rm -f "$btf"
     start_bg "alloc-muster" "$SERVER_CPU" env LD_PRELOAD="$SHIM" MALLOC_COUNT_FILE="$cf" MALLOC_COUNT_BT="$btf" \
         "$MUSTER_BIN" agent --config-file "$conf"
+    if [[ $catalog == 1 ]]; then   # register the services (and check them) before anything is counted
+        ns_exec taskset -c "$CLIENT_CPU" python3 "$HERE/catalog_load.py" "127.0.0.1:$MUSTER_HTTP_PORT" \
+            > "$W/catalog_load.out" 2>&1 || { cat "$W/catalog_load.out" >&2; die "loading the catalog failed"; }
+        log "$scen: $(tail -1 "$W/catalog_load.out")"
+    fi
     wait_dns "127.0.0.1:$PORT" "$probe" A || die "muster did not answer (see $BENCH_ROOT/run/alloc-muster.log)"
     # warm-up: fill the cache (every name once) and let pools reach their steady size
     log "$scen: warm-up (2 passes over $nq names)"
@@ -153,5 +167,5 @@ resolve_bt() { /usr/bin/python3 "$HERE/resolve_bt.py" "$1" "$MUSTER_BIN"; }
 echo "## muster heap allocations per query ($(date -Is))" | tee -a "$REPORT"
 echo "N=$N queries per small batch (rounded up to whole passes over the query file), paced at $ALLOC_QPS q/s" | tee -a "$REPORT"
 echo | tee -a "$REPORT"
-for s in "${@:-cachehit local}"; do for t in $s; do check "$t"; done; done
+for s in "${@:-cachehit local catalog-a catalog-srv}"; do for t in $s; do check "$t"; done; done
 log "report: $REPORT"

@@ -8,6 +8,7 @@ kQPS per server CPU-second = median QPS / (median server CPU % / 100) / 1000,
 the same way /work/shared/bench/summarize.py computes it.  Then the ratios
 that DESIGN.md's quality bars name:
   local     muster / unbound and muster / knot, in q/s per server CPU-second
+  catalog   muster / knot (bar: >= 1.0) and muster / unbound, q/s per server CPU-second
   cachehit  muster / unbound, q/s per server CPU-second (bar: >= 1.2)
   miss-dot  muster / kresd, raw q/s (bar: >= 1.0)
 """
@@ -21,7 +22,7 @@ ROW_COLS = ["scenario", "server", "run", "qps", "avg_ms", "min_ms", "max_ms", "s
             "machine_busy_pct", "softirq_pct", "steal_pct", "wall_s", "load1", "upstream_cpu_pct"]
 LAT_COLS = ["scenario", "server", "rate", "achieved_qps", "n", "lost", "non_noerror",
             "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "avg_ms"]
-ORDER = ["ceiling", "local", "cachehit", "miss-udp", "miss-dot"]
+ORDER = ["ceiling", "local", "catalog", "cachehit", "miss-udp", "miss-dot"]
 TARGET = "muster"
 # (scenario, peer, metric, bar or None, note)
 RATIOS = [
@@ -29,6 +30,8 @@ RATIOS = [
     ("local", "knot", "eff", 1.0, "q/s per server CPU-s; bar: at least Knot's"),
     ("local", "nsd", "eff", None, "q/s per server CPU-s"),
     ("local", "kresd-Aonly", "eff", None, "q/s per server CPU-s; kresd gets the A-only mix"),
+    ("catalog", "knot", "eff", 1.0, "q/s per server CPU-s; bar: at least Knot's"),
+    ("catalog", "unbound", "eff", None, "q/s per server CPU-s"),
     ("cachehit", "unbound", "eff", 1.2, "q/s per server CPU-s; bar: >= 1.2x Unbound"),
     ("cachehit", "kresd", "eff", None, "q/s per server CPU-s"),
     ("miss-dot", "kresd", "qps", 1.0, "raw q/s; bar: at least Knot Resolver's"),
@@ -106,6 +109,21 @@ def main(dirs):
             verdict = "PASS" if ratio >= bar else "FAIL"
         print(f"| {scen} | {peer} | {note} | {unit(a)} | {unit(b)} | **{fmt(ratio, 2)}** | "
               f"{'>= ' + str(bar) if bar else '-'} | {verdict} |")
+    runs = ["catalog-big10-udp", "catalog-big1000-udp", "catalog-big10-tcp", "catalog-big1000-tcp"]
+    big = sorted({k for k in lats if k[0].startswith("catalog-")},
+                 key=lambda k: (k[1] != TARGET, k[1], runs.index(k[0]) if k[0] in runs else 99, k[0]))
+    if big:
+        print("\n## catalog: latency for one service with 10 and with 1,000 instances (A)\n")
+        print("| server | run | offered q/s | achieved q/s | answers | lost | p50 ms | p90 ms | p99 ms | "
+              "p99.9 ms | max ms |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for k in big:
+            r = lats[k]
+            name = f"**{k[1]}**" if k[1] == TARGET else k[1]
+            print(f"| {name} | {k[0][len('catalog-'):]} | {r['rate']} | {r['achieved_qps']} | {r['n']} | "
+                  f"{r['lost']} | {r['p50_ms']} | {r['p90_ms']} | {r['p99_ms']} | {r['p999_ms']} | {r['max_ms']} |")
+        print("\nudp: dnsperf -e (EDNS0; the servers answer at most 1232 bytes, so big1000 gets TC answers "
+              "without the 1,000 addresses); tcp: dnsperf -m tcp, one connection, the full answer.")
     print("\nkq/s per server CPU-s = median q/s / (median server CPU % / 100) / 1000; server CPU is the"
           " server's own utime+stime (softirq not included). Client CPU near 100 % means dnsperf,"
           " not the server, was the limit: compare servers by the per-CPU-s column then.")

@@ -6,12 +6,12 @@
 # usage: bench/run.sh [--quick] [extra options for the scen_*.sh scripts]
 #   --quick              RUNS=1 DURATION=5 (smoke run)
 # env:  SCENARIOS  scenarios to run, default "local cachehit miss-dot"
-#                  (also: miss-udp, ceiling)
+#                  (also: catalog, miss-udp, ceiling; catalog = bench/catalog.sh)
 #       RUNS DURATION LAT_DURATION DNSPERF_LOAD MISS_N ...  (see the shared README)
 #       SHARED_BENCH  shared harness (default <repo>/../shared/bench)
 #       MUSTER_BIN    muster binary (default <repo>/build-bench/muster)
 #       MUSTER_PORT   port muster listens on (default 5310)
-#       PEERS_LOCAL PEERS_CACHEHIT PEERS_MISS  built-in peers per scenario
+#       PEERS_LOCAL PEERS_CACHEHIT PEERS_MISS PEERS_CATALOG  built-in peers per scenario
 #                     (default: the harness defaults, see below); "-" = none
 #       BENCH_OUT     results dir (default /tmp/dnsbench-results/muster-<ts>)
 set -u
@@ -27,6 +27,7 @@ PEERS_LOCAL="${PEERS_LOCAL:-unbound,dnsmasq,kresd,pdns,nsd,knot}"
 PEERS_CACHEHIT="${PEERS_CACHEHIT:-unbound,dnsmasq,kresd,pdns}"
 PEERS_MISS="${PEERS_MISS:-unbound,kresd,pdns,pdns-dotpool}"      # dnsmasq has no DoT client
 PEERS_MISS_UDP="${PEERS_MISS_UDP:-unbound,dnsmasq,kresd,pdns}"
+PEERS_CATALOG="${PEERS_CATALOG:-unbound,knot}"
 
 [[ -x "$SHARED_BENCH/scen_local.sh" ]] || { echo "shared harness not found at $SHARED_BENCH (set SHARED_BENCH)" >&2; exit 1; }
 [[ -x "$MUSTER_BIN" ]] || { echo "muster binary $MUSTER_BIN missing: cd $REPO && meson setup build-bench -Dbuildtype=release && ninja -C build-bench muster" >&2; exit 1; }
@@ -50,6 +51,7 @@ for s in ${SCENARIOS:-local cachehit miss-dot}; do
         local)    target local;    "$SHARED_BENCH/scen_local.sh" $(servers_opt "$PEERS_LOCAL") "${TARGET_ARGS[@]}" "$@" || rc=1 ;;
         cachehit) target cachehit; "$SHARED_BENCH/scen_cachehit.sh" $(servers_opt "$PEERS_CACHEHIT") "${TARGET_ARGS[@]}" "$@" || rc=1 ;;
         miss-dot) target miss;     "$SHARED_BENCH/scen_miss.sh" --upstream dot $(servers_opt "$PEERS_MISS") "${TARGET_ARGS[@]}" "$@" || rc=1 ;;
+        catalog)  target catalog;  "$HERE/catalog.sh" $(servers_opt "$PEERS_CATALOG") "${TARGET_ARGS[@]}" "$@" || rc=1 ;;
         miss-udp) target miss-udp; "$SHARED_BENCH/scen_miss.sh" --upstream udp $(servers_opt "$PEERS_MISS_UDP") "${TARGET_ARGS[@]}" "$@" || rc=1 ;;
         ceiling)  "$SHARED_BENCH/scen_ceiling.sh" "$@" || rc=1 ;;
         *) echo "unknown scenario $s" >&2; rc=1 ;;
