@@ -334,31 +334,32 @@ void CatalogZone::answer_service(Reply& r, const CatalogName& n) {
         add_soa(r, dns::Section::authority);  // NODATA
 }
 
-// One RR per distinct address of the family, in shuffled order, at most a_record_limit.
+// One RR per distinct address of the family, in the instances' shuffled order, at most
+// a_record_limit. Linear in the instances, and it stops at the first RR that does not fit (the
+// answer is then TC and empty), so a service with thousands of instances costs no more than
+// what the answer can carry.
 bool CatalogZone::add_addresses(Reply& r, size_t count, uint8_t family, uint32_t ttl) {
     size_t n = 0;
     for (size_t i = 0; i < count; ++i)
         if (instances_[i].addr.family == family)
             addrs_[n++] = instances_[i].addr;
-    auto less = [](const catalog::IpBytes& a, const catalog::IpBytes& b) {
-        return std::memcmp(a.bytes, b.bytes, sizeof a.bytes) < 0;
-    };
-    auto same = [](const catalog::IpBytes& a, const catalog::IpBytes& b) {
-        return std::memcmp(a.bytes, b.bytes, sizeof a.bytes) == 0;
-    };
-    // RFC 2181 §5: an RRset has no duplicate records (several instances share a node).
-    std::sort(addrs_.begin(), addrs_.begin() + static_cast<std::ptrdiff_t>(n), less);
-    n = static_cast<size_t>(
-        std::unique(addrs_.begin(), addrs_.begin() + static_cast<std::ptrdiff_t>(n), same) -
-        addrs_.begin());
-    for (size_t i = n; i > 1; --i)
-        std::swap(addrs_[i - 1], addrs_[random() % i]);
-    if (options_.a_record_limit > 0)
-        n = std::min<size_t>(n, options_.a_record_limit);
-    for (size_t i = 0; i < n && !r.w.truncated(); ++i)
+    size_t limit = options_.a_record_limit > 0 ? options_.a_record_limit : n;
+    size_t written = 0;
+    seen_.clear();
+    for (size_t i = 0; i < n && written < limit && !r.w.truncated(); ++i) {
+        // RFC 2181 §5: an RRset has no duplicate records (several instances share a node).
+        const catalog::IpBytes& a = addrs_[i];
+        uint64_t h =
+            internal::SeenSet::hash(internal::SeenSet::hash_start, a.bytes, sizeof a.bytes);
+        if (!seen_.insert(h, static_cast<uint32_t>(i), [&](uint32_t j) {
+                return std::memcmp(addrs_[j].bytes, a.bytes, sizeof a.bytes) == 0;
+            }))
+            continue;
         r.w.add(dns::Section::answer, r.q.qname, address_type(family), dns::klass::in, ttl,
-                addrs_[i].span());
-    return n > 0;
+                a.span());
+        ++written;
+    }
+    return written > 0;
 }
 
 bool CatalogZone::node_target(std::string_view node, const dns::Name& domain,
@@ -403,16 +404,23 @@ bool CatalogZone::add_srv(Reply& r, size_t count, uint32_t ttl) {
     }
     if (r.w.truncated())
         return wrote;
+    seen_.clear();
     for (size_t i = 0; i < count; ++i) {
         const catalog::InstanceView& inst = instances_[i];
         if (inst.addr.family == 0 || !srv_target(r, inst, target))
             continue;
-        bool seen = false;  // one glue RR per target and address
-        for (size_t j = 0; j < i && !seen; ++j)
-            seen = instances_[j].addr.family == inst.addr.family &&
-                   std::memcmp(instances_[j].addr.bytes, inst.addr.bytes, 16) == 0 &&
-                   instances_[j].own_address == inst.own_address &&
-                   (inst.own_address || equal_nocase(instances_[j].node, inst.node));
+        // One glue RR per target and address.
+        uint64_t h = internal::SeenSet::hash(internal::SeenSet::hash_start, inst.addr.bytes,
+                                             sizeof inst.addr.bytes);
+        h = inst.own_address ? internal::SeenSet::hash(h, &inst.addr.family, 1)
+                             : internal::SeenSet::hash_lower(h, inst.node);
+        bool seen = !seen_.insert(h, static_cast<uint32_t>(i), [&](uint32_t j) {
+            const catalog::InstanceView& other = instances_[j];
+            return other.addr.family == inst.addr.family &&
+                   std::memcmp(other.addr.bytes, inst.addr.bytes, 16) == 0 &&
+                   other.own_address == inst.own_address &&
+                   (inst.own_address || equal_nocase(other.node, inst.node));
+        });
         if (!seen)
             r.w.add(dns::Section::additional, target, address_type(inst.addr.family),
                     dns::klass::in, ttl, inst.addr.span());

@@ -17,6 +17,7 @@
 #include "dns/response_writer.hh"
 #include "dns/wire.hh"
 #include "resolver/catalog_name.hh"
+#include "resolver/internal/seen_set.hh"
 #include "resolver/options.hh"
 
 namespace muster::resolver {
@@ -69,6 +70,7 @@ class CatalogZone {
     uint64_t rng_;
     std::vector<catalog::InstanceView> instances_;  // max_instances, allocated once
     std::vector<catalog::IpBytes> addrs_;           // max_instances, allocated once
+    internal::SeenSet seen_{max_instances};         // duplicates within one answer
 };
 
 }  // namespace muster::resolver

@@ -328,6 +328,29 @@ BOOST_FIXTURE_TEST_CASE(shared_node_glue_and_addresses_are_not_duplicated, Fixtu
     BOOST_TEST(addresses(s.msg.additional, dns::type::a).size() == 1u);
 }
 
+BOOST_FIXTURE_TEST_CASE(thousands_of_instances_sharing_addresses_give_each_address_once, Fixture) {
+    // 3,000 instances on 1,500 nodes (two per node): the answer has every address exactly once.
+    std::vector<catalog::InstanceData> list;
+    for (int i = 0; i < 3000; ++i) {
+        int node = i / 2;
+        list.push_back(
+            instance("n" + std::to_string(node),
+                     "10.9." + std::to_string(node / 256) + "." + std::to_string(node % 256),
+                     static_cast<uint16_t>(1000 + i)));
+    }
+    data->set_service("wide", list);
+    auto a = answered("wide.service.internal.", dns::type::a, 65535);
+    auto got = addresses(a.msg.answer, dns::type::a);
+    BOOST_TEST(got.size() == 1500u);
+    BOOST_TEST(std::set<std::string>(got.begin(), got.end()).size() == 1500u);
+    // a_record_limit counts distinct addresses
+    options.a_record_limit = 700;
+    auto limited = answered("wide.service.internal.", dns::type::a, 65535);
+    auto some = addresses(limited.msg.answer, dns::type::a);
+    BOOST_TEST(some.size() == 700u);
+    BOOST_TEST(std::set<std::string>(some.begin(), some.end()).size() == 700u);
+}
+
 BOOST_FIXTURE_TEST_CASE(many_instances_truncate_at_512_and_fit_in_tcp, Fixture) {
     std::vector<catalog::InstanceData> list;
     for (int i = 0; i < 100; ++i)
