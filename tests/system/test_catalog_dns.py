@@ -355,3 +355,14 @@ def test_dev_agent_registers_itself(muster):
     assert len(nodes) == 1 and nodes[0]["Node"]
     node = nodes[0]["Node"]
     assert rrset_values(agent.query(f"{node}.node.internal", "A")) == [nodes[0]["Address"]]
+
+
+def test_node_and_service_ttls(muster):
+    agent = start(muster, node_ttl="30s", service_ttl={"*": "5s", "web*": "10s", "web-admin": "20s"})
+    register(agent, "n1", "10.0.7.1", service={"ID": "w", "Service": "web", "Port": 1})
+    register(agent, "n2", "10.0.7.2", service={"ID": "wa", "Service": "web-admin", "Port": 2})
+    register(agent, "n3", "10.0.7.3", service={"ID": "d", "Service": "db", "Port": 3})
+    assert agent.query("n1.node.internal", "A").answer[0].ttl == 30
+    assert agent.query("web.service.internal", "A").answer[0].ttl == 10
+    assert agent.query("web-admin.service.internal", "A").answer[0].ttl == 20
+    assert agent.query("db.service.internal", "SRV").answer[0].ttl == 5
