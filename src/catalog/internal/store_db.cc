@@ -17,6 +17,7 @@ Result<Dbs> open_dbs(lmdb::Txn& txn, lmdb::DbCreate create) {
         {"service_index", &dbs.service_index},
         {"addr_index", &dbs.addr_index},
         {"changes", &dbs.changes},
+        {"dns_instance", &dbs.dns_instance},
         {"dns_service", &dbs.dns_service},
         {"dns_node", &dbs.dns_node},
         {"dns_ptr", &dbs.dns_ptr},
@@ -70,17 +71,37 @@ std::string check_health_key(const Check& check) {
     return k;
 }
 
+namespace {
+
+// lower(node) \0 service id \0: the check_health keys of one instance's checks.
+std::string check_health_prefix(std::string_view node, std::string_view service_id) {
+    std::string prefix = child_key(node, service_id);
+    prefix.push_back('\0');
+    return prefix;
+}
+
+}  // namespace
+
+std::vector<std::string> instance_check_ids(const lmdb::Txn& txn, const Dbs& dbs,
+                                            std::string_view node, std::string_view service_id) {
+    std::vector<std::string> out;
+    std::string prefix = check_health_prefix(node, service_id);
+    lmdb::for_each_prefix(txn, dbs.check_health, prefix, [&](const lmdb::Entry& e) {
+        out.emplace_back(lmdb::text(e.key).substr(prefix.size()));
+    });
+    return out;
+}
+
 Status instance_health(const lmdb::Txn& txn, const Dbs& dbs, std::string_view node,
                        std::string_view service_id) {
     Status worst = Status::passing;
     auto scan = [&](std::string_view sid) {
-        std::string prefix = child_key(node, sid);
-        prefix.push_back('\0');
-        lmdb::for_each_prefix(txn, dbs.check_health, prefix, [&](const lmdb::Entry& e) {
-            if (e.value.size() != 1 || e.value[0] > static_cast<uint8_t>(Status::critical))
-                MUSTER_PANIC("corrupt catalog store: check_health value");
-            worst = std::max(worst, static_cast<Status>(e.value[0]));
-        });
+        lmdb::for_each_prefix(
+            txn, dbs.check_health, check_health_prefix(node, sid), [&](const lmdb::Entry& e) {
+                if (e.value.size() != 1 || e.value[0] > static_cast<uint8_t>(Status::critical))
+                    MUSTER_PANIC("corrupt catalog store: check_health value");
+                worst = std::max(worst, static_cast<Status>(e.value[0]));
+            });
     };
     scan("");
     if (!service_id.empty())

@@ -26,13 +26,16 @@ namespace muster::catalog::internal {
 //   check_health  node \0 service id \0 check id -> u8 Status (service id "" = node-level)
 //   addr_index    u8 family | addr | u8 PtrKind | node [\0 service id] -> name for the PTR
 //   changes       u64 big-endian index -> Change
-//   dns_service   service name -> ServiceRecord;  dns_node  node -> NodeRecord
-//   dns_ptr       addr (4 or 16 bytes) -> PtrRecord
+//   dns_instance  service name \0 node \0 service id -> the instance's bytes of its ServiceRecord
+//                 (same keys as service_index, so one service's fragments are contiguous and
+//                 in record order; absent for an instance the record cannot hold)
+//   dns_service   service name -> ServiceRecord (the dns_instance fragments concatenated)
+//   dns_node      node -> NodeRecord;  dns_ptr  addr (4 or 16 bytes) -> PtrRecord
 struct Dbs {
     lmdb::Dbi meta, nodes, services, checks, check_health, service_index, addr_index, changes;
-    lmdb::Dbi dns_service, dns_node, dns_ptr;
+    lmdb::Dbi dns_instance, dns_service, dns_node, dns_ptr;
 };
-inline constexpr unsigned db_count = 11;
+inline constexpr unsigned db_count = 12;
 
 Result<Dbs> open_dbs(lmdb::Txn& txn, lmdb::DbCreate create);
 
@@ -60,6 +63,11 @@ std::optional<Check> load_check(const lmdb::Txn& txn, const Dbs& dbs, std::strin
 std::vector<Service> load_node_services(const lmdb::Txn& txn, const Dbs& dbs,
                                         std::string_view node);
 std::vector<Check> load_node_checks(const lmdb::Txn& txn, const Dbs& dbs, std::string_view node);
+
+// The IDs of the checks of one instance (service_id "" gives the node-level checks), from the
+// check_health keys without decoding any check.
+std::vector<std::string> instance_check_ids(const lmdb::Txn& txn, const Dbs& dbs,
+                                            std::string_view node, std::string_view service_id);
 
 // The checks that decide an instance's health: its own and its node's node-level ones.
 std::vector<Check> instance_checks(const std::vector<Check>& node_checks,

@@ -2,6 +2,8 @@
 // the change log, all inside the caller's one write transaction.
 #include "catalog/internal/store_writer.hh"
 
+#include "catalog/internal/store_fragment.hh"
+
 #include <algorithm>
 #include <cstring>
 #include <tuple>
@@ -39,10 +41,6 @@ Result<void> check_key_part(const std::string& where, const std::string& value) 
     if (value.find('\0') != std::string::npos)
         return make_error(where + ": contains a NUL byte");
     return {};
-}
-
-uint32_t clamp16(uint32_t v) {
-    return std::min<uint32_t>(v, 0xffff);
 }
 
 std::string in_quotes(std::string_view s) {
@@ -123,9 +121,8 @@ Result<void> Writer::upsert_service(const Node& node, Service s) {
     if (auto r = txn_.put(dbs_.services, child_key(node.name, s.id), encode_entity(s)); !r)
         return r;
     if (old) {
-        if (auto r = txn_.del(dbs_.service_index, service_index_key(old->name, node.name, s.id));
-            !r)
-            return r.error();
+        if (auto r = unindex_instance(old->name, node.name, s.id); !r)
+            return r;
         if (auto ip = ip_bytes(old->address); ip.family != 0) {
             if (auto r = txn_.del(dbs_.addr_index, service_addr_key(ip, node.name, s.id)); !r)
                 return r.error();
@@ -144,14 +141,16 @@ Result<void> Writer::upsert_service(const Node& node, Service s) {
     touch_addr(s.address);
     touch_service(s.name);
     touch_node(node.name);
+    touch_instance(node.name, s.id);
     if (old && old->name != s.name) {  // a rename: the checks carry the service name
-        for (auto& check : load_node_checks(txn_, dbs_, node.name)) {
-            if (check.service_id != s.id)
-                continue;
-            auto previous = check;
-            check.service_name = s.name;
-            check.index.modify = index_;
-            if (auto r = put_check(check, previous); !r)
+        for (const auto& id : instance_check_ids(txn_, dbs_, node.name, s.id)) {
+            auto check = load_check(txn_, dbs_, node.name, id);
+            if (!check)
+                MUSTER_PANIC("corrupt catalog store: check_health names a missing check");
+            auto previous = *check;
+            check->service_name = s.name;
+            check->index.modify = index_;
+            if (auto r = put_check(*check, previous); !r)
                 return r;
         }
     }
@@ -241,21 +240,33 @@ Result<void> Writer::remove_node(const Node& node) {
 Result<void> Writer::remove_service(const Service& s) {
     if (auto r = txn_.del(dbs_.services, child_key(s.node, s.id)); !r)
         return r.error();
-    if (auto r = txn_.del(dbs_.service_index, service_index_key(s.name, s.node, s.id)); !r)
-        return r.error();
+    if (auto r = unindex_instance(s.name, s.node, s.id); !r)
+        return r;
     if (auto ip = ip_bytes(s.address); ip.family != 0) {
         if (auto r = txn_.del(dbs_.addr_index, service_addr_key(ip, s.node, s.id)); !r)
             return r.error();
     }
-    for (const auto& check : load_node_checks(txn_, dbs_, s.node)) {
-        if (check.service_id != s.id)
-            continue;
-        if (auto r = remove_check(check); !r)
+    for (const auto& id : instance_check_ids(txn_, dbs_, s.node, s.id)) {
+        auto check = load_check(txn_, dbs_, s.node, id);
+        if (!check)
+            MUSTER_PANIC("corrupt catalog store: check_health names a missing check");
+        if (auto r = remove_check(*check); !r)
             return r;
     }
     touch_addr(s.address);
     touch_service(s.name);
     touch_node(s.node);
+    return {};
+}
+
+// The instance leaves its service's record: its index entry and its DNS fragment go together.
+Result<void> Writer::unindex_instance(std::string_view name, std::string_view node,
+                                      std::string_view id) {
+    auto key = service_index_key(name, node, id);
+    if (auto r = txn_.del(dbs_.service_index, key); !r)
+        return r.error();
+    if (auto r = txn_.del(dbs_.dns_instance, key); !r)
+        return r.error();
     return {};
 }
 
@@ -293,21 +304,19 @@ void Writer::touch_addr(const std::string& address) {
 
 void Writer::touch_check(const Check& check) {
     touch_node(check.node);
-    if (check.service_id.empty())
+    if (check.service_id.empty()) {
         node_wide_.insert(lower(check.node));  // a node-level check decides all its instances
-    else
+    } else {
         touch_service(check.service_name);
+        touch_instance(check.node, check.service_id);
+    }
 }
 
 // ---- finish: DNS records, change log, index
 
 Result<Change> Writer::finish() {
-    for (const auto& node : node_wide_) {
-        if (!txn_.get(dbs_.nodes, node))
-            continue;  // removed: its services were touched one by one
-        for (const auto& s : load_node_services(txn_, dbs_, node))
-            touch_service(s.name);
-    }
+    if (auto r = refresh_instances(); !r)
+        return r.error();
     for (const auto& [key, name] : nodes_) {
         if (auto r = rebuild_node(key); !r)
             return r.error();
@@ -344,36 +353,50 @@ Result<void> Writer::rebuild_node(const std::string& key) {
     return txn_.put(dbs_.dns_node, key, encode_node_record(*node));
 }
 
-Result<void> Writer::rebuild_service(const std::string& key) {
-    std::map<std::string, Node, std::less<>> nodes;
-    std::vector<InstanceData> instances;
-    for_each_instance(txn_, dbs_, key, [&](std::string_view node_key, std::string_view id) {
+// Re-encodes the fragment of every instance that may have changed: those touched one by one and
+// every instance on a node whose name, address or node-level checks changed. Each is decoded
+// once; its service's record is then reassembled from the fragments.
+Result<void> Writer::refresh_instances() {
+    for (const auto& node : node_wide_) {
+        std::string prefix = child_prefix(node);
+        lmdb::for_each_prefix(txn_, dbs_.services, prefix, [&](const lmdb::Entry& e) {
+            instances_.emplace(node, lmdb::text(e.key).substr(prefix.size()));
+        });
+    }
+    std::map<std::string, Node, std::less<>> nodes;  // lower name -> node, loaded once each
+    for (const auto& [node_key, id] : instances_) {
         auto s = load_service(txn_, dbs_, node_key, id);
+        if (!s)
+            continue;  // removed: unindex_instance dropped its fragment
         auto it = nodes.find(node_key);
         if (it == nodes.end()) {
             auto node = load_node(txn_, dbs_, node_key);
-            if (node)
-                it = nodes.emplace(std::string(node_key), std::move(*node)).first;
+            if (!node)
+                MUSTER_PANIC("corrupt catalog store: an instance on a missing node");
+            it = nodes.emplace(node_key, std::move(*node)).first;
         }
-        if (!s || it == nodes.end())
-            MUSTER_PANIC("corrupt catalog store: service_index names a missing instance");
-        const Node& node = it->second;
-        InstanceData& d = instances.emplace_back();
-        d.health = instance_health(txn_, dbs_, node_key, s->id);
-        d.own_address = !s->address.empty();
-        d.addr = ip_bytes(d.own_address ? s->address : node.address);
-        d.port = s->port;
-        d.weights = {.passing = clamp16(s->weights.passing),
-                     .warning = clamp16(s->weights.warning)};
-        d.node = node.name;
-        d.tags = std::move(s->tags);
-    });
-    if (instances.empty()) {
+        auto key = service_index_key(s->name, node_key, id);
+        auto fragment = encode_fragment(*s, it->second, instance_health(txn_, dbs_, node_key, id));
+        if (fragment.empty()) {
+            if (auto r = txn_.del(dbs_.dns_instance, key); !r)
+                return r.error();
+        } else if (auto r = txn_.put(dbs_.dns_instance, key, fragment); !r) {
+            return r;
+        }
+        touch_service(s->name);
+    }
+    return {};
+}
+
+Result<void> Writer::rebuild_service(const std::string& key) {
+    if (auto old = txn_.get(dbs_.dns_service, key))
+        record_.reserve(old->size() + 512);  // room for a few more instances without regrowth
+    if (assemble_service_record(txn_, dbs_, key, record_) == 0) {
         if (auto r = txn_.del(dbs_.dns_service, key); !r)
             return r.error();
         return {};
     }
-    return txn_.put(dbs_.dns_service, key, encode_service_record(instances));
+    return txn_.put(dbs_.dns_service, key, record_);
 }
 
 Result<void> Writer::rebuild_ptr(const std::string& prefix) {

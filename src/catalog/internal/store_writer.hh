@@ -1,11 +1,15 @@
 // The store's write path: applies commands inside one LMDB write transaction, remembers what
-// they touched, then re-materialises the DNS records and appends the change-log entry.
+// they touched, then re-encodes the DNS fragments of the instances that changed, reassembles the
+// DNS records of what they touched and appends the change-log entry. The cost of an apply
+// follows what it changes, not the size of the services it touches.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "catalog/command.hh"
 #include "catalog/internal/store_db.hh"
@@ -40,7 +44,10 @@ class Writer {
     Result<void> remove_node(const Node& node);
     Result<void> remove_service(const Service& service);
     Result<void> remove_check(const Check& check);
+    Result<void> unindex_instance(std::string_view name, std::string_view node,
+                                  std::string_view id);
 
+    Result<void> refresh_instances();
     Result<void> rebuild_node(const std::string& key);
     Result<void> rebuild_service(const std::string& key);
     Result<void> rebuild_ptr(const std::string& prefix);
@@ -50,6 +57,9 @@ class Writer {
     void touch_service(const std::string& name) { services_[lower(name)] = name; }
     void touch_addr(const std::string& address);
     void touch_check(const Check& check);
+    void touch_instance(std::string_view node, std::string_view id) {
+        instances_.emplace(lower(node), id);
+    }
 
     lmdb::Txn& txn_;
     const Dbs& dbs_;
@@ -58,6 +68,9 @@ class Writer {
     std::map<std::string, std::string> services_;  // lower -> name as registered
     std::set<std::string> node_wide_;  // lower node names whose every instance may have changed
     std::set<std::string> addrs_;      // addr_prefix() of addresses whose PTR may have changed
+    // (lower node, service id) of instances whose DNS fragment may have changed.
+    std::set<std::pair<std::string, std::string>> instances_;
+    std::vector<uint8_t> record_;  // the one buffer service records are assembled in
 };
 
 }  // namespace muster::catalog::internal

@@ -170,6 +170,32 @@ std::vector<std::string> entry_nodes(const std::vector<ServiceEntry>& entries) {
 
 using Names = std::vector<std::string>;
 
+// The raw bytes of a ServiceRecord (empty when absent).
+std::vector<uint8_t> record_bytes(const Store& store, std::string_view name) {
+    auto reader = store.reader();
+    reader->begin();
+    auto bytes = reader->service(name);
+    std::vector<uint8_t> out(bytes.begin(), bytes.end());
+    reader->end();
+    return out;
+}
+
+// One instance as the reference encoder (encode_service_record) takes it.
+InstanceData instance(Status health, std::string_view addr, bool own_address, uint16_t port,
+                      std::string node, std::vector<std::string> tags = {}, Weights weights = {}) {
+    InstanceData d;
+    d.health = health;
+    d.addr = ip_bytes(addr);
+    d.own_address = own_address;
+    d.port = port;
+    d.weights = weights;
+    d.node = std::move(node);
+    d.tags = std::move(tags);
+    return d;
+}
+
+using Bytes = std::vector<uint8_t>;
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(store_test)
@@ -580,6 +606,145 @@ BOOST_AUTO_TEST_CASE(ptr_records_follow_node_and_service_addresses) {
     BOOST_TEST(dns_ptr(*f.store, "192.0.2.50").empty());
     f.apply(dereg_node("b"));
     BOOST_TEST(dns_ptr(*f.store, "10.0.0.1").empty());
+}
+
+BOOST_AUTO_TEST_CASE(service_records_do_not_depend_on_registration_order_or_batching) {
+    Service w2 = service("web", "w2", 8443);
+    w2.address = "192.0.2.7";
+    w2.tags = {"tls", "v2"};
+    w2.weights = {.passing = 100000, .warning = 5};
+    Service w9 = service("web", "w9", 80);
+    w9.tags = {"v1"};
+    const std::vector<Command> initial = {
+        reg(node("b", "10.0.0.2"), w2, {check("w2-http", "w2", Status::passing)}),
+        reg(node("b", "10.0.0.2"), service("web", "w1", 8080),
+            {check("w1-http", "w1", Status::warning)}),
+        reg(node("A", "10.0.0.1"), w9),
+        reg(node("A", "10.0.0.1"), service("db", "db-1", 5432),
+            {check("db-tcp", "db-1", Status::critical)}),
+        reg(node("c", "2001:db8::c"), service("web", "w3", 80),
+            {check("c-serf", "", Status::warning)}),
+        reg(node("c", "2001:db8::c"), service("db", "db-2", 5432)),
+        reg(node("d", "d.example.org"), service("web", "w4", 80)),
+    };
+    // What the reference encoder writes for that state: by node (case-insensitively), then ID.
+    const InstanceData web_w2 =
+        instance(Status::passing, "192.0.2.7", true, 8443, "b", {"tls", "v2"}, {65535, 5});
+    const Bytes web_initial = encode_service_record(std::vector<InstanceData>{
+        instance(Status::passing, "10.0.0.1", false, 80, "A", {"v1"}),
+        instance(Status::warning, "10.0.0.2", false, 8080, "b"),
+        web_w2,
+        instance(Status::warning, "2001:db8::c", false, 80, "c"),
+        instance(Status::passing, "", false, 80, "d"),
+    });
+    const Bytes db_initial = encode_service_record(std::vector<InstanceData>{
+        instance(Status::critical, "10.0.0.1", false, 5432, "A"),
+        instance(Status::warning, "2001:db8::c", false, 5432, "c"),
+    });
+
+    Fixture in_order, reversed, interleaved, batch;
+    for (const auto& c : initial)
+        in_order.apply(c);
+    for (auto it = initial.rbegin(); it != initial.rend(); ++it)
+        reversed.apply(*it);
+    for (std::size_t i : {3u, 0u, 6u, 2u, 5u, 1u, 4u})
+        interleaved.apply(initial[i]);
+    batch.apply(initial);
+    for (Fixture* f : {&in_order, &reversed, &interleaved, &batch}) {
+        BOOST_TEST(record_bytes(*f->store, "web") == web_initial);
+        BOOST_TEST(record_bytes(*f->store, "db") == db_initial);
+    }
+
+    const std::vector<Command> changes = {
+        reg(node("b", "10.0.0.2"), std::nullopt, {check("b-serf", "", Status::critical)}),
+        reg(node("A", "10.0.0.9")),  // the node's instances carry its address
+        Deregister{.node = "b", .service_id = "w1", .check_id = std::nullopt},
+        dereg_node("c"),
+        update("A", "db-tcp", Status::passing),
+        update("b", "b-serf", Status::warning),
+    };
+    for (Fixture* f : {&in_order, &reversed, &interleaved}) {
+        for (const auto& c : changes)
+            f->apply(c);
+    }
+    Fixture fresh;
+    fresh.apply({
+        reg(node("d", "d.example.org"), service("web", "w4", 80)),
+        reg(node("A", "10.0.0.9"), service("db", "db-1", 5432),
+            {check("db-tcp", "db-1", Status::passing)}),
+        reg(node("b", "10.0.0.2"), w2,
+            {check("w2-http", "w2", Status::passing), check("b-serf", "", Status::warning)}),
+        reg(node("A", "10.0.0.9"), w9),
+    });
+    const Bytes web_final = encode_service_record(std::vector<InstanceData>{
+        instance(Status::passing, "10.0.0.9", false, 80, "A", {"v1"}),
+        instance(Status::warning, "192.0.2.7", true, 8443, "b", {"tls", "v2"}, {65535, 5}),
+        instance(Status::passing, "", false, 80, "d"),
+    });
+    const Bytes db_final = encode_service_record(std::vector<InstanceData>{
+        instance(Status::passing, "10.0.0.9", false, 5432, "A"),
+    });
+    for (Fixture* f : {&in_order, &reversed, &interleaved, &fresh}) {
+        BOOST_TEST(record_bytes(*f->store, "web") == web_final);
+        BOOST_TEST(record_bytes(*f->store, "db") == db_final);
+    }
+    // The last instance leaving deletes the record, and it comes back whole.
+    for (Fixture* f : {&in_order, &fresh}) {
+        f->apply(dereg_node("A"));
+        BOOST_TEST(record_bytes(*f->store, "db").empty());
+        f->apply(reg(node("a", "10.0.0.9"), service("db", "db-1", 5432)));
+        BOOST_TEST(record_bytes(*f->store, "db") ==
+                   encode_service_record(std::vector<InstanceData>{
+                       instance(Status::passing, "10.0.0.9", false, 5432, "a")}));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(node_check_change_reencodes_the_nodes_instances_in_every_service) {
+    Fixture f;
+    f.apply({
+        reg(node("a", "10.0.0.1"), service("web", "w1", 80)),
+        reg(node("a", "10.0.0.1"), service("web", "w2", 81)),
+        reg(node("a", "10.0.0.1"), service("db", "db", 5432)),
+        reg(node("a", "10.0.0.1"), service("cache", "cache", 6379),
+            {check("cache-tcp", "cache", Status::passing)}),
+        reg(node("b", "10.0.0.2"), service("web", "wb", 80)),
+        reg(node("b", "10.0.0.2"), service("db", "db", 5432)),
+    });
+    auto healths = [&](std::string_view name) {
+        std::vector<std::pair<std::string, Status>> out;
+        for (const auto& i : dns_service(*f.store, name))
+            out.emplace_back(i.node + ":" + std::to_string(i.port), i.health);
+        return out;
+    };
+    using Healths = std::vector<std::pair<std::string, Status>>;
+    const auto p = Status::passing;
+    const auto w = Status::warning;
+    const auto c = Status::critical;
+
+    uint64_t index =
+        f.apply(reg(node("a", "10.0.0.1"), std::nullopt, {check("serf", "", Status::critical)}));
+    BOOST_TEST((healths("web") == Healths{{"a:80", c}, {"a:81", c}, {"b:80", p}}));
+    BOOST_TEST((healths("db") == Healths{{"a:5432", c}, {"b:5432", p}}));
+    BOOST_TEST((healths("cache") == Healths{{"a:6379", c}}));
+    auto change = f.store->changes_since(index - 1).at(0);
+    BOOST_TEST(change.nodes == (Names{"a"}));
+    BOOST_TEST(change.services == (Names{"cache", "db", "web"}));
+
+    f.apply(update("a", "serf", Status::warning));
+    BOOST_TEST((healths("web") == Healths{{"a:80", w}, {"a:81", w}, {"b:80", p}}));
+    BOOST_TEST((healths("db") == Healths{{"a:5432", w}, {"b:5432", p}}));
+    BOOST_TEST((healths("cache") == Healths{{"a:6379", w}}));
+
+    // A check on node b changes b's instances only.
+    f.apply(reg(node("b", "10.0.0.2"), std::nullopt, {check("serf", "", Status::critical)}));
+    BOOST_TEST((healths("web") == Healths{{"a:80", w}, {"a:81", w}, {"b:80", c}}));
+    BOOST_TEST((healths("db") == Healths{{"a:5432", w}, {"b:5432", c}}));
+    BOOST_TEST((healths("cache") == Healths{{"a:6379", w}}));
+
+    f.apply(Deregister{.node = "a", .service_id = std::nullopt, .check_id = "serf"});
+    BOOST_TEST((healths("web") == Healths{{"a:80", p}, {"a:81", p}, {"b:80", c}}));
+    BOOST_TEST((healths("db") == Healths{{"a:5432", p}, {"b:5432", c}}));
+    BOOST_TEST((healths("cache") == Healths{{"a:6379", p}}));
 }
 
 BOOST_AUTO_TEST_CASE(reader_sees_a_commit_only_after_the_next_begin) {
