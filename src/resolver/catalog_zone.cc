@@ -156,6 +156,13 @@ CatalogZone::CatalogZone(const CatalogOptions& options, uint64_t seed)
 
 CatalogZone::~CatalogZone() = default;
 
+// One step of a Fisher-Yates shuffle: a uniformly chosen item of [i, n) moves to i.
+template <class T>
+void CatalogZone::pick_random(std::vector<T>& items, size_t i, size_t n) {
+    if (n - i > 1)
+        std::swap(items[i], items[i + random() % (n - i)]);
+}
+
 uint64_t CatalogZone::random() {
     // xorshift64* (Vigna 2016): cheap, and the shuffle needs no more.
     rng_ ^= rng_ >> 12;
@@ -310,8 +317,8 @@ size_t CatalogZone::collect_instances(const CatalogName& n) {
             continue;
         instances_[count++] = v;
     }
-    for (size_t i = count; i > 1; --i)  // Fisher-Yates
-        std::swap(instances_[i - 1], instances_[random() % i]);
+    // Not shuffled here: the writers shuffle as they go (pick_random), so an answer that is
+    // cut short by truncation or a_record_limit shuffles only what it writes.
     return count;
 }
 
@@ -347,6 +354,7 @@ bool CatalogZone::add_addresses(Reply& r, size_t count, uint8_t family, uint32_t
     size_t written = 0;
     seen_.clear();
     for (size_t i = 0; i < n && written < limit && !r.w.truncated(); ++i) {
+        pick_random(addrs_, i, n);
         // RFC 2181 §5: an RRset has no duplicate records (several instances share a node).
         const catalog::IpBytes& a = addrs_[i];
         uint64_t h =
@@ -389,6 +397,7 @@ bool CatalogZone::add_srv(Reply& r, size_t count, uint32_t ttl) {
     bool wrote = false;
     dns::Name target;
     for (size_t i = 0; i < count && !r.w.truncated(); ++i) {
+        pick_random(instances_, i, count);
         const catalog::InstanceView& inst = instances_[i];
         if (!srv_target(r, inst, target))
             continue;  // a node name that is no DNS name cannot be a target

@@ -63,6 +63,8 @@ class CatalogZone {
     bool srv_target(const Reply& r, const catalog::InstanceView& inst, dns::Name& out) const;
     bool node_target(std::string_view node, const dns::Name& domain, dns::Name& out) const;
     uint64_t random();
+    template <class T>
+    void pick_random(std::vector<T>& items, size_t i, size_t n);
 
     const CatalogOptions& options_;
     std::unique_ptr<catalog::DnsReader> reader_;  // made on first use, on the worker's thread
