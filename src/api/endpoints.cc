@@ -309,24 +309,6 @@ std::string unknown_service(const std::string& id) {
            "\". Ensure that the service ID is passed, not the service name.";
 }
 
-std::string_view kind_name(catalog::CheckKind k) {
-    switch (k) {
-        case catalog::CheckKind::ttl:
-            return "ttl";
-        case catalog::CheckKind::script:
-            return "script";
-        case catalog::CheckKind::http:
-            return "http";
-        case catalog::CheckKind::tcp:
-            return "tcp";
-        case catalog::CheckKind::alias:
-            return "alias";
-        case catalog::CheckKind::external:
-            return "external";
-    }
-    return "unknown";
-}
-
 WritePlan plan_agent_register(const Options& o, const http::Request& req,
                               const catalog::Snapshot& snap) {
     auto body = parse_body(req);
@@ -339,7 +321,7 @@ WritePlan plan_agent_register(const Options& o, const http::Request& req,
         // No runner yet (health checks are the next issue): a TTL check could never be
         // refreshed (no /v1/agent/check/pass), so only external checks are taken.
         if (c.kind != catalog::CheckKind::external)
-            return refuse(400, "check type " + std::string(kind_name(c.kind)) +
+            return refuse(400, "check type " + std::string(catalog::check_kind_name(c.kind)) +
                                    " is not supported by this version yet");
     Node self = self_node(o, snap);
     catalog::Register reg = catalog::registration(*def, self);

@@ -37,29 +37,11 @@ std::string first_private_ipv4() {
     return found;
 }
 
-std::string_view kind_name(catalog::CheckKind kind) {
-    switch (kind) {
-        case catalog::CheckKind::ttl:
-            return "ttl";
-        case catalog::CheckKind::script:
-            return "script";
-        case catalog::CheckKind::http:
-            return "http";
-        case catalog::CheckKind::tcp:
-            return "tcp";
-        case catalog::CheckKind::alias:
-            return "alias";
-        case catalog::CheckKind::external:
-            return "external";
-    }
-    return "?";
-}
-
 Result<void> refuse_runner_checks(const std::vector<catalog::CheckDefinition>& checks) {
     for (const auto& c : checks)
         if (c.kind != catalog::CheckKind::external)
             return make_error("check \"" + (c.id.empty() ? c.name : c.id) +
-                              "\": " + std::string(kind_name(c.kind)) +
+                              "\": " + std::string(catalog::check_kind_name(c.kind)) +
                               " checks are not run by this version of muster yet; only checks "
                               "with a status set through the API are supported");
     return {};

@@ -298,24 +298,6 @@ std::optional<double> go_duration_ns(std::string_view s) {
     return total;
 }
 
-std::string_view kind_name(CheckKind kind) {
-    switch (kind) {
-        case CheckKind::ttl:
-            return "ttl";
-        case CheckKind::script:
-            return "script";
-        case CheckKind::http:
-            return "http";
-        case CheckKind::tcp:
-            return "tcp";
-        case CheckKind::alias:
-            return "alias";
-        case CheckKind::external:
-            return "";
-    }
-    return "";
-}
-
 // Check fields, folded. Consul's aliases: CheckID/check_id and ID/id are the ID, ScriptArgs is
 // Args.
 constexpr std::string_view check_fields[] = {"id",
@@ -645,11 +627,29 @@ Register registration(const ServiceDefinition& definition, const Node& self) {
                                    .status = c.initial_status,
                                    .output = "",
                                    .notes = c.notes,
-                                   .type = std::string(kind_name(c.kind)),
+                                   .type = std::string(check_kind_name(c.kind)),
                                    .index = {}});
     }
     reg.service = std::move(service);
     return reg;
+}
+
+std::string_view check_kind_name(CheckKind kind) {
+    switch (kind) {
+        case CheckKind::ttl:
+            return "ttl";
+        case CheckKind::script:
+            return "script";
+        case CheckKind::http:
+            return "http";
+        case CheckKind::tcp:
+            return "tcp";
+        case CheckKind::alias:
+            return "alias";
+        case CheckKind::external:
+            return "";
+    }
+    return "";
 }
 
 }  // namespace muster::catalog

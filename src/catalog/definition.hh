@@ -43,6 +43,10 @@ struct CheckDefinition {
     std::chrono::milliseconds deregister_critical_service_after{0};
 };
 
+// A check's Type as Consul shows it: "ttl", "script", "http", "tcp", "alias"; "" for an
+// external check (its status is set through the API).
+std::string_view check_kind_name(CheckKind kind);
+
 struct ServiceDefinition {
     Service service;  // node is left empty: the agent fills its own
     std::vector<CheckDefinition> checks;
