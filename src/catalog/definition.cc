@@ -613,25 +613,105 @@ Result<ServiceDefinition> parse_service_definition(const nlohmann::json& value,
     return def;
 }
 
-Register registration(const ServiceDefinition& definition, const Node& self) {
+Check catalog_check(const CheckDefinition& definition, const std::string& node,
+                    const Service* service, const CurrentStatus& current) {
+    Check check{.node = node,
+                .id = definition.id,
+                .name = definition.name,
+                .service_id = service ? service->id : definition.service_id,
+                .service_name = service ? service->name : "",
+                .status = definition.initial_status,
+                .output = "",
+                .notes = definition.notes,
+                .type = std::string(check_kind_name(definition.kind)),
+                .index = {}};
+    if (current) {
+        if (auto now = current(definition.id)) {
+            check.status = now->first;
+            check.output = now->second;
+        }
+    }
+    return check;
+}
+
+Register registration(const ServiceDefinition& definition, const Node& self,
+                      const CurrentStatus& current) {
     Register reg;
     reg.node = self;
     Service service = definition.service;
     service.node = self.name;
-    for (const auto& c : definition.checks) {
-        reg.checks.push_back(Check{.node = self.name,
-                                   .id = c.id,
-                                   .name = c.name,
-                                   .service_id = service.id,
-                                   .service_name = service.name,
-                                   .status = c.initial_status,
-                                   .output = "",
-                                   .notes = c.notes,
-                                   .type = std::string(check_kind_name(c.kind)),
-                                   .index = {}});
-    }
+    for (const auto& c : definition.checks)
+        reg.checks.push_back(catalog_check(c, self.name, &service, current));
     reg.service = std::move(service);
     return reg;
+}
+
+namespace {
+
+std::string duration_text(std::chrono::milliseconds d) {
+    return std::to_string(d.count()) + "ms";
+}
+
+}  // namespace
+
+nlohmann::json to_json(const CheckDefinition& d) {
+    Json j = Json::object();
+    j["ID"] = d.id;
+    j["Name"] = d.name;
+    if (!d.service_id.empty())
+        j["ServiceID"] = d.service_id;
+    if (!d.notes.empty())
+        j["Notes"] = d.notes;
+    j["Status"] = std::string(status_name(d.initial_status));
+    switch (d.kind) {
+        case CheckKind::script:
+            j["Args"] = d.args;
+            break;
+        case CheckKind::http:
+            j["HTTP"] = d.http;
+            if (!d.method.empty())
+                j["Method"] = d.method;
+            if (!d.header.empty())
+                j["Header"] = d.header;
+            if (!d.body.empty())
+                j["Body"] = d.body;
+            if (!d.tls_server_name.empty())
+                j["TLSServerName"] = d.tls_server_name;
+            j["TLSSkipVerify"] = d.tls_skip_verify;
+            j["DisableRedirects"] = d.disable_redirects;
+            break;
+        case CheckKind::tcp:
+            j["TCP"] = d.tcp;
+            j["TCPUseTLS"] = d.tcp_use_tls;
+            if (!d.tls_server_name.empty())
+                j["TLSServerName"] = d.tls_server_name;
+            j["TLSSkipVerify"] = d.tls_skip_verify;
+            break;
+        case CheckKind::ttl:
+            j["TTL"] = duration_text(d.ttl);
+            break;
+        case CheckKind::alias:
+            if (!d.alias_service.empty())
+                j["AliasService"] = d.alias_service;
+            if (!d.alias_node.empty())
+                j["AliasNode"] = d.alias_node;
+            break;
+        case CheckKind::external:
+            break;
+    }
+    if (d.interval.count() > 0)
+        j["Interval"] = duration_text(d.interval);
+    if (d.timeout.count() > 0)
+        j["Timeout"] = duration_text(d.timeout);
+    if (d.success_before_passing)
+        j["SuccessBeforePassing"] = d.success_before_passing;
+    if (d.failures_before_warning)
+        j["FailuresBeforeWarning"] = d.failures_before_warning;
+    if (d.failures_before_critical)
+        j["FailuresBeforeCritical"] = d.failures_before_critical;
+    if (d.deregister_critical_service_after.count() > 0)
+        j["DeregisterCriticalServiceAfter"] = duration_text(d.deregister_critical_service_after);
+    return j;
 }
 
 std::string_view check_kind_name(CheckKind kind) {

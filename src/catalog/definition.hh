@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,6 +42,8 @@ struct CheckDefinition {
     std::string alias_service, alias_node;
     unsigned success_before_passing = 0, failures_before_warning = 0, failures_before_critical = 0;
     std::chrono::milliseconds deregister_critical_service_after{0};
+
+    bool operator==(const CheckDefinition&) const = default;
 };
 
 // A check's Type as Consul shows it: "ttl", "script", "http", "tcp", "alias"; "" for an
@@ -59,9 +62,28 @@ Result<ServiceDefinition> parse_service_definition(const nlohmann::json& value,
 Result<CheckDefinition> parse_check_definition(const nlohmann::json& value,
                                                const std::string& where);
 
+// A check's status and output as the catalog has it now, by check ID; nullopt for a check not
+// registered yet. Lets a re-registration keep what the check last reported instead of
+// resetting it to its initial status (no DNS flap on a reload or a repeated registration).
+using CurrentStatus =
+    std::function<std::optional<std::pair<Status, std::string>>(const std::string& check_id)>;
+
+// The catalog entry of a defined check on `node`, for the service `service` (nullptr: the
+// definition's own service_id, without a name; the store fills the name in). Its status is
+// the current one when `current` knows the check, else the initial status.
+Check catalog_check(const CheckDefinition& definition, const std::string& node,
+                    const Service* service, const CurrentStatus& current = {});
+
 // The catalog command that registers a definition on the agent's own node: the service, its
-// checks at their initial status, and the node itself (so a first registration creates it).
-Register registration(const ServiceDefinition& definition, const Node& self);
+// checks (at their current status when registered before, else the initial status), and the
+// node itself (so a first registration creates it).
+Register registration(const ServiceDefinition& definition, const Node& self,
+                      const CurrentStatus& current = {});
+
+// A check definition as Consul's JSON (PascalCase keys; only the fields of its kind and the
+// ones set), which parse_check_definition reads back to an equal definition. The agent keeps
+// the checks registered through the API this way across restarts.
+nlohmann::json to_json(const CheckDefinition& definition);
 
 // Go-style durations as Consul writes them ("10s", "1m30s", "500ms"); a number is nanoseconds
 // as in Consul's JSON API.

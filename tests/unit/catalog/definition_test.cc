@@ -348,4 +348,48 @@ BOOST_AUTO_TEST_CASE(registration_puts_service_and_checks_on_the_own_node) {
     BOOST_TEST(!reg.skip_node_update);
 }
 
+BOOST_AUTO_TEST_CASE(registration_keeps_the_current_status_of_known_checks) {
+    auto def = parse_service_definition(parse(R"({"name": "web", "port": 80,
+        "checks": [{"id": "old", "ttl": "10s"}, {"id": "new", "ttl": "10s"}]})"),
+                                        "");
+    BOOST_REQUIRE(def.ok());
+    Node self;
+    self.name = "node-a";
+    CurrentStatus current =
+        [](const std::string& id) -> std::optional<std::pair<Status, std::string>> {
+        if (id == "old")
+            return std::make_pair(Status::passing, std::string("fine"));
+        return std::nullopt;
+    };
+    Register reg = registration(*def, self, current);
+    BOOST_REQUIRE(reg.checks.size() == 2u);
+    BOOST_TEST((reg.checks[0].status == Status::passing));
+    BOOST_TEST(reg.checks[0].output == "fine");
+    BOOST_TEST((reg.checks[1].status == Status::critical));
+    BOOST_TEST(reg.checks[1].output == "");
+}
+
+BOOST_AUTO_TEST_CASE(check_definitions_round_trip_through_consul_json) {
+    const char* texts[] = {
+        R"({"id": "h", "name": "web health", "service_id": "web", "notes": "n",
+            "http": "https://127.0.0.1:8443/health?x=1", "method": "POST",
+            "header": {"X-A": ["1", "2"]}, "body": "{}", "tls_server_name": "web.example",
+            "tls_skip_verify": true, "disable_redirects": true, "interval": "1500ms",
+            "timeout": "2s", "success_before_passing": 2, "failures_before_warning": 1,
+            "failures_before_critical": 3, "deregister_critical_service_after": "1m",
+            "status": "warning"})",
+        R"({"name": "redis", "tcp": "127.0.0.1:6379", "tcp_use_tls": true, "interval": "10s"})",
+        R"({"name": "disk", "args": ["/bin/df", "-h"], "interval": "1m", "timeout": "5s"})",
+        R"({"name": "beat", "ttl": "30s", "status": "passing"})",
+        R"({"name": "mirror", "alias_service": "db", "alias_node": "n2"})",
+    };
+    for (const char* text : texts) {
+        auto def = parse_check_definition(parse(text), "");
+        BOOST_REQUIRE_MESSAGE(def.ok(), text);
+        auto back = parse_check_definition(to_json(*def), "");
+        BOOST_REQUIRE_MESSAGE(back.ok(), (back.ok() ? std::string() : back.error().message));
+        BOOST_TEST((*back == *def), to_json(*def).dump());
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
