@@ -197,7 +197,9 @@ std::string Stream::error_reason(short what) const {
         for (unsigned long e; (e = bufferevent_get_openssl_error(bev_)) != 0;)
             if (first == 0 && ERR_GET_LIB(e) != 0)
                 first = e;
-        if (verify != X509_V_OK)
+        // Without verification (TlsVerify::none) the result is recorded but did not fail the
+        // handshake, so it is not the reason.
+        if (verify != X509_V_OK && ssl != nullptr && SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE)
             return std::string("certificate verify failed: ") +
                    X509_verify_cert_error_string(verify);
         if (first != 0) {

@@ -46,8 +46,11 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
     // RFC 7858 §3.2 / RFC 8310 §9: TLS 1.2 or later.
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
         return make_error("cannot require TLS 1.2: " + tls_take_error_text());
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-    if (!options.ca_file.empty()) {
+    bool verify = options.verify == TlsVerify::peer;
+    SSL_CTX_set_verify(ctx, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+    if (!verify) {
+        // Nothing is checked, so no trust store is needed.
+    } else if (!options.ca_file.empty()) {
         if (SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr) != 1)
             return make_error("cannot load CA file " + options.ca_file + ": " +
                               tls_take_error_text());

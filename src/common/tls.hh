@@ -11,11 +11,17 @@ struct ssl_session_st;
 
 namespace muster {
 
+// Whether the peer's certificate is checked. `none` exists for health checks with Consul's
+// tls_skip_verify; DNS-over-TLS upstreams always verify (RFC 8310 §8.1).
+enum class TlsVerify { peer, none };
+
 struct TlsClientOptions {
     // PEM file of trusted CAs. When set, ONLY this file is trusted (the system store is not
     // consulted), so a private upstream cannot be impersonated by any public CA. When empty,
     // the system default store (SSL_CTX_set_default_verify_paths) is used.
     std::string ca_file;
+    // none: the handshake succeeds whatever certificate the peer shows (ca_file is ignored).
+    TlsVerify verify = TlsVerify::peer;
 };
 
 // A client context shared by every TLS upstream of one worker: TLS 1.2 minimum, peer
