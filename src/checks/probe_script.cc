@@ -1,0 +1,338 @@
+// Script probes: the argv is spawned with posix_spawnp in a process group of its own; its output
+// comes through a pipe and its exit through a pidfd, both watched on the loop, so nothing blocks
+// and no SIGCHLD handler is needed.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include "checks/internal/duration_text.hh"
+#include "checks/probe.hh"
+#include "common/log.hh"
+
+extern char** environ;
+
+namespace muster::checks {
+namespace {
+
+constexpr log::Logger logger("checks");
+
+constexpr size_t read_chunk_bytes = 65536;
+constexpr int reads_per_wakeup = 4;   // then other events get their turn
+constexpr int reads_after_exit = 16;  // what the script left in the pipe; bounded because a
+                                      // background process may go on writing
+constexpr int reap_wait_ms = 1000;    // in the destructor, for a SIGKILLed script to die
+
+class Fd {
+  public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { reset(); }
+    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    int get() const { return fd_; }
+    void reset() {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = -1;
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+// The last max_output_bytes of the output, as Consul's circular buffer keeps them, and how
+// much there was in all.
+class OutputTail {
+  public:
+    void append(std::string_view data) {
+        total_ += data.size();
+        buf_.append(data);
+        if (buf_.size() > 2 * max_output_bytes)
+            buf_.erase(0, buf_.size() - max_output_bytes);
+    }
+    std::string text() const {
+        if (total_ <= max_output_bytes)
+            return buf_;
+        // Consul's note for a truncated output (agent/checks/check.go, CheckMonitor).
+        return "Captured " + std::to_string(max_output_bytes) + " of " + std::to_string(total_) +
+               " bytes\n...\n" + buf_.substr(buf_.size() - max_output_bytes);
+    }
+
+  private:
+    std::string buf_;
+    uint64_t total_ = 0;
+};
+
+struct Spawned {
+    pid_t pid = -1;
+    Fd pidfd;
+    Fd output;  // read end, non-blocking
+};
+
+// posix_spawn (a vfork-like clone in glibc) is safe in a multi-threaded process: nothing runs
+// in the child between fork and exec but the file and signal actions below.
+class SpawnSetup {
+  public:
+    SpawnSetup(int write_fd) {
+        posix_spawn_file_actions_init(&actions_);
+        posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&actions_, write_fd, STDOUT_FILENO);
+        posix_spawn_file_actions_adddup2(&actions_, write_fd, STDERR_FILENO);
+        posix_spawnattr_init(&attr_);
+        // A group of its own (pgid = pid) so a timeout can kill it with everything it started;
+        // no signal blocked and every handler at its default, whatever the daemon set.
+        posix_spawnattr_setflags(
+            &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setpgroup(&attr_, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        posix_spawnattr_setsigmask(&attr_, &none);
+        sigset_t all;
+        sigfillset(&all);
+        sigdelset(&all, SIGKILL);
+        sigdelset(&all, SIGSTOP);
+        posix_spawnattr_setsigdefault(&attr_, &all);
+    }
+    ~SpawnSetup() {
+        posix_spawn_file_actions_destroy(&actions_);
+        posix_spawnattr_destroy(&attr_);
+    }
+    SpawnSetup(const SpawnSetup&) = delete;
+    SpawnSetup& operator=(const SpawnSetup&) = delete;
+
+    const posix_spawn_file_actions_t* actions() const { return &actions_; }
+    const posix_spawnattr_t* attr() const { return &attr_; }
+
+  private:
+    posix_spawn_file_actions_t actions_;
+    posix_spawnattr_t attr_;
+};
+
+// glibc 2.36's <sys/pidfd.h> lacks extern "C" (fixed in 2.37), so call the kernel directly.
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+std::string quoted(const std::string& s) {
+    return "\"" + s + "\"";
+}
+
+Result<Spawned> spawn(const std::vector<std::string>& args) {
+    if (args.empty() || args[0].empty())
+        return make_error("cannot run a script without args");
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return make_error(std::string("cannot run the script: pipe: ") + std::strerror(errno));
+    Fd read_end(fds[0]);
+    Fd write_end(fds[1]);
+    // Only our end is non-blocking; the script's writes block on a full pipe as usual.
+    if (::fcntl(read_end.get(), F_SETFL, O_NONBLOCK) != 0)
+        return make_error(std::string("cannot run the script: fcntl: ") + std::strerror(errno));
+
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    SpawnSetup setup(write_end.get());
+    pid_t pid = -1;
+    int rc = ::posix_spawnp(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), environ);
+    if (rc != 0)
+        return make_error("cannot run " + quoted(args[0]) + ": " + std::strerror(rc));
+    write_end.reset();  // the script holds the only write end now, so EOF means it is done
+
+    Spawned out{.pid = pid, .pidfd = Fd(pidfd_open(pid)), .output = std::move(read_end)};
+    if (out.pidfd.get() < 0) {
+        int err = errno;
+        // Unwatchable: end it now. It has only just started, so it dies at once.
+        ::kill(-pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        return make_error(std::string("cannot watch the script: pidfd_open: ") +
+                          std::strerror(err));
+    }
+    return out;
+}
+
+std::string with_output(std::string note, const std::string& output) {
+    return output.empty() ? note : note + "\n" + output;
+}
+
+class ScriptProbe final : public Probe {
+  public:
+    ScriptProbe(EventLoop& loop, ScriptOptions options)
+        : loop_(loop),
+          options_(std::move(options)),
+          timeout_timer_(loop, [this] { on_timeout(); }),
+          finish_timer_(loop, [this] { deliver(); }) {}
+
+    ~ScriptProbe() override {
+        release_watchers();
+        if (pid_ > 0)
+            kill_and_reap_now();
+    }
+
+    void run(std::function<void(Outcome)> done) override {
+        if (done_)
+            MUSTER_PANIC("script probe: run() while a run is in flight");
+        done_ = std::move(done);
+        output_ = OutputTail();
+        timed_out_ = false;
+        auto spawned = spawn(options_.args);
+        if (!spawned) {
+            finish({.status = catalog::Status::critical, .output = spawned.error().message});
+            return;
+        }
+        pid_ = spawned->pid;
+        pidfd_ = std::move(spawned->pidfd);
+        out_ = std::move(spawned->output);
+        out_watch_ = std::make_unique<IoWatcher>(loop_, out_.get(), IoWhat::read,
+                                                 [this](IoWhat) { read_output(reads_per_wakeup); });
+        exit_watch_ = std::make_unique<IoWatcher>(loop_, pidfd_.get(), IoWhat::read,
+                                                  [this](IoWhat) { on_exit(); });
+        out_watch_->enable();
+        exit_watch_->enable();
+        timeout_timer_.arm(options_.timeout);
+    }
+
+  private:
+    // Reads what the pipe holds, up to `reads` chunks; beyond the kept tail it is discarded, so
+    // the script never blocks on a full pipe.
+    void read_output(int reads) {
+        static thread_local std::array<char, read_chunk_bytes> buf;
+        for (int i = 0; i < reads && out_.get() >= 0; ++i) {
+            ssize_t n = ::read(out_.get(), buf.data(), buf.size());
+            if (n > 0) {
+                output_.append({buf.data(), static_cast<size_t>(n)});
+            } else if (n < 0 && errno == EINTR) {
+                continue;
+            } else if (n < 0 && errno == EAGAIN) {
+                return;
+            } else {
+                close_output();  // EOF: every writer is gone (or the pipe broke)
+            }
+        }
+    }
+
+    void close_output() {
+        if (out_watch_)
+            out_watch_->disable();
+        out_.reset();
+    }
+
+    // The pidfd is readable: the script has exited (its children may live on).
+    void on_exit() {
+        int status = 0;
+        pid_t reaped = ::waitpid(pid_, &status, WNOHANG);
+        if (reaped == 0)
+            return;
+        int wait_errno = errno;
+        pid_ = -1;
+        exit_watch_->disable();
+        timeout_timer_.cancel();
+        read_output(reads_after_exit);
+        close_output();
+
+        std::string output = output_.text();
+        if (timed_out_) {
+            finish({.status = catalog::Status::critical,
+                    .output =
+                        with_output("timed out after " + internal::duration_text(options_.timeout) +
+                                        " (process group killed)",
+                                    output)});
+        } else if (reaped < 0) {
+            finish({.status = catalog::Status::critical,
+                    .output = with_output(
+                        std::string("exit status unknown: waitpid: ") + std::strerror(wait_errno),
+                        output)});
+        } else if (WIFEXITED(status)) {
+            // Nagios plugin exit codes, as Consul reads them.
+            int code = WEXITSTATUS(status);
+            finish({.status = code == 0   ? catalog::Status::passing
+                              : code == 1 ? catalog::Status::warning
+                                          : catalog::Status::critical,
+                    .output = output});
+        } else {
+            int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+            std::string note =
+                "killed by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+            finish({.status = catalog::Status::critical,
+                    .output = output.empty() || output.ends_with('\n') ? output + note
+                                                                       : output + "\n" + note});
+        }
+    }
+
+    void on_timeout() {
+        // The leader is not reaped yet (at most a zombie), so its pid is still our group's id.
+        timed_out_ = true;
+        ::kill(-pid_, SIGKILL);
+        // on_exit follows once the leader is dead.
+    }
+
+    void finish(Outcome outcome) {
+        timeout_timer_.cancel();
+        result_ = std::move(outcome);
+        finish_timer_.arm(Duration::zero());
+    }
+
+    void deliver() {
+        release_watchers();
+        pidfd_.reset();
+        auto done = std::move(done_);
+        done_ = nullptr;
+        done(std::move(result_));  // last: the owner may destroy or re-run the probe in here
+    }
+
+    void release_watchers() {
+        out_watch_.reset();
+        exit_watch_.reset();
+        out_.reset();
+    }
+
+    // The destructor's path: the script is still running. SIGKILL cannot be caught, so the
+    // leader dies at once unless stuck in the kernel; wait for that a bounded time only.
+    void kill_and_reap_now() {
+        ::kill(-pid_, SIGKILL);
+        pollfd p{.fd = pidfd_.get(), .events = POLLIN, .revents = 0};
+        int ready = ::poll(&p, 1, reap_wait_ms);
+        if (ready <= 0 || ::waitpid(pid_, nullptr, WNOHANG) != pid_)
+            logger.warn("script did not die after SIGKILL; left unreaped",
+                        {{"pid", std::to_string(pid_)}});
+        pid_ = -1;
+    }
+
+    EventLoop& loop_;
+    ScriptOptions options_;
+    std::function<void(Outcome)> done_;
+    Timer timeout_timer_;
+    Timer finish_timer_;
+    pid_t pid_ = -1;  // spawned and not reaped yet
+    Fd pidfd_;
+    Fd out_;
+    std::unique_ptr<IoWatcher> out_watch_;
+    std::unique_ptr<IoWatcher> exit_watch_;
+    OutputTail output_;
+    bool timed_out_ = false;
+    Outcome result_;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> make_script_probe(EventLoop& loop, ScriptOptions options) {
+    return std::make_unique<ScriptProbe>(loop, std::move(options));
+}
+
+}  // namespace muster::checks
