@@ -16,10 +16,10 @@
 #include "catalog/definition.hh"
 #include "catalog/model.hh"
 #include "catalog/store.hh"
+#include "checks/probe.hh"
 #include "common/clock.hh"
 #include "common/event_loop.hh"
 #include "common/result.hh"
-#include "checks/probe.hh"
 
 namespace muster::checks {
 
@@ -81,8 +81,8 @@ struct MonitorOptions {
 struct TtlUpdate {
     enum class Outcome { applied, unknown_check, not_ttl, write_failed };
     Outcome outcome = Outcome::applied;
-    uint64_t index = 0;   // the catalog index after the update (applied)
-    std::string error;    // for the others, as Consul words it
+    uint64_t index = 0;  // the catalog index after the update (applied)
+    std::string error;   // for the others, as Consul words it
 };
 
 class Monitor {
