@@ -165,9 +165,9 @@ const OptionDef options[] = {
      .default_text = "none",
      .doc = "One Consul check definition registered on this node at start: name (required), "
             "id, service_id, and one of args, http, tcp, ttl or alias_service (none: set only "
-            "through the API); interval is required for args, http and tcp.",
-     .example = R"({"name": "disk", "args": ["/usr/lib/nagios/plugins/check_disk", "-w", )"
-                R"("10%"], "interval": "1m"})",
+            "through the API); interval is required for args, http and tcp. Script checks (args) "
+            "need enable_local_script_checks.",
+     .example = R"({"name": "ssh", "tcp": "127.0.0.1:22", "interval": "30s"})",
      .merge = Merge::append,
      .apply = [](const Json& v, Loading& c) { append_check(v, c); }},
     {.key = "checks",
@@ -178,6 +178,30 @@ const OptionDef options[] = {
      .example = R"([{"name": "backup", "ttl": "26h"}])",
      .merge = Merge::append,
      .apply = [](const Json& v, Loading& c) { append_checks(v, c); }},
+    {.key = "enable_local_script_checks",
+     .kind = Kind::boolean,
+     .default_text = "false",
+     .doc = "Run script checks (args) defined in configuration files. Without it (or "
+            "enable_script_checks) a config file with a script check is an error.",
+     .example = "true",
+     .apply = [](const Json& v,
+                 Loading& c) { set_bool(v, c, c.settings.enable_local_script_checks); }},
+    {.key = "enable_script_checks",
+     .kind = Kind::boolean,
+     .default_text = "false",
+     .doc = "Run script checks from configuration files and from the HTTP API "
+            "(/v1/agent/check/register, /v1/agent/service/register). Off by default: anyone "
+            "who can reach the API could run commands as the agent.",
+     .example = "true",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.enable_script_checks); }},
+    {.key = "check_update_interval",
+     .kind = Kind::duration,
+     .default_text = R"("5m")",
+     .doc = "How often a check whose status stays the same may write a new output to the "
+            "catalog; a status change is written at once.",
+     .example = R"("30s")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_ms(v, c, c.settings.check_update_interval); }},
     {.key = "dns_config",
      .kind = Kind::object,
      .default_text = "",

@@ -108,6 +108,9 @@ struct Settings {
     // sources (service/services and check/checks append).
     std::vector<catalog::ServiceDefinition> services;
     std::vector<catalog::CheckDefinition> checks;
+    bool enable_local_script_checks = false;  // script checks from config files
+    bool enable_script_checks = false;        // script checks from config files and the API
+    std::chrono::milliseconds check_update_interval{std::chrono::minutes(5)};
 
     std::vector<std::string> sources;  // the files read, in order
 };

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "catalog/definition.hh"
+#include "checks/probe.hh"
 #include "config/internal/duration.hh"
 #include "dns/rdata.hh"
 #include "dns/wire.hh"
@@ -535,14 +536,27 @@ void check_definitions(Loading& c) {
                                ", also the ID of " + c.service_origins[it->second] + ")");
         }
     }
+    const bool scripts = c.settings.enable_local_script_checks || c.settings.enable_script_checks;
+    auto check_runnable = [&](const catalog::CheckDefinition& check, const std::string& where) {
+        if (check.kind == catalog::CheckKind::script && !scripts)
+            c.errors.push_back(where + ": check " + quote_text(check.id) +
+                               " is a script check: expected enable_local_script_checks (or "
+                               "enable_script_checks) set to true to run it");
+        if (auto r = checks::validate_probe(check); !r)
+            c.errors.push_back(where + ": check " + quote_text(check.id) + ": " +
+                               r.error().message);
+    };
     std::map<std::string, std::string> check_ids;  // check ID -> where it was defined
     for (size_t i = 0; i < services.size(); ++i) {
-        for (const auto& check : services[i].checks)
+        for (const auto& check : services[i].checks) {
             check_ids.emplace(check.id, c.service_origins[i]);
+            check_runnable(check, c.service_origins[i]);
+        }
     }
     const auto& checks = c.settings.checks;
     for (size_t i = 0; i < checks.size(); ++i) {
         const std::string& where = c.check_origins[i];
+        check_runnable(checks[i], where);
         auto [it, fresh] = check_ids.emplace(checks[i].id, where);
         if (!fresh) {
             c.errors.push_back(where + ".id: expected an ID no other check has (got " +

@@ -416,6 +416,30 @@ BOOST_AUTO_TEST_CASE(services_and_checks_append_across_sources) {
     BOOST_TEST(load_text("{}")->services.empty());
 }
 
+BOOST_AUTO_TEST_CASE(script_checks_in_config_need_enable_local_script_checks) {
+    const std::string def =
+        R"("services": [{"name": "db", "check": {"args": ["/bin/true"], "interval": "10s"}}])";
+    BOOST_TEST(errors_of(load_text("{" + def + "}")) ==
+               "a.json: services[0]: check \"service:db\" is a script check: expected "
+               "enable_local_script_checks (or enable_script_checks) set to true to run it");
+    BOOST_TEST(load_text("{" + def + R"(, "enable_local_script_checks": true})").ok());
+    auto both = load_text("{" + def + R"(, "enable_script_checks": true})");
+    BOOST_REQUIRE(both.ok());
+    BOOST_TEST(both->enable_script_checks);
+    BOOST_TEST(!both->enable_local_script_checks);
+}
+
+BOOST_AUTO_TEST_CASE(unrunnable_check_targets_are_config_errors) {
+    auto r = load_text(R"({"check": {"name": "web", "http": "ftp://x/", "interval": "1s"}})");
+    BOOST_TEST(errors_of(r) ==
+               "a.json: check.http: expected an http:// or https:// URL (got \"ftp://x/\")");
+    auto tcp = load_text(R"({"check": {"name": "db", "tcp": "127.0.0.1", "interval": "1s"}})");
+    BOOST_TEST(errors_of(tcp).starts_with("a.json: check"), errors_of(tcp));
+    BOOST_TEST(errors_of(tcp).find("port") != std::string::npos, errors_of(tcp));
+    BOOST_TEST(load_text(R"({"check_update_interval": "30s"})")->check_update_interval.count() ==
+               30000);
+}
+
 BOOST_AUTO_TEST_CASE(definition_errors_name_file_element_and_field) {
     auto r = load_texts({{"a.json", R"({"services": [{"name": "db"}]})"},
                          {"b.json", R"({"services": [{"name": "web"}, {"name": "api",
