@@ -2,10 +2,13 @@
 #include "api/endpoints.hh"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 
 #include "api/consul_json.hh"
 #include "api/filter.hh"
 #include "catalog/definition.hh"
+#include "checks/probe.hh"
 
 namespace muster::api {
 namespace {
@@ -19,6 +22,13 @@ constexpr std::string_view maintenance_check_name = "Service Maintenance Mode";
 constexpr std::string_view default_maintenance_reason =
     "Maintenance mode is enabled for this service, but no reason was provided. This is a default "
     "message.";
+
+constexpr std::string_view node_maintenance_check_name = "Node Maintenance Mode";
+constexpr std::string_view default_node_maintenance_reason =
+    "Maintenance mode is enabled for this node, but no reason was provided. This is a default "
+    "message.";
+// Consul's CheckBufSize: the most output a check keeps.
+constexpr size_t max_check_output = 4096;
 
 http::Response json_response(const json& body, const http::Request& request) {
     http::Response r;
@@ -103,19 +113,36 @@ std::vector<catalog::ServiceEntry> service_entries(const catalog::Snapshot& snap
     return entries;
 }
 
-std::vector<std::string> tags_of(const catalog::Snapshot& snap, const Check& c) {
-    if (c.service_id.empty())
-        return {};
-    for (const auto& s : snap.node_services(c.node))
-        if (s.id == c.service_id)
-            return s.tags;
-    return {};
-}
+// The tags of each check's service, reading each node's services once (a node with thousands
+// of checks must not cost thousands of service scans).
+class ServiceTags {
+  public:
+    explicit ServiceTags(const catalog::Snapshot& snap) : snap_(snap) {}
+    const std::vector<std::string>& of(const Check& c) {
+        static const std::vector<std::string> none;
+        if (c.service_id.empty())
+            return none;
+        auto node = nodes_.find(c.node);
+        if (node == nodes_.end()) {
+            std::map<std::string, std::vector<std::string>> by_id;
+            for (auto& s : snap_.node_services(c.node))
+                by_id.emplace(s.id, std::move(s.tags));
+            node = nodes_.emplace(c.node, std::move(by_id)).first;
+        }
+        auto it = node->second.find(c.service_id);
+        return it == node->second.end() ? none : it->second;
+    }
+
+  private:
+    const catalog::Snapshot& snap_;
+    std::map<std::string, std::map<std::string, std::vector<std::string>>> nodes_;
+};
 
 json checks_json(const catalog::Snapshot& snap, const std::vector<Check>& checks) {
+    ServiceTags tags(snap);
     json out = json::array();
     for (const auto& c : checks)
-        out.push_back(check_json(c, tags_of(snap, c)));
+        out.push_back(check_json(c, tags.of(c)));
     return out;
 }
 
@@ -158,6 +185,7 @@ json self_json(const Options& o) {
 struct Body {
     json value;
     std::optional<http::Response> error;
+    int status = 200;
 };
 
 Body error_body(int status, std::string message) {
@@ -176,6 +204,67 @@ Body no_filter(const QueryOptions& q, json value) {
     return Body{std::move(value), std::nullopt};
 }
 
+// Consul's /v1/agent/health/service reply for one instance: the worst of its checks and its
+// node's checks, where a maintenance check outranks everything.
+struct AgentHealth {
+    std::string status;  // "passing", "warning", "critical", "maintenance"
+    int code = 200;      // 200, 429, 503, 503
+    json value;
+};
+
+AgentHealth agent_health(const Options& o, const catalog::Snapshot& snap, const Service& s) {
+    std::vector<Check> checks;
+    bool maintenance = false;
+    for (const auto& c : snap.node_checks(o.node_name)) {
+        if (!c.service_id.empty() && c.service_id != s.id)
+            continue;
+        if (c.id == catalog::node_maintenance_check_id ||
+            c.id == std::string(catalog::service_maintenance_prefix) + s.id)
+            maintenance = true;
+        checks.push_back(c);
+    }
+    AgentHealth h;
+    catalog::Status worst = catalog::aggregate_status(checks);
+    h.status = maintenance ? "maintenance" : std::string(catalog::status_name(worst));
+    h.code = maintenance || worst == catalog::Status::critical ? 503
+             : worst == catalog::Status::warning               ? 429
+                                                               : 200;
+    json rows = json::array();
+    for (const auto& c : checks)
+        rows.push_back(check_json(c, s.tags));
+    h.value = json{{"AggregatedStatus", h.status},
+                   {"Service", agent_service_json(s, o.datacenter)},
+                   {"Checks", std::move(rows)}};
+    return h;
+}
+
+Body agent_health_body(const Options& o, const Route& route, const http::Request& req,
+                       const catalog::Snapshot& snap) {
+    const bool by_id = route.endpoint == Endpoint::agent_health_service_id;
+    if (route.arg.empty())
+        return error_body(400, by_id ? "Missing serviceID" : "Missing service Name");
+    std::vector<AgentHealth> found;
+    for (const auto& s : snap.node_services(o.node_name))
+        if (by_id ? s.id == route.arg : s.name == route.arg)
+            found.push_back(agent_health(o, snap, s));
+    if (found.empty())
+        return error_body(404, by_id ? "ServiceId " + route.arg + " not found"
+                                     : "ServiceName " + route.arg + " Not Found");
+    // The worst instance decides the code (Consul: critical > warning > passing).
+    const AgentHealth* worst = &found.front();
+    for (const auto& h : found)
+        if (h.code > worst->code || (h.status == "maintenance" && worst->status != h.status))
+            worst = &h;
+    if (req.param("format").value_or("") == "text")
+        return Body{json(), text_response(worst->code, worst->status), 200};
+    if (by_id)
+        return Body{std::move(found.front().value), std::nullopt, found.front().code};
+    json rows = json::array();
+    for (auto& h : found)
+        rows.push_back(std::move(h.value));
+    return Body{std::move(rows), std::nullopt, worst->code};
+}
+
 Body read_body(const Options& o, const Route& route, const QueryOptions& q,
                const catalog::Snapshot& snap) {
     switch (route.endpoint) {
@@ -187,8 +276,9 @@ Body read_body(const Options& o, const Route& route, const QueryOptions& q,
         }
         case Endpoint::agent_checks: {
             json out = json::object();
+            ServiceTags tags(snap);
             for (const auto& c : snap.node_checks(o.node_name))
-                out[c.id] = check_json(c, tags_of(snap, c));
+                out[c.id] = check_json(c, tags.of(c));
             return from(filtered(std::move(out), q, check_shape()));
         }
         case Endpoint::agent_self:
@@ -273,7 +363,9 @@ Body read_body(const Options& o, const Route& route, const QueryOptions& q,
 // ---- writes ----
 
 WritePlan refuse(int status, std::string message) {
-    return WritePlan{{}, text_response(status, std::move(message))};
+    WritePlan plan;
+    plan.refusal = text_response(status, std::move(message));
+    return plan;
 }
 
 Result<json> parse_body(const http::Request& request) {
@@ -309,6 +401,31 @@ std::string unknown_service(const std::string& id) {
            "\". Ensure that the service ID is passed, not the service name.";
 }
 
+// What the catalog has now for each check of this agent's node (re-registration keeps it).
+catalog::CurrentStatus current_status(const Options& o, const catalog::Snapshot& snap) {
+    auto known = std::make_shared<std::map<std::string, std::pair<catalog::Status, std::string>>>();
+    for (const auto& c : snap.node_checks(o.node_name))
+        known->emplace(c.id, std::make_pair(c.status, c.output));
+    return
+        [known](const std::string& id) -> std::optional<std::pair<catalog::Status, std::string>> {
+            auto it = known->find(id);
+            if (it == known->end())
+                return std::nullopt;
+            return it->second;
+        };
+}
+
+// Whether this agent may run the check: script checks only with enable_script_checks (a
+// remote caller must not be able to run commands), and a target the runner can use.
+std::optional<std::string> unrunnable(const Options& o, const catalog::CheckDefinition& c) {
+    if (c.kind == catalog::CheckKind::script && o.script_checks != ScriptChecks::enabled)
+        return "Scripts are disabled on this agent; to enable, configure 'enable_script_checks' "
+               "to true";
+    if (auto r = checks::validate_probe(c); !r)
+        return "check \"" + c.id + "\": " + r.error().message;
+    return std::nullopt;
+}
+
 WritePlan plan_agent_register(const Options& o, const http::Request& req,
                               const catalog::Snapshot& snap) {
     auto body = parse_body(req);
@@ -317,14 +434,13 @@ WritePlan plan_agent_register(const Options& o, const http::Request& req,
     auto def = catalog::parse_service_definition(*body, "");
     if (!def)
         return refuse(400, def.error().message);
-    for (const auto& c : def->checks)
-        // No runner yet (health checks are the next issue): a TTL check could never be
-        // refreshed (no /v1/agent/check/pass), so only external checks are taken.
-        if (c.kind != catalog::CheckKind::external)
-            return refuse(400, "check type " + std::string(catalog::check_kind_name(c.kind)) +
-                                   " is not supported by this version yet");
+    for (auto& c : def->checks) {
+        if (auto why = unrunnable(o, c))
+            return refuse(400, *why);
+        c.service_id = def->service.id;
+    }
     Node self = self_node(o, snap);
-    catalog::Register reg = catalog::registration(*def, self);
+    catalog::Register reg = catalog::registration(*def, self, current_status(o, snap));
     WritePlan plan;
     // Re-registration replaces the service's checks: drop those the new definition lacks
     // (maintenance stays, as in Consul).
@@ -333,8 +449,14 @@ WritePlan plan_agent_register(const Options& o, const http::Request& req,
                     c.id.starts_with(catalog::service_maintenance_prefix) ||
                     std::any_of(reg.checks.begin(), reg.checks.end(),
                                 [&](const Check& n) { return n.id == c.id; });
-        if (!kept)
+        if (!kept) {
             plan.batch.push_back(catalog::Deregister{o.node_name, std::nullopt, c.id});
+            plan.stop_checks.push_back(c.id);
+        }
+    }
+    for (size_t i = 0; i < def->checks.size(); ++i) {
+        plan.run.push_back(def->checks[i]);
+        plan.run_status.push_back(reg.checks[i].status);
     }
     plan.batch.push_back(std::move(reg));
     return plan;
@@ -348,6 +470,87 @@ WritePlan plan_agent_deregister(const Options& o, const Route& route,
         return refuse(404, unknown_service(route.arg));
     WritePlan plan;
     plan.batch.push_back(catalog::Deregister{o.node_name, route.arg, std::nullopt});
+    plan.stop_services.push_back(route.arg);
+    return plan;
+}
+
+WritePlan plan_check_register(const Options& o, const http::Request& req,
+                              const catalog::Snapshot& snap) {
+    auto body = parse_body(req);
+    if (!body)
+        return refuse(400, body.error().message);
+    auto def = catalog::parse_check_definition(*body, "");
+    if (!def)
+        return refuse(400, def.error().message);
+    if (auto why = unrunnable(o, *def))
+        return refuse(400, *why);
+    std::optional<Service> service;
+    if (!def->service_id.empty()) {
+        service = own_service(o, snap, def->service_id);
+        if (!service)
+            return refuse(404,
+                          "ServiceID \"" + def->service_id + "\" does not exist on this agent");
+    }
+    catalog::Register reg;
+    reg.node = self_node(o, snap);
+    reg.skip_node_update = true;
+    reg.checks.push_back(catalog::catalog_check(*def, o.node_name, service ? &*service : nullptr,
+                                                current_status(o, snap)));
+    WritePlan plan;
+    plan.run.push_back(*def);
+    plan.run_status.push_back(reg.checks.front().status);
+    plan.batch.push_back(std::move(reg));
+    return plan;
+}
+
+WritePlan plan_check_deregister(const Options& o, const Route& route,
+                                const catalog::Snapshot& snap) {
+    if (route.arg.empty())
+        return refuse(400, "Missing check ID");
+    auto checks = snap.node_checks(o.node_name);
+    if (std::none_of(checks.begin(), checks.end(),
+                     [&](const Check& c) { return c.id == route.arg; }))
+        return refuse(404, "Unknown check ID \"" + route.arg + "\"");
+    WritePlan plan;
+    plan.batch.push_back(catalog::Deregister{o.node_name, std::nullopt, route.arg});
+    plan.stop_checks.push_back(route.arg);
+    return plan;
+}
+
+Result<bool> enable_param(const http::Request& req) {
+    auto enable_text = req.param("enable");
+    if (!enable_text || enable_text->empty())
+        return make_error("Missing value for enable");
+    auto enable = parse_go_bool(*enable_text);
+    if (!enable)
+        return make_error("Invalid value for enable: \"" + *enable_text + "\"");
+    return *enable;
+}
+
+WritePlan plan_node_maintenance(const Options& o, const http::Request& req,
+                                const catalog::Snapshot& snap) {
+    auto enable = enable_param(req);
+    if (!enable)
+        return refuse(400, enable.error().message);
+    std::string check_id(catalog::node_maintenance_check_id);
+    WritePlan plan;
+    if (!*enable) {
+        plan.batch.push_back(catalog::Deregister{o.node_name, std::nullopt, check_id});
+        return plan;
+    }
+    catalog::Register reg;
+    reg.node = self_node(o, snap);
+    reg.skip_node_update = true;
+    Check c;
+    c.node = o.node_name;
+    c.id = check_id;
+    c.name = std::string(node_maintenance_check_name);
+    c.status = catalog::Status::critical;
+    c.type = "maintenance";
+    auto reason = req.param("reason");
+    c.notes = reason && !reason->empty() ? *reason : std::string(default_node_maintenance_reason);
+    reg.checks.push_back(std::move(c));
+    plan.batch.push_back(std::move(reg));
     return plan;
 }
 
@@ -355,12 +558,9 @@ WritePlan plan_maintenance(const Options& o, const Route& route, const http::Req
                            const catalog::Snapshot& snap) {
     if (route.arg.empty())
         return refuse(400, "Missing service ID");
-    auto enable_text = req.param("enable");
-    if (!enable_text || enable_text->empty())
-        return refuse(400, "Missing value for enable");
-    auto enable = parse_go_bool(*enable_text);
+    auto enable = enable_param(req);
     if (!enable)
-        return refuse(400, "Invalid value for enable: \"" + *enable_text + "\"");
+        return refuse(400, enable.error().message);
     auto service = own_service(o, snap, route.arg);
     if (!service)
         return refuse(404, unknown_service(route.arg));
@@ -434,10 +634,14 @@ http::Response read(const Options& options, const Route& route, const http::Requ
                     const QueryOptions& query, const catalog::Snapshot& snapshot) {
     if (query.dc && *query.dc != options.datacenter)
         return text_response(500, "No path to datacenter");
-    Body body = read_body(options, route, query, snapshot);
+    Body body = route.endpoint == Endpoint::agent_health_service_id ||
+                        route.endpoint == Endpoint::agent_health_service_name
+                    ? agent_health_body(options, route, request, snapshot)
+                    : read_body(options, route, query, snapshot);
     if (body.error)
         return std::move(*body.error);
     http::Response r = json_response(body.value, request);
+    r.status = body.status;
     if (is_blocking(route.endpoint)) {
         // Consul never reports index 0: a client blocking on 0 would not block.
         uint64_t index = std::max<uint64_t>(snapshot.index(), 1);
@@ -459,6 +663,12 @@ WritePlan plan_write(const Options& options, const Route& route, const http::Req
             return plan_agent_deregister(options, route, snapshot);
         case Endpoint::agent_service_maintenance:
             return plan_maintenance(options, route, request, snapshot);
+        case Endpoint::agent_maintenance:
+            return plan_node_maintenance(options, request, snapshot);
+        case Endpoint::agent_check_register:
+            return plan_check_register(options, request, snapshot);
+        case Endpoint::agent_check_deregister:
+            return plan_check_deregister(options, route, snapshot);
         case Endpoint::catalog_register:
             return plan_catalog_register(options, request);
         case Endpoint::catalog_deregister:
@@ -466,6 +676,53 @@ WritePlan plan_write(const Options& options, const Route& route, const http::Req
         default:
             return refuse(405, "not a write endpoint");
     }
+}
+
+TtlPlan plan_ttl_update(const Route& route, const http::Request& request) {
+    TtlPlan plan;
+    plan.check_id = route.arg;
+    if (plan.check_id.empty()) {
+        plan.refusal = text_response(400, "Missing check ID");
+        return plan;
+    }
+    switch (route.endpoint) {
+        case Endpoint::agent_check_pass:
+            plan.status = catalog::Status::passing;
+            break;
+        case Endpoint::agent_check_warn:
+            plan.status = catalog::Status::warning;
+            break;
+        case Endpoint::agent_check_fail:
+            plan.status = catalog::Status::critical;
+            break;
+        default: {
+            auto body = parse_body(request);
+            if (!body || !body->is_object()) {
+                plan.refusal =
+                    text_response(400, body ? "Request decode failed: expected a JSON object"
+                                            : body.error().message);
+                return plan;
+            }
+            auto st = body->find("Status");
+            std::string text = st != body->end() && st->is_string() ? st->get<std::string>() : "";
+            auto status = catalog::parse_status(text);
+            if (!status) {
+                plan.refusal = text_response(400, "Invalid check status: \"" + text + "\"");
+                return plan;
+            }
+            plan.status = *status;
+            if (auto out = body->find("Output"); out != body->end() && out->is_string())
+                plan.output = out->get<std::string>();
+            break;
+        }
+    }
+    if (route.endpoint != Endpoint::agent_check_update)
+        plan.output = request.param("note").value_or("");
+    if (plan.output.size() > max_check_output) {
+        plan.output.resize(max_check_output);
+        plan.output += "\n... (captured " + std::to_string(max_check_output) + " of output)";
+    }
+    return plan;
 }
 
 http::Response write_done(const Route& route, const Result<uint64_t>& applied) {

@@ -9,6 +9,7 @@
 #include "api/query.hh"
 #include "api/router.hh"
 #include "catalog/command.hh"
+#include "catalog/definition.hh"
 #include "catalog/store.hh"
 #include "common/http_server.hh"
 
@@ -23,7 +24,24 @@ http::Response read(const Options& options, const Route& route, const http::Requ
 struct WritePlan {
     std::vector<catalog::Command> batch;  // empty when refused
     http::Response refusal;               // sent instead when batch is empty
+    // What the agent's check runner does once the batch is applied: run these checks (each
+    // with the status it was registered with), stop those checks and every check of those
+    // services.
+    std::vector<catalog::CheckDefinition> run;
+    std::vector<catalog::Status> run_status;  // parallel to run
+    std::vector<std::string> stop_checks;
+    std::vector<std::string> stop_services;
 };
+
+// A TTL update (/v1/agent/check/pass|warn|fail/:id?note=, PUT /v1/agent/check/update/:id with
+// {"Status", "Output"}), or the 400 that refuses it.
+struct TtlPlan {
+    std::string check_id;
+    catalog::Status status = catalog::Status::critical;
+    std::string output;  // at most 4 KiB, as Consul keeps it
+    std::optional<http::Response> refusal;
+};
+TtlPlan plan_ttl_update(const Route& route, const http::Request& request);
 
 WritePlan plan_write(const Options& options, const Route& route, const http::Request& request,
                      const catalog::Snapshot& snapshot);

@@ -23,6 +23,16 @@ constexpr Entry table[] = {
     {"/v1/agent/checks", Methods::get, Endpoint::agent_checks},
     {"/v1/agent/self", Methods::get, Endpoint::agent_self},
     {"/v1/agent/members", Methods::get, Endpoint::agent_members},
+    {"/v1/agent/maintenance", Methods::put, Endpoint::agent_maintenance},
+    {"/v1/agent/check/register", Methods::put, Endpoint::agent_check_register},
+    // python-consul 0.7.1 deregisters checks and updates TTL checks with GET.
+    {"/v1/agent/check/deregister/", Methods::get_or_put, Endpoint::agent_check_deregister},
+    {"/v1/agent/check/pass/", Methods::get_or_put, Endpoint::agent_check_pass},
+    {"/v1/agent/check/warn/", Methods::get_or_put, Endpoint::agent_check_warn},
+    {"/v1/agent/check/fail/", Methods::get_or_put, Endpoint::agent_check_fail},
+    {"/v1/agent/check/update/", Methods::put, Endpoint::agent_check_update},
+    {"/v1/agent/health/service/id/", Methods::get, Endpoint::agent_health_service_id},
+    {"/v1/agent/health/service/name/", Methods::get, Endpoint::agent_health_service_name},
     {"/v1/catalog/register", Methods::put, Endpoint::catalog_register},
     {"/v1/catalog/deregister", Methods::put, Endpoint::catalog_deregister},
     {"/v1/catalog/services", Methods::get, Endpoint::catalog_services},
@@ -93,12 +103,20 @@ bool is_write(Endpoint e) {
         case Endpoint::agent_service_register:
         case Endpoint::agent_service_deregister:
         case Endpoint::agent_service_maintenance:
+        case Endpoint::agent_maintenance:
+        case Endpoint::agent_check_register:
+        case Endpoint::agent_check_deregister:
         case Endpoint::catalog_register:
         case Endpoint::catalog_deregister:
             return true;
         default:
             return false;
     }
+}
+
+bool is_ttl_update(Endpoint e) {
+    return e == Endpoint::agent_check_pass || e == Endpoint::agent_check_warn ||
+           e == Endpoint::agent_check_fail || e == Endpoint::agent_check_update;
 }
 
 bool is_blocking(Endpoint e) {

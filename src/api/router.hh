@@ -16,6 +16,15 @@ enum class Endpoint {
     agent_checks,
     agent_self,
     agent_members,
+    agent_maintenance,
+    agent_check_register,
+    agent_check_deregister,
+    agent_check_pass,
+    agent_check_warn,
+    agent_check_fail,
+    agent_check_update,
+    agent_health_service_id,
+    agent_health_service_name,
     catalog_register,
     catalog_deregister,
     catalog_services,
@@ -44,6 +53,8 @@ Route route(http::Method method, std::string_view path);
 
 // Endpoints that change the catalog (go through the Writer).
 bool is_write(Endpoint e);
+// TTL check updates (/v1/agent/check/pass|warn|fail|update/:id): go to the check runner.
+bool is_ttl_update(Endpoint e);
 // Catalog and health reads: carry X-Consul-Index and honour ?index/?wait.
 bool is_blocking(Endpoint e);
 

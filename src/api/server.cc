@@ -22,11 +22,13 @@ Duration with_jitter(std::chrono::milliseconds wait) {
 
 }  // namespace
 
-ApiServer::ApiServer(EventLoop& loop, const Options& options, catalog::Store& store, Writer& writer)
+ApiServer::ApiServer(EventLoop& loop, const Options& options, catalog::Store& store, Writer& writer,
+                     AgentChecks* checks)
     : loop_(loop),
       options_(options),
       store_(store),
       writer_(writer),
+      checks_(checks),
       http_(loop, http::ServerOptions{.max_body_bytes = options.max_body_bytes},
             [this](std::shared_ptr<http::Exchange> ex) { handle(std::move(ex)); }),
       wake_(loop, [this] { on_wake(); }),
@@ -84,6 +86,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         handle_write(std::move(exchange), route);
         return;
     }
+    if (is_ttl_update(route.endpoint)) {
+        handle_ttl(std::move(exchange), route);
+        return;
+    }
     auto query = parse_query_options(req);
     if (!query) {
         exchange->reply(text_response(400, query.error().message));
@@ -113,10 +119,41 @@ void ApiServer::handle_write(std::shared_ptr<http::Exchange> exchange, const Rou
         return;
     }
     EventLoop* loop = &loop_;
-    writer_.submit(std::move(plan.batch), [loop, exchange, route](Result<uint64_t> applied) {
-        // The writer may answer on any thread; replies happen on the loop's.
-        loop->post([exchange, route, applied] { exchange->reply(write_done(route, applied)); });
-    });
+    AgentChecks* checks = checks_;
+    auto after = std::make_shared<WritePlan>(std::move(plan));
+    auto batch = std::move(after->batch);
+    writer_.submit(
+        std::move(batch), [loop, exchange, route, checks, after](Result<uint64_t> applied) {
+            // The runner hears of the change before the client does, so a check registered by a
+            // reply is already scheduled.
+            if (applied && checks) {
+                if (!after->stop_checks.empty() || !after->stop_services.empty())
+                    checks->removed(after->stop_checks, after->stop_services);
+                if (!after->run.empty())
+                    checks->registered(after->run, after->run_status);
+            }
+            // The writer may answer on any thread; replies happen on the loop's.
+            loop->post([exchange, route, applied] { exchange->reply(write_done(route, applied)); });
+        });
+}
+
+void ApiServer::handle_ttl(std::shared_ptr<http::Exchange> exchange, const Route& route) {
+    TtlPlan plan = plan_ttl_update(route, exchange->request());
+    if (plan.refusal) {
+        exchange->reply(std::move(*plan.refusal));
+        return;
+    }
+    if (checks_ == nullptr) {
+        exchange->reply(text_response(500, "this agent runs no health checks"));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    checks_->update_ttl(plan.check_id, plan.status, std::move(plan.output),
+                        [loop, exchange](int status, std::string error) {
+                            loop->post([exchange, status, error = std::move(error)]() mutable {
+                                exchange->reply(text_response(status, std::move(error)));
+                            });
+                        });
 }
 
 void ApiServer::on_index(uint64_t index) {

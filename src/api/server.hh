@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/agent_checks.hh"
 #include "api/options.hh"
 #include "api/query.hh"
 #include "api/router.hh"
@@ -22,7 +23,10 @@ namespace muster::api {
 // start(), stop() and destruction happen on the loop's thread or while it is not running.
 class ApiServer {
   public:
-    ApiServer(EventLoop& loop, const Options& options, catalog::Store& store, Writer& writer);
+    // `checks` (may be null: no check runner, TTL updates get 500) hears of committed
+    // registrations and deregistrations of checks and gets the TTL updates.
+    ApiServer(EventLoop& loop, const Options& options, catalog::Store& store, Writer& writer,
+              AgentChecks* checks = nullptr);
     ~ApiServer();
     ApiServer(const ApiServer&) = delete;
     ApiServer& operator=(const ApiServer&) = delete;
@@ -44,6 +48,7 @@ class ApiServer {
 
     void handle(std::shared_ptr<http::Exchange> exchange);
     void handle_write(std::shared_ptr<http::Exchange> exchange, const Route& route);
+    void handle_ttl(std::shared_ptr<http::Exchange> exchange, const Route& route);
     void on_index(uint64_t index);
     void on_wake();
     void arm_wake();
@@ -52,6 +57,7 @@ class ApiServer {
     Options options_;
     catalog::Store& store_;
     Writer& writer_;
+    AgentChecks* checks_;
     http::HttpServer http_;
     std::vector<SockAddr> bound_;
     std::list<Waiter> waiters_;

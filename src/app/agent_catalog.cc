@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <future>
+#include <map>
 
 #include "catalog/definition.hh"
 
@@ -37,16 +38,6 @@ std::string first_private_ipv4() {
     return found;
 }
 
-Result<void> refuse_runner_checks(const std::vector<catalog::CheckDefinition>& checks) {
-    for (const auto& c : checks)
-        if (c.kind != catalog::CheckKind::external)
-            return make_error("check \"" + (c.id.empty() ? c.name : c.id) +
-                              "\": " + std::string(catalog::check_kind_name(c.kind)) +
-                              " checks are not run by this version of muster yet; only checks "
-                              "with a status set through the API are supported");
-    return {};
-}
-
 Result<uint64_t> apply(api::Writer& writer, std::vector<catalog::Command> batch) {
     std::promise<Result<uint64_t>> done;
     auto future = done.get_future();
@@ -72,43 +63,62 @@ catalog::Node self_node(const config::Settings& settings) {
     return node;
 }
 
-Result<std::set<std::string>> sync_config_registrations(api::Writer& writer,
-                                                        const config::Settings& settings,
-                                                        const std::set<std::string>& previous) {
+Result<ConfigRegistrations> sync_config_registrations(api::Writer& writer,
+                                                      const config::Settings& settings,
+                                                      const ConfigRegistrations& previous,
+                                                      const catalog::Snapshot& snapshot,
+                                                      const RestoredStatus& restored) {
     const catalog::Node self = self_node(settings);
+    RestoredStatus known = restored;
+    for (const auto& c : snapshot.node_checks(self.name))
+        known.emplace(c.id, std::make_pair(c.status, c.output));
+    catalog::CurrentStatus current =
+        [&known](const std::string& id) -> std::optional<std::pair<catalog::Status, std::string>> {
+        auto it = known.find(id);
+        if (it == known.end())
+            return std::nullopt;
+        return it->second;
+    };
     std::vector<catalog::Command> batch;
     catalog::Register node_only;
     node_only.node = self;
     batch.push_back(std::move(node_only));
-    std::set<std::string> ids;
+    ConfigRegistrations now;
     for (const auto& def : settings.services) {
-        if (auto r = refuse_runner_checks(def.checks); !r)
-            return make_error("service \"" + def.service.id + "\": " + r.error().message);
-        batch.push_back(catalog::registration(def, self));
-        ids.insert(def.service.id);
+        catalog::Register reg = catalog::registration(def, self, current);
+        for (size_t i = 0; i < def.checks.size(); ++i) {
+            catalog::CheckDefinition check = def.checks[i];
+            check.service_id = def.service.id;
+            now.checks.push_back(std::move(check));
+            now.statuses.push_back(reg.checks[i].status);
+        }
+        batch.push_back(std::move(reg));
+        now.services.insert(def.service.id);
     }
-    if (auto r = refuse_runner_checks(settings.checks); !r)
-        return r.error();
     for (const auto& c : settings.checks) {
         catalog::Register reg;
         reg.node = self;
-        catalog::Check check;
-        check.node = self.name;
-        check.id = c.id;
-        check.name = c.name;
-        check.service_id = c.service_id;
-        check.status = c.initial_status;
-        check.notes = c.notes;
-        reg.checks.push_back(std::move(check));
+        reg.skip_node_update = true;
+        reg.checks.push_back(catalog::catalog_check(c, self.name, nullptr, current));
+        now.checks.push_back(c);
+        now.statuses.push_back(reg.checks.front().status);
         batch.push_back(std::move(reg));
     }
-    for (const auto& id : previous)
-        if (!ids.contains(id))
+    std::set<std::string> check_ids;
+    for (const auto& c : now.checks)
+        check_ids.insert(c.id);
+    // Checks dropped from the config go (removing one whose service goes too is harmless).
+    for (const auto& c : previous.checks)
+        if (!check_ids.contains(c.id))
+            batch.push_back(
+                catalog::Deregister{.node = self.name, .service_id = {}, .check_id = c.id});
+    for (const auto& id : previous.services)
+        if (!now.services.contains(id))
             batch.push_back(
                 catalog::Deregister{.node = self.name, .service_id = id, .check_id = {}});
     if (auto r = apply(writer, std::move(batch)); !r)
         return r.error();
-    return ids;
+    return now;
 }
 
 }  // namespace muster::app

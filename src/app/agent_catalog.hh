@@ -2,11 +2,14 @@
 // files, kept in step with the config at start and on every reload.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "api/writer.hh"
 #include "catalog/model.hh"
+#include "catalog/store.hh"
 #include "common/result.hh"
 #include "config/settings.hh"
 
@@ -16,13 +19,24 @@ namespace muster::app {
 // not a wildcard, else the first private IPv4 of the host, else 127.0.0.1).
 catalog::Node self_node(const config::Settings& settings);
 
+// What the config registered: the service IDs, and every check with the status it was
+// registered with (service checks carry their service_id).
+struct ConfigRegistrations {
+    std::set<std::string> services;
+    std::vector<catalog::CheckDefinition> checks;
+    std::vector<catalog::Status> statuses;  // parallel to checks
+};
+
 // Registers the agent's node and every service and check of the config (one batch, through
-// the one write path), and deregisters the config services of `previous` that are gone.
-// Returns the IDs of the config services now registered. Checks that need a runner (script,
-// http, tcp, ttl, alias) are refused with an error naming them: this version does not run
-// health checks yet.
-Result<std::set<std::string>> sync_config_registrations(api::Writer& writer,
-                                                        const config::Settings& settings,
-                                                        const std::set<std::string>& previous);
+// the one write path), and deregisters the config services and checks of `previous` that are
+// gone. A check already in the catalog keeps its status and output (`snapshot`), so a reload
+// or restart does not flap DNS; `restored` (a TTL check's state saved by the last run) wins
+// over both.
+using RestoredStatus = std::map<std::string, std::pair<catalog::Status, std::string>>;
+Result<ConfigRegistrations> sync_config_registrations(api::Writer& writer,
+                                                      const config::Settings& settings,
+                                                      const ConfigRegistrations& previous,
+                                                      const catalog::Snapshot& snapshot,
+                                                      const RestoredStatus& restored = {});
 
 }  // namespace muster::app

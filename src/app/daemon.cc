@@ -16,6 +16,7 @@
 
 #include "api/server.hh"
 #include "app/agent_catalog.hh"
+#include "app/agent_checks.hh"
 #include "catalog/store.hh"
 #include "common/event_loop.hh"
 #include "common/log.hh"
@@ -165,6 +166,8 @@ api::Options api_options(const config::Settings& s) {
     o.datacenter = s.datacenter;
     o.server = true;  // a single server until the Raft issue
     o.server_address = o.node_address + ":" + std::to_string(s.server_port);
+    o.script_checks =
+        s.enable_script_checks ? api::ScriptChecks::enabled : api::ScriptChecks::disabled;
     o.passing_filter =
         s.dns.only_passing ? catalog::HealthFilter::passing_only : catalog::HealthFilter::healthy;
     return o;
@@ -213,25 +216,64 @@ int run_agent(const config::LoadRequest& request) {
     }
     std::shared_ptr<catalog::Store> store = std::move(opened).value();
     api::LocalWriter writer(*store);
+    const std::filesystem::path data_dir(settings->data_dir);
+
+    // Health checks run on a thread of their own: a slow check never delays DNS or HTTP.
+    EventLoop checks_loop;
+    checks::MonitorOptions monitor_options;
+    monitor_options.node = settings->node_name;
+    monitor_options.check_update_interval = settings->check_update_interval;
+    monitor_options.ttl_state_file = data_dir / "ttl-checks.json";
+    monitor_options.ca_file = settings->tls_ca_file;
+    WriterSink sink(writer);
+    auto monitor = std::make_unique<checks::Monitor>(checks_loop, monitor_options, sink, *store);
+    AgentChecks agent_checks(*monitor, data_dir / "api-checks.json");
+    monitor->on_service_reaped([&agent_checks](const std::string& service_id) {
+        agent_checks.service_reaped(service_id);
+    });
 
     // The agent's node and config services first, so the first DNS answer already has them.
-    std::set<std::string> config_services;
-    auto synced = sync_config_registrations(writer, *settings, {});
-    if (!synced) {
-        logger.error("cannot register the config services", {{"error", synced.error().message}});
-        return 1;
+    ConfigRegistrations config_regs;
+    {
+        // A TTL check starts from the state its last run saved (critical when that TTL ran
+        // out while the agent was stopped), not from a status the catalog kept.
+        RestoredStatus restored;
+        auto saved = checks::TtlStateFile(monitor_options.ttl_state_file).load();
+        auto wall = std::chrono::system_clock::now();
+        for (const auto& [id, state] : saved)
+            if (auto r = checks::restored_ttl_status(saved, id, wall))
+                restored.emplace(id, *r);
+        auto synced =
+            sync_config_registrations(writer, *settings, {}, *store->snapshot(), restored);
+        if (!synced) {
+            logger.error("cannot register the config services",
+                         {{"error", synced.error().message}});
+            return 1;
+        }
+        config_regs = std::move(synced).value();
     }
-    config_services = std::move(synced).value();
     if (settings->dev)
         if (auto r = register_dev_service(writer, *settings); !r) {
             logger.error("cannot register the muster service", {{"error", r.error().message}});
             return 1;
         }
+    // The checks an earlier run took through the API first: sync_config saves that list.
+    if (auto r = agent_checks.restore(*store->snapshot(), settings->node_name); !r)
+        logger.error("checks registered through the API not restored",
+                     {{"error", r.error().message}});
+    agent_checks.sync_config(config_regs.checks, config_regs.statuses);
+    std::thread checks_thread([&] { checks_loop.run(); });
+    auto stop_checks = [&] {
+        checks_loop.stop();
+        checks_thread.join();
+        monitor.reset();  // the loop is not running: kills running scripts
+    };
 
     EventLoop api_loop;
-    api::ApiServer api(api_loop, api_options(*settings), *store, writer);
+    api::ApiServer api(api_loop, api_options(*settings), *store, writer, &agent_checks);
     if (auto r = api.start(); !r) {
         logger.error("cannot start the HTTP API", {{"error", r.error().message}});
+        stop_checks();
         return 1;
     }
     std::thread api_thread([&] { api_loop.run(); });
@@ -242,13 +284,13 @@ int run_agent(const config::LoadRequest& request) {
         });
         api_thread.join();
     };
-
     resolver::Options options = resolver_options(*settings);
     options.catalog = catalog_options(*settings, store);
     resolver::Resolver dns(options);
     if (auto r = dns.start(); !r) {
         logger.error("cannot start", {{"error", r.error().message}});
         stop_api();
+        stop_checks();
         return 1;
     }
     logger.info("agent running", {{"node", settings->node_name},
@@ -283,10 +325,13 @@ int run_agent(const config::LoadRequest& request) {
             notify("READY=1");
             return;
         }
-        if (auto r = sync_config_registrations(writer, *next, config_services); !r)
+        if (auto r = sync_config_registrations(writer, *next, config_regs, *store->snapshot());
+            !r) {
             logger.error("reload: config services not updated", {{"error", r.error().message}});
-        else
-            config_services = std::move(r).value();
+        } else {
+            config_regs = std::move(r).value();
+            agent_checks.sync_config(config_regs.checks, config_regs.statuses);
+        }
         logger.info("reloaded records, hosts file, recursors and config services");
         notify("READY=1");
     });
@@ -294,6 +339,7 @@ int run_agent(const config::LoadRequest& request) {
     loop.run();
     dns.stop(options.zones.upstream.timeout + std::chrono::seconds(1));
     stop_api();
+    stop_checks();
     if (settings->data_dir_temporary) {
         std::error_code ec;
         std::filesystem::remove_all(settings->data_dir, ec);

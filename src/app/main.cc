@@ -32,12 +32,13 @@ constexpr const char* usage_text =
     "       muster validate PATH...\n"
     "       muster services register FILE | deregister ID\n"
     "       muster catalog nodes | services | service NAME\n"
+    "       muster check pass|warn|fail CHECK_ID [--note TEXT]\n"
     "       muster members\n"
     "       muster version\n"
     "(client commands reach the agent at $MUSTER_HTTP_ADDR, default http://127.0.0.1:8500)\n";
 
 // Commands of the design that later versions bring; say so rather than pretend.
-constexpr const char* planned_commands[] = {"join", "leave", "keygen", "check", "operator"};
+constexpr const char* planned_commands[] = {"join", "leave", "keygen", "operator"};
 
 int usage(FILE* out, int status) {
     std::fputs(usage_text, out);
@@ -274,68 +275,6 @@ std::vector<std::string> string_list(const Json& value) {
     return out;
 }
 
-// Go duration text Consul reads back: "10s", "1500ms".
-std::string go_duration(std::chrono::milliseconds d) {
-    if (d.count() % 1000 == 0)
-        return std::to_string(d.count() / 1000) + "s";
-    return std::to_string(d.count()) + "ms";
-}
-
-Json check_body(const muster::catalog::CheckDefinition& c) {
-    using muster::catalog::CheckKind;
-    Json j = {{"CheckID", c.id},
-              {"Name", c.name},
-              {"Status", muster::catalog::status_name(c.initial_status)}};
-    if (!c.notes.empty())
-        j["Notes"] = c.notes;
-    switch (c.kind) {
-        case CheckKind::script:
-            j["Args"] = c.args;
-            break;
-        case CheckKind::http:
-            j["HTTP"] = c.http;
-            if (!c.method.empty())
-                j["Method"] = c.method;
-            if (!c.header.empty())
-                j["Header"] = c.header;
-            if (!c.body.empty())
-                j["Body"] = c.body;
-            if (!c.tls_server_name.empty())
-                j["TLSServerName"] = c.tls_server_name;
-            j["TLSSkipVerify"] = c.tls_skip_verify;
-            j["DisableRedirects"] = c.disable_redirects;
-            break;
-        case CheckKind::tcp:
-            j["TCP"] = c.tcp;
-            j["TCPUseTLS"] = c.tcp_use_tls;
-            break;
-        case CheckKind::ttl:
-            j["TTL"] = go_duration(c.ttl);
-            break;
-        case CheckKind::alias:
-            if (!c.alias_service.empty())
-                j["AliasService"] = c.alias_service;
-            if (!c.alias_node.empty())
-                j["AliasNode"] = c.alias_node;
-            break;
-        case CheckKind::external:
-            break;
-    }
-    if (c.interval.count() > 0)
-        j["Interval"] = go_duration(c.interval);
-    if (c.timeout.count() > 0)
-        j["Timeout"] = go_duration(c.timeout);
-    if (c.success_before_passing > 0)
-        j["SuccessBeforePassing"] = c.success_before_passing;
-    if (c.failures_before_warning > 0)
-        j["FailuresBeforeWarning"] = c.failures_before_warning;
-    if (c.failures_before_critical > 0)
-        j["FailuresBeforeCritical"] = c.failures_before_critical;
-    if (c.deregister_critical_service_after.count() > 0)
-        j["DeregisterCriticalServiceAfter"] = go_duration(c.deregister_critical_service_after);
-    return j;
-}
-
 // The body of PUT /v1/agent/service/register: Consul's PascalCase service definition.
 Json register_body(const muster::catalog::ServiceDefinition& def) {
     const auto& s = def.service;
@@ -351,7 +290,7 @@ Json register_body(const muster::catalog::ServiceDefinition& def) {
     if (!def.checks.empty()) {
         Json checks = Json::array();
         for (const auto& c : def.checks)
-            checks.push_back(check_body(c));
+            checks.push_back(muster::catalog::to_json(c));
         j["Checks"] = std::move(checks);
     }
     return j;
@@ -437,6 +376,47 @@ int services_command(int argc, char** argv) {
     }
     std::fputs("usage: muster services register FILE | deregister ID\n", stderr);
     return 2;
+}
+
+// muster check pass|warn|fail CHECK_ID [--note TEXT]: sets a TTL check, as
+// `consul` users do with curl -X PUT /v1/agent/check/pass/ID?note=...
+int check_command(int argc, char** argv) {
+    constexpr const char* check_usage =
+        "usage: muster check pass|warn|fail CHECK_ID [--note TEXT]\n";
+    const std::string sub = argc >= 2 ? argv[1] : "";
+    if ((sub != "pass" && sub != "warn" && sub != "fail") || argc < 3) {
+        std::fputs(check_usage, stderr);
+        return 2;
+    }
+    std::string id;
+    std::optional<std::string> note;
+    for (int i = 2; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--note" && i + 1 < argc) {
+            note = argv[++i];
+        } else if (arg.starts_with("--note=")) {
+            note = arg.substr(7);
+        } else if (id.empty() && !arg.starts_with("--")) {
+            id = arg;
+        } else {
+            std::fputs(check_usage, stderr);
+            return 2;
+        }
+    }
+    if (id.empty()) {
+        std::fputs(check_usage, stderr);
+        return 2;
+    }
+    std::string target = "/v1/agent/check/" + sub + "/" + muster::http::escape_path_segment(id);
+    if (note)
+        target += "?note=" + muster::http::escape_path_segment(*note);
+    if (!call_agent("PUT", target))
+        return 1;
+    std::printf("Check %s: %s\n", id.c_str(),
+                sub == "pass"   ? "passing"
+                : sub == "warn" ? "warning"
+                                : "critical");
+    return 0;
 }
 
 int catalog_nodes() {
@@ -557,6 +537,8 @@ int main(int argc, char** argv) {
             return catalog_command(argc - 1, argv + 1);
         if (cmd == "members")
             return members_command(argc - 1);
+        if (cmd == "check")
+            return check_command(argc - 1, argv + 1);
         if (cmd == "version" || cmd == "--version") {
             std::printf("muster %s\n", MUSTER_VERSION);
             return 0;
@@ -566,8 +548,8 @@ int main(int argc, char** argv) {
         for (const char* p : planned_commands) {
             if (cmd == p) {
                 std::fprintf(stderr,
-                             "muster %s: not available in this version yet (the catalog and "
-                             "cluster are still to come)\n",
+                             "muster %s: not available in this version yet (clustering is "
+                             "still to come)\n",
                              p);
                 return 1;
             }

@@ -11,6 +11,16 @@ using nlohmann::json;
 
 namespace {
 
+catalog::Check check(std::string node, std::string id, std::string service_id,
+                     catalog::Status status) {
+    catalog::Check c;
+    c.node = std::move(node);
+    c.id = std::move(id);
+    c.service_id = std::move(service_id);
+    c.status = status;
+    return c;
+}
+
 // A catalog snapshot from plain vectors; records the health filter it was asked for.
 class FakeSnapshot final : public catalog::Snapshot {
   public:
@@ -307,18 +317,158 @@ BOOST_AUTO_TEST_CASE(agent_register_plans_the_registration_on_this_node) {
     BOOST_TEST(reg->checks[0].service_id == "api");
 }
 
-BOOST_AUTO_TEST_CASE(agent_register_refuses_check_kinds_without_a_runner) {
+BOOST_AUTO_TEST_CASE(agent_register_runs_checks_and_keeps_their_current_status) {
     FakeSnapshot snap = sample();
-    auto plan = do_write(
-        Endpoint::agent_service_register, "",
-        body(R"({"Name": "api", "Check": {"HTTP": "http://x/", "Interval": "10s"}})"), snap);
-    BOOST_TEST(plan.batch.empty());
-    BOOST_TEST(plan.refusal.status == 400);
-    BOOST_TEST(plan.refusal.body == "check type http is not supported by this version yet");
-    auto ttl = do_write(Endpoint::agent_service_register, "",
-                        body(R"({"Name": "api", "Check": {"TTL": "10s"}})"), snap);
-    BOOST_TEST(ttl.batch.empty());
-    BOOST_TEST(ttl.refusal.status == 400);
+    catalog::Check known;
+    known.node = "self";
+    known.id = "service:web-1:1";
+    known.service_id = "web-1";
+    known.status = catalog::Status::passing;
+    known.output = "HTTP GET ...: 200 OK";
+    catalog::Check dropped = known;
+    dropped.id = "service:web-1:3";
+    snap.check_list.push_back(known);
+    snap.check_list.push_back(dropped);
+    auto plan =
+        do_write(Endpoint::agent_service_register, "", body(R"({"Name": "web", "ID": "web-1",
+        "Checks": [{"HTTP": "http://127.0.0.1/", "Interval": "10s"}, {"TTL": "10s"}]})"),
+                 snap);
+    BOOST_TEST_REQUIRE(!plan.batch.empty(), plan.refusal.body);
+    const auto* reg = std::get_if<catalog::Register>(&plan.batch.back());
+    BOOST_TEST_REQUIRE(reg != nullptr);
+    BOOST_TEST_REQUIRE(reg->checks.size() == 2u);
+    BOOST_TEST((reg->checks[0].status == catalog::Status::passing));  // kept
+    BOOST_TEST(reg->checks[0].output == known.output);
+    BOOST_TEST((reg->checks[1].status == catalog::Status::critical));  // new: initial
+    BOOST_TEST_REQUIRE(plan.run.size() == 2u);
+    BOOST_TEST(plan.run[0].service_id == "web-1");
+    BOOST_TEST((plan.run[0].kind == catalog::CheckKind::http));
+    BOOST_TEST((plan.run_status[0] == catalog::Status::passing));
+    BOOST_TEST((plan.run[1].kind == catalog::CheckKind::ttl));
+    BOOST_TEST(plan.stop_checks == std::vector<std::string>{"service:web-1:3"});
+}
+
+BOOST_AUTO_TEST_CASE(script_checks_from_the_api_need_enable_script_checks) {
+    FakeSnapshot snap = sample();
+    const char* svc = R"({"Name": "api", "Check": {"Args": ["/bin/true"], "Interval": "10s"}})";
+    auto refused = do_write(Endpoint::agent_service_register, "", body(svc), snap);
+    BOOST_TEST(refused.batch.empty());
+    BOOST_TEST(refused.refusal.status == 400);
+    BOOST_TEST(refused.refusal.body.find("enable_script_checks") != std::string::npos);
+    auto check = do_write(Endpoint::agent_check_register, "",
+                          body(R"({"Name": "x", "Args": ["/bin/true"], "Interval": "1s"})"), snap);
+    BOOST_TEST(check.refusal.status == 400);
+    Options allowed = options();
+    allowed.script_checks = ScriptChecks::enabled;
+    http::Request req = body(svc);
+    req.method = http::Method::put;
+    auto ok = plan_write(
+        allowed, Route{RouteStatus::found, Endpoint::agent_service_register, "", ""}, req, snap);
+    BOOST_TEST(!ok.batch.empty(), ok.refusal.body);
+}
+
+BOOST_AUTO_TEST_CASE(check_register_and_deregister_on_this_node) {
+    FakeSnapshot snap = sample();
+    auto plan =
+        do_write(Endpoint::agent_check_register, "",
+                 body(R"({"Name": "mem", "ID": "mem", "TTL": "30s", "ServiceID": "web-1"})"), snap);
+    BOOST_TEST_REQUIRE(plan.batch.size() == 1u, plan.refusal.body);
+    const auto* reg = std::get_if<catalog::Register>(&plan.batch[0]);
+    BOOST_TEST_REQUIRE(reg != nullptr);
+    BOOST_TEST(reg->skip_node_update);
+    BOOST_TEST_REQUIRE(reg->checks.size() == 1u);
+    BOOST_TEST(reg->checks[0].service_id == "web-1");
+    BOOST_TEST(reg->checks[0].service_name == "web");
+    BOOST_TEST(reg->checks[0].type == "ttl");
+    BOOST_TEST(plan.run.size() == 1u);
+    auto other = do_write(Endpoint::agent_check_register, "",
+                          body(R"({"Name": "x", "TTL": "30s", "ServiceID": "web-2"})"), snap);
+    BOOST_TEST(other.refusal.status == 404);  // web-2 is another node's
+    auto bad_url = do_write(Endpoint::agent_check_register, "",
+                            body(R"({"Name": "x", "HTTP": "ftp://x/", "Interval": "1s"})"), snap);
+    BOOST_TEST(bad_url.refusal.status == 400);
+    BOOST_TEST(bad_url.refusal.body.find("http") != std::string::npos);
+
+    snap.check_list.push_back(check("self", "mem", "", catalog::Status::critical));
+    auto gone = do_write(Endpoint::agent_check_deregister, "mem", body(""), snap);
+    BOOST_TEST_REQUIRE(gone.batch.size() == 1u);
+    BOOST_TEST(gone.stop_checks == std::vector<std::string>{"mem"});
+    auto unknown = do_write(Endpoint::agent_check_deregister, "nope", body(""), snap);
+    BOOST_TEST(unknown.refusal.status == 404);
+    BOOST_TEST(unknown.refusal.body == "Unknown check ID \"nope\"");
+    auto svc = do_write(Endpoint::agent_service_deregister, "web-1", body(""), snap);
+    BOOST_TEST(svc.stop_services == std::vector<std::string>{"web-1"});
+}
+
+BOOST_AUTO_TEST_CASE(node_maintenance_adds_and_removes_the_node_check) {
+    FakeSnapshot snap = sample();
+    auto on = do_write(Endpoint::agent_maintenance, "", body("", {{"enable", "true"}}), snap);
+    BOOST_TEST_REQUIRE(on.batch.size() == 1u, on.refusal.body);
+    const auto* reg = std::get_if<catalog::Register>(&on.batch[0]);
+    BOOST_TEST_REQUIRE(reg != nullptr);
+    BOOST_TEST_REQUIRE(reg->checks.size() == 1u);
+    BOOST_TEST(reg->checks[0].id == "_node_maintenance");
+    BOOST_TEST(reg->checks[0].service_id.empty());
+    BOOST_TEST(reg->checks[0].name == "Node Maintenance Mode");
+    BOOST_TEST(reg->checks[0].notes.find("for this node") != std::string::npos);
+    auto off = do_write(Endpoint::agent_maintenance, "", body("", {{"enable", "false"}}), snap);
+    const auto* d = std::get_if<catalog::Deregister>(&off.batch.at(0));
+    BOOST_TEST_REQUIRE(d != nullptr);
+    BOOST_TEST(d->check_id.value_or("") == "_node_maintenance");
+    auto bad = do_write(Endpoint::agent_maintenance, "", body("", {{"enable", "maybe"}}), snap);
+    BOOST_TEST(bad.refusal.status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(ttl_updates_take_status_and_note) {
+    http::Request pass = body("", {{"note", "all good"}});
+    auto p =
+        plan_ttl_update(Route{RouteStatus::found, Endpoint::agent_check_pass, "beat", ""}, pass);
+    BOOST_TEST(!p.refusal);
+    BOOST_TEST(p.check_id == "beat");
+    BOOST_TEST((p.status == catalog::Status::passing));
+    BOOST_TEST(p.output == "all good");
+    auto w = plan_ttl_update(Route{RouteStatus::found, Endpoint::agent_check_warn, "beat", ""},
+                             body(""));
+    BOOST_TEST((w.status == catalog::Status::warning));
+    auto u = plan_ttl_update(Route{RouteStatus::found, Endpoint::agent_check_update, "beat", ""},
+                             body(R"({"Status": "critical", "Output": "down"})"));
+    BOOST_TEST(!u.refusal);
+    BOOST_TEST((u.status == catalog::Status::critical));
+    BOOST_TEST(u.output == "down");
+    auto bad = plan_ttl_update(Route{RouteStatus::found, Endpoint::agent_check_update, "beat", ""},
+                               body(R"({"Status": "fine"})"));
+    BOOST_TEST_REQUIRE(bad.refusal.has_value());
+    BOOST_TEST(bad.refusal->status == 400);
+    BOOST_TEST(bad.refusal->body == "Invalid check status: \"fine\"");
+    auto big = plan_ttl_update(Route{RouteStatus::found, Endpoint::agent_check_fail, "beat", ""},
+                               body("", {{"note", std::string(10000, 'x')}}));
+    BOOST_TEST(big.output.size() < 4200u);
+    auto none =
+        plan_ttl_update(Route{RouteStatus::found, Endpoint::agent_check_fail, "", ""}, body(""));
+    BOOST_TEST(none.refusal.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(agent_health_codes_follow_the_worst_check) {
+    FakeSnapshot snap = sample();
+    auto passing = do_read(Endpoint::agent_health_service_id, "web-1", get(), snap);
+    BOOST_TEST(passing.status == 200);
+    auto doc = json::parse(passing.body);
+    BOOST_TEST(doc["AggregatedStatus"] == "passing");
+    BOOST_TEST(doc["Service"]["ID"] == "web-1");
+    snap.check_list.push_back(check("self", "w", "web-1", catalog::Status::warning));
+    auto warning = do_read(Endpoint::agent_health_service_name, "web", get(), snap);
+    BOOST_TEST(warning.status == 429);
+    BOOST_TEST(json::parse(warning.body).at(0)["AggregatedStatus"] == "warning");
+    snap.check_list.push_back(check("self", "_node_maintenance", "", catalog::Status::critical));
+    auto maint =
+        do_read(Endpoint::agent_health_service_id, "web-1", get({{"format", "text"}}), snap);
+    BOOST_TEST(maint.status == 503);
+    BOOST_TEST(maint.body == "maintenance");
+    auto missing = do_read(Endpoint::agent_health_service_id, "nope", get(), snap);
+    BOOST_TEST(missing.status == 404);
+    BOOST_TEST(missing.body == "ServiceId nope not found");
+    auto missing_name = do_read(Endpoint::agent_health_service_name, "web-2", get(), snap);
+    BOOST_TEST(missing_name.status == 404);  // web-2's instance is on another node
 }
 
 BOOST_AUTO_TEST_CASE(bad_bodies_are_400_naming_the_problem) {

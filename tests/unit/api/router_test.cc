@@ -31,6 +31,30 @@ BOOST_AUTO_TEST_CASE(similar_paths_are_not_confused) {
     BOOST_TEST((route(Method::get, "/").status == RouteStatus::not_found));
 }
 
+BOOST_AUTO_TEST_CASE(check_endpoints_are_routed) {
+    Route pass = route(Method::put, "/v1/agent/check/pass/service:web");
+    BOOST_TEST((pass.endpoint == Endpoint::agent_check_pass));
+    BOOST_TEST(pass.arg == "service:web");
+    BOOST_TEST(is_ttl_update(pass.endpoint));
+    BOOST_TEST(!is_write(pass.endpoint));
+    BOOST_TEST(
+        (route(Method::get, "/v1/agent/check/fail/x").endpoint == Endpoint::agent_check_fail));
+    BOOST_TEST(
+        (route(Method::put, "/v1/agent/check/update/x").endpoint == Endpoint::agent_check_update));
+    BOOST_TEST(
+        (route(Method::get, "/v1/agent/check/update/x").status == RouteStatus::method_not_allowed));
+    Route reg = route(Method::put, "/v1/agent/check/register");
+    BOOST_TEST((reg.endpoint == Endpoint::agent_check_register));
+    BOOST_TEST(is_write(reg.endpoint));
+    BOOST_TEST(is_write(route(Method::put, "/v1/agent/maintenance").endpoint));
+    BOOST_TEST(is_write(route(Method::put, "/v1/agent/check/deregister/x").endpoint));
+    Route health = route(Method::get, "/v1/agent/health/service/name/web");
+    BOOST_TEST((health.endpoint == Endpoint::agent_health_service_name));
+    BOOST_TEST(health.arg == "web");
+    BOOST_TEST((route(Method::get, "/v1/agent/health/service/id/web-1").endpoint ==
+                Endpoint::agent_health_service_id));
+}
+
 BOOST_AUTO_TEST_CASE(wrong_method_is_405_with_allow) {
     Route r = route(Method::get, "/v1/agent/service/register");
     BOOST_TEST((r.status == RouteStatus::method_not_allowed));

@@ -1,0 +1,180 @@
+// The agent's health checks: API and config registrations to the Monitor, API ones kept on
+// disk.
+#include "app/agent_checks.hh"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/log.hh"
+
+namespace muster::app {
+namespace {
+
+constexpr log::Logger logger("checks");
+
+// Written to a temporary file, flushed and renamed, so a crash leaves the old or the new file.
+Result<void> write_atomically(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return make_error(tmp + ": " + std::strerror(errno));
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            ::close(fd);
+            return make_error(tmp + ": " + std::strerror(e));
+        }
+        done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0)
+        return make_error(tmp + ": " + std::strerror(errno));
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+        return make_error(path + ": " + std::strerror(errno));
+    return {};
+}
+
+bool runs(const catalog::CheckDefinition& def) {
+    return def.kind != catalog::CheckKind::external;
+}
+
+}  // namespace
+
+AgentChecks::AgentChecks(checks::Monitor& monitor, std::string saved_path)
+    : monitor_(monitor), saved_path_(std::move(saved_path)) {}
+
+Result<void> AgentChecks::restore(const catalog::Snapshot& snapshot, const std::string& node) {
+    if (saved_path_.empty())
+        return {};
+    std::ifstream in(saved_path_);
+    if (!in)
+        return {};  // nothing registered through the API yet
+    std::stringstream text;
+    text << in.rdbuf();
+    auto doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("Checks") ||
+        !doc["Checks"].is_array())
+        return make_error(saved_path_ + ": expected {\"Checks\": [...]} (the file is corrupt)");
+    std::map<std::string, catalog::Status> in_catalog;
+    for (const auto& c : snapshot.node_checks(node))
+        in_catalog.emplace(c.id, c.status);
+    std::lock_guard lock(mu_);
+    const auto& list = doc["Checks"];
+    for (size_t i = 0; i < list.size(); ++i) {
+        auto def = catalog::parse_check_definition(
+            list[i], saved_path_ + ": Checks[" + std::to_string(i) + "]");
+        if (!def) {
+            logger.warn("saved check dropped", {{"error", def.error().message}});
+            continue;
+        }
+        auto it = in_catalog.find(def->id);
+        if (it == in_catalog.end())
+            continue;  // deregistered meanwhile (e.g. through the catalog API)
+        if (runs(*def))
+            monitor_.add(*def, it->second);
+        api_.emplace(def->id, std::move(*def));
+    }
+    save_locked();
+    return {};
+}
+
+void AgentChecks::sync_config(const std::vector<catalog::CheckDefinition>& checks,
+                              const std::vector<catalog::Status>& statuses) {
+    std::lock_guard lock(mu_);
+    std::map<std::string, catalog::CheckDefinition> next;
+    for (size_t i = 0; i < checks.size(); ++i) {
+        const auto& def = checks[i];
+        auto old = config_.find(def.id);
+        bool unchanged = old != config_.end() && old->second == def;
+        if (runs(def) && !unchanged)
+            monitor_.add(def, statuses[i]);
+        if (!runs(def) && old != config_.end() && runs(old->second))
+            monitor_.remove(def.id);
+        api_.erase(def.id);  // the config owns it now
+        next.emplace(def.id, def);
+    }
+    for (const auto& [id, def] : config_)
+        if (!next.contains(id) && !api_.contains(id))
+            monitor_.remove(id);
+    config_ = std::move(next);
+    save_locked();
+}
+
+void AgentChecks::service_reaped(const std::string& service_id) {
+    std::lock_guard lock(mu_);
+    std::erase_if(api_, [&](const auto& kv) { return kv.second.service_id == service_id; });
+    save_locked();
+}
+
+void AgentChecks::registered(const std::vector<catalog::CheckDefinition>& checks,
+                             const std::vector<catalog::Status>& statuses) {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < checks.size(); ++i) {
+        const auto& def = checks[i];
+        if (runs(def))
+            monitor_.add(def, statuses[i]);
+        else
+            monitor_.remove(def.id);  // it may have been a runner check before
+        config_.erase(def.id);
+        api_.insert_or_assign(def.id, def);
+    }
+    save_locked();
+}
+
+void AgentChecks::removed(const std::vector<std::string>& check_ids,
+                          const std::vector<std::string>& service_ids) {
+    std::lock_guard lock(mu_);
+    for (const auto& id : check_ids) {
+        monitor_.remove(id);
+        api_.erase(id);
+        config_.erase(id);
+    }
+    for (const auto& service : service_ids) {
+        monitor_.remove_service(service);
+        std::erase_if(api_, [&](const auto& kv) { return kv.second.service_id == service; });
+        std::erase_if(config_, [&](const auto& kv) { return kv.second.service_id == service; });
+    }
+    save_locked();
+}
+
+void AgentChecks::update_ttl(const std::string& check_id, catalog::Status status,
+                             std::string output, std::function<void(int, std::string)> done) {
+    monitor_.update_ttl(check_id, status, std::move(output),
+                        [done = std::move(done)](checks::TtlUpdate u) {
+                            switch (u.outcome) {
+                                case checks::TtlUpdate::Outcome::applied:
+                                    return done(200, "");
+                                case checks::TtlUpdate::Outcome::unknown_check:
+                                    return done(404, u.error);
+                                case checks::TtlUpdate::Outcome::not_ttl:
+                                case checks::TtlUpdate::Outcome::write_failed:
+                                    return done(500, u.error);
+                            }
+                        });
+}
+
+void AgentChecks::save_locked() {
+    if (saved_path_.empty())
+        return;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [id, def] : api_)
+        list.push_back(catalog::to_json(def));
+    nlohmann::json doc = {{"Checks", std::move(list)}};
+    if (auto r = write_atomically(saved_path_, doc.dump(2) + "\n"); !r)
+        logger.error("cannot save the checks registered through the API",
+                     {{"error", r.error().message}});
+}
+
+}  // namespace muster::app
