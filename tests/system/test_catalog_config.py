@@ -61,12 +61,15 @@ def test_api_registrations_survive_a_restart(muster):
     assert addresses(again, "kept.service.internal") == ["10.30.0.1"]
 
 
-def test_a_check_type_this_version_does_not_run_is_refused_at_start(muster):
+def test_a_config_http_check_runs_and_decides_dns(muster):
+    # Nothing listens on port 1: the check, started passing, must turn critical by itself.
     cfg = muster.config()
     cfg["service"] = {"name": "web", "port": 80,
-                      "check": {"http": "http://127.0.0.1:1/health", "interval": "10s"}}
-    agent = muster.create(cfg)
-    agent.start(wait=False)
-    rc = agent.wait_exit(20)
-    assert rc != 0
-    assert "http checks are not run by this version" in agent.log_text(), agent.log_text()
+                      "check": {"http": "http://127.0.0.1:1/health", "interval": "200ms",
+                                "status": "passing"}}
+    agent = muster.start(cfg)
+    wait_until(lambda: agent.query("web.service.internal", "A").rcode() == dns.rcode.NXDOMAIN,
+               timeout=10, what="the instance gone from DNS")
+    checks = agent.api_ok("GET", "/v1/agent/checks")
+    assert checks["service:web"]["Status"] == "critical"
+    assert checks["service:web"]["Type"] == "http"
