@@ -20,10 +20,16 @@ class ResponseWriter {
     // extra flags (flag::aa, flag::ra) and rcode. `edns` is reserved now and written by finish().
     void begin(const Query& q, uint16_t flags, uint8_t rcode, const EdnsOut& edns);
 
-    // Appends one RR. owner must be given in wire form; when it equals the qname
-    // (case-insensitively) a compression pointer to the question is written instead.
-    // rdata is written as is (names in rdata are never compressed). Sections may be filled in
-    // any order: an RR is inserted at the end of its section.
+    // Appends one RR. owner must be given in wire form; it is compressed (RFC 1035 §4.1.4)
+    // against the names already in the question and the answer section: the qname, answer
+    // owners, and the names in the rdata of answer CNAME, NS, PTR, MX and SRV records (so the
+    // glue of an SRV target points at the target). Only those are pointer targets because RRs
+    // are only ever inserted after them: they never move, whatever is added later. Matching
+    // the question ignores ASCII case (an owner under the qname takes the question's case, as
+    // 0x20-randomising clients expect); matching other names does not, so no name changes
+    // case. rdata is written as is (names in rdata are never compressed; RFC 2782 and RFC 3597
+    // §4 forbid it for SRV and newer types). Sections may be filled in any order: an RR is
+    // inserted at the end of its section.
     // When the RR does not fit: in answer/authority the response becomes truncated (TC set,
     // every RR dropped, later adds ignored); in additional it is silently skipped.
     // Returns false when the RR was not written.
@@ -38,8 +44,27 @@ class ResponseWriter {
     size_t finish();
 
   private:
+    // A whole name written uncompressed in the answer section (an owner written in full, the
+    // name that ends the rdata of a CNAME, NS, PTR, MX or SRV record), which later owners may
+    // point at. The question's name is the other such name.
+    struct Written {
+        uint16_t offset;  // its first length octet; the whole name lies below 0x4000
+        uint16_t length;  // wire length, root label included
+    };
+    // Enough for the names of a UDP answer; past it owners are still written, less compressed.
+    static constexpr size_t max_written = 32;
+    // How an owner is written: its first `prefix` octets, then `pointer` (0: none).
+    struct Compressed {
+        size_t prefix;
+        uint16_t pointer;
+    };
+
     bool fits(size_t more) const { return pos_ + more + reserve_ <= limit_; }
     bool owner_is_qname(const Name& owner) const;
+    Compressed compress(const Name& owner) const;
+    // The most labels owner shares at its end with the question or a Written name.
+    Compressed longest_suffix(const Name& owner) const;
+    void remember(size_t offset, size_t length);
 
     std::span<uint8_t> out_;
     size_t limit_;
@@ -50,6 +75,8 @@ class ResponseWriter {
     size_t section_end_[3] = {0, 0, 0};  // RRs of a section end here; later sections follow
     bool begun_ = false;                 // begin() succeeded: header and question fit
     bool truncated_ = false;
+    size_t nwritten_ = 0;
+    Written written_[max_written];
     EdnsOut edns_;
 };
 

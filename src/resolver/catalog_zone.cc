@@ -73,18 +73,6 @@ class NameBuilder {
     bool ok_ = true;
 };
 
-// begin()/end() around one query: end() runs on every return path.
-class ReadScope {
-  public:
-    explicit ReadScope(catalog::DnsReader& reader) : reader_(reader) { reader_.begin(); }
-    ~ReadScope() { reader_.end(); }
-    ReadScope(const ReadScope&) = delete;
-    ReadScope& operator=(const ReadScope&) = delete;
-
-  private:
-    catalog::DnsReader& reader_;
-};
-
 uint16_t address_type(uint8_t family) {
     return family == 4 ? dns::type::a : dns::type::aaaa;
 }
@@ -136,6 +124,29 @@ std::chrono::seconds select_service_ttl(std::span<const TtlRule> rules, std::str
     return wildcard ? wildcard->ttl : std::chrono::seconds{0};
 }
 
+// The read snapshot one answer uses: in a batch, the batch's (the first answer takes it,
+// batch_end() releases it); outside one, its own, released on every return path.
+class CatalogZone::ReadScope {
+  public:
+    explicit ReadScope(CatalogZone& zone) : zone_(zone) {
+        if (!zone_.snapshot_open_) {
+            zone_.reader_->begin();
+            zone_.snapshot_open_ = true;
+        }
+    }
+    ~ReadScope() {
+        if (!zone_.in_batch_) {
+            zone_.reader_->end();
+            zone_.snapshot_open_ = false;
+        }
+    }
+    ReadScope(const ReadScope&) = delete;
+    ReadScope& operator=(const ReadScope&) = delete;
+
+  private:
+    CatalogZone& zone_;
+};
+
 struct CatalogZone::Reply {
     const dns::Query& q;
     dns::ResponseWriter& w;
@@ -154,7 +165,17 @@ CatalogZone::CatalogZone(const CatalogOptions& options, uint64_t seed)
       instances_(max_instances),
       addrs_(max_instances) {}
 
-CatalogZone::~CatalogZone() = default;
+CatalogZone::~CatalogZone() {
+    batch_end();
+}
+
+void CatalogZone::batch_end() {
+    in_batch_ = false;
+    if (snapshot_open_) {
+        reader_->end();  // LMDB readers pin the pages of their snapshot: never keep one longer
+        snapshot_open_ = false;
+    }
+}
 
 // One step of a Fisher-Yates shuffle: a uniformly chosen item of [i, n) moves to i.
 template <class T>
@@ -192,7 +213,7 @@ CatalogZone::Outcome CatalogZone::answer(const dns::Query& q, dns::ResponseWrite
     }
     if (!reader_)
         reader_ = options_.source->reader();  // once per worker, on its own thread
-    ReadScope scope(*reader_);
+    ReadScope scope(*this);
     const dns::Name& domain = n.domain ? *n.domain : options_.domain;
     Reply r{
         q, w, edns, static_cast<uint16_t>(dns::flag::aa | extra_flags), domain, reader_->index()};

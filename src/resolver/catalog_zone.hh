@@ -46,8 +46,16 @@ class CatalogZone {
     Outcome answer(const dns::Query& q, dns::ResponseWriter& w, const dns::EdnsOut& edns,
                    uint16_t extra_flags);
 
+    // Bracket a batch of answer() calls (Stage::batch_begin): the first catalog answer of the
+    // batch takes the read snapshot and batch_end() releases it, so a batch costs one snapshot
+    // (mdb_txn_renew and the index read) instead of one per query, and a change is visible to
+    // the next batch. Outside a batch every answer takes and releases its own snapshot.
+    void batch_begin() { in_batch_ = true; }
+    void batch_end();
+
   private:
     struct Reply;
+    class ReadScope;
 
     void negative(Reply& r, uint8_t rcode);
     void add_soa(Reply& r, dns::Section section);
@@ -68,6 +76,8 @@ class CatalogZone {
 
     const CatalogOptions& options_;
     std::unique_ptr<catalog::DnsReader> reader_;  // made on first use, on the worker's thread
+    bool in_batch_ = false;                       // between batch_begin() and batch_end()
+    bool snapshot_open_ = false;                  // reader_->begin() without end()
     std::string domain_text_;                     // the domain, lowercase, no trailing dot
     uint64_t rng_;
     std::vector<catalog::InstanceView> instances_;  // max_instances, allocated once

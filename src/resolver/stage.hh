@@ -15,6 +15,13 @@ class Stage {
     virtual ~Stage() = default;
     virtual const char* name() const = 0;
     virtual Verdict handle(QueryContext& ctx) = 0;
+
+    // The worker brackets the queries of one read (a recvmmsg batch, the messages of one TCP
+    // read) with these, so a stage may share per-batch work between them (the catalog takes
+    // one read snapshot for the whole batch). Both are called within one event-loop callback:
+    // nothing a stage holds between them outlives it. handle() must still work outside a batch.
+    virtual void batch_begin() {}
+    virtual void batch_end() {}
 };
 
 }  // namespace muster::resolver

@@ -32,6 +32,9 @@ class CatalogStage final : public Stage {
     explicit CatalogStage(CatalogZone& zone) : zone_(zone) {}
     const char* name() const override { return "catalog"; }
     Verdict handle(QueryContext& ctx) override;
+    // One LMDB read snapshot per batch instead of one per query (CatalogZone::batch_begin).
+    void batch_begin() override { zone_.batch_begin(); }
+    void batch_end() override { zone_.batch_end(); }
 
   private:
     CatalogZone& zone_;

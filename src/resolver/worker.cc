@@ -104,6 +104,26 @@ void set_source(msghdr& h, const LocalDestination& d, uint8_t* buf, size_t size)
         std::memcpy(CMSG_DATA(c), &info, sizeof info);
     }
 }
+
+// Opens a batch on every stage for the queries of one read and closes it on every way out of
+// the scope, so no stage keeps batch state (the catalog's LMDB read snapshot, which pins old
+// pages) past the loop callback that read the queries.
+class BatchScope {
+  public:
+    explicit BatchScope(const std::vector<std::unique_ptr<Stage>>& stages) : stages_(stages) {
+        for (const auto& stage : stages_)
+            stage->batch_begin();
+    }
+    ~BatchScope() {
+        for (const auto& stage : stages_)
+            stage->batch_end();
+    }
+    BatchScope(const BatchScope&) = delete;
+    BatchScope& operator=(const BatchScope&) = delete;
+
+  private:
+    const std::vector<std::unique_ptr<Stage>>& stages_;
+};
 }  // namespace
 
 struct Worker::TcpConn {
@@ -321,6 +341,7 @@ void Worker::on_udp_readable(UdpSocket& s) {
         int n = ::recvmmsg(s.fd, msgs.data(), udp_batch, MSG_DONTWAIT, nullptr);
         if (n <= 0)
             return;
+        BatchScope batch(stages_);  // this round's queries; ends with the round
         size_t nready = 0;
         for (int i = 0; i < n; ++i) {
             QueryContext* ctx = draining_ ? nullptr : acquire(ClientTransport::udp);
@@ -461,6 +482,8 @@ void Worker::on_tcp_readable(TcpConn& c) {
     arm_idle(c);
     uint64_t id = c.id;
     size_t off = 0;
+    // The messages of one read are one batch (ended on every return below).
+    BatchScope batch(stages_);
     // RFC 7766 §6.2.1.1: every complete message is processed at once; answers go out in
     // whatever order they are ready.
     while (c.in_len - off >= 2) {

@@ -1,22 +1,27 @@
-// Tests for src/dns/response_writer.cc: header, compression, section order, truncation, OPT.
+// Tests for src/dns/response_writer.cc: header, owner compression (checked byte by byte and
+// through ldns), section order, truncation, OPT.
 #ifndef BOOST_TEST_DYN_LINK
 #define BOOST_TEST_DYN_LINK
 #endif
 #include "dns/response_writer.hh"
 
 #include <boost/test/unit_test.hpp>
+#include <string>
 #include <vector>
 
+#include "ldns_view.hh"
 #include "message_builder.hh"
 
 using namespace muster::dns;
+using muster::dns::test::ldns_view;
 using muster::dns::test::MessageBuilder;
 
 namespace {
 
-Query make_query(std::string_view qname = "WWW.example.com", uint16_t flags = flag::rd | flag::cd) {
+Query make_query(std::string_view qname = "WWW.example.com", uint16_t flags = flag::rd | flag::cd,
+                 uint16_t qtype = type::a) {
     MessageBuilder b;
-    b.header(0x4242, flags, 1, 0, 0, 0).question(qname, type::a);
+    b.header(0x4242, flags, 1, 0, 0, 0).question(qname, qtype);
     Query q;
     BOOST_REQUIRE(parse_query(b.get(), q) == ParseStatus::ok);
     return q;
@@ -64,17 +69,174 @@ BOOST_AUTO_TEST_CASE(owner_equal_to_qname_is_compressed) {
     BOOST_TEST(std::vector<uint8_t>(out, out + n) == want.get());
 }
 
-BOOST_AUTO_TEST_CASE(other_owner_is_written_in_full) {
+BOOST_AUTO_TEST_CASE(owner_with_nothing_in_common_is_written_in_full) {
     auto q = make_query();
     uint8_t out[512];
     ResponseWriter w(out, sizeof out);
     w.begin(q, 0, rcode::noerror, EdnsOut{});
-    BOOST_TEST(w.add(Section::answer, name("other.example.com"), type::a, klass::in, 5, addr));
+    BOOST_TEST(w.add(Section::answer, name("other.example.org"), type::a, klass::in, 5, addr));
     size_t n = w.finish();
     MessageBuilder rr;
-    rr.name("other.example.com").rr(type::a, klass::in, 5, addr);
+    rr.name("other.example.org").rr(type::a, klass::in, 5, addr);
     BOOST_TEST_REQUIRE(n == q.question_end + rr.size());
     BOOST_TEST(std::vector<uint8_t>(out + q.question_end, out + n) == rr.get());
+}
+
+BOOST_AUTO_TEST_CASE(owner_sharing_a_suffix_with_the_qname_points_at_it) {
+    auto q = make_query();  // WWW.example.com: "example.com" starts at 12 + 4
+    uint8_t out[512];
+    ResponseWriter w(out, sizeof out);
+    w.begin(q, 0, rcode::noerror, EdnsOut{});
+    BOOST_TEST(w.add(Section::authority, name("EXAMPLE.com"), type::a, klass::in, 5, addr));
+    BOOST_TEST(w.add(Section::additional, name("Other.example.COM"), type::a, klass::in, 5, addr));
+    size_t n = w.finish();
+    MessageBuilder rrs;
+    rrs.pointer(16).rr(type::a, klass::in, 5, addr);
+    rrs.u8(5).bytes({'O', 't', 'h', 'e', 'r'}).pointer(16).rr(type::a, klass::in, 5, addr);
+    BOOST_TEST_REQUIRE(n == q.question_end + rrs.size());
+    BOOST_TEST(std::vector<uint8_t>(out + q.question_end, out + n) == rrs.get());
+    auto view = ldns_view({out, n});
+    BOOST_TEST_REQUIRE(view.has_value());
+    BOOST_TEST(view->authority.at(0).owner == "example.com.");  // in the question's case
+    BOOST_TEST(view->additional.at(0).owner == "Other.example.com.");
+}
+
+BOOST_AUTO_TEST_CASE(glue_owner_points_at_the_srv_target_which_stays_uncompressed) {
+    auto q = make_query("web.service.internal", flag::rd, type::srv);
+    uint8_t out[512];
+    ResponseWriter w(out, sizeof out);
+    w.begin(q, flag::aa, rcode::noerror, EdnsOut{});
+    auto srv = [](std::string_view target) {
+        return MessageBuilder().u16(1).u16(1).u16(80).name(target).get();
+    };
+    // The glue is added first and the SRV records after: every RR keeps its place and every
+    // pointer its target.
+    BOOST_TEST(w.add(Section::additional, name("n0.node.dc1.internal"), type::a, klass::in, 0,
+                     {{10, 0, 0, 9}}));
+    BOOST_TEST(w.add(Section::answer, name("web.service.internal"), type::srv, klass::in, 0,
+                     srv("n1.node.dc1.internal")));
+    BOOST_TEST(w.add(Section::answer, name("web.service.internal"), type::srv, klass::in, 0,
+                     srv("n2.node.dc1.internal")));
+    BOOST_TEST(w.add(Section::additional, name("n1.node.dc1.internal"), type::a, klass::in, 0,
+                     {{10, 0, 0, 1}}));
+    BOOST_TEST(w.add(Section::additional, name("n2.node.dc1.internal"), type::a, klass::in, 0,
+                     {{10, 0, 0, 2}}));
+    size_t n = w.finish();
+
+    // RFC 2782: the targets themselves are written in full; the second one's owner points at
+    // the question, its glue at the target in its rdata.
+    const size_t srv1 = q.question_end, target1 = srv1 + 2 + 10 + 6;
+    const size_t srv2 = target1 + 22, target2 = srv2 + 2 + 10 + 6;
+    MessageBuilder want;
+    want.pointer(12).rr(type::srv, klass::in, 0, srv("n1.node.dc1.internal"));
+    want.pointer(12).rr(type::srv, klass::in, 0, srv("n2.node.dc1.internal"));
+    // n0 was written before any target: the qname's "internal" was all it could point at.
+    want.u8(2).bytes({'n', '0'}).u8(4).bytes({'n', 'o', 'd', 'e'}).u8(3).bytes({'d', 'c', '1'});
+    want.pointer(12 + 4 + 8).rr(type::a, klass::in, 0, {10, 0, 0, 9});
+    want.pointer(static_cast<uint16_t>(target1)).rr(type::a, klass::in, 0, {10, 0, 0, 1});
+    want.pointer(static_cast<uint16_t>(target2)).rr(type::a, klass::in, 0, {10, 0, 0, 2});
+    BOOST_TEST_REQUIRE(n == q.question_end + want.size());
+    BOOST_TEST(std::vector<uint8_t>(out + q.question_end, out + n) == want.get());
+
+    auto view = ldns_view({out, n});
+    BOOST_TEST_REQUIRE(view.has_value());
+    BOOST_TEST_REQUIRE(view->answer.size() == 2u);
+    BOOST_TEST(view->answer[0].rdata == "1 1 80 n1.node.dc1.internal.");
+    BOOST_TEST(view->answer[1].rdata == "1 1 80 n2.node.dc1.internal.");
+    BOOST_TEST_REQUIRE(view->additional.size() == 3u);
+    BOOST_TEST(view->additional[0].owner == "n0.node.dc1.internal.");
+    BOOST_TEST(view->additional[1].owner == "n1.node.dc1.internal.");
+    BOOST_TEST(view->additional[2].owner == "n2.node.dc1.internal.");
+}
+
+BOOST_AUTO_TEST_CASE(names_other_than_the_question_match_only_in_the_same_case) {
+    auto q = make_query("alias.lan", flag::rd);
+    uint8_t out[512];
+    ResponseWriter w(out, sizeof out);
+    w.begin(q, flag::aa, rcode::noerror, EdnsOut{});
+    BOOST_TEST(w.add(Section::answer, name("alias.lan"), type::cname, klass::in, 1,
+                     MessageBuilder().name("HOST.lan").get()));
+    BOOST_TEST(w.add(Section::answer, name("host.lan"), type::a, klass::in, 1, addr));
+    BOOST_TEST(w.add(Section::answer, name("HOST.lan"), type::a, klass::in, 1, addr));
+    size_t n = w.finish();
+    const size_t target = q.question_end + 2 + 10;  // the CNAME's rdata
+    MessageBuilder want;
+    want.pointer(12).rr(type::cname, klass::in, 1, MessageBuilder().name("HOST.lan").get());
+    want.u8(4).bytes({'h', 'o', 's', 't'}).pointer(18).rr(type::a, klass::in, 1, addr);
+    want.pointer(static_cast<uint16_t>(target)).rr(type::a, klass::in, 1, addr);
+    BOOST_TEST_REQUIRE(n == q.question_end + want.size());
+    BOOST_TEST(std::vector<uint8_t>(out + q.question_end, out + n) == want.get());
+    auto view = ldns_view({out, n});
+    BOOST_TEST_REQUIRE(view.has_value());
+    BOOST_TEST(view->answer.at(1).owner == "host.lan.");
+    BOOST_TEST(view->answer.at(2).owner == "HOST.lan.");
+}
+
+BOOST_AUTO_TEST_CASE(names_that_move_are_never_pointed_at) {
+    // An authority NS target moves back when an answer RR is added after it, so the glue for
+    // it cannot point there; it points at what it shares with the question instead.
+    auto q = make_query("a.example");
+    uint8_t out[512];
+    ResponseWriter w(out, sizeof out);
+    w.begin(q, 0, rcode::noerror, EdnsOut{});
+    BOOST_TEST(w.add(Section::authority, name("example"), type::ns, klass::in, 1,
+                     MessageBuilder().name("ns1.other.test").get()));
+    BOOST_TEST(w.add(Section::additional, name("ns1.other.test"), type::a, klass::in, 1, addr));
+    BOOST_TEST(w.add(Section::answer, name("a.example"), type::a, klass::in, 1, addr));
+    size_t n = w.finish();
+    auto view = ldns_view({out, n});
+    BOOST_TEST_REQUIRE(view.has_value());
+    BOOST_TEST(view->authority.at(0).rdata == "ns1.other.test.");
+    BOOST_TEST(view->additional.at(0).owner == "ns1.other.test.");
+    MessageBuilder glue;
+    glue.name("ns1.other.test").rr(type::a, klass::in, 1, addr);
+    BOOST_TEST(std::vector<uint8_t>(out + n - glue.size(), out + n) == glue.get());
+}
+
+BOOST_AUTO_TEST_CASE(rdata_that_is_no_clean_name_is_not_pointed_at) {
+    auto q = make_query("a.example");
+    uint8_t out[512];
+    ResponseWriter w(out, sizeof out);
+    w.begin(q, 0, rcode::noerror, EdnsOut{});
+    // A CNAME whose rdata is a pointer, an SRV too short for a target, an MX cut short.
+    BOOST_TEST(
+        w.add(Section::answer, name("a.example"), type::cname, klass::in, 1, {{0xC0, 0x0C}}));
+    BOOST_TEST(w.add(Section::answer, name("a.example"), type::srv, klass::in, 1, {{0, 1, 0}}));
+    BOOST_TEST(
+        w.add(Section::answer, name("a.example"), type::mx, klass::in, 1, {{0, 1, 3, 'a', 'b'}}));
+    BOOST_TEST(w.add(Section::additional, name("b.example"), type::a, klass::in, 1, addr));
+    size_t n = w.finish();
+    MessageBuilder glue;
+    glue.u8(1).u8('b').pointer(14).rr(type::a, klass::in, 1, addr);
+    BOOST_TEST(std::vector<uint8_t>(out + n - glue.size(), out + n) == glue.get());
+}
+
+BOOST_AUTO_TEST_CASE(many_names_past_the_pointer_range_stay_valid) {
+    // 600 SRV records with distinct targets (about 24 KiB over TCP): more names than the
+    // writer remembers, and targets past offset 0x3FFF, which no pointer can reach.
+    auto q = make_query("big.service.internal", flag::rd, type::srv);
+    std::vector<uint8_t> out(65535);
+    ResponseWriter w(out, out.size());
+    w.begin(q, flag::aa, rcode::noerror, EdnsOut{});
+    constexpr int count = 600;
+    auto target = [](int i) { return "host" + std::to_string(i) + ".node.dc1.internal"; };
+    for (int i = 0; i < count; ++i)
+        BOOST_TEST_REQUIRE(w.add(Section::answer, name("big.service.internal"), type::srv,
+                                 klass::in, 0,
+                                 MessageBuilder().u16(1).u16(1).u16(80).name(target(i)).get()));
+    for (int i = 0; i < count; ++i)
+        BOOST_TEST_REQUIRE(w.add(Section::additional, name(target(i)), type::a, klass::in, 0,
+                                 {{10, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}}));
+    size_t n = w.finish();
+    BOOST_TEST(n > 0x4000u);
+    auto view = ldns_view({out.data(), n});
+    BOOST_TEST_REQUIRE(view.has_value());
+    BOOST_TEST_REQUIRE(view->answer.size() == size_t{count});
+    BOOST_TEST_REQUIRE(view->additional.size() == size_t{count});
+    for (int i = 0; i < count; ++i) {
+        BOOST_TEST(view->answer[i].rdata == "1 1 80 " + target(i) + ".");
+        BOOST_TEST(view->additional[i].owner == target(i) + ".");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(sections_stay_in_order_whatever_the_add_order) {
@@ -91,8 +253,9 @@ BOOST_AUTO_TEST_CASE(sections_stay_in_order_whatever_the_add_order) {
     MessageBuilder want;
     want.header(0x4242, flag::qr | flag::rd | flag::cd, 1, 1, 1, 1).question("a.example", type::a);
     want.pointer(12).rr(type::a, klass::in, 1, addr);
-    want.name("example").rr(type::ns, klass::in, 2, MessageBuilder().name("ns.example").get());
-    want.name("ns.example").rr(type::a, klass::in, 3, {9, 9, 9, 9});
+    // "example" is the question's suffix at 12 + 2; rdata is never compressed.
+    want.pointer(14).rr(type::ns, klass::in, 2, MessageBuilder().name("ns.example").get());
+    want.u8(2).bytes({'n', 's'}).pointer(14).rr(type::a, klass::in, 3, {9, 9, 9, 9});
     BOOST_TEST(std::vector<uint8_t>(out, out + n) == want.get());
 }
 

@@ -1,6 +1,7 @@
 // Tests for src/resolver/catalog_zone.cc: catalog answers read back from the wire: node,
 // service (A/AAAA/SRV + glue, tags, RFC 2782, health), addr, PTR, apex SOA/NS, NXDOMAIN and
-// NODATA with SOA, truncation, a_record_limit, TTL rules, shuffling and names left to others.
+// NODATA with SOA, truncation, a_record_limit, TTL rules, shuffling, names left to others, and
+// one read snapshot per batch of answers.
 #ifndef BOOST_TEST_DYN_LINK
 #define BOOST_TEST_DYN_LINK
 #endif
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../dns/ldns_view.hh"
 #include "fake_catalog.hh"
 #include "messages.hh"
 
@@ -83,12 +85,14 @@ std::multiset<std::string> addresses(const std::vector<Rr>& rrs, uint16_t type) 
 struct Answer {
     CatalogZone::Outcome outcome = CatalogZone::Outcome::not_ours;
     Message msg;
+    Bytes wire;
 };
 
 struct Fixture {
     std::shared_ptr<FakeCatalogData> data = std::make_shared<FakeCatalogData>();
     CatalogOptions options;
     std::unique_ptr<CatalogZone> zone;
+    bool in_batch = false;  // between batch_begin() and batch_end(): the snapshot stays open
 
     Fixture() {
         options.source = std::make_shared<FakeDnsSource>(data);
@@ -111,7 +115,8 @@ struct Fixture {
         dns::ResponseWriter w(buf, limit);
         Answer a;
         a.outcome = zone->answer(q, w, edns_of(q), 0);
-        BOOST_TEST(data->open == 0);  // end() after every query
+        if (!in_batch)
+            BOOST_TEST(data->open == 0);  // end() after every query
         if (a.outcome == CatalogZone::Outcome::answered) {
             size_t len = w.finish();
             BOOST_REQUIRE(len > 0);
@@ -119,6 +124,14 @@ struct Fixture {
             auto m = read_message({buf.data(), len});
             BOOST_REQUIRE(m.has_value());
             a.msg = *m;
+            a.wire.assign(buf.data(), buf.data() + len);
+            // ldns, an independent decoder, reads every answer too (compressed names above all).
+            auto view = dns::test::ldns_view(a.wire);
+            BOOST_REQUIRE(view.has_value());
+            BOOST_TEST(view->answer.size() == a.msg.answer.size());
+            BOOST_TEST(view->authority.size() == a.msg.authority.size());
+            for (size_t i = 0; i < a.msg.additional.size() && i < view->additional.size(); ++i)
+                BOOST_TEST(view->additional[i].owner == a.msg.additional[i].owner.to_text());
         }
         return a;
     }
@@ -127,6 +140,17 @@ struct Fixture {
         BOOST_REQUIRE(a.outcome == CatalogZone::Outcome::answered);
         BOOST_TEST(a.msg.has(dns::flag::aa));
         return a;
+    }
+    void batch_begin() {
+        if (!zone)
+            zone = std::make_unique<CatalogZone>(options, 7);
+        zone->batch_begin();
+        in_batch = true;
+    }
+    void batch_end() {
+        zone->batch_end();
+        in_batch = false;
+        BOOST_TEST(data->open == 0);
     }
 };
 
@@ -283,6 +307,30 @@ BOOST_FIXTURE_TEST_CASE(srv_targets_nodes_with_glue, Fixture) {
     BOOST_TEST(glue["beta.node.dc1.internal."] == "aaaa:2001..0002");
 }
 
+BOOST_FIXTURE_TEST_CASE(srv_glue_owners_point_at_the_targets_as_knot_writes_them, Fixture) {
+    // The benchmark's shape: 3 instances on their own nodes. 12 header + 25 question + 3 SRV
+    // of 2 + 10 + 6 + 22 (targets uncompressed, RFC 2782) + 3 glue of 2 + 10 + 4 (owners
+    // point at the targets) + 11 OPT: 216 octets, Knot's size (276 with glue owners in full).
+    data->set_service("s1", {instance("n3", "10.0.0.4", 8001), instance("n4", "10.0.0.5", 8001),
+                             instance("n5", "10.0.0.6", 8001)});
+    auto a = answered("s1.service.internal.", dns::type::srv);
+    BOOST_TEST(a.wire.size() == 216u);
+    auto view = dns::test::ldns_view(a.wire);
+    BOOST_REQUIRE(view.has_value());
+    BOOST_REQUIRE(view->answer.size() == 3u);
+    BOOST_REQUIRE(view->additional.size() == 3u);
+    std::set<std::string> targets, owners;
+    for (const auto& rr : view->answer) {
+        BOOST_TEST(rr.owner == "s1.service.internal.");
+        targets.insert(rr.rdata.substr(rr.rdata.rfind(' ') + 1));
+    }
+    for (const auto& rr : view->additional)
+        owners.insert(rr.owner);
+    BOOST_TEST((targets == std::set<std::string>{"n3.node.dc1.internal.", "n4.node.dc1.internal.",
+                                                 "n5.node.dc1.internal."}));
+    BOOST_TEST((owners == targets));
+}
+
 BOOST_FIXTURE_TEST_CASE(srv_own_address_targets_addr_name, Fixture) {
     std::vector<catalog::InstanceData> list{instance("alpha", "10.1.2.3", 8080)};
     list[0].own_address = true;
@@ -374,8 +422,9 @@ BOOST_FIXTURE_TEST_CASE(srv_glue_that_does_not_fit_is_dropped_without_tc, Fixtur
     for (int i = 0; i < 12; ++i)
         list.push_back(instance("n" + std::to_string(i), "10.2.0." + std::to_string(i), 80));
     data->set_service("mid", list);
-    // 12 SRV RRs of ~40 octets fit 1232; 12 glue RRs more do not.
-    auto a = answered("mid.service.internal.", dns::type::srv, 700);
+    // 12 SRV RRs of ~40 octets (528 with header, question and OPT) fit 600; 12 glue RRs of 16
+    // more do not.
+    auto a = answered("mid.service.internal.", dns::type::srv, 600);
     BOOST_TEST(!a.msg.has(dns::flag::tc));
     BOOST_TEST(a.msg.answer.size() == 12u);
     BOOST_TEST(addresses(a.msg.additional, dns::type::a).size() < 12u);
@@ -479,6 +528,63 @@ BOOST_FIXTURE_TEST_CASE(catalog_change_is_visible_to_the_next_query, Fixture) {
     auto a = answered("web.service.internal.", dns::type::a);
     BOOST_TEST((addresses(a.msg.answer, dns::type::a) == std::multiset<std::string>{"10.0.0.3"}));
     BOOST_TEST(soa_of(answered("internal.", dns::type::soa).msg.answer[0]).serial == 43u);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_snapshot_serves_every_answer_of_a_batch, Fixture) {
+    batch_begin();
+    BOOST_TEST(data->begins == 0);  // taken by the first catalog answer, not by the batch
+    BOOST_TEST(answered("web.service.internal.", dns::type::a).msg.answer.size() == 1u);
+    BOOST_TEST(answered("alpha.node.internal.", dns::type::a).msg.answer.size() == 1u);
+    require_negative(answered("nosuch.node.internal.", dns::type::a), dns::rcode::nxdomain);
+    BOOST_TEST(soa_of(answered("internal.", dns::type::soa).msg.answer[0]).serial == 42u);
+    BOOST_TEST(data->begins == 1);
+    BOOST_TEST(data->open == 1);
+    batch_end();
+    BOOST_TEST(data->ends == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_catalog_change_is_visible_to_the_next_batch, Fixture) {
+    batch_begin();
+    BOOST_TEST(answered("web.service.internal.", dns::type::a).msg.answer.size() == 1u);
+    batch_end();
+    data->set_service("web", {instance("gamma", "10.0.0.3", 82)});
+    data->index = 43;
+    batch_begin();
+    auto a = answered("web.service.internal.", dns::type::a);
+    BOOST_TEST((addresses(a.msg.answer, dns::type::a) == std::multiset<std::string>{"10.0.0.3"}));
+    BOOST_TEST(soa_of(answered("internal.", dns::type::soa).msg.answer[0]).serial == 43u);
+    batch_end();
+    BOOST_TEST(data->begins == 2);
+    BOOST_TEST(data->ends == 2);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_batch_of_names_not_ours_takes_no_snapshot, Fixture) {
+    batch_begin();
+    BOOST_TEST((ask("www.example.com.", dns::type::a).outcome == CatalogZone::Outcome::not_ours));
+    BOOST_TEST(
+        (ask("9.9.9.9.in-addr.arpa.", dns::type::a).outcome == CatalogZone::Outcome::not_ours));
+    batch_end();
+    BOOST_TEST(data->begins == 0);
+    BOOST_TEST(data->ends == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(answers_outside_a_batch_take_their_own_snapshot, Fixture) {
+    batch_begin();
+    answered("web.service.internal.", dns::type::a);
+    batch_end();
+    // After the batch (and before the next one) every answer opens and closes its own.
+    answered("web.service.internal.", dns::type::a);
+    answered("alpha.node.internal.", dns::type::a);
+    BOOST_TEST(data->begins == 3);
+    BOOST_TEST(data->ends == 3);
+    // An empty batch, and a zone destroyed inside a batch, leave nothing open.
+    batch_begin();
+    batch_end();
+    batch_begin();
+    answered("web.service.internal.", dns::type::a);
+    zone.reset();
+    BOOST_TEST(data->open == 0);
+    BOOST_TEST(data->ends == 4);
 }
 
 BOOST_FIXTURE_TEST_CASE(other_dc_and_bad_forms_are_nxdomain, Fixture) {
