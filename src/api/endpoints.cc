@@ -527,15 +527,15 @@ Result<bool> enable_param(const http::Request& req) {
     return *enable;
 }
 
-WritePlan plan_node_maintenance(const Options& o, const http::Request& req,
-                                const catalog::Snapshot& snap) {
-    auto enable = enable_param(req);
-    if (!enable)
-        return refuse(400, enable.error().message);
-    std::string check_id(catalog::node_maintenance_check_id);
+// Maintenance is a critical check with a reserved ID (Consul's): enabling registers it with
+// the reason as notes, disabling removes it.
+WritePlan maintenance_plan(const Options& o, const http::Request& req,
+                           const catalog::Snapshot& snap, bool enable, std::string check_id,
+                           std::string_view name, const Service* service,
+                           std::string_view default_reason) {
     WritePlan plan;
-    if (!*enable) {
-        plan.batch.push_back(catalog::Deregister{o.node_name, std::nullopt, check_id});
+    if (!enable) {
+        plan.batch.push_back(catalog::Deregister{o.node_name, std::nullopt, std::move(check_id)});
         return plan;
     }
     catalog::Register reg;
@@ -543,15 +543,28 @@ WritePlan plan_node_maintenance(const Options& o, const http::Request& req,
     reg.skip_node_update = true;
     Check c;
     c.node = o.node_name;
-    c.id = check_id;
-    c.name = std::string(node_maintenance_check_name);
+    c.id = std::move(check_id);
+    c.name = std::string(name);
+    if (service) {
+        c.service_id = service->id;
+        c.service_name = service->name;
+    }
     c.status = catalog::Status::critical;
     c.type = "maintenance";
     auto reason = req.param("reason");
-    c.notes = reason && !reason->empty() ? *reason : std::string(default_node_maintenance_reason);
+    c.notes = reason && !reason->empty() ? *reason : std::string(default_reason);
     reg.checks.push_back(std::move(c));
     plan.batch.push_back(std::move(reg));
     return plan;
+}
+
+WritePlan plan_node_maintenance(const Options& o, const http::Request& req,
+                                const catalog::Snapshot& snap) {
+    auto enable = enable_param(req);
+    if (!enable)
+        return refuse(400, enable.error().message);
+    return maintenance_plan(o, req, snap, *enable, std::string(catalog::node_maintenance_check_id),
+                            node_maintenance_check_name, nullptr, default_node_maintenance_reason);
 }
 
 WritePlan plan_maintenance(const Options& o, const Route& route, const http::Request& req,
@@ -564,28 +577,9 @@ WritePlan plan_maintenance(const Options& o, const Route& route, const http::Req
     auto service = own_service(o, snap, route.arg);
     if (!service)
         return refuse(404, unknown_service(route.arg));
-    std::string check_id = std::string(catalog::service_maintenance_prefix) + route.arg;
-    WritePlan plan;
-    if (!*enable) {
-        plan.batch.push_back(catalog::Deregister{o.node_name, std::nullopt, check_id});
-        return plan;
-    }
-    catalog::Register reg;
-    reg.node = self_node(o, snap);
-    reg.skip_node_update = true;
-    Check c;
-    c.node = o.node_name;
-    c.id = check_id;
-    c.name = std::string(maintenance_check_name);
-    c.service_id = service->id;
-    c.service_name = service->name;
-    c.status = catalog::Status::critical;
-    c.type = "maintenance";
-    auto reason = req.param("reason");
-    c.notes = reason && !reason->empty() ? *reason : std::string(default_maintenance_reason);
-    reg.checks.push_back(std::move(c));
-    plan.batch.push_back(std::move(reg));
-    return plan;
+    return maintenance_plan(o, req, snap, *enable,
+                            std::string(catalog::service_maintenance_prefix) + route.arg,
+                            maintenance_check_name, &*service, default_maintenance_reason);
 }
 
 WritePlan plan_catalog_register(const Options& o, const http::Request& req) {
