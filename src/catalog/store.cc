@@ -4,9 +4,11 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <system_error>
 
 #include "catalog/internal/store_db.hh"
+#include "catalog/internal/store_dump.hh"
 #include "catalog/internal/store_snapshot.hh"
 #include "catalog/internal/store_writer.hh"
 #include "common/lmdb.hh"
@@ -18,18 +20,62 @@ using internal::Dbs;
 struct Store::Impl {
     std::shared_ptr<lmdb::Env> env;
     Dbs dbs;
-    std::atomic<uint64_t> index{0};  // newest committed; raised monotonically after commit
+    std::atomic<uint64_t> index{0};    // newest committed catalog index
+    std::atomic<uint64_t> applied{0};  // newest committed applied Raft index
+
+    // Held across commit + publish, so the published indexes follow commit order even when a
+    // restore lowers them (only the holder of LMDB's writer lock ever takes it: no contention).
+    std::mutex commit_mu;
 
     std::mutex listeners_mu;
     std::map<uint64_t, Listener> listeners;
     uint64_t next_listener = 1;
 
-    void publish(uint64_t committed) {
-        uint64_t seen = index.load();
-        while (seen < committed && !index.compare_exchange_weak(seen, committed)) {
+    // Commits `txn`, which leaves the store at catalog index `committed` (and applied Raft
+    // index `raft_index` when given), and publishes both.
+    Result<void> commit(lmdb::Txn& txn, uint64_t committed, std::optional<uint64_t> raft_index) {
+        std::lock_guard lock(commit_mu);
+        if (auto r = txn.commit(); !r)
+            return r;
+        index.store(committed);
+        if (raft_index)
+            applied.store(*raft_index);
+        return {};
+    }
+
+    // Calls every listener once per index, in order; after commit, outside every lock.
+    void notify(std::span<const uint64_t> indexes) {
+        if (indexes.empty())
+            return;
+        std::vector<Listener> copy;
+        {
+            std::lock_guard lock(listeners_mu);
+            for (const auto& [id, listener] : listeners)
+                copy.push_back(listener);
         }
+        for (uint64_t i : indexes)
+            for (const auto& listener : copy)
+                listener(i);
     }
 };
+
+namespace {
+
+// The one apply logic: every command of `batch` as catalog index `index` inside `txn`, then the
+// DNS records, the change log and the index. On error the caller aborts `txn`.
+Result<void> write_batch(lmdb::Txn& txn, const Dbs& dbs, uint64_t index,
+                         std::span<const Command> batch) {
+    internal::Writer writer(txn, dbs, index);
+    for (const auto& command : batch) {
+        if (auto r = writer.apply(command); !r)
+            return r;
+    }
+    if (auto change = writer.finish(); !change)
+        return change.error();
+    return {};
+}
+
+}  // namespace
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
@@ -55,12 +101,14 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     if (!dbs.ok())
         return dbs.error();
     uint64_t index = internal::read_index(*txn, *dbs);
+    uint64_t applied = internal::read_raft_index(*txn, *dbs);
     if (auto r = txn->commit(); !r)
         return r.error();
     auto impl = std::make_unique<Impl>();
     impl->env = std::move(env).value();
     impl->dbs = *dbs;
     impl->index = index;
+    impl->applied = applied;
     return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -71,26 +119,96 @@ Result<uint64_t> Store::apply(std::span<const Command> batch) {
         if (!txn.ok())
             return txn.error();
         index = internal::read_index(*txn, impl_->dbs) + 1;
-        internal::Writer writer(*txn, impl_->dbs, index);
-        for (const auto& command : batch) {
-            if (auto r = writer.apply(command); !r)
-                return r.error();  // the transaction aborts: nothing of the batch is kept
-        }
-        if (auto change = writer.finish(); !change)
-            return change.error();
-        if (auto r = txn->commit(); !r)
+        if (auto r = write_batch(*txn, impl_->dbs, index, batch); !r)
+            return r.error();  // the transaction aborts: nothing of the batch is kept
+        if (auto r = impl_->commit(*txn, index, std::nullopt); !r)
             return r.error();
     }
-    impl_->publish(index);
-    std::vector<Listener> listeners;
-    {
-        std::lock_guard lock(impl_->listeners_mu);
-        for (const auto& [id, listener] : impl_->listeners)
-            listeners.push_back(listener);
-    }
-    for (const auto& listener : listeners)
-        listener(index);
+    impl_->notify(std::span<const uint64_t>(&index, 1));
     return index;
+}
+
+Result<std::vector<Result<uint64_t>>> Store::apply_entry(
+    uint64_t raft_index, std::span<const std::vector<Command>> batches) {
+    std::vector<Result<uint64_t>> results;
+    std::vector<uint64_t> committed;
+    {
+        auto txn = lmdb::Txn::begin_write(impl_->env);
+        if (!txn.ok())
+            return txn.error();
+        if (raft_index <= internal::read_raft_index(*txn, impl_->dbs))
+            return results;  // a replay after a restart: already in the store
+        uint64_t index = internal::read_index(*txn, impl_->dbs);
+        for (const auto& batch : batches) {
+            auto nested = lmdb::Txn::begin_nested(*txn);
+            if (!nested.ok())
+                return nested.error();
+            if (auto r = write_batch(*nested, impl_->dbs, index + 1, batch); !r) {
+                // LMDB itself failing (map full) is no verdict on the batch: another replica
+                // would apply it, so the whole entry fails instead.
+                if (nested->failed())
+                    return r.error();
+                nested->abort();
+                results.emplace_back(r.error());
+                continue;
+            }
+            if (auto r = nested->commit(); !r)
+                return r.error();
+            committed.push_back(++index);
+            results.emplace_back(index);
+        }
+        if (auto r = internal::write_raft_index(*txn, impl_->dbs, raft_index); !r)
+            return r.error();
+        if (auto r = impl_->commit(*txn, index, raft_index); !r)
+            return r.error();
+    }
+    impl_->notify(committed);
+    return results;
+}
+
+uint64_t Store::applied_index() const {
+    return impl_->applied.load();
+}
+
+Result<std::vector<uint8_t>> Store::dump() const {
+    auto txn = lmdb::Txn::begin_read(impl_->env);
+    if (!txn.ok())
+        return txn.error();
+    return internal::write_dump(*txn, impl_->dbs);
+}
+
+Result<uint64_t> Store::dump_applied_index(std::span<const uint8_t> dump) {
+    auto header = internal::parse_dump_header(dump);
+    if (!header.ok())
+        return header.error();
+    return header->raft_index;
+}
+
+Result<void> Store::restore(std::span<const uint8_t> dump) {
+    auto parsed = internal::parse_dump(dump);  // all of it, before anything changes
+    if (!parsed.ok())
+        return parsed.error();
+    const auto& header = parsed->header;
+    {
+        auto txn = lmdb::Txn::begin_write(impl_->env);
+        if (!txn.ok())
+            return txn.error();
+        if (header.raft_index <= internal::read_raft_index(*txn, impl_->dbs))
+            return {};  // already at or past the dump: restoring would go back in time
+        auto list = internal::db_list(impl_->dbs);
+        for (std::size_t i = 0; i < internal::db_count; ++i) {
+            if (auto r = txn->clear(list[i]); !r)
+                return r.error();
+            for (const auto& e : parsed->dbs[i]) {
+                if (auto r = txn->put(list[i], e.key, e.value); !r)
+                    return r.error();
+            }
+        }
+        if (auto r = impl_->commit(*txn, header.index, header.raft_index); !r)
+            return r.error();
+    }
+    impl_->notify(std::span<const uint64_t>(&header.index, 1));
+    return {};
 }
 
 uint64_t Store::index() const {

@@ -106,6 +106,32 @@ class Store final : public DnsSource {
         return apply(std::span<const Command>(&command, 1));
     }
 
+    // Under Raft: applies the Raft entry at `raft_index`, which carries several batches (group
+    // commit), in one LMDB write transaction that also stores raft_index as the applied index.
+    // Each batch is all-or-nothing on its own (a nested transaction) and gets its own catalog
+    // index, so one invalid batch spoils none of the others. An entry at or below
+    // applied_index() changes nothing and gives an empty vector (a replay after a restart).
+    // Returns one result per batch; an Error for the whole entry only when LMDB fails (also
+    // inside a batch, e.g. a full map: that says nothing about the batch, so no batch result
+    // may record it). Listeners hear each successful batch's index, in order, after the commit.
+    Result<std::vector<Result<uint64_t>>> apply_entry(
+        uint64_t raft_index, std::span<const std::vector<Command>> batches);
+    uint64_t applied_index() const;  // the stored Raft index (0 when never under Raft)
+
+    // The whole catalog (with its catalog index and applied Raft index) as bytes, from one read
+    // transaction: a Raft snapshot. Format: catalog/internal/store_dump.hh.
+    Result<std::vector<uint8_t>> dump() const;
+    // The applied Raft index a dump() was taken at, from its header alone (restore checks the
+    // rest); Error if the bytes are not a dump.
+    static Result<uint64_t> dump_applied_index(std::span<const uint8_t> dump);
+    // Replaces the whole contents by a dump() in one write transaction (a Raft restore); a
+    // malformed dump is an Error and changes nothing. A well-formed dump whose applied Raft
+    // index is at or below applied_index() is ignored (success, nothing changes): the store
+    // already holds that state or a later one, as for a replayed entry. Otherwise index() and
+    // applied_index() become the dump's, which may be lower than before, and listeners hear the
+    // new catalog index once.
+    Result<void> restore(std::span<const uint8_t> dump);
+
     uint64_t index() const;  // the newest committed index (0 for an empty store)
     std::unique_ptr<Snapshot> snapshot() const;
     std::unique_ptr<DnsReader> reader() const override;

@@ -73,11 +73,27 @@ Result<Txn> Txn::begin_read(const std::shared_ptr<Env>& env) {
     return Txn(env, txn, true);
 }
 
+Result<Txn> Txn::begin_nested(Txn& parent) {
+    if (parent.read_only_)
+        MUSTER_PANIC("lmdb: nested transaction in a read transaction");
+    parent.require_active("begin_nested");
+    MDB_txn* txn = nullptr;
+    if (int rc = mdb_txn_begin(parent.env_->raw(), parent.txn_, 0, &txn); rc != 0)
+        return make_error("lmdb " + parent.env_->path() +
+                          ": begin nested transaction: " + error_text(rc));
+    Txn child(parent.env_, txn, false);
+    child.open_ = std::make_shared<const bool>(true);
+    parent.child_ = child.open_;
+    return child;
+}
+
 Txn::Txn(Txn&& other) noexcept
     : env_(std::move(other.env_)),
       txn_(std::exchange(other.txn_, nullptr)),
       read_only_(other.read_only_),
-      reset_(other.reset_) {}
+      reset_(other.reset_),
+      open_(std::move(other.open_)),
+      child_(std::move(other.child_)) {}
 
 Txn& Txn::operator=(Txn&& other) noexcept {
     if (this != &other) {
@@ -86,6 +102,8 @@ Txn& Txn::operator=(Txn&& other) noexcept {
         txn_ = std::exchange(other.txn_, nullptr);
         read_only_ = other.read_only_;
         reset_ = other.reset_;
+        open_ = std::move(other.open_);
+        child_ = std::move(other.child_);
     }
     return *this;
 }
@@ -97,6 +115,12 @@ Txn::~Txn() {
 void Txn::require_active(const char* what) const {
     if (!active())
         MUSTER_PANIC(std::string("lmdb: ") + what + " outside an active transaction");
+    require_no_child(what);
+}
+
+void Txn::require_no_child(const char* what) const {
+    if (!child_.expired())
+        MUSTER_PANIC(std::string("lmdb: ") + what + " while a nested transaction is open");
 }
 
 Result<Dbi> Txn::open_db(const std::string& name, DbCreate create) {
@@ -141,8 +165,30 @@ Result<bool> Txn::del(Dbi db, Bytes key) {
     return true;
 }
 
+Result<void> Txn::clear(Dbi db) {
+    require_active("clear");
+    if (int rc = mdb_drop(txn_, db.handle, 0); rc != 0)
+        return make_error("lmdb " + env_->path() + ": clear: " + error_text(rc));
+    return {};
+}
+
+bool Txn::failed() const {
+    require_active("failed");
+    if (read_only_)
+        return false;
+    // LMDB has no getter for MDB_TXN_ERROR, but refuses to nest in a transaction that has it.
+    MDB_txn* probe = nullptr;
+    int rc = mdb_txn_begin(env_->raw(), txn_, 0, &probe);
+    if (rc == 0) {
+        mdb_txn_abort(probe);
+        return false;
+    }
+    return rc == MDB_BAD_TXN;
+}
+
 Result<void> Txn::commit() {
     require_active("commit");
+    open_.reset();
     int rc = mdb_txn_commit(std::exchange(txn_, nullptr));  // frees the txn even on failure
     if (rc != 0)
         return make_error("lmdb " + env_->path() + ": commit: " + error_text(rc));
@@ -150,8 +196,11 @@ Result<void> Txn::commit() {
 }
 
 void Txn::abort() {
-    if (txn_ != nullptr)
+    if (txn_ != nullptr) {
+        require_no_child("abort");  // LMDB would free the child under its owner
         mdb_txn_abort(std::exchange(txn_, nullptr));
+    }
+    open_.reset();
     reset_ = false;
 }
 

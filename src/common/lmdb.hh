@@ -82,6 +82,11 @@ class Txn {
   public:
     static Result<Txn> begin_write(const std::shared_ptr<Env>& env);
     static Result<Txn> begin_read(const std::shared_ptr<Env>& env);
+    // A write transaction nested in `parent` (an active write transaction): its commit makes
+    // its changes part of the parent (durable only when the parent commits), its abort undoes
+    // only them. LMDB's rule: the parent may not be used or ended while the child is open;
+    // doing so panics.
+    static Result<Txn> begin_nested(Txn& parent);
     Txn(Txn&& other) noexcept;
     Txn& operator=(Txn&& other) noexcept;
     Txn(const Txn&) = delete;
@@ -99,6 +104,13 @@ class Txn {
     // False when the key was absent.
     Result<bool> del(Dbi db, Bytes key);
     Result<bool> del(Dbi db, std::string_view key) { return del(db, bytes(key)); }
+    // Deletes every entry of the database, keeping the database (mdb_drop without delete).
+    Result<void> clear(Dbi db);
+
+    // True when LMDB refuses further work in this write transaction because a write failed
+    // inside it (MDB_TXN_ERROR: map full, out of memory...); only abort remains. A write
+    // refused up front (an over-long key) leaves it usable.
+    bool failed() const;
 
     Result<void> commit();
     void abort();
@@ -115,10 +127,16 @@ class Txn {
     Txn(std::shared_ptr<Env> env, MDB_txn* txn, bool read_only)
         : env_(std::move(env)), txn_(txn), read_only_(read_only) {}
     void require_active(const char* what) const;
+    void require_no_child(const char* what) const;
     std::shared_ptr<Env> env_;
     MDB_txn* txn_ = nullptr;
     bool read_only_ = false;
     bool reset_ = false;
+    // A nested transaction holds `open_` while it is open; its parent watches it through
+    // `child_`, so using or ending a parent with an open child panics instead of touching a
+    // transaction LMDB has blocked (or freeing one the child still points to).
+    std::shared_ptr<const bool> open_;
+    std::weak_ptr<const bool> child_;
 };
 
 // A cursor over one database inside one transaction (which must outlive it). Positioning calls

@@ -6,30 +6,32 @@
 
 namespace muster::catalog::internal {
 
+namespace {
+
+constexpr std::array<lmdb::Dbi Dbs::*, db_count> db_members = {
+    &Dbs::meta,         &Dbs::nodes,         &Dbs::services,   &Dbs::checks,
+    &Dbs::check_health, &Dbs::service_index, &Dbs::addr_index, &Dbs::changes,
+    &Dbs::dns_instance, &Dbs::dns_service,   &Dbs::dns_node,   &Dbs::dns_ptr,
+};
+
+}  // namespace
+
 Result<Dbs> open_dbs(lmdb::Txn& txn, lmdb::DbCreate create) {
     Dbs dbs;
-    std::pair<const char*, lmdb::Dbi*> table[] = {
-        {"meta", &dbs.meta},
-        {"nodes", &dbs.nodes},
-        {"services", &dbs.services},
-        {"checks", &dbs.checks},
-        {"check_health", &dbs.check_health},
-        {"service_index", &dbs.service_index},
-        {"addr_index", &dbs.addr_index},
-        {"changes", &dbs.changes},
-        {"dns_instance", &dbs.dns_instance},
-        {"dns_service", &dbs.dns_service},
-        {"dns_node", &dbs.dns_node},
-        {"dns_ptr", &dbs.dns_ptr},
-    };
-    static_assert(std::size(table) == db_count);
-    for (auto& [name, dbi] : table) {
-        auto r = txn.open_db(name, create);
+    for (std::size_t i = 0; i < db_count; ++i) {
+        auto r = txn.open_db(std::string(db_names[i]), create);
         if (!r.ok())
             return r.error();
-        *dbi = *r;
+        dbs.*db_members[i] = *r;
     }
     return dbs;
+}
+
+std::array<lmdb::Dbi, db_count> db_list(const Dbs& dbs) {
+    std::array<lmdb::Dbi, db_count> out{};
+    for (std::size_t i = 0; i < db_count; ++i)
+        out[i] = dbs.*db_members[i];
+    return out;
 }
 
 std::string lower(std::string_view s) {
@@ -147,16 +149,34 @@ uint64_t change_key_index(lmdb::Bytes key) {
     return v;
 }
 
-uint64_t read_index(const lmdb::Txn& txn, const Dbs& dbs) {
-    auto v = txn.get(dbs.meta, index_key);
+namespace {
+
+uint64_t read_meta_u64(const lmdb::Txn& txn, const Dbs& dbs, std::string_view key) {
+    auto v = txn.get(dbs.meta, key);
     if (!v)
         return 0;
     if (v->size() != sizeof(uint64_t))
-        MUSTER_PANIC("corrupt catalog store: meta index of " + std::to_string(v->size()) +
-                     " bytes");
-    uint64_t index = 0;
-    std::memcpy(&index, v->data(), sizeof index);
-    return index;
+        MUSTER_PANIC("corrupt catalog store: meta " + std::string(key) + " of " +
+                     std::to_string(v->size()) + " bytes");
+    uint64_t value = 0;
+    std::memcpy(&value, v->data(), sizeof value);
+    return value;
+}
+
+}  // namespace
+
+uint64_t read_index(const lmdb::Txn& txn, const Dbs& dbs) {
+    return read_meta_u64(txn, dbs, index_key);
+}
+
+uint64_t read_raft_index(const lmdb::Txn& txn, const Dbs& dbs) {
+    return read_meta_u64(txn, dbs, raft_index_key);
+}
+
+Result<void> write_raft_index(lmdb::Txn& txn, const Dbs& dbs, uint64_t raft_index) {
+    uint8_t bytes[sizeof raft_index];
+    std::memcpy(bytes, &raft_index, sizeof raft_index);
+    return txn.put(dbs.meta, raft_index_key, bytes);
 }
 
 std::optional<Node> load_node(const lmdb::Txn& txn, const Dbs& dbs, std::string_view name) {

@@ -18,7 +18,8 @@ namespace muster::catalog::internal {
 
 // Keys: names are ASCII-lowercased (case-insensitive lookups); IDs are kept as given. '\0'
 // separates key parts, so names and IDs may not contain it (apply rejects them).
-//   meta          "index" -> u64 little-endian
+//   meta          "index" -> u64 little-endian (the catalog index)
+//                 "raft_index" -> u64 little-endian (the applied Raft index; absent = 0)
 //   nodes         node -> Node
 //   services      node \0 service id -> Service
 //   checks        node \0 check id -> Check
@@ -37,9 +38,16 @@ struct Dbs {
 };
 inline constexpr unsigned db_count = 12;
 
+// The LMDB names of the databases, in the order of Dbs' members (and of a dump).
+inline constexpr std::array<std::string_view, db_count> db_names = {
+    "meta",       "nodes",   "services",     "checks",      "check_health", "service_index",
+    "addr_index", "changes", "dns_instance", "dns_service", "dns_node",     "dns_ptr"};
+
 Result<Dbs> open_dbs(lmdb::Txn& txn, lmdb::DbCreate create);
+std::array<lmdb::Dbi, db_count> db_list(const Dbs& dbs);  // in db_names order
 
 inline constexpr std::string_view index_key = "index";
+inline constexpr std::string_view raft_index_key = "raft_index";
 
 std::string lower(std::string_view s);
 std::string child_key(std::string_view node, std::string_view id);  // lower(node) \0 id
@@ -54,6 +62,8 @@ std::array<uint8_t, 8> change_key(uint64_t index);
 uint64_t change_key_index(lmdb::Bytes key);
 
 uint64_t read_index(const lmdb::Txn& txn, const Dbs& dbs);
+uint64_t read_raft_index(const lmdb::Txn& txn, const Dbs& dbs);
+Result<void> write_raft_index(lmdb::Txn& txn, const Dbs& dbs, uint64_t raft_index);
 
 std::optional<Node> load_node(const lmdb::Txn& txn, const Dbs& dbs, std::string_view name);
 std::optional<Service> load_service(const lmdb::Txn& txn, const Dbs& dbs, std::string_view node,

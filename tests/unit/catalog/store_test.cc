@@ -1,4 +1,5 @@
-// Tests for src/catalog/store.cc: apply, cascades, health, DNS records, change log, listeners.
+// Tests for src/catalog/store.cc: apply, cascades, health, DNS records, change log, listeners,
+// Raft entries, dump and restore.
 #ifndef BOOST_TEST_DYN_LINK
 #define BOOST_TEST_DYN_LINK
 #endif
@@ -195,6 +196,92 @@ InstanceData instance(Status health, std::string_view addr, bool own_address, ui
 }
 
 using Bytes = std::vector<uint8_t>;
+
+// Applies one Raft entry, failing the test when the entry as a whole fails.
+std::vector<muster::Result<uint64_t>> apply_entry(
+    Store& store, uint64_t raft_index, const std::vector<std::vector<Command>>& batches) {
+    auto r = store.apply_entry(raft_index, batches);
+    if (!r.ok())
+        BOOST_FAIL("apply_entry: " << r.error().message);
+    return std::move(r).value();
+}
+
+std::string text(const Check& c) {
+    return c.node + "/" + c.id + ":" + c.service_id + ":" + c.service_name + ":" +
+           std::to_string(static_cast<int>(c.status)) + ":" + c.output + ":" +
+           std::to_string(c.index.create) + "-" + std::to_string(c.index.modify);
+}
+
+// What a reader sees of a store through snapshot() and reader(): every node, service instance
+// and check with its indexes, the raw DNS records and PTRs of `addrs`, and the change log.
+std::vector<std::string> contents(const Store& store, const std::vector<std::string>& addrs) {
+    std::vector<std::string> out;
+    auto snap = store.snapshot();
+    out.push_back("index " + std::to_string(snap->index()));
+    for (const auto& n : snap->nodes()) {
+        out.push_back("node " + n.name + " " + n.address + " " + std::to_string(n.index.create) +
+                      "-" + std::to_string(n.index.modify));
+        for (const auto& c : snap->node_checks(n.name))
+            out.push_back("check " + text(c));
+        auto reader = store.reader();
+        reader->begin();
+        auto record = reader->node(n.name);
+        out.push_back("dns node " + std::to_string(record.size()) + " " +
+                      std::string(record.begin(), record.end()));
+        reader->end();
+    }
+    for (const auto& [name, tags] : snap->services()) {
+        for (const auto& e : snap->service(name, std::nullopt, HealthFilter::any)) {
+            std::string line = "instance " + e.node.name + "/" + e.service.id + " " +
+                               e.service.name + ":" + std::to_string(e.service.port) + " " +
+                               std::to_string(e.service.index.create) + "-" +
+                               std::to_string(e.service.index.modify);
+            for (const auto& t : e.service.tags)
+                line += " #" + t;
+            for (const auto& c : e.checks)
+                line += " " + text(c);
+            out.push_back(line);
+        }
+        auto record = record_bytes(store, name);
+        out.push_back("dns service " + name + " " + std::string(record.begin(), record.end()));
+    }
+    for (const auto& a : addrs)
+        for (const auto& [kind, name] : dns_ptr(store, a))
+            out.push_back("ptr " + a + " " + std::to_string(static_cast<int>(kind)) + " " + name);
+    for (const auto& c : store.changes_since(0)) {
+        std::string line = "change " + std::to_string(c.index);
+        for (const auto& n : c.nodes)
+            line += " n:" + n;
+        for (const auto& n : c.services)
+            line += " s:" + n;
+        out.push_back(line);
+    }
+    return out;
+}
+
+const std::vector<std::string> small_addrs = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.9"};
+
+// A small catalog under Raft: two entries, one with a refused batch in the middle.
+void fill_small(Store& store) {
+    Service web = service("web", "web-1", 8080);
+    web.tags = {"v1", "primary"};
+    Service db = service("db", "db-1", 5432);
+    db.address = "10.0.0.9";
+    apply_entry(store, 3,
+                {{reg(node("a", "10.0.0.1"), web, {check("web-http", "web-1", Status::passing)})},
+                 {dereg_node("")},
+                 {reg(node("b", "10.0.0.2"), db, {check("serf", "", Status::warning)})}});
+    apply_entry(store, 4,
+                {{update("a", "web-http", Status::critical, "down")},
+                 {reg(node("c", "10.0.0.3"), service("web", "web-2", 8081))}});
+}
+
+Bytes dump_of(const Store& store) {
+    auto d = store.dump();
+    if (!d.ok())
+        BOOST_FAIL("dump: " << d.error().message);
+    return std::move(d).value();
+}
 
 }  // namespace
 
@@ -882,6 +969,267 @@ BOOST_AUTO_TEST_CASE(concurrent_applies_each_get_their_own_index) {
         BOOST_TEST_REQUIRE(all[i] == i + 1);
     BOOST_TEST(f.store->index() == static_cast<uint64_t>(threads * per_thread));
     BOOST_TEST(f.store->snapshot()->services().size() == static_cast<std::size_t>(per_thread));
+}
+
+// ---- under Raft: entries of several batches, the applied index
+
+BOOST_AUTO_TEST_CASE(apply_entry_gives_each_batch_its_own_index) {
+    Fixture f;
+    f.apply(reg(node("x", "10.0.0.9")));  // catalog index 1, before Raft
+    auto results = apply_entry(*f.store, 7,
+                               {{reg(node("a", "10.0.0.1")), reg(node("b", "10.0.0.2"))},
+                                {reg(node("c", "10.0.0.3"))},
+                                {reg(node("a", "10.0.0.1"), service("web"))}});
+    BOOST_TEST_REQUIRE(results.size() == 3u);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        BOOST_TEST_REQUIRE(results[i].ok());
+        BOOST_TEST(*results[i] == i + 2);
+    }
+    BOOST_TEST(f.store->index() == 4u);
+    BOOST_TEST(f.store->applied_index() == 7u);
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->index() == 4u);
+    BOOST_TEST(snap->node("c")->index.create == 3u);
+    BOOST_TEST(snap->node_services("a").at(0).index.create == 4u);
+    auto changes = f.store->changes_since(1);
+    BOOST_TEST_REQUIRE(changes.size() == 3u);
+    BOOST_TEST(changes[0].nodes == (Names{"a", "b"}));
+    BOOST_TEST(changes[2].services == (Names{"web"}));
+    BOOST_TEST(dns_service(*f.store, "web").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(apply_entry_refuses_an_invalid_batch_and_applies_the_others) {
+    Fixture f;
+    auto results = apply_entry(
+        *f.store, 1,
+        {{reg(node("a", "10.0.0.1"), service("web"))},
+         {reg(node("b", "10.0.0.2"), service("db")), update("a", "nope", Status::critical)},
+         {reg(node("c", "10.0.0.3"))}});
+    BOOST_TEST_REQUIRE(results.size() == 3u);
+    BOOST_TEST_REQUIRE(results[0].ok());
+    BOOST_TEST(*results[0] == 1u);
+    BOOST_TEST_REQUIRE(!results[1].ok());
+    BOOST_TEST(results[1].error().message.find("nope") != std::string::npos);
+    BOOST_TEST_REQUIRE(results[2].ok());
+    BOOST_TEST(*results[2] == 2u);  // the refused batch used up no index
+    BOOST_TEST(f.store->index() == 2u);
+    auto snap = f.store->snapshot();
+    BOOST_TEST(snap->node("a").has_value());
+    BOOST_TEST(!snap->node("b").has_value());  // nothing of the refused batch is kept
+    BOOST_TEST(snap->service("db", std::nullopt, HealthFilter::any).empty());
+    BOOST_TEST(dns_service(*f.store, "db").empty());
+    BOOST_TEST(snap->node("c").has_value());
+    BOOST_TEST(f.store->changes_since(0).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(entry_whose_every_batch_fails_still_advances_the_applied_index) {
+    Fixture f;
+    auto results = apply_entry(*f.store, 5, {{dereg_node("")}, {reg(node("", "10.0.0.1"))}});
+    BOOST_TEST_REQUIRE(results.size() == 2u);
+    BOOST_TEST(!results[0].ok());
+    BOOST_TEST(!results[1].ok());
+    BOOST_TEST(f.store->index() == 0u);
+    BOOST_TEST(f.store->applied_index() == 5u);
+    BOOST_TEST(apply_entry(*f.store, 6, {}).empty());  // an entry without batches counts too
+    BOOST_TEST(f.store->applied_index() == 6u);
+    BOOST_TEST(f.store->changes_since(0).empty());
+}
+
+BOOST_AUTO_TEST_CASE(replayed_entries_change_nothing) {
+    Fixture f;
+    std::vector<uint64_t> heard;
+    f.store->subscribe([&](uint64_t index) { heard.push_back(index); });
+    apply_entry(*f.store, 5, {{reg(node("a", "10.0.0.1"))}});
+    auto before = contents(*f.store, small_addrs);
+    BOOST_TEST(apply_entry(*f.store, 5, {{reg(node("b", "10.0.0.2"))}}).empty());
+    BOOST_TEST(apply_entry(*f.store, 2, {{dereg_node("a")}}).empty());
+    BOOST_TEST(f.store->index() == 1u);
+    BOOST_TEST(f.store->applied_index() == 5u);
+    BOOST_TEST(contents(*f.store, small_addrs) == before);
+    BOOST_TEST(heard == (std::vector<uint64_t>{1}));
+}
+
+BOOST_AUTO_TEST_CASE(applied_index_persists_across_reopen) {
+    Fixture f;
+    BOOST_TEST(f.store->applied_index() == 0u);
+    f.apply(reg(node("x", "10.0.0.9")));  // a plain apply leaves the applied index alone
+    BOOST_TEST(f.store->applied_index() == 0u);
+    apply_entry(*f.store, 41, {{reg(node("a", "10.0.0.1"))}, {dereg_node("")}});
+    apply_entry(*f.store, 42, {{reg(node("b", "10.0.0.2"))}});
+    f.reopen();
+    BOOST_TEST(f.store->applied_index() == 42u);
+    BOOST_TEST(f.store->index() == 3u);
+    BOOST_TEST(apply_entry(*f.store, 42, {{reg(node("c", "10.0.0.3"))}}).empty());
+    BOOST_TEST(!f.store->snapshot()->node("c").has_value());
+    auto next = apply_entry(*f.store, 43, {{reg(node("c", "10.0.0.3"))}});
+    BOOST_TEST_REQUIRE(next.size() == 1u);
+    BOOST_TEST(*next[0] == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(listeners_hear_each_applied_batch_of_an_entry_after_its_commit) {
+    Fixture f;
+    std::vector<uint64_t> heard;
+    f.store->subscribe([&](uint64_t index) {
+        heard.push_back(index);
+        BOOST_TEST(f.store->index() == 3u);  // the whole entry is committed first
+        BOOST_TEST(f.store->applied_index() == 9u);
+        BOOST_TEST(f.store->snapshot()->index() == 3u);
+    });
+    apply_entry(*f.store, 9,
+                {{reg(node("a", "10.0.0.1"))},
+                 {dereg_node("")},
+                 {reg(node("b", "10.0.0.2"))},
+                 {reg(node("c", "10.0.0.3"))}});
+    BOOST_TEST(heard == (std::vector<uint64_t>{1, 2, 3}));
+}
+
+// ---- dump and restore (Raft snapshots)
+
+BOOST_AUTO_TEST_CASE(dump_restores_into_a_fresh_store_identically) {
+    Fixture source;
+    fill_small(*source.store);
+    auto dump = dump_of(*source.store);
+    auto at = Store::dump_applied_index(dump);
+    BOOST_TEST_REQUIRE(at.ok());
+    BOOST_TEST(*at == 4u);
+
+    Fixture target;
+    if (auto r = target.store->restore(dump); !r.ok())
+        BOOST_FAIL("restore: " << r.error().message);
+    BOOST_TEST(target.store->index() == 4u);
+    BOOST_TEST(target.store->applied_index() == 4u);
+    auto expected = contents(*source.store, small_addrs);
+    BOOST_TEST(expected.size() > 10u);
+    BOOST_TEST(contents(*target.store, small_addrs) == expected);
+    BOOST_TEST(dns_service(*target.store, "web").size() == 2u);
+    BOOST_TEST((dump_of(*target.store) == dump));
+
+    // The restored store goes on where the source would, and keeps it across a reopen.
+    auto next = apply_entry(*target.store, 5, {{reg(node("d", "10.0.0.4"))}});
+    BOOST_TEST(*next.at(0) == 5u);
+    target.reopen();
+    BOOST_TEST(target.store->index() == 5u);
+    BOOST_TEST(target.store->applied_index() == 5u);
+    BOOST_TEST(target.store->snapshot()->nodes().size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(restore_replaces_existing_contents_and_may_lower_the_index) {
+    Fixture source;
+    fill_small(*source.store);
+    Fixture target;
+    for (int i = 0; i < 10; ++i)
+        target.apply(reg(node("old" + std::to_string(i), "10.0.0.5"), service("legacy")));
+    apply_entry(*target.store, 2, {{reg(node("a", "10.0.0.7"), service("gone"))}});
+    BOOST_TEST(target.store->index() == 11u);
+    std::vector<uint64_t> heard;
+    target.store->subscribe([&](uint64_t index) {
+        heard.push_back(index);
+        BOOST_TEST(target.store->index() == index);
+    });
+
+    BOOST_TEST_REQUIRE(target.store->restore(dump_of(*source.store)).ok());
+    BOOST_TEST(heard == (std::vector<uint64_t>{4}));
+    BOOST_TEST(target.store->index() == 4u);  // lower than before: the dump's
+    BOOST_TEST(target.store->applied_index() == 4u);
+    auto snap = target.store->snapshot();
+    BOOST_TEST(snap->index() == 4u);
+    BOOST_TEST(!snap->node("old3").has_value());
+    BOOST_TEST(snap->service("legacy", std::nullopt, HealthFilter::any).empty());
+    BOOST_TEST(snap->service("gone", std::nullopt, HealthFilter::any).empty());
+    BOOST_TEST(snap->node("a")->address == "10.0.0.1");
+    BOOST_TEST(dns_service(*target.store, "legacy").empty());
+    BOOST_TEST(dns_ptr(*target.store, "10.0.0.5").empty());
+    BOOST_TEST(contents(*target.store, small_addrs) == contents(*source.store, small_addrs));
+    BOOST_TEST(target.store->changes_since(4).empty());
+}
+
+BOOST_AUTO_TEST_CASE(restore_at_or_below_the_applied_index_changes_nothing) {
+    Fixture source;
+    fill_small(*source.store);
+    auto dump = dump_of(*source.store);  // applied index 4
+    Fixture target;
+    apply_entry(*target.store, 4, {{reg(node("mine", "10.0.0.8"))}});
+    std::vector<uint64_t> heard;
+    target.store->subscribe([&](uint64_t index) { heard.push_back(index); });
+    auto before = dump_of(*target.store);
+    BOOST_TEST(target.store->restore(dump).ok());
+    BOOST_TEST((dump_of(*target.store) == before));
+    apply_entry(*target.store, 5, {});
+    BOOST_TEST(target.store->restore(dump).ok());
+    BOOST_TEST(heard.empty());
+    BOOST_TEST(target.store->snapshot()->node("mine").has_value());
+    BOOST_TEST(!target.store->snapshot()->node("a").has_value());
+    BOOST_TEST(target.store->applied_index() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_dumps_are_errors_and_change_nothing) {
+    Fixture source;
+    fill_small(*source.store);
+    auto dump = dump_of(*source.store);
+    Fixture target;
+    apply_entry(*target.store, 1, {{reg(node("mine", "10.0.0.8"), service("keep"))}});
+    auto before = dump_of(*target.store);
+    std::vector<uint64_t> heard;
+    target.store->subscribe([&](uint64_t index) { heard.push_back(index); });
+
+    auto refused = [&](const Bytes& bytes) {
+        auto r = target.store->restore(bytes);
+        if (r.ok())
+            return std::string();
+        BOOST_TEST(r.error().message.find("catalog dump: ") == 0u);
+        return r.error().message;
+    };
+    for (std::size_t n = 0; n < dump.size(); ++n)  // every truncation
+        BOOST_TEST_REQUIRE(!refused(Bytes(dump.begin(), dump.begin() + n)).empty());
+    BOOST_TEST(refused(Bytes(dump.begin(), dump.begin() + 20)).find("truncated header") !=
+               std::string::npos);
+    BOOST_TEST(refused(Bytes(dump.begin(), dump.end() - 1)).find("truncated value") !=
+               std::string::npos);
+
+    Bytes garbage(4096);
+    for (std::size_t i = 0; i < garbage.size(); ++i)
+        garbage[i] = static_cast<uint8_t>(i * 7919 % 251);
+    BOOST_TEST(refused(garbage).find("bad magic") != std::string::npos);
+    BOOST_TEST(!Store::dump_applied_index(garbage).ok());
+    BOOST_TEST(!Store::dump_applied_index({}).ok());
+
+    Bytes trailing = dump;
+    trailing.push_back(0);
+    BOOST_TEST(refused(trailing).find("1 bytes after") != std::string::npos);
+    Bytes version = dump;
+    version[8] = 2;
+    BOOST_TEST(refused(version).find("format version 2") != std::string::npos);
+    BOOST_TEST(!Store::dump_applied_index(version).ok());
+    Bytes dbs = dump;
+    dbs[28] = 11;
+    BOOST_TEST(refused(dbs).find("11 databases") != std::string::npos);
+    Bytes raft = dump;
+    raft[12] = 9;  // the header's applied Raft index no longer matches the meta database
+    BOOST_TEST(refused(raft).find("raft_index") != std::string::npos);
+    Bytes name = dump;
+    name[33] = 'M';  // "meta" -> "Meta"
+    BOOST_TEST(refused(name).find("\"Meta\"") != std::string::npos);
+    Bytes huge = dump;
+    huge[32 + 1 + 4 + 7] = 0x7f;  // the meta database claims about 2^63 entries
+    BOOST_TEST(!refused(huge).empty());
+
+    BOOST_TEST(heard.empty());
+    BOOST_TEST((dump_of(*target.store) == before));
+    BOOST_TEST(target.store->index() == 1u);
+    BOOST_TEST(target.store->applied_index() == 1u);
+    BOOST_TEST(target.store->snapshot()->node("mine").has_value());
+    BOOST_TEST(target.store->restore(dump).ok());  // the intact dump still restores
+    BOOST_TEST(heard == (std::vector<uint64_t>{4}));
+}
+
+BOOST_AUTO_TEST_CASE(dump_of_an_empty_store_restores_to_an_empty_store) {
+    Fixture f;
+    auto empty = dump_of(*f.store);
+    BOOST_TEST(*Store::dump_applied_index(empty) == 0u);
+    Fixture target;
+    BOOST_TEST(target.store->restore(empty).ok());  // at applied index 0 already: nothing to do
+    BOOST_TEST(target.store->index() == 0u);
+    BOOST_TEST((dump_of(*target.store) == empty));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -236,6 +236,125 @@ BOOST_AUTO_TEST_CASE(full_map_is_an_error_on_write_not_a_crash) {
     BOOST_TEST(failed);
 }
 
+BOOST_AUTO_TEST_CASE(nested_commit_joins_the_parent_and_nested_abort_undoes_only_itself) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    auto t = write_txn(env);
+    put(t, db, "a", "1");
+    {
+        auto kept = lmdb::Txn::begin_nested(t);
+        BOOST_REQUIRE(kept.ok());
+        BOOST_TEST(get_text(*kept, db, "a") == "1");  // sees the parent's writes
+        put(*kept, db, "b", "2");
+        BOOST_REQUIRE(kept->commit().ok());
+    }
+    {
+        auto undone = lmdb::Txn::begin_nested(t);
+        BOOST_REQUIRE(undone.ok());
+        put(*undone, db, "c", "3");
+        put(*undone, db, "a", "changed");
+        BOOST_REQUIRE(undone->del(db, "b").ok());
+        undone->abort();
+    }
+    {
+        auto dropped = lmdb::Txn::begin_nested(t);
+        BOOST_REQUIRE(dropped.ok());
+        put(*dropped, db, "d", "4");
+    }  // destroyed while open: aborted
+    BOOST_TEST(get_text(t, db, "a") == "1");
+    BOOST_TEST(get_text(t, db, "b") == "2");
+    BOOST_TEST(get_text(t, db, "c") == "<absent>");
+    BOOST_TEST(get_text(t, db, "d") == "<absent>");
+    {
+        auto r = read_txn(env);
+        BOOST_TEST(get_text(r, db, "b") == "<absent>");  // nothing is visible before the parent
+    }
+    BOOST_REQUIRE(t.commit().ok());
+    auto r = read_txn(env);
+    BOOST_TEST(get_text(r, db, "a") == "1");
+    BOOST_TEST(get_text(r, db, "b") == "2");
+    BOOST_TEST(get_text(r, db, "c") == "<absent>");
+}
+
+BOOST_AUTO_TEST_CASE(committed_nested_writes_vanish_when_the_parent_aborts) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    {
+        auto t = write_txn(env);
+        auto nested = lmdb::Txn::begin_nested(t);
+        BOOST_REQUIRE(nested.ok());
+        put(*nested, db, "k", "v");
+        BOOST_REQUIRE(nested->commit().ok());
+        t.abort();
+    }
+    auto r = read_txn(env);
+    BOOST_TEST(get_text(r, db, "k") == "<absent>");
+}
+
+BOOST_AUTO_TEST_CASE(nested_transactions_nest_and_move) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    auto t = write_txn(env);
+    auto child = lmdb::Txn::begin_nested(t);
+    BOOST_REQUIRE(child.ok());
+    lmdb::Txn moved = std::move(child).value();  // the parent still tracks the moved child
+    auto grandchild = lmdb::Txn::begin_nested(moved);
+    BOOST_REQUIRE(grandchild.ok());
+    put(*grandchild, db, "deep", "v");
+    BOOST_REQUIRE(grandchild->commit().ok());
+    BOOST_REQUIRE(moved.commit().ok());
+    BOOST_TEST(get_text(t, db, "deep") == "v");
+    BOOST_REQUIRE(t.commit().ok());
+}
+
+BOOST_AUTO_TEST_CASE(clear_empties_a_database_and_keeps_it_usable) {
+    TempDir dir;
+    auto env = open_env(dir);
+    auto db = create_db(env, "kv");
+    auto other = create_db(env, "other");
+    auto t = write_txn(env);
+    for (auto k : {"1", "2", "3"})
+        put(t, db, k, "v");
+    put(t, other, "x", "kept");
+    BOOST_REQUIRE(t.commit().ok());
+    auto w = write_txn(env);
+    BOOST_REQUIRE(w.clear(db).ok());
+    BOOST_TEST(!lmdb::Cursor(w, db).first());
+    put(w, db, "4", "new");
+    BOOST_REQUIRE(w.commit().ok());
+    auto r = read_txn(env);
+    BOOST_TEST(get_text(r, db, "1") == "<absent>");
+    BOOST_TEST(get_text(r, db, "4") == "new");
+    BOOST_TEST(get_text(r, other, "x") == "kept");
+}
+
+BOOST_AUTO_TEST_CASE(failed_after_a_full_map_but_not_after_an_over_long_key) {
+    TempDir dir;
+    auto env = open_env(dir, 64 * 1024);
+    auto db = create_db(env, "kv");
+    auto t = write_txn(env);
+    BOOST_TEST(!t.failed());
+    BOOST_TEST(!t.put(db, std::string(600, 'k'), lmdb::bytes("v")).ok());
+    BOOST_TEST(!t.failed());  // refused up front: the transaction goes on
+    put(t, db, "ok", "v");
+    auto nested = lmdb::Txn::begin_nested(t);
+    BOOST_REQUIRE(nested.ok());
+    std::string big(4000, 'x');
+    bool full = false;
+    for (int i = 0; i < 1000 && !full; ++i)
+        full = !nested->put(db, "key" + std::to_string(i), lmdb::bytes(big)).ok();
+    BOOST_REQUIRE(full);
+    BOOST_TEST(nested->failed());
+    nested->abort();
+    BOOST_TEST(!t.failed());  // the parent is intact once the failed child is gone
+    BOOST_TEST(get_text(t, db, "ok") == "v");
+    BOOST_TEST(get_text(t, db, "key0") == "<absent>");
+    BOOST_REQUIRE(t.commit().ok());
+}
+
 BOOST_AUTO_TEST_CASE(open_in_missing_directory_names_the_path) {
     TempDir dir;
     std::string path = (dir.path / "no-such-dir" / "x.mdb").string();
