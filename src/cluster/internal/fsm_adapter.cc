@@ -1,0 +1,133 @@
+// FsmAdapter: the StateMachine behind libraft's raft_fsm. Runs on the raft loop; no exception
+// leaves a callback (a throwing state machine counts as a broken one).
+#include "cluster/internal/fsm_adapter.hh"
+
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "cluster/internal/raft_shim.h"
+#include "common/log.hh"
+
+namespace muster::cluster::internal {
+namespace {
+constexpr log::Logger logger("cluster");
+}
+
+FsmAdapter::FsmAdapter(StateMachine& state_machine, ResultSink* sink)
+    : state_machine_(state_machine), sink_(sink) {
+    muster_fsm_ops ops{};
+    ops.ctx = this;
+    ops.apply = &FsmAdapter::apply_cb;
+    ops.snapshot = &FsmAdapter::snapshot_cb;
+    ops.restore = &FsmAdapter::restore_cb;
+    fsm_ = muster_fsm_new(&ops);
+    if (fsm_ == nullptr)
+        throw std::bad_alloc();
+}
+
+FsmAdapter::~FsmAdapter() {
+    muster_fsm_free(fsm_);
+}
+
+int FsmAdapter::apply_cb(void* ctx, uint64_t index, const void* data, size_t len) {
+    auto bytes = std::span<const uint8_t>(static_cast<const uint8_t*>(data), len);
+    return static_cast<FsmAdapter*>(ctx)->apply(index, bytes);
+}
+int FsmAdapter::snapshot_cb(void* ctx, void** data, size_t* len) {
+    return static_cast<FsmAdapter*>(ctx)->snapshot(data, len);
+}
+int FsmAdapter::restore_cb(void* ctx, const void* data, size_t len) {
+    auto bytes = std::span<const uint8_t>(static_cast<const uint8_t*>(data), len);
+    return static_cast<FsmAdapter*>(ctx)->restore(bytes);
+}
+
+void FsmAdapter::set_broken(std::string reason) {
+    if (broken_)
+        return;
+    broken_ = true;
+    broken_reason_ = std::move(reason);
+    logger.error("state machine broken: this server applies nothing more",
+                 {{"reason", broken_reason_}});
+}
+
+int FsmAdapter::apply(uint64_t index, std::span<const uint8_t> bytes) {
+    if (broken_)
+        return 1;
+    try {
+        auto entry = decode_entry(bytes);
+        if (!entry) {
+            set_broken("entry " + std::to_string(index) + ": " + entry.error().message);
+            return 1;
+        }
+        auto results = state_machine_.apply(index, entry->commands);
+        if (!results) {
+            set_broken("entry " + std::to_string(index) + ": " + results.error().message);
+            return 1;
+        }
+        bool replay = results->empty() && index <= state_machine_.applied_index();
+        if (!replay && results->size() != entry->commands.size()) {
+            set_broken("entry " + std::to_string(index) + ": " + std::to_string(results->size()) +
+                       " results for " + std::to_string(entry->commands.size()) + " commands");
+            return 1;
+        }
+        ++entries_applied_;
+        if (sink_ != nullptr)
+            sink_->on_applied(entry->tag, index, std::move(*results));
+        return 0;
+    } catch (const std::exception& e) {
+        set_broken("entry " + std::to_string(index) + ": exception: " + e.what());
+    } catch (...) {
+        set_broken("entry " + std::to_string(index) + ": unknown exception");
+    }
+    return 1;
+}
+
+int FsmAdapter::snapshot(void** data, size_t* len) {
+    if (broken_)
+        return 1;  // the state is not at the index libraft would label it with
+    try {
+        auto state = state_machine_.snapshot();
+        if (!state) {
+            // Not fatal: libraft skips this snapshot and tries again later.
+            logger.warn("snapshot failed", {{"error", state.error().message}});
+            return 1;
+        }
+        // libraft takes the buffer (it frees it through snapshot_finalize).
+        void* buf = muster_raft_malloc(state->empty() ? 1 : state->size());
+        if (buf == nullptr)
+            return 1;
+        if (!state->empty())
+            std::memcpy(buf, state->data(), state->size());
+        *data = buf;
+        *len = state->size();
+        ++snapshots_taken_;
+        return 0;
+    } catch (const std::exception& e) {
+        logger.warn("snapshot failed", {{"error", e.what()}});
+    } catch (...) {
+        logger.warn("snapshot failed", {{"error", "unknown exception"}});
+    }
+    return 1;
+}
+
+int FsmAdapter::restore(std::span<const uint8_t> bytes) {
+    if (broken_)
+        return 1;
+    try {
+        auto r = state_machine_.restore(bytes);
+        if (!r) {
+            set_broken("restore snapshot: " + r.error().message);
+            return 1;
+        }
+        ++snapshots_restored_;
+        return 0;
+    } catch (const std::exception& e) {
+        set_broken(std::string("restore snapshot: exception: ") + e.what());
+    } catch (...) {
+        set_broken("restore snapshot: unknown exception");
+    }
+    return 1;
+}
+
+}  // namespace muster::cluster::internal

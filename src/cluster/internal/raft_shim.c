@@ -1,0 +1,373 @@
+/* raft_shim: libraft 0.22 (legacy raft_io API) with its libuv I/O and TCP transport, behind
+ * opaque functions that C++ can call. */
+#include "cluster/internal/raft_shim.h"
+
+#include <raft.h>
+#include <raft/uv.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MUSTER_SAME_CODE(a, b) _Static_assert((int)(a) == (int)(b), #a " is libraft's " #b)
+MUSTER_SAME_CODE(MUSTER_RAFT_NOTLEADER, RAFT_NOTLEADER);
+MUSTER_SAME_CODE(MUSTER_RAFT_LEADERSHIPLOST, RAFT_LEADERSHIPLOST);
+MUSTER_SAME_CODE(MUSTER_RAFT_SHUTDOWN, RAFT_SHUTDOWN);
+MUSTER_SAME_CODE(MUSTER_RAFT_CANTBOOTSTRAP, RAFT_CANTBOOTSTRAP);
+MUSTER_SAME_CODE(MUSTER_RAFT_CORRUPT, RAFT_CORRUPT);
+MUSTER_SAME_CODE(MUSTER_RAFT_UNAVAILABLE, RAFT_UNAVAILABLE);
+MUSTER_SAME_CODE(MUSTER_RAFT_FOLLOWER, RAFT_FOLLOWER);
+MUSTER_SAME_CODE(MUSTER_RAFT_CANDIDATE, RAFT_CANDIDATE);
+MUSTER_SAME_CODE(MUSTER_RAFT_LEADER, RAFT_LEADER);
+#undef MUSTER_SAME_CODE
+_Static_assert(sizeof(raft_id) == sizeof(uint64_t) && sizeof(raft_index) == sizeof(uint64_t),
+               "64-bit raft ids and indexes");
+
+void* muster_raft_malloc(size_t size) {
+    return raft_malloc(size);
+}
+
+void muster_raft_free(void* ptr) {
+    raft_free(ptr);
+}
+
+const char* muster_raft_strerror(int rv) {
+    return raft_strerror(rv);
+}
+
+/* --- state machine ------------------------------------------------------------------------ */
+
+struct muster_fsm {
+    struct raft_fsm fsm;
+    struct muster_fsm_ops ops;
+    struct raft* raft;
+};
+
+/* libraft's legacy apply loop calls fsm->apply for the entry at last_applied + 1 and advances
+ * last_applied only after apply returns 0 (barrier and configuration entries advance it too),
+ * so the index of the entry being applied is raft_last_applied() + 1. */
+static int fsm_apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void** result) {
+    struct muster_fsm* m = fsm->data;
+    uint64_t index;
+    *result = NULL;
+    if (m->raft == NULL) {
+        return RAFT_CORRUPT;
+    }
+    index = (uint64_t)raft_last_applied(m->raft) + 1;
+    if (m->ops.apply(m->ops.ctx, index, buf->base, buf->len) != 0) {
+        return RAFT_CORRUPT;
+    }
+    return 0;
+}
+
+static int fsm_snapshot(struct raft_fsm* fsm, struct raft_buffer* bufs[], unsigned* n_bufs) {
+    struct muster_fsm* m = fsm->data;
+    void* data = NULL;
+    size_t len = 0;
+    struct raft_buffer* out;
+    if (m->ops.snapshot(m->ops.ctx, &data, &len) != 0) {
+        return RAFT_CORRUPT;
+    }
+    out = raft_malloc(sizeof *out);
+    if (out == NULL) {
+        raft_free(data);
+        return RAFT_NOMEM;
+    }
+    out->base = data;
+    out->len = len;
+    *bufs = out;
+    *n_bufs = 1;
+    return 0;
+}
+
+/* fsm version 2: libraft hands the snapshot buffers back once they are written. */
+static int fsm_snapshot_finalize(struct raft_fsm* fsm, struct raft_buffer* bufs[],
+                                 unsigned* n_bufs) {
+    unsigned i;
+    (void)fsm;
+    if (*bufs != NULL) {
+        for (i = 0; i < *n_bufs; i++) {
+            raft_free((*bufs)[i].base);
+        }
+        raft_free(*bufs);
+    }
+    *bufs = NULL;
+    *n_bufs = 0;
+    return 0;
+}
+
+/* On success the FSM owns buf->base and must raft_free it; on failure libraft keeps it. */
+static int fsm_restore(struct raft_fsm* fsm, struct raft_buffer* buf) {
+    struct muster_fsm* m = fsm->data;
+    if (m->ops.restore(m->ops.ctx, buf->base, buf->len) != 0) {
+        return RAFT_CORRUPT;
+    }
+    raft_free(buf->base);
+    return 0;
+}
+
+struct muster_fsm* muster_fsm_new(const struct muster_fsm_ops* ops) {
+    struct muster_fsm* m = raft_calloc(1, sizeof *m);
+    if (m == NULL) {
+        return NULL;
+    }
+    m->ops = *ops;
+    m->fsm.version = 2;
+    m->fsm.data = m;
+    m->fsm.apply = fsm_apply;
+    m->fsm.snapshot = fsm_snapshot;
+    m->fsm.restore = fsm_restore;
+    m->fsm.snapshot_finalize = fsm_snapshot_finalize;
+    m->fsm.snapshot_async = NULL;
+    return m;
+}
+
+void muster_fsm_free(struct muster_fsm* fsm) {
+    raft_free(fsm);
+}
+
+struct raft_fsm* muster_fsm_raft(struct muster_fsm* fsm) {
+    return &fsm->fsm;
+}
+
+void muster_fsm_bind(struct muster_fsm* fsm, struct raft* raft) {
+    fsm->raft = raft;
+}
+
+/* --- client requests ---------------------------------------------------------------------- */
+
+struct shim_apply {
+    struct raft_apply req;
+    muster_raft_done_cb cb;
+    void* arg;
+    uint64_t tag;
+};
+
+static void shim_apply_cb(struct raft_apply* req, int status, void* result) {
+    struct shim_apply* a = req->data;
+    muster_raft_done_cb cb = a->cb;
+    void* arg = a->arg;
+    uint64_t tag = a->tag;
+    (void)result;
+    raft_free(a);
+    cb(arg, tag, status);
+}
+
+int muster_raft_apply(struct raft* raft, void* buf, size_t len, muster_raft_done_cb cb, void* arg,
+                      uint64_t tag, uint64_t* index) {
+    struct raft_buffer b;
+    struct shim_apply* a = raft_calloc(1, sizeof *a);
+    int rv;
+    if (a == NULL) {
+        raft_free(buf);
+        return RAFT_NOMEM;
+    }
+    a->req.data = a;
+    a->cb = cb;
+    a->arg = arg;
+    a->tag = tag;
+    b.base = buf;
+    b.len = len;
+    /* One buffer per raft_apply: libraft completes a request at the first entry of a batch. */
+    rv = raft_apply(raft, &a->req, &b, 1, shim_apply_cb);
+    if (rv != 0) {
+        /* RAFT_NOTLEADER comes from raft_step before the entry is taken; after that the legacy
+         * layer may have copied the entry and freed buf already, so leak rather than risk a
+         * double free on those (rare: out of memory, I/O errors). */
+        if (rv == RAFT_NOTLEADER) {
+            raft_free(buf);
+        }
+        raft_free(a);
+        return rv;
+    }
+    *index = a->req.index;
+    return 0;
+}
+
+struct shim_barrier {
+    struct raft_barrier req;
+    muster_raft_done_cb cb;
+    void* arg;
+    uint64_t tag;
+};
+
+static void shim_barrier_cb(struct raft_barrier* req, int status) {
+    struct shim_barrier* b = req->data;
+    muster_raft_done_cb cb = b->cb;
+    void* arg = b->arg;
+    uint64_t tag = b->tag;
+    raft_free(b);
+    cb(arg, tag, status);
+}
+
+int muster_raft_barrier(struct raft* raft, muster_raft_done_cb cb, void* arg, uint64_t tag) {
+    struct shim_barrier* b = raft_calloc(1, sizeof *b);
+    int rv;
+    if (b == NULL) {
+        return RAFT_NOMEM;
+    }
+    b->req.data = b;
+    b->cb = cb;
+    b->arg = arg;
+    b->tag = tag;
+    rv = raft_barrier(raft, &b->req, shim_barrier_cb);
+    if (rv != 0) {
+        raft_free(b);
+    }
+    return rv;
+}
+
+/* --- status ------------------------------------------------------------------------------- */
+
+void muster_raft_get_info(struct raft* raft, struct muster_raft_info* info) {
+    raft_id leader_id = 0;
+    const char* leader_address = NULL;
+    memset(info, 0, sizeof *info);
+    info->state = (int)raft_state(raft);
+    info->id = raft->id;
+    if (info->state != RAFT_UNAVAILABLE) {
+        raft_leader(raft, &leader_id, &leader_address);
+    }
+    info->leader_id = leader_id;
+    info->leader_address = leader_address;
+    info->term = raft_current_term(raft);
+    info->commit_index = raft_commit_index(raft);
+    info->last_applied = raft_last_applied(raft);
+    info->last_index = raft_last_index(raft);
+    info->election_timer_start = raft->election_timer_start;
+    info->configuration_committed_index = raft->configuration_committed_index;
+    info->configuration_uncommitted_index = raft->configuration_uncommitted_index;
+}
+
+unsigned muster_raft_n_servers(struct raft* raft) {
+    return raft->configuration.n;
+}
+
+void muster_raft_server(struct raft* raft, unsigned i, uint64_t* id, const char** address,
+                        int* voter) {
+    const struct raft_server* s = &raft->configuration.servers[i];
+    *id = s->id;
+    *address = s->address;
+    *voter = s->role == RAFT_VOTER;
+}
+
+/* --- the libuv node ----------------------------------------------------------------------- */
+
+struct muster_raft_node {
+    struct raft raft;
+    struct raft_io io;
+    struct raft_uv_transport transport;
+    muster_raft_closed_cb closed_cb;
+    void* closed_arg;
+};
+
+static void set_error(char* errmsg, size_t len, const char* what, int rv, const char* detail) {
+    if (errmsg == NULL || len == 0) {
+        return;
+    }
+    if (detail != NULL && detail[0] != '\0') {
+        snprintf(errmsg, len, "%s: %s (%s)", what, detail, raft_strerror(rv));
+    } else {
+        snprintf(errmsg, len, "%s: %s", what, raft_strerror(rv));
+    }
+}
+
+int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop, const char* dir,
+                          uint64_t id, const char* address, struct muster_fsm* fsm,
+                          const struct muster_raft_node_options* options, char* errmsg,
+                          size_t errmsg_len) {
+    struct muster_raft_node* n = raft_calloc(1, sizeof *n);
+    int rv;
+    if (n == NULL) {
+        set_error(errmsg, errmsg_len, "allocate", RAFT_NOMEM, NULL);
+        return RAFT_NOMEM;
+    }
+    n->transport.version = 1;
+    rv = raft_uv_tcp_init(&n->transport, loop);
+    if (rv != 0) {
+        set_error(errmsg, errmsg_len, "tcp transport", rv, n->transport.errmsg);
+        raft_free(n);
+        return rv;
+    }
+    n->io.version = 2;
+    rv = raft_uv_init(&n->io, loop, dir, &n->transport);
+    if (rv != 0) {
+        set_error(errmsg, errmsg_len, "libuv I/O", rv, n->io.errmsg);
+        raft_uv_tcp_close(&n->transport);
+        raft_free(n);
+        return rv;
+    }
+    raft_uv_set_connect_retry_delay(&n->io, options->connect_retry_ms);
+    rv = raft_init(&n->raft, &n->io, muster_fsm_raft(fsm), (raft_id)id, address);
+    if (rv != 0) {
+        set_error(errmsg, errmsg_len, "raft init", rv, raft_errmsg(&n->raft));
+        raft_uv_close(&n->io);
+        raft_uv_tcp_close(&n->transport);
+        raft_free(n);
+        return rv;
+    }
+    n->raft.data = n;
+    muster_fsm_bind(fsm, &n->raft);
+    raft_set_election_timeout(&n->raft, options->election_timeout_ms);
+    raft_set_heartbeat_timeout(&n->raft, options->heartbeat_timeout_ms);
+    raft_set_snapshot_threshold(&n->raft, options->snapshot_threshold);
+    raft_set_snapshot_trailing(&n->raft, options->snapshot_trailing);
+    raft_set_pre_vote(&n->raft, true);
+    *out = n;
+    return 0;
+}
+
+struct raft* muster_raft_node_raft(struct muster_raft_node* node) {
+    return &node->raft;
+}
+
+int muster_raft_node_bootstrap(struct muster_raft_node* node, unsigned n, const uint64_t* ids,
+                               const char* const* addresses, char* errmsg, size_t errmsg_len) {
+    struct raft_configuration conf;
+    unsigned i;
+    int rv = 0;
+    raft_configuration_init(&conf);
+    for (i = 0; i < n; i++) {
+        rv = raft_configuration_add(&conf, (raft_id)ids[i], addresses[i], RAFT_VOTER);
+        if (rv != 0) {
+            set_error(errmsg, errmsg_len, "bootstrap configuration", rv, addresses[i]);
+            goto out;
+        }
+    }
+    rv = raft_bootstrap(&node->raft, &conf);
+    if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) {
+        set_error(errmsg, errmsg_len, "bootstrap", rv, node->io.errmsg);
+    }
+out:
+    raft_configuration_close(&conf);
+    return rv;
+}
+
+int muster_raft_node_start(struct muster_raft_node* node, char* errmsg, size_t errmsg_len) {
+    int rv = raft_start(&node->raft);
+    if (rv != 0) {
+        /* Some failures (the transport's listen) leave their text in the I/O only. */
+        const char* detail = raft_errmsg(&node->raft);
+        if (detail == NULL || detail[0] == '\0') {
+            detail = node->io.errmsg;
+        }
+        set_error(errmsg, errmsg_len, "start", rv, detail);
+    }
+    return rv;
+}
+
+static void node_raft_closed(struct raft* raft) {
+    struct muster_raft_node* n = raft->data;
+    muster_raft_closed_cb cb = n->closed_cb;
+    void* arg = n->closed_arg;
+    raft_uv_close(&n->io);
+    raft_uv_tcp_close(&n->transport);
+    raft_free(n);
+    if (cb != NULL) {
+        cb(arg);
+    }
+}
+
+void muster_raft_node_close(struct muster_raft_node* node, muster_raft_closed_cb cb, void* arg) {
+    node->closed_cb = cb;
+    node->closed_arg = arg;
+    raft_close(&node->raft, node_raft_closed);
+}

@@ -1,0 +1,447 @@
+// Tests for cluster/node.cc: real Nodes (libraft's libuv I/O) over loopback TCP, on temp dirs.
+// Waits poll with deadlines; nothing sleeps a fixed time.
+#include "cluster/node.hh"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "recording_state_machine.hh"
+
+namespace muster::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+using test::Bytes;
+using test::bytes;
+using test::RecordingStateMachine;
+
+class TempDir {
+  public:
+    TempDir() {
+        char tmpl[] = "/tmp/muster-cluster-XXXXXX";
+        if (::mkdtemp(tmpl) == nullptr)
+            throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string raft() const { return path_ + "/raft"; }
+
+  private:
+    std::string path_;
+};
+
+// A port nobody listens on right now (the kernel's pick for an ephemeral bind).
+std::string free_address() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    BOOST_REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    BOOST_REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    ::close(fd);
+    return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+}
+
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return pred();
+        std::this_thread::sleep_for(2ms);
+    }
+    return true;
+}
+
+NodeOptions options(const std::string& dir, const std::string& address,
+                    std::vector<Peer> bootstrap) {
+    NodeOptions o;
+    o.dir = dir;
+    o.address = address;
+    o.bootstrap = std::move(bootstrap);
+    o.election_timeout = 300ms;
+    o.heartbeat_timeout = 30ms;
+    return o;
+}
+
+std::unique_ptr<Node> start(const NodeOptions& o, StateMachine& sm) {
+    auto node = Node::start(o, sm);
+    BOOST_REQUIRE_MESSAGE(node.ok(), (node.ok() ? "" : node.error().message));
+    return std::move(*node);
+}
+
+bool is_leader(const Node& n) {
+    return n.status().role == Role::leader;
+}
+
+struct Outcome {
+    Fate fate = Fate::unknown;
+    std::optional<uint64_t> value;
+    std::string error;
+};
+
+// Submits and waits (bounded) for the Done.
+Outcome submit_and_wait(Node& node, Bytes command) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<Outcome> got;
+    node.submit(std::move(command), [&](Fate f, Result<uint64_t> r) {
+        std::lock_guard lock(mu);
+        got = Outcome{f, r.ok() ? std::optional<uint64_t>(*r) : std::nullopt,
+                      r.ok() ? "" : r.error().message};
+        cv.notify_all();
+    });
+    std::unique_lock lock(mu);
+    BOOST_REQUIRE(cv.wait_for(lock, 5s, [&] { return got.has_value(); }));
+    return *got;
+}
+
+Result<void> barrier_and_wait(Node& node) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<Result<void>> got;
+    node.barrier([&](Result<void> r) {
+        std::lock_guard lock(mu);
+        got = std::move(r);
+        cv.notify_all();
+    });
+    std::unique_lock lock(mu);
+    BOOST_REQUIRE(cv.wait_for(lock, 5s, [&] { return got.has_value(); }));
+    return *got;
+}
+
+// Three servers on 127.0.0.1, their IDs known up front through Node::server_id.
+struct Trio {
+    TempDir dirs[3];
+    RecordingStateMachine sms[3];
+    std::unique_ptr<Node> nodes[3];
+
+    Trio() {
+        std::vector<Peer> voters;
+        std::string addresses[3];
+        for (int i = 0; i < 3; ++i) {
+            addresses[i] = free_address();
+            auto id = Node::server_id(dirs[i].raft());
+            BOOST_REQUIRE(id.ok());
+            voters.push_back(Peer{*id, addresses[i]});
+        }
+        for (int i = 0; i < 3; ++i)
+            nodes[i] = start(options(dirs[i].raft(), addresses[i], voters), sms[i]);
+    }
+    // The leader once every server knows the same one.
+    int leader() {
+        int l = -1;
+        bool agreed = wait_until(
+            [&] {
+                l = -1;
+                for (int i = 0; i < 3; ++i)
+                    if (is_leader(*nodes[i]))
+                        l = i;
+                if (l < 0)
+                    return false;
+                for (int i = 0; i < 3; ++i)
+                    if (nodes[i]->status().leader_id != nodes[l]->id())
+                        return false;
+                return true;
+            },
+            5s);
+        BOOST_REQUIRE(agreed);
+        return l;
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(node)
+
+BOOST_AUTO_TEST_CASE(a_single_server_leads_and_group_commits_1000_commands_from_4_threads) {
+    TempDir dir;
+    RecordingStateMachine sm;
+    const std::string address = free_address();
+    auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
+    BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+    auto st = node->status();
+    BOOST_TEST(st.id == node->id());
+    BOOST_TEST(st.leader_id == node->id());
+    BOOST_TEST(st.leader_address == address);
+    BOOST_REQUIRE_EQUAL(st.voters.size(), 1U);
+    BOOST_TEST(st.voters[0] == (Peer{node->id(), address}));
+
+    constexpr int threads = 4;
+    constexpr int per_thread = 250;
+    std::vector<std::vector<Outcome>> outcomes(threads, std::vector<Outcome>(per_thread));
+    std::atomic<int> done{0};
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::thread> submitters;
+    for (int t = 0; t < threads; ++t)
+        submitters.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i)
+                node->submit(bytes(std::to_string(t) + "-" + std::to_string(i)),
+                             [&, t, i](Fate f, Result<uint64_t> r) {
+                                 outcomes[t][i] =
+                                     Outcome{f, r.ok() ? std::optional<uint64_t>(*r) : std::nullopt,
+                                             r.ok() ? "" : r.error().message};
+                                 done.fetch_add(1, std::memory_order_release);
+                             });
+        });
+    for (auto& th : submitters)
+        th.join();
+    BOOST_REQUIRE(wait_until([&] { return done.load(std::memory_order_acquire) == 1000; }, 8s));
+    auto elapsed = std::chrono::steady_clock::now() - t0;
+
+    std::vector<bool> positions(1001, false);
+    for (int t = 0; t < threads; ++t) {
+        uint64_t prev = 0;
+        for (int i = 0; i < per_thread; ++i) {
+            const Outcome& o = outcomes[t][i];
+            BOOST_REQUIRE_MESSAGE(o.fate == Fate::applied && o.value, o.error);
+            BOOST_TEST(*o.value > prev);  // each thread's commands apply in its submit order
+            prev = *o.value;
+            BOOST_REQUIRE(*o.value >= 1 && *o.value <= 1000);
+            BOOST_TEST(!positions[*o.value]);
+            positions[*o.value] = true;
+        }
+    }
+    auto seen = sm.seen();
+    size_t commands = 0;
+    uint64_t prev_index = 0;
+    for (const auto& s : seen) {
+        BOOST_TEST(s.index > prev_index);
+        prev_index = s.index;
+        commands += s.commands.size();
+    }
+    BOOST_TEST(commands == 1000U);
+    BOOST_TEST(seen.size() < 1000U);  // group commit packed commands into shared entries
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+    BOOST_TEST_MESSAGE("1000 commands in " << ms << " ms, " << seen.size() << " entries, "
+                                           << (ms > 0 ? 1000 * 1000 / ms : 0) << " commands/s");
+    BOOST_TEST(barrier_and_wait(*node).ok());
+    BOOST_TEST(node->status().last_applied >= prev_index);
+}
+
+BOOST_AUTO_TEST_CASE(one_entry_in_flight_and_small_entries_still_apply_every_command_in_order) {
+    TempDir dir;
+    RecordingStateMachine sm;
+    const std::string address = free_address();
+    auto o = options(dir.raft(), address, {Peer{0, address}});
+    o.max_in_flight = 1;      // the next entry waits for the completion of this one
+    o.max_entry_bytes = 256;  // about 20 commands of this size per entry
+    auto node = start(o, sm);
+    BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+    constexpr int n = 500;
+    std::vector<Outcome> outcomes(n);
+    std::atomic<int> done{0};
+    for (int i = 0; i < n; ++i)
+        node->submit(bytes("command-" + std::to_string(i)), [&, i](Fate f, Result<uint64_t> r) {
+            outcomes[i] = Outcome{f, r.ok() ? std::optional<uint64_t>(*r) : std::nullopt, ""};
+            done.fetch_add(1, std::memory_order_release);
+        });
+    BOOST_REQUIRE(wait_until([&] { return done.load(std::memory_order_acquire) == n; }, 8s));
+    for (int i = 0; i < n; ++i) {
+        BOOST_REQUIRE((outcomes[i].fate == Fate::applied));
+        BOOST_REQUIRE(outcomes[i].value == std::optional<uint64_t>(i + 1));
+    }
+    auto seen = sm.seen();
+    BOOST_TEST(seen.size() >= n / 25U);  // max_entry_bytes held
+    BOOST_TEST(seen.size() < static_cast<size_t>(n));
+    BOOST_TEST_MESSAGE(n << " commands in " << seen.size() << " entries, one in flight");
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_replays_the_log_skipping_applied_entries_and_keeps_the_id) {
+    TempDir dir;
+    RecordingStateMachine sm;  // its applied index outlives the Nodes, as LMDB's would
+    const std::string address = free_address();
+    const auto o = options(dir.raft(), address, {Peer{0, address}});
+    uint64_t id = 0;
+    uint64_t applied = 0;
+    {
+        auto node = start(o, sm);
+        BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+        for (int i = 0; i < 10; ++i)
+            BOOST_REQUIRE(
+                (submit_and_wait(*node, bytes("c" + std::to_string(i))).fate == Fate::applied));
+        id = node->id();
+        applied = sm.applied_index();
+    }
+    BOOST_TEST(id != 0U);
+    auto again = Node::server_id(dir.raft());
+    BOOST_REQUIRE(again.ok());
+    BOOST_TEST(*again == id);
+    {
+        auto node = start(o, sm);  // bootstrap again: the dir has state, so it is ignored
+        BOOST_TEST(node->id() == id);
+        BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+        BOOST_REQUIRE(wait_until([&] { return node->status().last_applied >= applied; }, 5s));
+        BOOST_TEST(sm.replayed() > 0U);
+        BOOST_TEST(sm.log().size() == 10U);
+        auto o11 = submit_and_wait(*node, bytes("c10"));
+        BOOST_TEST((o11.fate == Fate::applied));
+        BOOST_TEST(o11.value == std::optional<uint64_t>(11));
+        BOOST_TEST(sm.seen().back().index > applied);
+    }
+    // A state machine that starts empty rebuilds the same log from the Raft log.
+    RecordingStateMachine fresh;
+    auto node = start(o, fresh);
+    BOOST_REQUIRE(wait_until([&] { return fresh.log().size() == 11U; }, 5s));
+    BOOST_TEST(fresh.log() == sm.log());
+    BOOST_TEST(fresh.replayed() == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_restores_the_latest_snapshot_then_replays_the_rest) {
+    TempDir dir;
+    RecordingStateMachine sm;
+    const std::string address = free_address();
+    auto o = options(dir.raft(), address, {Peer{0, address}});
+    o.snapshot_threshold = 4;
+    o.snapshot_trailing = 2;
+    {
+        auto node = start(o, sm);
+        BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+        for (int i = 0; i < 20; ++i)  // one entry each: the Done comes before the next submit
+            BOOST_REQUIRE(
+                (submit_and_wait(*node, bytes("s" + std::to_string(i))).fate == Fate::applied));
+        BOOST_REQUIRE(wait_until([&] { return sm.snapshots() > 0U; }, 5s));
+    }
+    bool snapshot_file = false;
+    for (const auto& e : std::filesystem::directory_iterator(dir.raft()))
+        snapshot_file |= e.path().filename().string().starts_with("snapshot-");
+    BOOST_TEST(snapshot_file);
+    {
+        // The state machine is past the snapshot: restore keeps it, the rest replays as skips.
+        auto node = start(o, sm);
+        BOOST_TEST(sm.restores_kept() == 1U);
+        BOOST_TEST(sm.restores() == 0U);
+        BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+        BOOST_TEST(sm.log().size() == 20U);
+    }
+    RecordingStateMachine fresh;
+    auto node = start(o, fresh);
+    BOOST_TEST(fresh.restores() == 1U);
+    BOOST_REQUIRE(wait_until([&] { return fresh.log().size() == 20U; }, 5s));
+    BOOST_TEST(fresh.log() == sm.log());
+    BOOST_TEST(fresh.seen().size() < 20U);  // entries after the snapshot only
+}
+
+BOOST_AUTO_TEST_CASE(three_servers_elect_a_leader_and_replicate) {
+    Trio trio;
+    int l = trio.leader();
+    auto st = trio.nodes[l]->status();
+    BOOST_TEST(st.voters.size() == 3U);
+    BOOST_TEST(st.term > 0U);
+    for (int k = 0; k < 3; ++k) {
+        auto o = submit_and_wait(*trio.nodes[l], bytes("r" + std::to_string(k)));
+        BOOST_REQUIRE_MESSAGE(o.fate == Fate::applied, o.error);
+        BOOST_TEST(o.value == std::optional<uint64_t>(k + 1));
+    }
+    for (int i = 0; i < 3; ++i) {
+        BOOST_REQUIRE(wait_until([&] { return trio.sms[i].log().size() == 3U; }, 5s));
+        BOOST_TEST(trio.sms[i].seen() == trio.sms[l].seen());
+    }
+    for (int i = 0; i < 3; ++i) {
+        if (i == l)
+            continue;
+        auto f = trio.nodes[i]->status();
+        BOOST_TEST((f.role == Role::follower));
+        BOOST_TEST(f.leader_address == st.leader_address);
+        BOOST_TEST((f.last_contact > std::chrono::steady_clock::time_point{}));
+        BOOST_TEST((std::chrono::steady_clock::now() - f.last_contact < 2s));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(submit_on_a_follower_gets_not_leader_with_the_leader_address) {
+    Trio trio;
+    int l = trio.leader();
+    int f = (l + 1) % 3;
+    auto o = submit_and_wait(*trio.nodes[f], bytes("nope"));
+    BOOST_TEST((o.fate == Fate::not_leader));
+    BOOST_TEST(o.error == "not the leader; leader is " + trio.nodes[l]->status().leader_address);
+    auto b = barrier_and_wait(*trio.nodes[f]);
+    BOOST_REQUIRE(!b.ok());
+    BOOST_TEST(b.error().message.find("not the leader") != std::string::npos);
+    BOOST_TEST(barrier_and_wait(*trio.nodes[l]).ok());
+    BOOST_TEST(trio.sms[f].log().empty());
+}
+
+BOOST_AUTO_TEST_CASE(stopping_runs_every_pending_done_exactly_once) {
+    TempDir dir;
+    RecordingStateMachine sm;
+    const std::string address = free_address();
+    auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
+    BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+    constexpr int n = 2000;
+    std::vector<std::atomic<int>> calls(n);
+    std::vector<Fate> fates(n);
+    for (int i = 0; i < n; ++i)
+        node->submit(bytes(std::to_string(i)), [&, i](Fate f, Result<uint64_t> r) {
+            fates[i] = f;
+            BOOST_CHECK_EQUAL(r.ok(), f == Fate::applied);
+            calls[i].fetch_add(1);
+        });
+    node.reset();
+    int applied = 0;
+    for (int i = 0; i < n; ++i) {
+        BOOST_REQUIRE_EQUAL(calls[i].load(), 1);
+        applied += fates[i] == Fate::applied;
+    }
+    BOOST_TEST(static_cast<size_t>(applied) == sm.log().size());
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_state_machine_stops_the_node) {
+    TempDir dir;
+    RecordingStateMachine sm;
+    const std::string address = free_address();
+    auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
+    BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+    auto o = submit_and_wait(*node, Bytes{RecordingStateMachine::break_marker});
+    BOOST_TEST((o.fate == Fate::unknown));
+    BOOST_REQUIRE(wait_until([&] { return node->status().role == Role::unavailable; }, 5s));
+    auto later = submit_and_wait(*node, bytes("later"));
+    BOOST_TEST((later.fate == Fate::not_leader));
+    BOOST_TEST(later.error.find("state machine is broken") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(start_errors_name_the_dir_and_address) {
+    TempDir dir;
+    TempDir other;
+    RecordingStateMachine sm;
+    const std::string address = free_address();
+    auto bad = Node::start(options(dir.raft(), "localhost:7000", {}), sm);
+    BOOST_REQUIRE(!bad.ok());
+    BOOST_TEST(bad.error().message.find("IPv4") != std::string::npos);
+    {
+        auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
+        RecordingStateMachine sm2;
+        auto clash = Node::start(options(other.raft(), address, {Peer{0, address}}), sm2);
+        BOOST_REQUIRE(!clash.ok());
+        BOOST_TEST(clash.error().message.find(address) != std::string::npos);
+        BOOST_TEST(clash.error().message.find(other.raft()) != std::string::npos);
+        BOOST_TEST_MESSAGE("address in use: " << clash.error().message);
+    }
+    std::filesystem::remove(dir.raft() + "/id");
+    auto no_id = Node::start(options(dir.raft(), address, {Peer{0, address}}), sm);
+    BOOST_REQUIRE(!no_id.ok());
+    BOOST_TEST(no_id.error().message.find("no id file") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace muster::cluster
