@@ -17,7 +17,11 @@
 #include "api/server.hh"
 #include "app/agent_catalog.hh"
 #include "app/agent_checks.hh"
+#include "app/replicated_catalog.hh"
 #include "catalog/store.hh"
+#include "cluster/node.hh"
+#include "common/address.hh"
+#include "common/dir_lock.hh"
 #include "common/event_loop.hh"
 #include "common/log.hh"
 #include "resolver/resolver.hh"
@@ -194,6 +198,60 @@ resolver::Options resolver_options(const config::Settings& s) {
     return o;
 }
 
+namespace {
+
+// The Raft server of `server: true`: its log in data_dir/raft, listening at the node's IPv4
+// address (127.0.0.1 with --dev) on ports.server. A single server (bootstrap, or
+// bootstrap_expect 1) is the leader once it has started; waits for that, bounded.
+Result<std::unique_ptr<cluster::Node>> start_raft(const config::Settings& s,
+                                                  cluster::StateMachine& state_machine) {
+    const auto raft_dir = std::filesystem::path(s.data_dir) / "raft";
+    std::error_code ec;
+    bool has_state = std::filesystem::exists(raft_dir / "metadata1", ec) ||
+                     std::filesystem::exists(raft_dir / "metadata2", ec);
+    bool bootstrap = s.bootstrap || s.bootstrap_expect == 1;
+    if (!has_state && !bootstrap)
+        return make_error("server: " + raft_dir.string() +
+                          " holds no Raft state: set bootstrap (or bootstrap_expect 1) to start "
+                          "a new cluster of one; joining an existing cluster is not built yet");
+    std::string ip = s.dev ? "127.0.0.1" : self_node(s).address;
+    if (!SockAddr::parse_ip(ip, 0) || ip.find(':') != std::string::npos)
+        return make_error(
+            "server: the Raft transport needs an IPv4 address; set bind_addr to "
+            "one (got \"" +
+            ip + "\")");
+    cluster::NodeOptions o;
+    o.dir = raft_dir.string();
+    o.address = ip + ":" + std::to_string(s.server_port);
+    if (bootstrap)
+        o.bootstrap = {cluster::Peer{.id = 0, .address = o.address}};
+    o.election_timeout = s.raft_election_timeout;
+    o.heartbeat_timeout = std::max(std::chrono::milliseconds(10), s.raft_election_timeout / 10);
+    auto node = cluster::Node::start(o, state_machine);
+    if (!node)
+        return node.error();
+    const auto deadline =
+        std::chrono::steady_clock::now() + 4 * s.raft_election_timeout + std::chrono::seconds(2);
+    while ((*node)->status().role != cluster::Role::leader) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            if ((*node)->status().voters.size() <= 1)
+                return make_error("raft at " + o.address + " did not become the leader");
+            break;  // several voters: a cluster that elects on its own time
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    auto st = (*node)->status();
+    logger.info("raft started",
+                {{"id", std::to_string(st.id)},
+                 {"address", o.address},
+                 {"term", std::to_string(st.term)},
+                 {"commit_index", std::to_string(st.commit_index)},
+                 {"catalog_applied", std::to_string(state_machine.applied_index())}});
+    return node;
+}
+
+}  // namespace
+
 int run_agent(const config::LoadRequest& request) {
     auto settings = config::load(request);
     if (!settings) {
@@ -209,13 +267,36 @@ int run_agent(const config::LoadRequest& request) {
                      "--data-dir, or use --dev)\n");
         return 2;
     }
-    auto opened = catalog::Store::open({.dir = settings->data_dir});
+    auto dir_lock = DirLock::acquire(settings->data_dir);
+    if (!dir_lock) {
+        logger.error("cannot start", {{"error", dir_lock.error().message}});
+        return 1;
+    }
+    // A server's catalog is rebuilt from the Raft log, so it need not fsync (MDB_NOSYNC).
+    auto opened =
+        catalog::Store::open({.dir = settings->data_dir,
+                              .durability = settings->server ? catalog::Durability::no_sync
+                                                             : catalog::Durability::sync});
     if (!opened) {
         logger.error("cannot open the catalog", {{"error", opened.error().message}});
         return 1;
     }
     std::shared_ptr<catalog::Store> store = std::move(opened).value();
-    api::LocalWriter writer(*store);
+    CatalogStateMachine state_machine(*store);
+    std::unique_ptr<cluster::Node> raft;
+    std::unique_ptr<api::Writer> writer_ptr;
+    if (settings->server) {
+        auto started = start_raft(*settings, state_machine);
+        if (!started) {
+            logger.error("cannot start raft", {{"error", started.error().message}});
+            return 1;
+        }
+        raft = std::move(started).value();
+        writer_ptr = std::make_unique<RaftWriter>(*raft);
+    } else {
+        writer_ptr = std::make_unique<api::LocalWriter>(*store);
+    }
+    api::Writer& writer = *writer_ptr;
     const std::filesystem::path data_dir(settings->data_dir);
 
     // Health checks run on a thread of their own: a slow check never delays DNS or HTTP.
@@ -340,6 +421,7 @@ int run_agent(const config::LoadRequest& request) {
     dns.stop(options.zones.upstream.timeout + std::chrono::seconds(1));
     stop_api();
     stop_checks();
+    raft.reset();  // after every writer: nothing submits any more
     if (settings->data_dir_temporary) {
         std::error_code ec;
         std::filesystem::remove_all(settings->data_dir, ec);

@@ -29,6 +29,7 @@ constexpr const char* usage_text =
     "                    [--datacenter DC] [--domain D] [--alt-domain D] [--bind ADDR]\n"
     "                    [--client ADDR] [--dns-port P] [--http-port P] [--server-port P]\n"
     "                    [--recursor URI]... [--data-dir D] [--log-level L]\n"
+    "                    [--server] [--bootstrap] [--bootstrap-expect N]\n"
     "       muster validate PATH...\n"
     "       muster services register FILE | deregister ID\n"
     "       muster catalog nodes | services | service NAME\n"
@@ -62,6 +63,9 @@ int agent(int argc, char** argv) {
         opt_bind,
         opt_http_port,
         opt_server_port,
+        opt_server,
+        opt_bootstrap,
+        opt_bootstrap_expect,
         opt_help
     };
     static const option longopts[] = {
@@ -80,6 +84,9 @@ int agent(int argc, char** argv) {
         {"bind", required_argument, nullptr, opt_bind},
         {"http-port", required_argument, nullptr, opt_http_port},
         {"server-port", required_argument, nullptr, opt_server_port},
+        {"server", no_argument, nullptr, opt_server},
+        {"bootstrap", no_argument, nullptr, opt_bootstrap},
+        {"bootstrap-expect", required_argument, nullptr, opt_bootstrap_expect},
         {"help", no_argument, nullptr, opt_help},
         {nullptr, 0, nullptr, 0},
     };
@@ -132,6 +139,15 @@ int agent(int argc, char** argv) {
                 break;
             case opt_server_port:
                 req.overrides.emplace_back("ports.server", optarg);
+                break;
+            case opt_server:
+                req.overrides.emplace_back("server", "true");
+                break;
+            case opt_bootstrap:
+                req.overrides.emplace_back("bootstrap", "true");
+                break;
+            case opt_bootstrap_expect:
+                req.overrides.emplace_back("bootstrap_expect", optarg);
                 break;
             case opt_help:
                 return usage(stdout, 0);

@@ -105,6 +105,52 @@ const OptionDef options[] = {
      .doc = "Server RPC and Raft port.",
      .example = "8300",
      .apply = [](const Json& v, Loading& c) { set_port(v, c, c.settings.server_port); }},
+    {.key = "server",
+     .kind = Kind::boolean,
+     .default_text = "false (true with --dev)",
+     .doc = "Run as a server: every catalog write goes through a Raft log (libraft) kept in "
+            "data_dir/raft and is applied to the catalog from it, so the catalog is rebuilt from "
+            "the log if it is lost. Needs bootstrap or bootstrap_expect the first time.",
+     .example = "true",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.server); }},
+    {.key = "bootstrap",
+     .kind = Kind::boolean,
+     .default_text = "false (true with --dev)",
+     .doc = "Make this server a cluster of one on its first start (Consul's -bootstrap). "
+            "Ignored once data_dir holds Raft state.",
+     .example = "true",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.bootstrap); }},
+    {.key = "bootstrap_expect",
+     .kind = Kind::uint,
+     .default_text = "0 (do not bootstrap)",
+     .doc = "Number of servers to wait for before bootstrapping the cluster. Only 1 is built "
+            "so far (the same as bootstrap); forming a cluster of several servers is not. "
+            "Ignored once data_dir holds Raft state.",
+     .example = "1",
+     .apply =
+         [](const Json& v, Loading& c) {
+             uint64_t n = 0;
+             if (!internal::get_uint(v, c, 0, any_uint, n))
+                 return;
+             if (n > 1)
+                 return c.expected("0 or 1 (forming a cluster of several servers is not built yet)",
+                                   v);
+             c.settings.bootstrap_expect = static_cast<unsigned>(n);
+         }},
+    {.key = "raft",
+     .kind = Kind::object,
+     .default_text = "",
+     .doc = "Raft timing of a server.",
+     .example = R"({"election_timeout": "1s"})"},
+    {.key = "raft.election_timeout",
+     .kind = Kind::duration,
+     .default_text = R"("1s")",
+     .doc = "How long a follower waits without hearing from the leader before it starts an "
+            "election (randomised between this and twice this); heartbeats go out every tenth "
+            "of it.",
+     .example = R"("500ms")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_ms(v, c, c.settings.raft_election_timeout); }},
     {.key = "recursors",
      .kind = Kind::recursor_list,
      .default_text = "[] (nothing is forwarded)",

@@ -98,6 +98,11 @@ struct Settings {
     uint16_t http_port = 8500;
     uint16_t server_port = 8300;
 
+    bool server = false;            // catalog writes go through the Raft log (true with --dev)
+    bool bootstrap = false;         // a cluster of one on first start (true with --dev)
+    unsigned bootstrap_expect = 0;  // 0: do not bootstrap; only 1 is built so far
+    std::chrono::milliseconds raft_election_timeout{1000};
+
     std::vector<Recursor> recursors;
     std::string tls_ca_file;  // extra CA bundle for DoT upstreams (system bundle otherwise)
     DnsSettings dns;

@@ -783,4 +783,8 @@ def base_config(dns_port: int, recursors: list[str], *, data_dir: Path, ca_file:
     }
     if ca_file is not None:
         cfg["tls"] = {"ca_file": str(ca_file)}
+    if os.environ.get("MUSTER_TEST_SERVER") == "1":
+        # every agent a Raft server of one: the whole suite then writes through the Raft log
+        cfg.update({"server": True, "bootstrap": True})
+        cfg["ports"]["server"] = free_port()
     return cfg

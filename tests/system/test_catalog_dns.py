@@ -344,13 +344,15 @@ def test_kdig_srv_over_tcp(muster):
 
 
 def test_dev_agent_registers_itself(muster):
-    dns_port, http_port = free_port(), free_port()
-    agent = muster.create({}, args=["--dev", "--dns-port", str(dns_port), "--http-port", str(http_port)],
+    dns_port, http_port, server_port = free_port(), free_port(), free_port()
+    agent = muster.create({}, args=["--dev", "--dns-port", str(dns_port), "--http-port", str(http_port),
+                                    "--server-port", str(server_port)],
                           use_config_file=False)
     agent.dns_port, agent.http_port = dns_port, http_port
     agent.start()
     r = agent.query("muster.service.internal", "SRV")
     assert r.rcode() == dns.rcode.NOERROR and r.answer, r
+    assert [rd.port for rrset in r.answer for rd in rrset] == [server_port]
     nodes = agent.api_ok("GET", "/v1/catalog/nodes")
     assert len(nodes) == 1 and nodes[0]["Node"]
     node = nodes[0]["Node"]

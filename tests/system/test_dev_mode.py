@@ -18,6 +18,7 @@ def test_dev_agent_answers_and_cleans_up_its_data_dir(muster):
     port = harness.free_port()
     # A closed loopback recursor: tests never send queries off the machine.
     args = ["--dev", "--dns-port", str(port), "--http-port", str(harness.free_port()),
+            "--server-port", str(harness.free_port()),
             "--recursor", harness.udp_uri(harness.closed_port())]
     agent = muster.create({"ports": {"dns": port}}, args=args,
                           use_config_file=False)

@@ -155,6 +155,10 @@ void finish(const LoadRequest& req, Loading& c) {
         for (const char* text : {"127.0.0.0/8", "::1/128"})
             s.dns.allow_recursion.push_back(*Cidr::parse(text));
     }
+    if (req.dev && !c.was_set("server"))
+        s.server = true;
+    if (req.dev && !c.was_set("bootstrap"))
+        s.bootstrap = true;
     if (req.dev && !c.was_set("log_level"))
         s.log_level = log::Level::debug;
     if (!c.was_set("client_addr"))
