@@ -1,6 +1,7 @@
 // cluster::Node: libraft (through internal/raft_shim) on a libuv loop of its own thread. Other
 // threads hand commands over through a locked queue and uv_async_send; the loop packs them into
-// entries (internal::Proposals) and publishes a Status copy after every turn.
+// entries (internal::Proposals) and publishes a Status copy after every turn. Forwarding to the
+// leader is in node_forward.cc, forming, joining and leaving a cluster in node_membership.cc.
 #include "cluster/node.hh"
 
 #include <arpa/inet.h>
@@ -25,16 +26,14 @@
 #include <sstream>
 #include <thread>
 
-#include "cluster/internal/fsm_adapter.hh"
-#include "cluster/internal/proposals.hh"
-#include "cluster/internal/raft_shim.h"
-#include "common/log.hh"
+#include "cluster/internal/mux_transport.h"
+#include "cluster/internal/node_impl.hh"
 
 namespace muster::cluster {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr log::Logger logger("cluster");
+constexpr const log::Logger& logger = internal::node_logger;
 // The Status copy is refreshed after every loop turn; this timer also catches quiet periods.
 constexpr uint64_t status_interval_ms = 50;
 
@@ -123,28 +122,13 @@ Result<void> write_id(const fs::path& dir, uint64_t id) {
     return {};
 }
 
-// libraft's TCP transport takes "a.b.c.d:port".
-bool valid_address(const std::string& address) {
-    auto colon = address.rfind(':');
-    if (colon == std::string::npos)
-        return false;
-    in_addr a{};
-    if (inet_pton(AF_INET, address.substr(0, colon).c_str(), &a) != 1)
-        return false;
-    unsigned port = 0;
-    const char* b = address.data() + colon + 1;
-    const char* e = address.data() + address.size();
-    auto [end, ec] = std::from_chars(b, e, port);
-    return ec == std::errc() && end == e && b != e && port > 0 && port < 65536;
-}
-
 Result<void> check_options(const NodeOptions& o) {
     if (o.dir.empty())
         return make_error("no Raft dir");
-    if (!valid_address(o.address))
+    if (!internal::is_server_address(o.address))
         return make_error("address \"" + o.address + "\" is not an IPv4 a.b.c.d:port");
     for (const Peer& p : o.bootstrap)
-        if (!valid_address(p.address))
+        if (!internal::is_server_address(p.address))
             return make_error("bootstrap address \"" + p.address +
                               "\" is not an IPv4 a.b.c.d:port");
     if (o.heartbeat_timeout.count() <= 0 || o.heartbeat_timeout >= o.election_timeout)
@@ -153,6 +137,10 @@ Result<void> check_options(const NodeOptions& o) {
         return make_error("snapshot_threshold must be positive");
     if (o.max_in_flight == 0)
         return make_error("max_in_flight must be positive");
+    if (o.retry_interval.count() <= 0)
+        return make_error("retry_interval must be positive");
+    if (o.forward_timeout.count() <= 0)
+        return make_error("forward_timeout must be positive");
     return {};
 }
 
@@ -185,68 +173,24 @@ const char* role_name(Role r) {
 
 }  // namespace
 
-struct Node::Impl {
-    using BarrierDone = std::function<void(Result<void>)>;
-    struct Incoming {
-        std::vector<uint8_t> command;
-        Done done;
-    };
+namespace internal {
+std::string duration_text(std::chrono::milliseconds d) {
+    auto ms = d.count();
+    if (ms < 1000)
+        return std::to_string(ms) + "ms";
+    if (ms % 1000 == 0)
+        return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + "s";
+}
+}  // namespace internal
 
-    Impl(NodeOptions o, StateMachine& sm, uint64_t server_id)
-        : options(std::move(o)), state_machine(sm), id(server_id), session(random_u64()) {}
-
-    const NodeOptions options;
-    StateMachine& state_machine;
-    const uint64_t id;
-    const uint64_t session;  // tags this instance's entries
-    std::thread thread;
-    std::thread::id raft_thread_id;
-
-    // Raft thread only.
-    uv_loop_t loop{};
-    uv_async_t async{};
-    uv_timer_t timer{};
-    uv_check_t check{};
-    bool loop_ready = false;
-    int handles_ready = 0;  // async, timer, check: initialised in that order
-    muster_raft_node* raft_node = nullptr;
-    raft* r = nullptr;
-    std::unique_ptr<internal::FsmAdapter> adapter;
-    std::unique_ptr<internal::Proposals> proposals;
-    std::map<uint64_t, BarrierDone> barriers_in_flight;
-    uint64_t next_barrier = 1;
-    bool closing = false;
-    Status current;  // the raft thread's copy of `status`
-    uint64_t voters_committed = ~uint64_t{0};
-    uint64_t voters_uncommitted = ~uint64_t{0};
-
-    // Other threads hand work over here (the raft thread closes `async` only once `stopping`).
-    std::mutex mu;
-    std::vector<Incoming> incoming;
-    std::vector<BarrierDone> barriers;
-    bool stopping = false;
-    std::string stop_reason = "the node is stopping";
-
-    mutable std::mutex status_mu;
-    Status status;
-
-    void run(std::promise<std::string>& started);
-    std::string setup();
-    void begin_close(const std::string& reason);
-    void drain();
-    void propose_one();
-    void start_barrier(BarrierDone done);
-    void refresh_status();
-    std::string not_leader_message() const;
-
-    static void on_async(uv_async_t* h);
-    static void on_timer(uv_timer_t* h);
-    static void on_check(uv_check_t* h);
-    static void on_apply_done(void* arg, uint64_t seq, int status);
-    static void on_barrier_done(void* arg, uint64_t tag, int status);
-    static void on_raft_closed(void* arg);
-    static void run_barrier(BarrierDone& done, Result<void> result);
-};
+Node::Impl::Impl(NodeOptions o, StateMachine& sm, uint64_t server_id)
+    : options(std::move(o)),
+      state_machine(sm),
+      id(server_id),
+      session(random_u64()),
+      max_payload(std::max<size_t>(options.max_entry_bytes, size_t{1} << 20) + 64 * 1024),
+      formation(server_id, options.address, options.bootstrap_expect) {}
 
 namespace {
 // Every libuv callback body runs through this: nothing may unwind into libuv or libraft.
@@ -286,12 +230,15 @@ void Node::Impl::run(std::promise<std::string>& started) {
             std::lock_guard lock(mu);
             stopping = true;
         }
-        if (handles_ready >= 1)
-            uv_close(reinterpret_cast<uv_handle_t*>(&async), nullptr);
-        if (handles_ready >= 2)
-            uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
-        if (handles_ready >= 3)
-            uv_close(reinterpret_cast<uv_handle_t*>(&check), nullptr);
+        uv_handle_t* handles[] = {
+            reinterpret_cast<uv_handle_t*>(&async), reinterpret_cast<uv_handle_t*>(&timer),
+            reinterpret_cast<uv_handle_t*>(&check), reinterpret_cast<uv_handle_t*>(&retry_timer)};
+        for (int i = 0; i < handles_ready; ++i)
+            uv_close(handles[i], nullptr);
+        if (rpc_client)
+            rpc_client->shutdown(err);
+        if (rpc_server)
+            rpc_server->shutdown();
         if (raft_node != nullptr)
             muster_raft_node_close(raft_node, &Impl::on_raft_closed, this);
     } else {
@@ -317,13 +264,21 @@ std::string Node::Impl::setup() {
     ++handles_ready;
     uv_check_init(&loop, &check);
     ++handles_ready;
-    async.data = timer.data = check.data = this;
+    uv_timer_init(&loop, &retry_timer);
+    ++handles_ready;
+    async.data = timer.data = check.data = retry_timer.data = this;
 
     adapter = std::make_unique<internal::FsmAdapter>(state_machine, nullptr);
     proposals = std::make_unique<internal::Proposals>(session, options.max_entry_bytes,
                                                       options.max_in_flight);
     adapter->set_sink(proposals.get());
+    rpc_server = std::make_unique<internal::RpcServer>(
+        max_payload, [this](internal::RpcServer::Request req) { on_request(std::move(req)); });
+    rpc_client = std::make_unique<internal::RpcClient>(&loop, max_payload);
 
+    auto state = has_raft_state(options.dir);
+    if (!state)
+        return state.error().message;
     muster_raft_node_options ro{};
     ro.election_timeout_ms = static_cast<unsigned>(options.election_timeout.count());
     ro.heartbeat_timeout_ms = static_cast<unsigned>(options.heartbeat_timeout.count());
@@ -332,17 +287,45 @@ std::string Node::Impl::setup() {
     ro.connect_retry_ms = std::clamp<unsigned>(ro.election_timeout_ms / 2, 50, 1000);
     char errmsg[512] = {0};
     if (muster_raft_node_init(&raft_node, &loop, options.dir.c_str(), id, options.address.c_str(),
-                              adapter->fsm(), &ro, errmsg, sizeof errmsg) != 0) {
+                              adapter->fsm(), &ro, &Impl::on_rpc_accept, this, errmsg,
+                              sizeof errmsg) != 0) {
         raft_node = nullptr;
         return errmsg;
     }
     r = muster_raft_node_raft(raft_node);
+    if (auto e = setup_raft(*state); !e.empty())
+        return e;
+    uv_timer_start(&timer, &Impl::on_timer, status_interval_ms, status_interval_ms);
+    uv_check_start(&check, &Impl::on_check);
+    if (forming || options.discover)
+        uv_timer_start(&retry_timer, &Impl::on_retry, 0,
+                       static_cast<uint64_t>(options.retry_interval.count()));
+    refresh_status();
+    update_join_wanted();
+    logger.info("started", {{"id", std::to_string(id)},
+                            {"address", options.address},
+                            {"dir", options.dir},
+                            {"last_applied", std::to_string(current.last_applied)},
+                            {"waiting_for", current.waiting_for}});
+    return {};
+}
 
-    if (!options.bootstrap.empty()) {
+// Bootstraps when told to (or bootstrap_expect 1), starts the raft unless the cluster is still
+// to be formed: a raft that bootstraps must not have started.
+std::string Node::Impl::setup_raft(bool has_state) {
+    if (!has_state && options.bootstrap.empty() && options.bootstrap_expect >= 2) {
+        forming = true;
+        set_waiting_for(formation.decide().waiting_for);
+        return {};
+    }
+    std::vector<Peer> voters = options.bootstrap;
+    if (voters.empty() && !has_state && options.bootstrap_expect == 1)
+        voters.push_back(Peer{id, options.address});
+    if (!voters.empty()) {
         std::vector<uint64_t> ids;
         std::vector<const char*> addresses;
         bool mine = false;
-        for (const Peer& p : options.bootstrap) {
+        for (const Peer& p : voters) {
             uint64_t pid = p.id == 0 ? id : p.id;
             if (pid == id) {
                 mine = true;
@@ -355,6 +338,7 @@ std::string Node::Impl::setup() {
         }
         if (!mine)
             return "bootstrap voters do not include this server (" + std::to_string(id) + ")";
+        char errmsg[512] = {0};
         int rv = muster_raft_node_bootstrap(raft_node, static_cast<unsigned>(ids.size()),
                                             ids.data(), addresses.data(), errmsg, sizeof errmsg);
         if (rv == 0)
@@ -363,18 +347,22 @@ std::string Node::Impl::setup() {
         else if (rv != MUSTER_RAFT_CANTBOOTSTRAP)  // the dir has state: start from it
             return errmsg;
     }
+    return start_raft();
+}
+
+std::string Node::Impl::start_raft() {
+    char errmsg[512] = {0};
     if (muster_raft_node_start(raft_node, errmsg, sizeof errmsg) != 0)
         return errmsg;
+    raft_started = true;
     if (adapter->broken())
         return adapter->broken_reason();
-    uv_timer_start(&timer, &Impl::on_timer, status_interval_ms, status_interval_ms);
-    uv_check_start(&check, &Impl::on_check);
-    refresh_status();
-    logger.info("started", {{"id", std::to_string(id)},
-                            {"address", options.address},
-                            {"dir", options.dir},
-                            {"last_applied", std::to_string(current.last_applied)}});
     return {};
+}
+
+void Node::Impl::on_rpc_accept(void* data, uv_stream_t* stream) {
+    auto* self = static_cast<Impl*>(data);
+    guarded("accept", [&] { self->rpc_server->accept(stream); });
 }
 
 void Node::Impl::run_barrier(BarrierDone& done, Result<void> result) {
@@ -389,10 +377,32 @@ void Node::Impl::run_barrier(BarrierDone& done, Result<void> result) {
     }
 }
 
+void Node::Impl::run_done(Done& done, Fate fate, Result<uint64_t> result) {
+    if (!done)
+        return;
+    try {
+        done(fate, std::move(result));
+    } catch (const std::exception& e) {
+        logger.error("submit callback threw", {{"error", e.what()}});
+    } catch (...) {
+        logger.error("submit callback threw", {{"error", "unknown exception"}});
+    }
+}
+
 std::string Node::Impl::not_leader_message() const {
     if (current.leader_id != 0 && current.leader_id != id && !current.leader_address.empty())
         return "not the leader; leader is " + current.leader_address;
     return "no leader";
+}
+
+bool Node::Impl::is_voter() const {
+    return std::any_of(current.voters.begin(), current.voters.end(),
+                       [&](const Peer& p) { return p.id == id; });
+}
+
+void Node::Impl::wake() {
+    if (!closing)
+        uv_async_send(&async);
 }
 
 void Node::Impl::begin_close(const std::string& reason) {
@@ -401,26 +411,57 @@ void Node::Impl::begin_close(const std::string& reason) {
     closing = true;
     std::vector<Incoming> in;
     std::vector<BarrierDone> bars;
+    std::vector<Change> changes_asked;
     {
         std::lock_guard lock(mu);
         stopping = true;
         stop_reason = reason;
         in.swap(incoming);
         bars.swap(barriers);
+        changes_asked.swap(change_requests);
+        discovered.reset();
     }
     for (auto& i : in)
-        proposals->enqueue(std::move(i.command), std::move(i.done));
-    proposals->fail_queued(Fate::not_leader, reason);
+        run_done(i.done, Fate::not_leader, make_error(reason));
     for (auto& b : bars)
         run_barrier(b, make_error(reason));
+    for (auto& c : changes_asked)
+        run_barrier(c.done, make_error(reason));
+    fail_everything(reason);
     uv_close(reinterpret_cast<uv_handle_t*>(&async), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&check), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer), nullptr);
     if (proposals->in_flight() > 0)
         logger.info("stopping with entries in flight",
                     {{"entries", std::to_string(proposals->in_flight())}});
     // libraft fails its pending requests while closing; on_raft_closed fails what is left.
     muster_raft_node_close(raft_node, &Impl::on_raft_closed, this);
+}
+
+// What waits here fails; forwarded requests still out get Fate::unknown (they may apply).
+void Node::Impl::fail_everything(const std::string& reason) {
+    rpc_client->shutdown(reason);
+    auto items = std::move(to_leader);
+    to_leader.clear();
+    for (auto& item : items)
+        fail_item(item, reason);
+    auto waits = std::move(applied_waits);
+    applied_waits.clear();
+    for (auto& w : waits)
+        run_barrier(w.done, make_error(reason));
+    // The change in flight (if any) fails when libraft closes.
+    while (changes.size() > (change_in_flight ? 1U : 0U)) {
+        Change c = std::move(changes.back());
+        changes.pop_back();
+        run_barrier(c.done, make_error(reason));
+    }
+    proposals->fail_queued(Fate::not_leader, reason);
+    auto waiting = std::move(barriers_waiting);
+    barriers_waiting.clear();
+    for (auto& [behind, done] : waiting)
+        run_barrier(done, make_error(reason));
+    rpc_server->shutdown();
 }
 
 void Node::Impl::on_raft_closed(void* arg) {
@@ -433,6 +474,10 @@ void Node::Impl::on_raft_closed(void* arg) {
         self->barriers_in_flight.clear();
         for (auto& [tag, done] : bars)
             run_barrier(done, make_error("the node stopped"));
+        auto left = std::move(self->changes);
+        self->changes.clear();
+        for (auto& c : left)
+            run_barrier(c.done, make_error("the node stopped"));
         self->current.role = Role::unavailable;
         self->current.leader_id = 0;
         self->current.leader_address.clear();
@@ -446,32 +491,39 @@ void Node::Impl::drain() {
         return;
     std::vector<Incoming> in;
     std::vector<BarrierDone> bars;
+    std::vector<Change> changes_asked;
+    std::optional<std::vector<std::string>> found;
     {
         std::lock_guard lock(mu);
         in.swap(incoming);
         bars.swap(barriers);
+        changes_asked.swap(change_requests);
+        found.swap(discovered);
     }
-    for (auto& i : in)
-        proposals->enqueue(std::move(i.command), std::move(i.done));
     refresh_status();
-    if (current.role != Role::leader) {
-        if (proposals->queued() > 0 || !bars.empty()) {
-            std::string why = not_leader_message();
-            proposals->fail_queued(Fate::not_leader, why);
-            for (auto& b : bars)
-                run_barrier(b, make_error(why));
-        }
-        return;
-    }
+    observe_transitions();
+    for (auto& i : in)
+        route_command(std::move(i.command), std::move(i.done));
     for (auto& b : bars)
-        start_barrier(std::move(b));
-    // At most one new entry per drain: what is still queued joins the next one, which the next
-    // loop turn makes (or the completion that frees an in-flight slot).
+        route_barrier(std::move(b));
+    for (auto& c : changes_asked)
+        request_change(std::move(c));
+    if (found)
+        on_discovered(std::move(*found));
+    propose_ready();
+}
+
+// At most one new entry per call: what is still queued joins the next one, which the next loop
+// turn makes (or the completion that frees an in-flight slot).
+void Node::Impl::propose_ready() {
+    if (closing || current.role != Role::leader)
+        return;
     if (proposals->ready()) {
         propose_one();
         if (proposals->ready())
-            uv_async_send(&async);
+            wake();
     }
+    release_barriers();
 }
 
 void Node::Impl::propose_one() {
@@ -512,7 +564,31 @@ void Node::Impl::on_apply_done(void* arg, uint64_t seq, int status) {
     });
 }
 
+// A barrier goes into the log after the commands queued before it (group commit may not have
+// packed them yet), so that it covers them.
 void Node::Impl::start_barrier(BarrierDone done) {
+    uint64_t behind = proposals->commands_enqueued();
+    if (proposals->commands_dequeued() >= behind && barriers_waiting.empty()) {
+        append_barrier(std::move(done));
+        return;
+    }
+    barriers_waiting.emplace_back(behind, std::move(done));
+    propose_ready();
+}
+
+void Node::Impl::release_barriers() {
+    while (!barriers_waiting.empty() &&
+           barriers_waiting.front().first <= proposals->commands_dequeued()) {
+        BarrierDone done = std::move(barriers_waiting.front().second);
+        barriers_waiting.pop_front();
+        if (current.role == Role::leader)
+            append_barrier(std::move(done));
+        else
+            route_barrier(std::move(done));
+    }
+}
+
+void Node::Impl::append_barrier(BarrierDone done) {
     uint64_t tag = next_barrier++;
     barriers_in_flight.emplace(tag, std::move(done));
     int rv = muster_raft_barrier(r, &Impl::on_barrier_done, this, tag);
@@ -541,6 +617,14 @@ void Node::Impl::on_barrier_done(void* arg, uint64_t tag, int status) {
     });
 }
 
+uint64_t Node::Impl::raft_last_applied() const {
+    if (r == nullptr)
+        return current.last_applied;
+    muster_raft_info info{};
+    muster_raft_get_info(r, &info);
+    return info.last_applied;
+}
+
 void Node::Impl::refresh_status() {
     if (r == nullptr)
         return;
@@ -548,7 +632,8 @@ void Node::Impl::refresh_status() {
     muster_raft_get_info(r, &info);
     Role old_role = current.role;
     current.id = id;
-    current.role = role_of(info.state);
+    // An unstarted raft (forming a cluster) says follower; it is not one yet.
+    current.role = raft_started ? role_of(info.state) : Role::unavailable;
     current.term = info.term;
     current.commit_index = info.commit_index;
     current.last_applied = info.last_applied;
@@ -561,17 +646,21 @@ void Node::Impl::refresh_status() {
         voters_committed = info.configuration_committed_index;
         voters_uncommitted = info.configuration_uncommitted_index;
         current.voters.clear();
+        current.standbys.clear();
         unsigned n = muster_raft_n_servers(r);
         for (unsigned i = 0; i < n; ++i) {
             uint64_t sid = 0;
             const char* address = nullptr;
-            int voter = 0;
-            muster_raft_server(r, i, &sid, &address, &voter);
-            if (voter)
-                current.voters.push_back(Peer{sid, address != nullptr ? address : ""});
+            int role = 0;
+            muster_raft_server(r, i, &sid, &address, &role);
+            Peer p{sid, address != nullptr ? address : ""};
+            if (role == MUSTER_RAFT_VOTER)
+                current.voters.push_back(std::move(p));
+            else
+                current.standbys.push_back(std::move(p));
         }
     }
-    auto now = std::chrono::steady_clock::now();
+    auto now = Clock::now();
     if (current.role == Role::leader) {
         current.last_contact = now;
     } else if (current.role == Role::follower && info.leader_id != 0) {
@@ -586,8 +675,41 @@ void Node::Impl::refresh_status() {
         logger.info("raft role", {{"role", role_name(current.role)},
                                   {"term", std::to_string(current.term)},
                                   {"leader", current.leader_address}});
+    update_join_wanted();  // waiting_for goes out with the voters that settle it
     std::lock_guard lock(status_mu);
     status = current;
+}
+
+// Acts on a change of role or leader since the last look: work for the leader goes where the
+// leadership went.
+void Node::Impl::observe_transitions() {
+    if (closing)
+        return;
+    bool lost = seen_role == Role::leader && current.role != Role::leader;
+    bool changed = current.role != seen_role || current.leader_id != seen_leader;
+    seen_role = current.role;
+    seen_leader = current.leader_id;
+    if (lost)
+        leadership_lost();
+    if (changed) {
+        pump_to_leader();
+        advance_changes();
+        propose_ready();
+    }
+}
+
+void Node::Impl::after_turn() {
+    if (closing)
+        return;
+    if (adapter->broken()) {
+        begin_close("the state machine is broken: " + adapter->broken_reason());
+        return;
+    }
+    refresh_status();
+    observe_transitions();
+    if (!applied_waits.empty())
+        check_applied_waits();
+    update_join_wanted();
 }
 
 void Node::Impl::on_async(uv_async_t* h) {
@@ -611,26 +733,19 @@ void Node::Impl::on_async(uv_async_t* h) {
 void Node::Impl::on_timer(uv_timer_t* h) {
     auto* self = static_cast<Impl*>(h->data);
     guarded("timer", [&] {
-        self->refresh_status();
+        if (self->closing)
+            return;
         self->drain();
+        self->expire();
+        self->pump_to_leader();
+        self->advance_changes();
     });
 }
 
 // Runs after every loop turn (each raft event): publish the status, and act on what changed.
 void Node::Impl::on_check(uv_check_t* h) {
     auto* self = static_cast<Impl*>(h->data);
-    guarded("check", [&] {
-        if (self->closing)
-            return;
-        if (self->adapter->broken()) {
-            self->begin_close("the state machine is broken: " + self->adapter->broken_reason());
-            return;
-        }
-        Role before = self->current.role;
-        self->refresh_status();
-        if (self->current.role != before && (before == Role::leader || self->proposals->queued()))
-            self->drain();
-    });
+    guarded("check", [&] { self->after_turn(); });
 }
 
 Result<uint64_t> Node::server_id(const std::string& dir) {
@@ -670,6 +785,7 @@ Result<std::unique_ptr<Node>> Node::start(NodeOptions options, StateMachine& fsm
         impl->thread.join();
         return make_error(where + ": " + err);
     }
+    impl->start_discovery_thread();
     return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
@@ -688,6 +804,7 @@ Node::~Node() {
         }
     }
     impl_->thread.join();
+    impl_->stop_discovery_thread();
 }
 
 void Node::submit(std::vector<uint8_t> command, Done done) {
@@ -714,6 +831,14 @@ void Node::barrier(std::function<void(Result<void>)> done) {
     }
     impl_->barriers.push_back(std::move(done));
     uv_async_send(&impl_->async);
+}
+
+void Node::leave(std::function<void(Result<void>)> done) {
+    impl_->post_change(Impl::Change::Kind::remove, impl_->id, std::move(done));
+}
+
+void Node::remove(uint64_t id, std::function<void(Result<void>)> done) {
+    impl_->post_change(Impl::Change::Kind::remove, id, std::move(done));
 }
 
 Status Node::status() const {

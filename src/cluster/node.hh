@@ -3,6 +3,11 @@
 // thread, so callers post them to their own loop. Commands queued while an entry is being
 // appended are packed into the next entry (group commit).
 //
+// Raft and the cluster RPC share the server port (`address`): followers forward submit and
+// barrier to the leader there, servers form a cluster (bootstrap_expect), join and leave it.
+// While a server waits to form or join a cluster its Status says role unavailable and what it
+// waits for (waiting_for).
+//
 // When the StateMachine fails a whole entry (or a snapshot restore, or throws), the state is
 // broken: libraft never applies that entry or any later one here, and the Node stops itself as
 // ~Node would (in-flight commands get Fate::unknown, queued ones Fate::not_leader), logs why,
@@ -42,6 +47,23 @@ struct NodeOptions {
     unsigned snapshot_trailing = 2048;   // entries kept behind a snapshot
     unsigned max_in_flight = 1000;       // appended but not yet applied entries (libraft trap)
     size_t max_entry_bytes = size_t{1} << 20;  // group commit packs commands up to this size
+
+    // ---- forming and joining a cluster (only while `dir` has no Raft state and `bootstrap` is
+    // empty). The transport listens at once, so other servers can reach this one before it
+    // is part of any cluster.
+    // bootstrap_expect N > 1: contact the discovered servers; once N servers without Raft state
+    // (this one included) know each other and none reports an existing cluster, every one of
+    // them bootstraps with the same N voters (sorted by ID), exactly once. When a discovered
+    // server already is in a cluster, join that cluster instead. 0: never bootstrap; join.
+    unsigned bootstrap_expect = 0;
+    // Server addresses ("a.b.c.d:port", the server port) to contact, asked again before every
+    // attempt (retry_join resolved: IPs, DNS names, exec: output). Runs on a thread of its own,
+    // never the Raft thread; may block briefly. Unset: no discovery (a bootstrapped server).
+    std::function<std::vector<std::string>()> discover;
+    std::chrono::milliseconds retry_interval{1000};  // between formation / join attempts
+    // A follower forwards submit() and barrier() to the leader over the server port. Without a
+    // known leader it waits up to this long for one, then fails (Fate::not_leader, "no leader").
+    std::chrono::milliseconds forward_timeout{5000};
 };
 
 enum class Role { follower, candidate, leader, unavailable };
@@ -54,7 +76,10 @@ struct Status {
     uint64_t term = 0;
     uint64_t commit_index = 0;
     uint64_t last_applied = 0;
-    std::vector<Peer> voters;  // the current configuration's voters
+    std::vector<Peer> voters;    // the current configuration's voters
+    std::vector<Peer> standbys;  // in the configuration, not (yet) voting: catching up
+    // Forming: waiting for bootstrap_expect servers, or for a cluster to join; "" otherwise.
+    std::string waiting_for;
     // When this server last heard from a leader (now, on the leader); time_point{} if never.
     std::chrono::steady_clock::time_point last_contact;
 };
@@ -88,11 +113,24 @@ class Node {
     using Done = std::function<void(Fate fate, Result<uint64_t> result)>;
     // Any thread. `done` runs exactly once, on the Raft thread (or inline when the node is
     // stopping). For Fate::not_leader and Fate::unknown the result is an Error saying so.
+    // On a follower the command is forwarded to the leader over the server port and `done`
+    // gets the leader's outcome (a lost connection after sending: Fate::unknown).
     void submit(std::vector<uint8_t> command, Done done);
 
     // Any thread. `done` runs on the Raft thread once everything committed before the call is
-    // applied here (a Raft barrier); Error when this server is not the leader.
+    // applied here (a Raft barrier on the leader; on a follower: the leader's barrier, then
+    // until this server has applied as far as the leader had). Error without a leader (after
+    // forward_timeout).
     void barrier(std::function<void(Result<void>)> done);
+
+    // Any thread. Leaves the cluster for good: a leader first transfers leadership; then the
+    // leader removes this server from the configuration. `done` runs on the Raft thread once the
+    // removal is committed, or with the Error that stopped it (bounded by forward_timeout).
+    void leave(std::function<void(Result<void>)> done);
+
+    // Any thread. Removes another server (by ID) from the configuration, through the leader
+    // (operator use, or a dead server). `done` as for leave().
+    void remove(uint64_t id, std::function<void(Result<void>)> done);
 
     // Any thread; a copy taken under a lock, refreshed by the Raft thread.
     Status status() const;

@@ -41,6 +41,7 @@ void Proposals::fail(std::vector<Done>& dones, Fate fate, const std::string& why
 
 void Proposals::enqueue(std::vector<uint8_t> command, Done done) {
     queue_.push_back(Queued{std::move(command), std::move(done)});
+    ++enqueued_;
 }
 
 Proposals::Entry Proposals::take_entry() {
@@ -129,6 +130,15 @@ void Proposals::fail_queued(Fate fate, const std::string& why) {
         dones.push_back(std::move(q.done));
     queue_.clear();
     fail(dones, fate, why);
+}
+
+std::vector<std::pair<std::vector<uint8_t>, Proposals::Done>> Proposals::take_queued() {
+    std::vector<std::pair<std::vector<uint8_t>, Done>> out;
+    out.reserve(queue_.size());
+    for (auto& q : queue_)
+        out.emplace_back(std::move(q.command), std::move(q.done));
+    queue_.clear();
+    return out;
 }
 
 void Proposals::fail_in_flight(const std::string& why) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cluster/internal/entry_codec.hh"
@@ -52,11 +53,18 @@ class Proposals final : public ResultSink {
     void not_appended(uint64_t seq, Fate fate, const std::string& why);
 
     void fail_queued(Fate fate, const std::string& why);
+    // Hands back the commands not yet packed into an entry (leadership moved: they go to the
+    // new leader instead), oldest first.
+    std::vector<std::pair<std::vector<uint8_t>, Done>> take_queued();
     void fail_in_flight(const std::string& why);  // Fate::unknown
 
     void on_applied(EntryTag tag, uint64_t index, std::vector<Result<uint64_t>> results) override;
 
     uint64_t entries_proposed() const { return next_seq_ - 1; }
+    // Commands ever queued, and those that left the queue (packed into an entry, failed or
+    // handed back): a barrier goes into the log once the commands queued before it left.
+    uint64_t commands_enqueued() const { return enqueued_; }
+    uint64_t commands_dequeued() const { return enqueued_ - queue_.size(); }
 
   private:
     struct Queued {
@@ -77,6 +85,7 @@ class Proposals final : public ResultSink {
     size_t max_entry_bytes_;
     size_t max_in_flight_;
     uint64_t next_seq_ = 1;
+    uint64_t enqueued_ = 0;
     std::deque<Queued> queue_;
     std::map<uint64_t, Batch> in_flight_;  // by seq
 };

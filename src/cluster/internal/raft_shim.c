@@ -1,5 +1,5 @@
-/* raft_shim: libraft 0.22 (legacy raft_io API) with its libuv I/O and TCP transport, behind
- * opaque functions that C++ can call. */
+/* raft_shim: libraft 0.22 (legacy raft_io API) with its libuv I/O over internal/mux_transport,
+ * behind opaque functions that C++ can call. */
 #include "cluster/internal/raft_shim.h"
 
 #include <raft.h>
@@ -7,12 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster/internal/mux_transport.h"
+
 #define MUSTER_SAME_CODE(a, b) _Static_assert((int)(a) == (int)(b), #a " is libraft's " #b)
 MUSTER_SAME_CODE(MUSTER_RAFT_NOTLEADER, RAFT_NOTLEADER);
 MUSTER_SAME_CODE(MUSTER_RAFT_LEADERSHIPLOST, RAFT_LEADERSHIPLOST);
 MUSTER_SAME_CODE(MUSTER_RAFT_SHUTDOWN, RAFT_SHUTDOWN);
 MUSTER_SAME_CODE(MUSTER_RAFT_CANTBOOTSTRAP, RAFT_CANTBOOTSTRAP);
+MUSTER_SAME_CODE(MUSTER_RAFT_CANTCHANGE, RAFT_CANTCHANGE);
 MUSTER_SAME_CODE(MUSTER_RAFT_CORRUPT, RAFT_CORRUPT);
+MUSTER_SAME_CODE(MUSTER_RAFT_NOCONNECTION, RAFT_NOCONNECTION);
+MUSTER_SAME_CODE(MUSTER_RAFT_STANDBY, RAFT_STANDBY);
+MUSTER_SAME_CODE(MUSTER_RAFT_VOTER, RAFT_VOTER);
+MUSTER_SAME_CODE(MUSTER_RAFT_SPARE, RAFT_SPARE);
 MUSTER_SAME_CODE(MUSTER_RAFT_UNAVAILABLE, RAFT_UNAVAILABLE);
 MUSTER_SAME_CODE(MUSTER_RAFT_FOLLOWER, RAFT_FOLLOWER);
 MUSTER_SAME_CODE(MUSTER_RAFT_CANDIDATE, RAFT_CANDIDATE);
@@ -215,6 +222,115 @@ int muster_raft_barrier(struct raft* raft, muster_raft_done_cb cb, void* arg, ui
     return rv;
 }
 
+/* --- configuration changes and leadership transfer ----------------------------------------- */
+
+struct shim_change {
+    struct raft_change req;
+    muster_raft_done_cb cb;
+    void* arg;
+    uint64_t tag;
+};
+
+static void shim_change_cb(struct raft_change* req, int status) {
+    struct shim_change* c = req->data;
+    muster_raft_done_cb cb = c->cb;
+    void* arg = c->arg;
+    uint64_t tag = c->tag;
+    raft_free(c);
+    cb(arg, tag, status);
+}
+
+static struct shim_change* shim_change_new(muster_raft_done_cb cb, void* arg, uint64_t tag) {
+    struct shim_change* c = raft_calloc(1, sizeof *c);
+    if (c != NULL) {
+        c->req.data = c;
+        c->cb = cb;
+        c->arg = arg;
+        c->tag = tag;
+    }
+    return c;
+}
+
+int muster_raft_add(struct raft* raft, uint64_t id, const char* address, muster_raft_done_cb cb,
+                    void* arg, uint64_t tag) {
+    struct shim_change* c = shim_change_new(cb, arg, tag);
+    int rv;
+    if (c == NULL) {
+        return RAFT_NOMEM;
+    }
+    rv = raft_add(raft, &c->req, (raft_id)id, address, shim_change_cb);
+    if (rv != 0) {
+        raft_free(c);
+    }
+    return rv;
+}
+
+int muster_raft_assign_voter(struct raft* raft, uint64_t id, muster_raft_done_cb cb, void* arg,
+                             uint64_t tag) {
+    struct shim_change* c = shim_change_new(cb, arg, tag);
+    int rv;
+    if (c == NULL) {
+        return RAFT_NOMEM;
+    }
+    rv = raft_assign(raft, &c->req, (raft_id)id, RAFT_VOTER, shim_change_cb);
+    if (rv != 0) {
+        raft_free(c);
+    }
+    return rv;
+}
+
+int muster_raft_remove(struct raft* raft, uint64_t id, muster_raft_done_cb cb, void* arg,
+                       uint64_t tag) {
+    struct shim_change* c = shim_change_new(cb, arg, tag);
+    int rv;
+    if (c == NULL) {
+        return RAFT_NOMEM;
+    }
+    rv = raft_remove(raft, &c->req, (raft_id)id, shim_change_cb);
+    if (rv != 0) {
+        raft_free(c);
+    }
+    return rv;
+}
+
+struct shim_transfer {
+    struct raft_transfer req;
+    muster_raft_done_cb cb;
+    void* arg;
+    uint64_t tag;
+};
+
+static void shim_transfer_cb(struct raft_transfer* req) {
+    struct shim_transfer* t = req->data;
+    muster_raft_done_cb cb = t->cb;
+    void* arg = t->arg;
+    uint64_t tag = t->tag;
+    raft_free(t);
+    cb(arg, tag, 0);
+}
+
+int muster_raft_transfer(struct raft* raft, uint64_t id, muster_raft_done_cb cb, void* arg,
+                         uint64_t tag) {
+    struct shim_transfer* t = raft_calloc(1, sizeof *t);
+    int rv;
+    if (t == NULL) {
+        return RAFT_NOMEM;
+    }
+    t->req.data = t;
+    t->cb = cb;
+    t->arg = arg;
+    t->tag = tag;
+    rv = raft_transfer(raft, &t->req, (raft_id)id, shim_transfer_cb);
+    if (rv != 0) {
+        raft_free(t);
+    }
+    return rv;
+}
+
+const char* muster_raft_errmsg(struct raft* raft) {
+    return raft_errmsg(raft);
+}
+
 /* --- status ------------------------------------------------------------------------------- */
 
 void muster_raft_get_info(struct raft* raft, struct muster_raft_info* info) {
@@ -242,11 +358,11 @@ unsigned muster_raft_n_servers(struct raft* raft) {
 }
 
 void muster_raft_server(struct raft* raft, unsigned i, uint64_t* id, const char** address,
-                        int* voter) {
+                        int* role) {
     const struct raft_server* s = &raft->configuration.servers[i];
     *id = s->id;
     *address = s->address;
-    *voter = s->role == RAFT_VOTER;
+    *role = s->role;
 }
 
 /* --- the libuv node ----------------------------------------------------------------------- */
@@ -272,7 +388,8 @@ static void set_error(char* errmsg, size_t len, const char* what, int rv, const 
 
 int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop, const char* dir,
                           uint64_t id, const char* address, struct muster_fsm* fsm,
-                          const struct muster_raft_node_options* options, char* errmsg,
+                          const struct muster_raft_node_options* options,
+                          muster_raft_rpc_accept_cb rpc_accept, void* rpc_data, char* errmsg,
                           size_t errmsg_len) {
     struct muster_raft_node* n = raft_calloc(1, sizeof *n);
     int rv;
@@ -280,10 +397,9 @@ int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop,
         set_error(errmsg, errmsg_len, "allocate", RAFT_NOMEM, NULL);
         return RAFT_NOMEM;
     }
-    n->transport.version = 1;
-    rv = raft_uv_tcp_init(&n->transport, loop);
+    rv = muster_mux_transport_init(&n->transport, loop, address, rpc_accept, rpc_data);
     if (rv != 0) {
-        set_error(errmsg, errmsg_len, "tcp transport", rv, n->transport.errmsg);
+        set_error(errmsg, errmsg_len, "transport", rv, n->transport.errmsg);
         raft_free(n);
         return rv;
     }
@@ -291,16 +407,18 @@ int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop,
     rv = raft_uv_init(&n->io, loop, dir, &n->transport);
     if (rv != 0) {
         set_error(errmsg, errmsg_len, "libuv I/O", rv, n->io.errmsg);
-        raft_uv_tcp_close(&n->transport);
+        muster_mux_transport_abandon(&n->transport);
         raft_free(n);
         return rv;
     }
     raft_uv_set_connect_retry_delay(&n->io, options->connect_retry_ms);
     rv = raft_init(&n->raft, &n->io, muster_fsm_raft(fsm), (raft_id)id, address);
     if (rv != 0) {
+        /* raft_init's last fallible step is the I/O's init, which takes the transport last:
+         * libraft never closes the transport after a failed raft_init. */
         set_error(errmsg, errmsg_len, "raft init", rv, raft_errmsg(&n->raft));
         raft_uv_close(&n->io);
-        raft_uv_tcp_close(&n->transport);
+        muster_mux_transport_abandon(&n->transport);
         raft_free(n);
         return rv;
     }
@@ -359,7 +477,7 @@ static void node_raft_closed(struct raft* raft) {
     muster_raft_closed_cb cb = n->closed_cb;
     void* arg = n->closed_arg;
     raft_uv_close(&n->io);
-    raft_uv_tcp_close(&n->transport);
+    muster_mux_transport_close(&n->transport);
     raft_free(n);
     if (cb != NULL) {
         cb(arg);

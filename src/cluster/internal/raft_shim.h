@@ -13,6 +13,7 @@ extern "C" {
 struct raft; /* libraft's; only pointers cross the shim */
 struct raft_fsm;
 struct uv_loop_s;
+struct uv_stream_s;
 
 /* libraft's codes that callers act on (raft_shim.c checks them against raft.h). */
 enum {
@@ -20,8 +21,12 @@ enum {
     MUSTER_RAFT_LEADERSHIPLOST = 8,
     MUSTER_RAFT_SHUTDOWN = 9,
     MUSTER_RAFT_CANTBOOTSTRAP = 10,
-    MUSTER_RAFT_CORRUPT = 12
+    MUSTER_RAFT_CANTCHANGE = 11,
+    MUSTER_RAFT_CORRUPT = 12,
+    MUSTER_RAFT_NOCONNECTION = 16
 };
+/* Roles in a configuration. */
+enum { MUSTER_RAFT_STANDBY = 0, MUSTER_RAFT_VOTER = 1, MUSTER_RAFT_SPARE = 2 };
 enum {
     MUSTER_RAFT_UNAVAILABLE = 0,
     MUSTER_RAFT_FOLLOWER = 1,
@@ -62,6 +67,22 @@ int muster_raft_apply(struct raft* raft, void* buf, size_t len, muster_raft_done
                       uint64_t tag, uint64_t* index);
 int muster_raft_barrier(struct raft* raft, muster_raft_done_cb cb, void* arg, uint64_t tag);
 
+/* Configuration changes, on the leader, one at a time (libraft: RAFT_CANTCHANGE while another is
+ * uncommitted). `cb` runs once the change is committed (0) or failed. add makes a spare;
+ * assign_voter lets libraft catch the server up first (RAFT_NOCONNECTION if it cannot). */
+int muster_raft_add(struct raft* raft, uint64_t id, const char* address, muster_raft_done_cb cb,
+                    void* arg, uint64_t tag);
+int muster_raft_assign_voter(struct raft* raft, uint64_t id, muster_raft_done_cb cb, void* arg,
+                             uint64_t tag);
+int muster_raft_remove(struct raft* raft, uint64_t id, muster_raft_done_cb cb, void* arg,
+                       uint64_t tag);
+/* Hands leadership to `id` (0: a voter libraft picks). `cb` runs (status 0) once a new leader is
+ * known or the transfer timed out: the caller checks who leads then. */
+int muster_raft_transfer(struct raft* raft, uint64_t id, muster_raft_done_cb cb, void* arg,
+                         uint64_t tag);
+/* libraft's text about the last error of this raft. */
+const char* muster_raft_errmsg(struct raft* raft);
+
 struct muster_raft_info {
     int state; /* MUSTER_RAFT_* state */
     uint64_t id;
@@ -77,11 +98,12 @@ struct muster_raft_info {
 };
 void muster_raft_get_info(struct raft* raft, struct muster_raft_info* info);
 unsigned muster_raft_n_servers(struct raft* raft);
-/* The i'th server of the current configuration; *voter is 1 for a voter. */
+/* The i'th server of the current configuration; *role is a MUSTER_RAFT_ role. */
 void muster_raft_server(struct raft* raft, unsigned i, uint64_t* id, const char** address,
-                        int* voter);
+                        int* role);
 
-/* A raft server with the libuv I/O backend and its plaintext TCP transport. */
+/* A raft server with the libuv I/O backend over internal/mux_transport: Raft and the cluster
+ * RPC on one port, listening from init on (before raft_start). */
 struct muster_raft_node_options {
     unsigned election_timeout_ms;
     unsigned heartbeat_timeout_ms;
@@ -90,11 +112,15 @@ struct muster_raft_node_options {
     unsigned connect_retry_ms;
 };
 struct muster_raft_node;
-/* Sets up the transport, the I/O and the raft (not started). On error nothing is left to close
- * and errmsg says what libraft said. */
+/* RPC streams accepted on the server port (see mux_transport.h): the callee owns `stream` and
+ * closes it with muster_mux_free_stream. */
+typedef void (*muster_raft_rpc_accept_cb)(void* data, struct uv_stream_s* stream);
+/* Sets up the transport (listening at once), the I/O and the raft (not started). On error
+ * errmsg says what failed; what was opened closes itself on the loop (keep running it). */
 int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop, const char* dir,
                           uint64_t id, const char* address, struct muster_fsm* fsm,
-                          const struct muster_raft_node_options* options, char* errmsg,
+                          const struct muster_raft_node_options* options,
+                          muster_raft_rpc_accept_cb rpc_accept, void* rpc_data, char* errmsg,
                           size_t errmsg_len);
 struct raft* muster_raft_node_raft(struct muster_raft_node* node);
 /* Bootstraps with these voters. MUSTER_RAFT_CANTBOOTSTRAP when the dir has state. */

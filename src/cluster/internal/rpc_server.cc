@@ -1,0 +1,84 @@
+// RpcServer: accepted cluster RPC connections, request dispatch and bounded replies.
+#include "cluster/internal/rpc_server.hh"
+
+#include <exception>
+
+#include "cluster/internal/mux_transport.h"
+#include "cluster/internal/rpc_messages.hh"
+#include "common/log.hh"
+
+namespace muster::cluster::internal {
+namespace {
+constexpr log::Logger logger("cluster");
+}
+
+RpcServer::RpcServer(size_t max_payload, Handler handler)
+    : max_payload_(max_payload), handler_(std::move(handler)) {}
+
+RpcServer::~RpcServer() {
+    if (!connections_.empty())
+        MUSTER_PANIC("RpcServer destroyed with connections open");
+}
+
+void RpcServer::accept(uv_stream_t* stream) {
+    if (shut_down_ || connections_.size() >= max_connections) {
+        uv_close(reinterpret_cast<uv_handle_t*>(stream), &muster_mux_free_stream);
+        return;
+    }
+    uint64_t id = next_connection_++;
+    connections_.emplace(
+        id, Entry{std::make_unique<RpcConnection>(static_cast<RpcConnection::Owner&>(*this), id,
+                                                  stream, max_payload_),
+                  0});
+}
+
+void RpcServer::reply(uint64_t connection, uint64_t id, MessageType type,
+                      std::span<const uint8_t> payload) {
+    auto it = connections_.find(connection);
+    if (it == connections_.end())
+        return;
+    if (it->second.unanswered > 0)
+        --it->second.unanswered;
+    it->second.connection->send(id, static_cast<uint8_t>(type) | reply_bit, payload);
+}
+
+void RpcServer::on_frame(RpcConnection& c, Frame f) {
+    auto it = connections_.find(c.id());
+    if (it == connections_.end())
+        return;
+    if ((f.type & reply_bit) != 0) {
+        ++protocol_errors_;
+        c.close("protocol error: a reply on a server connection");
+        return;
+    }
+    if (!is_request_type(f.type)) {
+        ++protocol_errors_;
+        auto ack = encode_ack(Ack{"unknown message type " + std::to_string(f.type), false});
+        c.send(f.id, f.type | reply_bit, ack);
+        return;
+    }
+    if (++it->second.unanswered > max_unanswered) {
+        ++protocol_errors_;
+        c.close("more than " + std::to_string(max_unanswered) + " requests unanswered");
+        return;
+    }
+    try {
+        handler_(Request{c.id(), f.id, static_cast<MessageType>(f.type), std::move(f.payload)});
+    } catch (const std::exception& e) {
+        logger.error("rpc handler failed",
+                     {{"type", message_type_name(f.type)}, {"error", e.what()}});
+        c.close(std::string("handler failed: ") + e.what());
+    }
+}
+
+void RpcServer::on_closed(RpcConnection& c) {
+    connections_.erase(c.id());
+}
+
+void RpcServer::shutdown() {
+    shut_down_ = true;
+    for (auto& [id, e] : connections_)
+        e.connection->close("the server is stopping");
+}
+
+}  // namespace muster::cluster::internal
