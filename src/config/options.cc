@@ -108,9 +108,10 @@ const OptionDef options[] = {
     {.key = "server",
      .kind = Kind::boolean,
      .default_text = "false (true with --dev)",
-     .doc = "Run as a server: every catalog write goes through a Raft log (libraft) kept in "
-            "data_dir/raft and is applied to the catalog from it, so the catalog is rebuilt from "
-            "the log if it is lost. Needs bootstrap or bootstrap_expect the first time.",
+     .doc =
+         "Run as a server: every catalog write goes through a Raft log (libraft) kept in "
+         "data_dir/raft and is applied to the catalog from it, so the catalog is rebuilt from "
+         "the log if it is lost. Needs bootstrap, bootstrap_expect or retry_join the first time.",
      .example = "true",
      .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.server); }},
     {.key = "bootstrap",
@@ -123,20 +124,42 @@ const OptionDef options[] = {
     {.key = "bootstrap_expect",
      .kind = Kind::uint,
      .default_text = "0 (do not bootstrap)",
-     .doc = "Number of servers to wait for before bootstrapping the cluster. Only 1 is built "
-            "so far (the same as bootstrap); forming a cluster of several servers is not. "
-            "Ignored once data_dir holds Raft state.",
+     .doc = "Number of servers to wait for before bootstrapping a cluster: the servers find "
+            "each other through retry_join and, once this many without Raft state know each "
+            "other, all bootstrap with the same voters, exactly once. A server that finds an "
+            "existing cluster joins it instead. 1 is the same as bootstrap. Only for servers; "
+            "ignored once data_dir holds Raft state.",
      .example = "1",
-     .apply =
-         [](const Json& v, Loading& c) {
-             uint64_t n = 0;
-             if (!internal::get_uint(v, c, 0, any_uint, n))
-                 return;
-             if (n > 1)
-                 return c.expected("0 or 1 (forming a cluster of several servers is not built yet)",
-                                   v);
-             c.settings.bootstrap_expect = static_cast<unsigned>(n);
-         }},
+     .apply = [](const Json& v,
+                 Loading& c) { set_uint(v, c, c.settings.bootstrap_expect, 0, 99); }},
+    {.key = "retry_join",
+     .kind = Kind::join_list,
+     .default_text = "[]",
+     .doc = "Servers to find the cluster through, tried again every retry_interval until this "
+            "server is in a cluster: an IPv4 address or a DNS name (all its IPv4 addresses), "
+            "each with an optional :port (default ports.server), or exec:COMMAND, run with "
+            "/bin/sh, whose output lists such addresses separated by white space (cloud "
+            "auto-join without cloud SDKs). Lists from several sources append.",
+     .example =
+         R"(["10.0.0.11", "servers.internal.example:8300", "exec:/usr/local/bin/list-servers"])",
+     .merge = Merge::append,
+     .apply = [](const Json& v,
+                 Loading& c) { append_join_addresses(v, c, c.settings.retry_join); }},
+    {.key = "retry_interval",
+     .kind = Kind::duration,
+     .default_text = R"("5s")",
+     .doc = "How long a server waits between attempts to form or join a cluster.",
+     .example = R"("30s")",
+     .apply = [](const Json& v, Loading& c) { set_duration_ms(v, c, c.settings.retry_interval); }},
+    {.key = "leave_on_terminate",
+     .kind = Kind::boolean,
+     .default_text = "false",
+     .doc = "On SIGTERM, leave the cluster for good (as muster leave) before stopping: a "
+            "leader hands leadership over first, the server is removed from the Raft "
+            "configuration and its node from the catalog. Otherwise a stopped server stays a "
+            "voter and is expected back.",
+     .example = "true",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.leave_on_terminate); }},
     {.key = "raft",
      .kind = Kind::object,
      .default_text = "",
@@ -468,6 +491,8 @@ std::string_view kind_name(Kind kind) {
             return "list of CIDR prefixes";
         case Kind::recursor_list:
             return "list of recursor URIs";
+        case Kind::join_list:
+            return "list of server addresses";
         case Kind::record_list:
             return "list of records";
         case Kind::forward_zones:

@@ -27,6 +27,7 @@ enum class Kind {
     address_list,   // space-separated IP literals and {{ GetInterfaceIP "x" }} / {{ GetPrivateIP }}
     cidr_list,      // list of CIDR prefixes
     recursor_list,  // list of recursor URIs
+    join_list,      // list of server addresses: IPv4[:port], DNS name[:port], exec:COMMAND
     record_list,    // list of {name, type, value, ttl} objects
     forward_zones,  // object: zone name -> list of recursor URIs
     service,        // one Consul service definition object

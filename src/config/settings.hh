@@ -102,6 +102,9 @@ struct Settings {
     bool bootstrap = false;         // a cluster of one on first start (true with --dev)
     unsigned bootstrap_expect = 0;  // 0: do not bootstrap; only 1 is built so far
     std::chrono::milliseconds raft_election_timeout{1000};
+    std::vector<std::string> retry_join;  // as written: IPv4[:port], name[:port], exec:COMMAND
+    std::chrono::milliseconds retry_interval{5000};
+    bool leave_on_terminate = false;
 
     std::vector<Recursor> recursors;
     std::string tls_ca_file;  // extra CA bundle for DoT upstreams (system bundle otherwise)

@@ -96,6 +96,7 @@ Json override_value(const OptionDef& def, const std::string& text) {
                 return Json(false);
             return Json(text);
         case Kind::recursor_list:
+        case Kind::join_list:
         case Kind::cidr_list:
             if (!text.empty() && text.front() == '[')
                 break;
@@ -157,7 +158,7 @@ void finish(const LoadRequest& req, Loading& c) {
     }
     if (req.dev && !c.was_set("server"))
         s.server = true;
-    if (req.dev && !c.was_set("bootstrap"))
+    if (req.dev && !c.was_set("bootstrap") && !c.was_set("bootstrap_expect"))
         s.bootstrap = true;
     if (req.dev && !c.was_set("log_level"))
         s.log_level = log::Level::debug;
@@ -181,6 +182,16 @@ void finish(const LoadRequest& req, Loading& c) {
         auto it = c.last_file.find(key);
         return it == c.last_file.end() ? std::string("defaults") : it->second;
     };
+    if (s.bootstrap_expect > 1 && s.bootstrap && c.was_set("bootstrap"))
+        c.errors.push_back(file_of("bootstrap_expect") +
+                           ": bootstrap_expect: expected bootstrap to be false (bootstrap makes "
+                           "a cluster of one; bootstrap_expect " +
+                           std::to_string(s.bootstrap_expect) + " waits for others)");
+    if (s.bootstrap_expect > 1 && s.retry_join.empty())
+        c.errors.push_back(file_of("bootstrap_expect") +
+                           ": bootstrap_expect: expected retry_join to list the other servers "
+                           "(got bootstrap_expect " +
+                           std::to_string(s.bootstrap_expect) + " and no retry_join)");
     if (s.dns.cache.min_ttl > s.dns.cache.max_ttl) {
         c.errors.push_back(
             file_of("dns_config.cache.min_ttl") +

@@ -426,6 +426,64 @@ void append_recursors(const Json& v, Loading& c, std::vector<Recursor>& out) {
         out.insert(out.end(), parsed.begin(), parsed.end());
 }
 
+void append_join_addresses(const Json& v, Loading& c, std::vector<std::string>& out) {
+    if (!v.is_array())
+        return c.expected("a list of server addresses", v);
+    std::vector<std::string> parsed;
+    bool ok = true;
+    for (size_t i = 0; i < v.size(); ++i) {
+        KeyScope scope(c, indexed(c.key, i));
+        const Json& item = v[i];
+        if (!item.is_string() || item.get<std::string>().empty()) {
+            c.expected("an IPv4 address, a DNS name (each with an optional :port) or exec:COMMAND",
+                       item);
+            ok = false;
+            continue;
+        }
+        std::string text = item.get<std::string>();
+        if (text.starts_with("exec:")) {
+            if (text.find_first_not_of(" \t", 5) == std::string::npos) {
+                c.expected("exec: followed by a command whose output lists server addresses", item);
+                ok = false;
+                continue;
+            }
+            parsed.push_back(std::move(text));
+            continue;
+        }
+        std::string host = text;
+        if (auto colon = text.rfind(':'); colon != std::string::npos) {
+            std::string port = text.substr(colon + 1);
+            host = text.substr(0, colon);
+            uint64_t n = 0;
+            if (host.find(':') != std::string::npos || host.starts_with("[")) {
+                c.expected("an IPv4 address or DNS name (the Raft transport takes IPv4 only)",
+                           item);
+                ok = false;
+                continue;
+            }
+            if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+                port.size() > 5 || (n = std::stoull(port)) < 1 || n > 65535) {
+                c.expected("host:port with a port from 1 to 65535", item);
+                ok = false;
+                continue;
+            }
+        }
+        bool name_ok = !host.empty() && host.size() <= 253 &&
+                       host.find_first_not_of(
+                           "abcdefghijklmnopqrstuvwxyz"
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == std::string::npos;
+        if (!name_ok) {
+            c.expected("an IPv4 address, a DNS name (each with an optional :port) or exec:COMMAND",
+                       item);
+            ok = false;
+            continue;
+        }
+        parsed.push_back(std::move(text));
+    }
+    if (ok)
+        out.insert(out.end(), parsed.begin(), parsed.end());
+}
+
 void append_records(const Json& v, Loading& c) {
     if (!v.is_array())
         return c.expected("a list of records", v);

@@ -70,6 +70,8 @@ void set_path(const Json& v, Loading& c, std::string& out);
 void set_addresses(const Json& v, Loading& c, std::vector<SockAddr>& out);
 void set_cidrs(const Json& v, Loading& c, std::vector<Cidr>& out);
 void append_recursors(const Json& v, Loading& c, std::vector<Recursor>& out);
+// retry_join: IPv4[:port], a DNS name[:port] or exec:COMMAND (whose output lists addresses).
+void append_join_addresses(const Json& v, Loading& c, std::vector<std::string>& out);
 void append_records(const Json& v, Loading& c);
 void set_forward_zones(const Json& v, Loading& c);
 void append_service(const Json& v, Loading& c);
