@@ -169,6 +169,64 @@ json member_json(const Options& o) {
                 {"DelegateCur", 4}};
 }
 
+// Raft server address -> node name, from the instances of the service "muster" every server
+// registers at its server port.
+std::map<std::string, std::string> server_nodes(const catalog::Snapshot& snap) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : snap.service("muster", std::nullopt, catalog::HealthFilter::any)) {
+        std::string ip = e.service.address.empty() ? e.node.address : e.service.address;
+        out[ip + ":" + std::to_string(e.service.port)] = e.node.name;
+    }
+    return out;
+}
+
+json raft_configuration_json(const Options& o, const catalog::Snapshot& snap) {
+    json servers = json::array();
+    uint64_t index = 0;
+    if (o.cluster == nullptr) {
+        servers.push_back({{"ID", o.node_id.empty() ? o.node_name : o.node_id},
+                           {"Node", o.node_name},
+                           {"Address", o.server_address},
+                           {"Leader", true},
+                           {"Voter", true},
+                           {"ProtocolVersion", "3"}});
+    } else {
+        auto nodes = server_nodes(snap);
+        auto info = o.cluster->info();
+        index = info.index;
+        for (const auto& s : info.servers) {
+            auto it = nodes.find(s.address);
+            servers.push_back({{"ID", s.id},
+                               {"Node", it == nodes.end() ? "" : it->second},
+                               {"Address", s.address},
+                               {"Leader", s.leader},
+                               {"Voter", s.voter},
+                               {"ProtocolVersion", "3"}});
+        }
+    }
+    return json{{"Servers", std::move(servers)}, {"Index", index}};
+}
+
+// /v1/agent/members: this agent, or every server of the Raft configuration (alive while it is
+// in the configuration; Status 3 "left" is never listed, as Consul drops left members).
+json members_json(const Options& o, const catalog::Snapshot& snap) {
+    if (o.cluster == nullptr)
+        return json::array({member_json(o)});
+    json out = json::array();
+    auto nodes = server_nodes(snap);
+    for (const auto& s : o.cluster->info().servers) {
+        json m = member_json(o);
+        auto it = nodes.find(s.address);
+        m["Name"] = it == nodes.end() ? s.address : it->second;
+        if (auto sa = SockAddr::parse(s.address, 8300))
+            m["Addr"] = sa->ip_string(), m["Port"] = sa->port();
+        m["Tags"]["id"] = s.id;
+        m["Tags"]["role"] = "consul";
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 json self_json(const Options& o) {
     return json{{"Config",
                  {{"Datacenter", o.datacenter},
@@ -284,7 +342,7 @@ Body read_body(const Options& o, const Route& route, const QueryOptions& q,
         case Endpoint::agent_self:
             return no_filter(q, self_json(o));
         case Endpoint::agent_members:
-            return no_filter(q, json::array({member_json(o)}));
+            return no_filter(q, members_json(o, snap));
         case Endpoint::catalog_services: {
             json out = json::object();
             for (const auto& [name, tags] : snap.services())
@@ -351,10 +409,21 @@ Body read_body(const Options& o, const Route& route, const QueryOptions& q,
             return from(filtered(checks_json(snap, snap.checks(state)), q, check_shape()));
         }
         case Endpoint::status_leader:
+            if (o.cluster != nullptr)
+                return no_filter(q, o.cluster->info().leader_address);
             return no_filter(q, o.server_address);
-        case Endpoint::status_peers:
-            return no_filter(
-                q, o.server_address.empty() ? json::array() : json::array({o.server_address}));
+        case Endpoint::status_peers: {
+            if (o.cluster == nullptr)
+                return no_filter(
+                    q, o.server_address.empty() ? json::array() : json::array({o.server_address}));
+            json peers = json::array();
+            for (const auto& server : o.cluster->info().servers)
+                if (server.voter)
+                    peers.push_back(server.address);
+            return no_filter(q, std::move(peers));
+        }
+        case Endpoint::operator_raft_configuration:
+            return no_filter(q, raft_configuration_json(o, snap));
         default:
             return error_body(405, "not a read endpoint");
     }
@@ -640,8 +709,15 @@ http::Response read(const Options& options, const Route& route, const http::Requ
         // Consul never reports index 0: a client blocking on 0 would not block.
         uint64_t index = std::max<uint64_t>(snapshot.index(), 1);
         r.headers.emplace_back("X-Consul-Index", std::to_string(index));
-        r.headers.emplace_back("X-Consul-KnownLeader", "true");
-        r.headers.emplace_back("X-Consul-LastContact", "0");
+        bool known_leader = true;
+        int64_t last_contact_ms = 0;
+        if (options.cluster != nullptr) {
+            auto info = options.cluster->info();
+            known_leader = info.known_leader;
+            last_contact_ms = info.last_contact.count();
+        }
+        r.headers.emplace_back("X-Consul-KnownLeader", known_leader ? "true" : "false");
+        r.headers.emplace_back("X-Consul-LastContact", std::to_string(last_contact_ms));
     }
     return r;
 }

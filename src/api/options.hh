@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "api/cluster_view.hh"
 #include "catalog/model.hh"
 #include "common/address.hh"
 
@@ -27,6 +28,8 @@ struct Options {
     // dns_config.only_passing) so that the API and DNS never disagree about an instance.
     catalog::HealthFilter passing_filter = catalog::HealthFilter::passing_only;
     size_t max_body_bytes = size_t{1} << 20;  // larger request bodies get 413
+    // A server's Raft cluster (leader, peers, ?consistent, leave); nullptr: standalone.
+    ClusterView* cluster = nullptr;
 };
 
 }  // namespace muster::api

@@ -105,6 +105,7 @@ Result<QueryOptions> parse_query_options(const http::Request& request) {
         q.filter = *filter;
     if (auto dc = request.param("dc"); dc && !dc->empty())
         q.dc = *dc;
+    q.consistent = request.param("consistent").has_value();  // Consul ignores its value
     return q;
 }
 

@@ -23,6 +23,7 @@ struct QueryOptions {
     std::vector<std::string> tags;                  // ?tag=a&tag=b: instances with every tag
     std::optional<std::string> filter;              // ?filter=expr
     std::optional<std::string> dc;                  // ?dc=name
+    bool consistent = false;  // ?consistent: read after a Raft barrier (the leader's state)
 };
 
 // Errors are the 400 message, e.g. "Invalid wait time: bad duration \"5x\"".

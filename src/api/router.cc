@@ -46,6 +46,8 @@ constexpr Entry table[] = {
     {"/v1/health/state/", Methods::get, Endpoint::health_state},
     {"/v1/status/leader", Methods::get, Endpoint::status_leader},
     {"/v1/status/peers", Methods::get, Endpoint::status_peers},
+    {"/v1/operator/raft/configuration", Methods::get, Endpoint::operator_raft_configuration},
+    {"/v1/agent/leave", Methods::put, Endpoint::agent_leave},
 };
 
 bool allows(Methods m, http::Method method) {

@@ -38,6 +38,8 @@ enum class Endpoint {
     health_state,
     status_leader,
     status_peers,
+    operator_raft_configuration,
+    agent_leave,
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };

@@ -90,11 +90,60 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         handle_ttl(std::move(exchange), route);
         return;
     }
+    if (route.endpoint == Endpoint::agent_leave) {
+        handle_leave(std::move(exchange));
+        return;
+    }
     auto query = parse_query_options(req);
     if (!query) {
         exchange->reply(text_response(400, query.error().message));
         return;
     }
+    if (query->consistent && options_.cluster != nullptr) {
+        // The leader's state: wait for a Raft barrier, then read the local replica.
+        EventLoop* loop = &loop_;
+        std::weak_ptr<ApiServer*> alive = alive_;
+        options_.cluster->barrier([this, loop, alive, exchange, route,
+                                   q = *query](Result<void> r) mutable {
+            loop->post([this, alive, exchange, route, q, r]() mutable {
+                if (alive.expired())
+                    return;
+                if (!r) {
+                    exchange->reply(text_response(500, "No cluster leader: " + r.error().message));
+                    return;
+                }
+                q.consistent = false;
+                serve_read(std::move(exchange), route, q);
+            });
+        });
+        return;
+    }
+    serve_read(std::move(exchange), route, *query);
+}
+
+void ApiServer::handle_leave(std::shared_ptr<http::Exchange> exchange) {
+    if (options_.cluster == nullptr || !on_leave_) {
+        exchange->reply(text_response(500, "this agent is not in a cluster it could leave"));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    auto leave = on_leave_;
+    options_.cluster->leave([loop, exchange, leave](Result<void> r) {
+        loop->post([exchange, leave, r] {
+            if (!r) {
+                exchange->reply(text_response(500, r.error().message));
+                return;
+            }
+            exchange->reply(http::Response{});
+            leave();  // the agent stops after the reply is on its way
+        });
+    });
+}
+
+void ApiServer::serve_read(std::shared_ptr<http::Exchange> exchange, const Route& route,
+                           const QueryOptions& query_options) {
+    const http::Request& req = exchange->request();
+    const QueryOptions* query = &query_options;
     auto snapshot = store_.snapshot();
     http::Response response = read(options_, route, req, *query, *snapshot);
     bool block = is_blocking(route.endpoint) && query->index > 0 && response.status == 200 &&
@@ -103,7 +152,7 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         exchange->reply(std::move(response));
         return;
     }
-    waiters_.push_back(Waiter{std::move(exchange), std::move(route), std::move(*query),
+    waiters_.push_back(Waiter{std::move(exchange), route, *query,
                               SteadyClock::instance().now() + with_jitter(query->wait)});
     arm_wake();
 }

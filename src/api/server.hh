@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <vector>
@@ -37,6 +38,9 @@ class ApiServer {
     void stop();
     // The bound addresses (with the real port when a listen port was 0).
     const std::vector<SockAddr>& bound() const { return bound_; }
+    // Runs on the loop after PUT /v1/agent/leave has left the cluster and replied (the agent
+    // stops). Without it (or without options.cluster) the endpoint answers 500.
+    void on_leave(std::function<void()> stop_agent) { on_leave_ = std::move(stop_agent); }
 
   private:
     struct Waiter {
@@ -49,6 +53,9 @@ class ApiServer {
     void handle(std::shared_ptr<http::Exchange> exchange);
     void handle_write(std::shared_ptr<http::Exchange> exchange, const Route& route);
     void handle_ttl(std::shared_ptr<http::Exchange> exchange, const Route& route);
+    void handle_leave(std::shared_ptr<http::Exchange> exchange);
+    void serve_read(std::shared_ptr<http::Exchange> exchange, const Route& route,
+                    const QueryOptions& query);
     void on_index(uint64_t index);
     void on_wake();
     void arm_wake();
@@ -66,6 +73,7 @@ class ApiServer {
     bool subscribed_ = false;
     // Posted callbacks (store listener, writer completion) hold a weak reference to this.
     std::shared_ptr<ApiServer*> alive_;
+    std::function<void()> on_leave_;
 };
 
 }  // namespace muster::api

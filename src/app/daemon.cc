@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,8 @@
 #include "api/server.hh"
 #include "app/agent_catalog.hh"
 #include "app/agent_checks.hh"
+#include "app/join_addresses.hh"
+#include "app/node_cluster_view.hh"
 #include "app/replicated_catalog.hh"
 #include "catalog/store.hh"
 #include "cluster/node.hh"
@@ -92,9 +95,9 @@ void notify(const char* state) {
              static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
     ::close(fd);
 }
-// --dev: the agent lists itself as service "muster" (at the server port), as `consul agent
-// -dev` registers "consul".
-Result<void> register_dev_service(api::Writer& writer, const config::Settings& s) {
+// A server (and --dev) lists itself as an instance of service "muster" at its server port, as
+// Consul servers register "consul": muster.service.<domain> lists the servers.
+Result<void> register_server_service(api::Writer& writer, const config::Settings& s) {
     catalog::Node self = self_node(s);
     catalog::Service svc;
     svc.node = self.name;
@@ -210,10 +213,11 @@ Result<std::unique_ptr<cluster::Node>> start_raft(const config::Settings& s,
     bool has_state = std::filesystem::exists(raft_dir / "metadata1", ec) ||
                      std::filesystem::exists(raft_dir / "metadata2", ec);
     bool bootstrap = s.bootstrap || s.bootstrap_expect == 1;
-    if (!has_state && !bootstrap)
+    if (!has_state && !bootstrap && s.retry_join.empty())
         return make_error("server: " + raft_dir.string() +
-                          " holds no Raft state: set bootstrap (or bootstrap_expect 1) to start "
-                          "a new cluster of one; joining an existing cluster is not built yet");
+                          " holds no Raft state: set bootstrap (a cluster of one), or "
+                          "bootstrap_expect with retry_join (form a cluster), or retry_join "
+                          "(join one)");
     std::string ip = s.dev ? "127.0.0.1" : self_node(s).address;
     if (!SockAddr::parse_ip(ip, 0) || ip.find(':') != std::string::npos)
         return make_error(
@@ -225,6 +229,14 @@ Result<std::unique_ptr<cluster::Node>> start_raft(const config::Settings& s,
     o.address = ip + ":" + std::to_string(s.server_port);
     if (bootstrap)
         o.bootstrap = {cluster::Peer{.id = 0, .address = o.address}};
+    else
+        o.bootstrap_expect = s.bootstrap_expect;
+    if (!s.retry_join.empty()) {
+        o.discover = [entries = s.retry_join, port = s.server_port] {
+            return resolve_join_addresses(entries, {.default_port = port});
+        };
+    }
+    o.retry_interval = s.retry_interval;
     o.election_timeout = s.raft_election_timeout;
     o.heartbeat_timeout = std::max(std::chrono::milliseconds(10), s.raft_election_timeout / 10);
     auto node = cluster::Node::start(o, state_machine);
@@ -232,13 +244,14 @@ Result<std::unique_ptr<cluster::Node>> start_raft(const config::Settings& s,
         return node.error();
     const auto deadline =
         std::chrono::steady_clock::now() + 4 * s.raft_election_timeout + std::chrono::seconds(2);
-    while ((*node)->status().role != cluster::Role::leader) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-            if ((*node)->status().voters.size() <= 1)
-                return make_error("raft at " + o.address + " did not become the leader");
-            break;  // several voters: a cluster that elects on its own time
-        }
+    // A cluster of one leads at once; a cluster of several elects (and forms) on its own time,
+    // while DNS already answers from the local catalog.
+    bool alone = has_state ? (*node)->status().voters.size() <= 1 : bootstrap;
+    while (alone && (*node)->status().role != cluster::Role::leader) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return make_error("raft at " + o.address + " did not become the leader");
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        alone = (*node)->status().voters.size() <= 1;
     }
     auto st = (*node)->status();
     logger.info("raft started",
@@ -297,7 +310,11 @@ int run_agent(const config::LoadRequest& request) {
         writer_ptr = std::make_unique<api::LocalWriter>(*store);
     }
     api::Writer& writer = *writer_ptr;
+    std::unique_ptr<NodeClusterView> cluster_view;
+    if (raft)
+        cluster_view = std::make_unique<NodeClusterView>(*raft, writer, settings->node_name);
     const std::filesystem::path data_dir(settings->data_dir);
+    EventLoop loop;  // the main loop: signals, reloads, stopping
 
     // Health checks run on a thread of their own: a slow check never delays DNS or HTTP.
     EventLoop checks_loop;
@@ -313,36 +330,47 @@ int run_agent(const config::LoadRequest& request) {
         agent_checks.service_reaped(service_id);
     });
 
-    // The agent's node and config services first, so the first DNS answer already has them.
-    ConfigRegistrations config_regs;
+    // The agent's node and config services (and a server's "muster" instance), then the checks.
+    // A TTL check starts from the state its last run saved (critical when that TTL ran out
+    // while the agent was stopped), not from a status the catalog kept.
+    RestoredStatus restored;
     {
-        // A TTL check starts from the state its last run saved (critical when that TTL ran
-        // out while the agent was stopped), not from a status the catalog kept.
-        RestoredStatus restored;
         auto saved = checks::TtlStateFile(monitor_options.ttl_state_file).load();
         auto wall = std::chrono::system_clock::now();
         for (const auto& [id, state] : saved)
             if (auto r = checks::restored_ttl_status(saved, id, wall))
                 restored.emplace(id, *r);
+    }
+    auto register_self = [&]() -> Result<ConfigRegistrations> {
         auto synced =
             sync_config_registrations(writer, *settings, {}, *store->snapshot(), restored);
-        if (!synced) {
-            logger.error("cannot register the config services",
-                         {{"error", synced.error().message}});
+        if (!synced)
+            return make_error("cannot register the config services: " + synced.error().message);
+        if (settings->server)
+            if (auto r = register_server_service(writer, *settings); !r)
+                return make_error("cannot register the muster service: " + r.error().message);
+        return synced;
+    };
+    auto run_checks = [&](const ConfigRegistrations& regs) {
+        // The checks an earlier run took through the API first: sync_config saves that list.
+        if (auto r = agent_checks.restore(*store->snapshot(), settings->node_name); !r)
+            logger.error("checks registered through the API not restored",
+                         {{"error", r.error().message}});
+        agent_checks.sync_config(regs.checks, regs.statuses);
+    };
+    ConfigRegistrations config_regs;
+    // Standalone, or a cluster of one: at once, so the first DNS answer already has them. A
+    // server of a cluster that has no leader yet registers in the background (below).
+    bool registered = !raft || raft->status().role == cluster::Role::leader;
+    if (registered) {
+        auto r = register_self();
+        if (!r) {
+            logger.error("cannot start", {{"error", r.error().message}});
             return 1;
         }
-        config_regs = std::move(synced).value();
+        config_regs = std::move(r).value();
+        run_checks(config_regs);
     }
-    if (settings->dev)
-        if (auto r = register_dev_service(writer, *settings); !r) {
-            logger.error("cannot register the muster service", {{"error", r.error().message}});
-            return 1;
-        }
-    // The checks an earlier run took through the API first: sync_config saves that list.
-    if (auto r = agent_checks.restore(*store->snapshot(), settings->node_name); !r)
-        logger.error("checks registered through the API not restored",
-                     {{"error", r.error().message}});
-    agent_checks.sync_config(config_regs.checks, config_regs.statuses);
     std::thread checks_thread([&] { checks_loop.run(); });
     auto stop_checks = [&] {
         checks_loop.stop();
@@ -351,7 +379,13 @@ int run_agent(const config::LoadRequest& request) {
     };
 
     EventLoop api_loop;
-    api::ApiServer api(api_loop, api_options(*settings), *store, writer, &agent_checks);
+    api::Options api_opts = api_options(*settings);
+    api_opts.cluster = cluster_view.get();
+    api::ApiServer api(api_loop, api_opts, *store, writer, &agent_checks);
+    api.on_leave([&loop] {
+        logger.info("left the cluster (PUT /v1/agent/leave): stopping");
+        loop.post([&loop] { loop.stop(); });
+    });
     if (auto r = api.start(); !r) {
         logger.error("cannot start the HTTP API", {{"error", r.error().message}});
         stop_checks();
@@ -378,9 +412,21 @@ int run_agent(const config::LoadRequest& request) {
                                   {"datacenter", settings->datacenter},
                                   {"data_dir", settings->data_dir}});
 
-    EventLoop loop;
     auto stop = [&] {
         notify("STOPPING=1");
+        if (cluster_view && settings->leave_on_terminate) {
+            // Leave for good first (bounded): the others stop counting this server as a voter.
+            auto left = std::make_shared<std::promise<Result<void>>>();
+            auto future = left->get_future();
+            cluster_view->leave([left](Result<void> r) { left->set_value(std::move(r)); });
+            if (future.wait_for(std::chrono::seconds(15)) != std::future_status::ready)
+                logger.error("leave_on_terminate: leaving the cluster timed out");
+            else if (auto r = future.get(); !r)
+                logger.error("leave_on_terminate: leaving the cluster failed",
+                             {{"error", r.error().message}});
+            else
+                logger.info("left the cluster (leave_on_terminate)");
+        }
         logger.info("stopping: finishing in-flight queries");
         loop.stop();
     };
@@ -416,8 +462,34 @@ int run_agent(const config::LoadRequest& request) {
         logger.info("reloaded records, hosts file, recursors and config services");
         notify("READY=1");
     });
+    // A server whose cluster has no leader yet registers its node once there is one.
+    std::atomic<bool> shutting_down{false};
+    std::thread registrar;
+    if (!registered) {
+        registrar = std::thread([&] {
+            while (!shutting_down) {
+                auto r = register_self();
+                if (r) {
+                    logger.info("registered this node with the cluster");
+                    loop.post([&, regs = std::move(r).value()] {
+                        config_regs = regs;
+                        run_checks(config_regs);
+                    });
+                    return;
+                }
+                logger.info("waiting for a cluster leader to register this node",
+                            {{"error", r.error().message}});
+                auto until = std::chrono::steady_clock::now() + settings->retry_interval;
+                while (!shutting_down && std::chrono::steady_clock::now() < until)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        });
+    }
     notify("READY=1");
     loop.run();
+    shutting_down = true;
+    if (registrar.joinable())
+        registrar.join();
     dns.stop(options.zones.upstream.timeout + std::chrono::seconds(1));
     stop_api();
     stop_checks();

@@ -30,16 +30,19 @@ constexpr const char* usage_text =
     "                    [--client ADDR] [--dns-port P] [--http-port P] [--server-port P]\n"
     "                    [--recursor URI]... [--data-dir D] [--log-level L]\n"
     "                    [--server] [--bootstrap] [--bootstrap-expect N]\n"
+    "                    [--join ADDR]... [--retry-join ADDR]...\n"
     "       muster validate PATH...\n"
     "       muster services register FILE | deregister ID\n"
     "       muster catalog nodes | services | service NAME\n"
     "       muster check pass|warn|fail CHECK_ID [--note TEXT]\n"
     "       muster members\n"
+    "       muster leave\n"
+    "       muster operator raft list-peers\n"
     "       muster version\n"
     "(client commands reach the agent at $MUSTER_HTTP_ADDR, default http://127.0.0.1:8500)\n";
 
 // Commands of the design that later versions bring; say so rather than pretend.
-constexpr const char* planned_commands[] = {"join", "leave", "keygen", "operator"};
+constexpr const char* planned_commands[] = {"join", "keygen"};
 
 int usage(FILE* out, int status) {
     std::fputs(usage_text, out);
@@ -66,6 +69,7 @@ int agent(int argc, char** argv) {
         opt_server,
         opt_bootstrap,
         opt_bootstrap_expect,
+        opt_join,
         opt_help
     };
     static const option longopts[] = {
@@ -87,6 +91,8 @@ int agent(int argc, char** argv) {
         {"server", no_argument, nullptr, opt_server},
         {"bootstrap", no_argument, nullptr, opt_bootstrap},
         {"bootstrap-expect", required_argument, nullptr, opt_bootstrap_expect},
+        {"join", required_argument, nullptr, opt_join},
+        {"retry-join", required_argument, nullptr, opt_join},
         {"help", no_argument, nullptr, opt_help},
         {nullptr, 0, nullptr, 0},
     };
@@ -148,6 +154,9 @@ int agent(int argc, char** argv) {
                 break;
             case opt_bootstrap_expect:
                 req.overrides.emplace_back("bootstrap_expect", optarg);
+                break;
+            case opt_join:  // both retry until this server is in a cluster
+                req.overrides.emplace_back("retry_join", optarg);
                 break;
             case opt_help:
                 return usage(stdout, 0);
@@ -536,6 +545,43 @@ int members_command(int argc) {
     return 0;
 }
 
+// muster leave: the local server leaves its cluster for good and its agent stops.
+int leave_command(int argc) {
+    if (argc != 1) {
+        std::fputs("usage: muster leave\n", stderr);
+        return 2;
+    }
+    if (!call_agent("PUT", "/v1/agent/leave"))
+        return 1;
+    std::puts("Graceful leave complete");
+    return 0;
+}
+
+// muster operator raft list-peers: the Raft configuration, as Consul prints it.
+int operator_command(int argc, char** argv) {
+    if (argc != 3 || std::string(argv[1]) != "raft" || std::string(argv[2]) != "list-peers") {
+        std::fputs("usage: muster operator raft list-peers\n", stderr);
+        return 2;
+    }
+    auto doc = get_json("/v1/operator/raft/configuration");
+    if (!doc)
+        return 1;
+    std::vector<std::vector<std::string>> rows = {
+        {"Node", "ID", "Address", "State", "Voter", "RaftProtocol"}};
+    if (doc->is_object() && doc->contains("Servers") && (*doc)["Servers"].is_array()) {
+        for (const auto& s : (*doc)["Servers"]) {
+            bool leader = s.is_object() && s.value("Leader", false);
+            bool voter = s.is_object() && s.value("Voter", false);
+            std::string node = text_field(s, "Node");  // "" until the server registered
+            rows.push_back({node.empty() ? "(unknown)" : node, text_field(s, "ID"),
+                            text_field(s, "Address"), leader ? "leader" : "follower",
+                            voter ? "true" : "false", text_field(s, "ProtocolVersion")});
+        }
+    }
+    print_table(rows);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -555,6 +601,10 @@ int main(int argc, char** argv) {
             return members_command(argc - 1);
         if (cmd == "check")
             return check_command(argc - 1, argv + 1);
+        if (cmd == "leave")
+            return leave_command(argc - 1);
+        if (cmd == "operator")
+            return operator_command(argc - 1, argv + 1);
         if (cmd == "version" || cmd == "--version") {
             std::printf("muster %s\n", MUSTER_VERSION);
             return 0;

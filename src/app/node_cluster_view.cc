@@ -1,0 +1,52 @@
+// NodeClusterView: cluster::Status as the HTTP API wants it.
+#include "app/node_cluster_view.hh"
+
+#include <algorithm>
+#include <memory>
+
+namespace muster::app {
+
+api::ClusterInfo NodeClusterView::info() const {
+    cluster::Status st = node_.status();
+    api::ClusterInfo info;
+    info.known_leader = st.leader_id != 0;
+    info.leader_address = st.leader_address;
+    info.index = st.last_applied;
+    if (st.role != cluster::Role::leader &&
+        st.last_contact != std::chrono::steady_clock::time_point{})
+        info.last_contact = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - st.last_contact);
+    auto add = [&](const cluster::Peer& p, bool voter) {
+        info.servers.push_back({.id = std::to_string(p.id),
+                                .address = p.address,
+                                .leader = p.id == st.leader_id,
+                                .voter = voter});
+    };
+    for (const auto& p : st.voters)
+        add(p, true);
+    for (const auto& p : st.standbys)
+        add(p, false);
+    std::sort(info.servers.begin(), info.servers.end(),
+              [](const auto& a, const auto& b) { return a.address < b.address; });
+    return info;
+}
+
+void NodeClusterView::barrier(std::function<void(Result<void>)> done) {
+    node_.barrier(std::move(done));
+}
+
+void NodeClusterView::leave(std::function<void(Result<void>)> done) {
+    auto shared = std::make_shared<std::function<void(Result<void>)>>(std::move(done));
+    cluster::Node* node = &node_;
+    writer_.submit({catalog::Deregister{node_name_, std::nullopt, std::nullopt}},
+                   [node, shared](Result<uint64_t> r) {
+                       if (!r) {
+                           (*shared)(make_error("cannot deregister this node before leaving: " +
+                                                r.error().message));
+                           return;
+                       }
+                       node->leave([shared](Result<void> left) { (*shared)(std::move(left)); });
+                   });
+}
+
+}  // namespace muster::app
