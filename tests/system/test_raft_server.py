@@ -127,13 +127,13 @@ def test_a_server_without_bootstrap_or_state_says_what_is_missing(muster):
     assert "bootstrap" in log and "holds no Raft state" in log, log
 
 
-def test_bootstrap_expect_of_several_servers_is_refused_as_not_built(muster, tmp_path):
+def test_bootstrap_expect_without_retry_join_is_refused_naming_what_is_missing(muster, tmp_path):
     cfg = server_config(muster, bootstrap=False, bootstrap_expect=3)
     path = tmp_path / "expect3.json"
     path.write_text(json.dumps(cfg))
     res = run_muster(["validate", str(path)])
     assert res.returncode != 0
-    assert "bootstrap_expect" in res.stderr and "not built yet" in res.stderr, res.stderr
+    assert "bootstrap_expect" in res.stderr and "retry_join" in res.stderr, res.stderr
     assert str(path) in res.stderr
 
 

@@ -1,0 +1,367 @@
+"""Clusters of 3 and 5 real `muster agent` servers on distinct loopback addresses (127.0.0.11 …),
+formed with bootstrap_expect and retry_join. Raft and the cluster RPC share each server's port;
+DNS and HTTP listen on 127.0.0.1 free ports. Leaders are killed with SIGKILL, minorities stopped
+with SIGSTOP, catalogs deleted, servers added, removed and restarted one by one, while writes
+and DNS queries run."""
+
+import os
+import signal
+import threading
+import time
+
+import dns.rcode
+import pytest
+
+from harness import free_port, run_muster, scaled, wait_until
+
+BASE_IP = 11  # 127.0.0.11, .12, ...
+
+
+class Cluster:
+    def __init__(self, muster, n: int, *, expect: int | None = None):
+        self.muster = muster
+        self.port = free_port()  # the server port, on each server's own address
+        self.ips = [f"127.0.0.{BASE_IP + i}" for i in range(n)]
+        self.join = [f"{ip}:{self.port}" for ip in self.ips]
+        self.agents = []
+        self.configs = []
+        for i in range(n):
+            self.configs.append(self.config(i, expect if expect is not None else n))
+            self.agents.append(muster.create(self.configs[i]))
+
+    def config(self, i: int, expect: int) -> dict:
+        cfg = self.muster.config()
+        cfg.update({
+            "node_name": f"srv-{i + 1}",
+            "server": True,
+            "bind_addr": self.ips[i] if i < len(self.ips) else f"127.0.0.{BASE_IP + i}",
+            "retry_join": list(self.join),
+            "retry_interval": "200ms",
+        })
+        if expect:
+            cfg["bootstrap_expect"] = expect
+        cfg["ports"]["server"] = self.port
+        return cfg
+
+    def start(self):
+        for a in self.agents:
+            a.start(wait=False)
+        for a in self.agents:
+            a.wait_ready()
+        self.wait_formed()
+        return self
+
+    def alive(self):
+        return [a for a in self.agents if a.alive()]
+
+    def leader_address(self, agent) -> str:
+        reply = agent.api("GET", "/v1/status/leader", timeout=5)
+        return reply.json() if reply.status == 200 else ""
+
+    def leader(self, among=None):
+        """The agent that is the leader, as all of `among` agree; None if they do not."""
+        among = among or self.alive()
+        seen = {self.leader_address(a) for a in among}
+        if len(seen) != 1 or "" in seen:
+            return None
+        (addr,) = seen
+        for a, ip in zip(self.agents, self.ips):
+            if addr == f"{ip}:{self.port}":
+                return a
+        return None
+
+    def wait_formed(self, among=None, voters=None, timeout=30):
+        among = among or self.alive()
+        voters = voters if voters is not None else len(self.agents)
+
+        def formed():
+            if self.leader(among) is None:
+                return False
+            return all(len(a.api_ok("GET", "/v1/status/peers")) == voters for a in among)
+        wait_until(formed, scaled(timeout), 0.1, f"{voters} voters and one leader")
+
+    def followers(self):
+        lead = self.leader()
+        return [a for a in self.alive() if a is not lead]
+
+
+def register(agent, sid: str, address: str, timeout=10):
+    """PUT a service on the agent's own node; the HTTP status (0 when the agent did not answer)."""
+    try:
+        return agent.api("PUT", "/v1/agent/service/register",
+                         {"ID": sid, "Name": "web", "Address": address, "Port": 80},
+                         timeout=timeout).status
+    except OSError:
+        return 0
+
+
+def catalog_ids(agent) -> set[str]:
+    return {row["ServiceID"] for row in agent.api_ok("GET", "/v1/catalog/service/web")}
+
+
+def dns_ok(agent, name="muster.service.internal") -> bool:
+    try:
+        r = agent.query(name, "A", timeout=1)
+        return r.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN)
+    except Exception:
+        return False
+
+
+class Writer:
+    """Registrations through one agent in a loop; remembers the acknowledged ones."""
+
+    def __init__(self, agent, prefix: str):
+        self.agent, self.prefix = agent, prefix
+        self.acked: list[str] = []
+        self.failed = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        n = 0
+        while not self.stop.is_set():
+            sid = f"{self.prefix}-{n}"
+            status = register(self.agent, sid, f"10.9.{n // 250 % 250}.{n % 250 + 1}")
+            if status == 200:
+                self.acked.append(sid)
+            else:
+                self.failed += 1
+            n += 1
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+
+
+class Prober:
+    """DNS queries to each agent every 20 ms; counts the ones that got no answer."""
+
+    def __init__(self, agents):
+        self.agents = list(agents)
+        self.sent = 0
+        self.failures: list[str] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            for a in self.agents:
+                self.sent += 1
+                if not dns_ok(a):
+                    self.failures.append(a.config["node_name"])
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+
+
+def wait_has_all(agent, ids, timeout=30):
+    want = set(ids)
+    wait_until(lambda: want <= catalog_ids(agent), scaled(timeout), 0.1,
+               f"{len(want)} acknowledged registrations on {agent.config['node_name']}")
+
+
+@pytest.fixture
+def three(muster):
+    return Cluster(muster, 3).start()
+
+
+def test_three_servers_form_one_cluster_with_bootstrap_expect(three):
+    lead = three.leader()
+    assert lead is not None
+    for a in three.agents:
+        peers = sorted(a.api_ok("GET", "/v1/status/peers"))
+        assert peers == sorted(three.join)
+        cfg = a.api_ok("GET", "/v1/operator/raft/configuration")
+        assert sorted(s["Address"] for s in cfg["Servers"]) == sorted(three.join)
+        assert sum(s["Leader"] for s in cfg["Servers"]) == 1
+        assert all(s["Voter"] for s in cfg["Servers"])
+    # every server lists itself as an instance of service "muster", so DNS names the servers
+    wait_until(lambda: sorted(rd.to_text() for rrset in three.agents[1].query(
+        "muster.service.internal", "A").answer for rd in rrset) == three.ips, scaled(15), 0.1,
+        "muster.service.internal to list the three servers")
+    env = {"MUSTER_HTTP_ADDR": three.agents[0].http_addr}
+    res = run_muster(["operator", "raft", "list-peers"], env=env)
+    assert res.returncode == 0, res.stderr
+    rows = [line.split() for line in res.stdout.splitlines()]
+    assert rows[0] == ["Node", "ID", "Address", "State", "Voter", "RaftProtocol"]
+    assert sorted(r[2] for r in rows[1:]) == sorted(three.join)
+    assert [r[3] for r in rows[1:]].count("leader") == 1
+    assert sorted(r[0] for r in rows[1:]) == ["srv-1", "srv-2", "srv-3"]
+    res = run_muster(["members"], env=env)
+    assert res.returncode == 0, res.stderr
+    members = [line.split() for line in res.stdout.splitlines()[1:]]
+    assert sorted(m[0] for m in members) == ["srv-1", "srv-2", "srv-3"]
+    assert all(m[3] == "server" for m in members)
+    # reads say who leads
+    reply = three.agents[2].api("GET", "/v1/catalog/services")
+    assert reply.header("X-Consul-KnownLeader") == "true"
+    assert int(reply.header("X-Consul-LastContact")) >= 0
+
+
+def test_writes_through_every_server_reach_every_server(three):
+    for i, a in enumerate(three.agents):
+        assert register(a, f"via-{i}", f"10.8.0.{i + 1}") == 200
+    for a in three.agents:
+        wait_has_all(a, {"via-0", "via-1", "via-2"})
+        wait_until(lambda: sorted(rd.to_text() for rrset in a.query("web.service.internal",
+                   "A").answer for rd in rrset) == ["10.8.0.1", "10.8.0.2", "10.8.0.3"],
+                   scaled(10), 0.05, "DNS on every server")
+    # a ?consistent read on a follower sees the leader's state
+    follower = three.followers()[0]
+    assert register(three.leader(), "late", "10.8.0.9") == 200
+    rows = follower.api_ok("GET", "/v1/catalog/service/web?consistent")
+    assert "late" in {r["ServiceID"] for r in rows}
+
+
+def test_sigkill_of_the_leader_under_writes_loses_no_acknowledged_write(three):
+    lead = three.leader()
+    survivors = [a for a in three.agents if a is not lead]
+    with Prober(survivors) as prober, Writer(survivors[0], "a") as w1, \
+            Writer(survivors[1], "b") as w2:
+        wait_until(lambda: len(w1.acked) + len(w2.acked) >= 100, scaled(30), 0.05,
+                   "100 acknowledged writes")
+        killed_at = time.monotonic()
+        lead.send_signal(signal.SIGKILL)
+        lead.wait_exit()
+        wait_until(lambda: three.leader(survivors) is not None, scaled(15), 0.02,
+                   "a new leader")
+        failover = time.monotonic() - killed_at
+        before = len(w1.acked) + len(w2.acked)
+        wait_until(lambda: len(w1.acked) + len(w2.acked) >= before + 100, scaled(30), 0.05,
+                   "writes after the failover")
+    acked = w1.acked + w2.acked
+    for a in survivors:
+        wait_has_all(a, acked)
+    assert not prober.failures, f"DNS unanswered {len(prober.failures)} of {prober.sent} times"
+    print(f"failover {failover:.2f}s; acked {len(acked)}, failed {w1.failed + w2.failed}")
+    # the killed server comes back as a follower and catches up
+    lead.start()
+    wait_has_all(lead, acked)
+    three.wait_formed()
+
+
+def test_a_stopped_majority_leaves_the_minority_unable_to_commit_and_it_says_so(three):
+    lead = three.leader()
+    lone = three.followers()[0]
+    stopped = [a for a in three.agents if a is not lone]
+    for a in stopped:
+        a.send_signal(signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        reply = lone.api("PUT", "/v1/agent/service/register",
+                         {"ID": "minority", "Name": "web", "Port": 1}, timeout=30)
+        took = time.monotonic() - start
+        assert reply.status >= 500, reply.text
+        assert "leader" in reply.text.lower(), reply.text
+        assert took < scaled(20), f"the refusal took {took:.1f}s"
+        assert dns_ok(lone), "DNS keeps answering from the local catalog"
+    finally:
+        for a in stopped:
+            a.send_signal(signal.SIGCONT)
+    three.wait_formed()
+    assert register(lone, "after", "10.7.0.1") == 200
+    for a in three.agents:
+        wait_has_all(a, {"after"})
+    assert lead.alive()
+
+
+def test_a_stopped_follower_catches_up_after_sigcont(three):
+    follower = three.followers()[0]
+    other = [a for a in three.agents if a is not follower][0]
+    follower.send_signal(signal.SIGSTOP)
+    try:
+        ids = [f"while-stopped-{i}" for i in range(50)]
+        for sid in ids:
+            assert register(other, sid, "10.6.0.1") == 200
+    finally:
+        follower.send_signal(signal.SIGCONT)
+    wait_has_all(follower, ids)
+
+
+def test_a_server_restarted_without_its_catalog_rebuilds_it(three):
+    ids = [f"keep-{i}" for i in range(20)]
+    for sid in ids:
+        assert register(three.agents[0], sid, "10.5.0.1") == 200
+    victim = three.agents[2]
+    wait_has_all(victim, ids)
+    assert victim.stop() == 0
+    data_dir = victim.config["data_dir"]
+    for name in ("catalog.mdb", "catalog.mdb-lock"):
+        if os.path.exists(os.path.join(data_dir, name)):
+            os.remove(os.path.join(data_dir, name))
+    victim.start()
+    wait_has_all(victim, ids)
+    three.wait_formed()
+
+
+def test_a_fourth_server_joins_and_a_server_leaves(muster):
+    cluster = Cluster(muster, 3).start()
+    assert register(cluster.agents[0], "before-join", "10.4.0.1") == 200
+    # the fourth: no bootstrap_expect, only retry_join
+    cluster.ips.append(f"127.0.0.{BASE_IP + 3}")
+    cfg = cluster.config(3, 0)
+    fourth = muster.create(cfg)
+    cluster.agents.append(fourth)
+    cluster.configs.append(cfg)
+    fourth.start()
+    cluster.wait_formed(voters=4)
+    wait_has_all(fourth, {"before-join"})
+    assert f"{cluster.ips[3]}:{cluster.port}" in fourth.api_ok("GET", "/v1/status/peers")
+
+    # srv-2 leaves for good: out of the configuration and its node out of the catalog
+    leaving = cluster.agents[1]
+    env = {"MUSTER_HTTP_ADDR": leaving.http_addr}
+    res = run_muster(["leave"], env=env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    leaving.wait_exit(timeout=30)
+    rest = [a for a in cluster.agents if a is not leaving]
+    cluster.wait_formed(among=rest, voters=3)
+    assert f"{cluster.ips[1]}:{cluster.port}" not in rest[0].api_ok("GET", "/v1/status/peers")
+    wait_until(lambda: "srv-2" not in {n["Node"] for n in rest[0].api_ok("GET",
+               "/v1/catalog/nodes")}, scaled(10), 0.1, "srv-2 gone from the catalog")
+    assert register(rest[0], "after-leave", "10.4.0.2") == 200
+
+
+def test_rolling_restart_loses_nothing_and_fails_no_query(three):
+    with Prober(three.agents) as prober:
+        for victim in list(three.agents):
+            others = [a for a in three.agents if a is not victim]
+            with Writer(others[0], f"roll-{victim.config['node_name']}") as w:
+                wait_until(lambda: len(w.acked) >= 20, scaled(30), 0.05, "writes before")
+                prober.agents = others  # the stopped one cannot answer, by definition
+                assert victim.stop() == 0
+                victim.start()
+                prober.agents = list(three.agents)
+                three.wait_formed()
+                n = len(w.acked)
+                wait_until(lambda: len(w.acked) >= n + 20, scaled(30), 0.05, "writes after")
+            for a in three.agents:
+                wait_has_all(a, w.acked)
+    assert not prober.failures, f"DNS unanswered {len(prober.failures)} of {prober.sent} times"
+
+
+def test_five_servers_form_and_survive_two_leader_kills(muster):
+    five = Cluster(muster, 5).start()
+    acked = []
+    for round_ in range(2):
+        lead = five.leader()
+        alive = [a for a in five.alive() if a is not lead]
+        lead.send_signal(signal.SIGKILL)
+        lead.wait_exit()
+        wait_until(lambda: five.leader(alive) is not None, scaled(15), 0.02, "a new leader")
+        for i, a in enumerate(alive):
+            sid = f"five-{round_}-{i}"
+            assert register(a, sid, "10.3.0.1") == 200
+            acked.append(sid)
+    for a in five.alive():
+        wait_has_all(a, acked)
