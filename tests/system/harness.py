@@ -770,6 +770,11 @@ def run_muster(args: list[str], timeout: float = 20, env: dict | None = None,
     return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
 
+def agent_services(agent) -> dict:
+    """/v1/agent/services without the instance of "muster" that a server registers for itself."""
+    return {k: v for k, v in agent.api_ok("GET", "/v1/agent/services").items() if k != "muster"}
+
+
 def base_config(dns_port: int, recursors: list[str], *, data_dir: Path, ca_file: Path | None = None,
                 http_port: int | None = None, **dns_config) -> dict:
     """A minimal agent config on 127.0.0.1 with short timeouts; dns_config keys as keyword args."""

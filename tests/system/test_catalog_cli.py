@@ -6,7 +6,7 @@ import json
 
 import dns.rcode
 
-from harness import closed_port, run_muster
+from harness import agent_services, closed_port, run_muster
 
 
 def cli(agent, *args, addr=None):
@@ -51,7 +51,7 @@ def test_services_register_rejects_a_bad_file_without_sending(muster, tmp_path):
     res = cli(agent, "services", "register", str(path))
     assert res.returncode == 1
     assert "port" in res.stderr.lower(), res.stderr
-    assert agent.api_ok("GET", "/v1/agent/services") == {}
+    assert agent_services(agent) == {}
 
 
 def test_unknown_service_deregister_reports_the_api_error(muster):

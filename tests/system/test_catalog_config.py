@@ -3,7 +3,7 @@ are registered on the agent's node at start, and follow the config on SIGHUP."""
 
 import dns.rcode
 
-from harness import wait_until
+from harness import agent_services, wait_until
 
 
 def addresses(agent, name):
@@ -30,7 +30,7 @@ def test_consul_service_definitions_from_config_are_answered(muster):
     assert addresses(agent, "cfg-node.node.internal") == ["127.0.0.1"]
     srv = agent.query("db.service.internal", "SRV")
     assert [(rd.port, rd.weight) for rrset in srv.answer for rd in rrset] == [(5432, 3)]
-    services = agent.api_ok("GET", "/v1/agent/services")
+    services = agent_services(agent)
     assert sorted(services) == ["db-a", "web-a"]
     assert services["db-a"]["Meta"] == {"version": "15"}
     checks = agent.api_ok("GET", "/v1/agent/checks")

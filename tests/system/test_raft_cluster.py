@@ -31,6 +31,7 @@ class Cluster:
 
     def config(self, i: int, expect: int) -> dict:
         cfg = self.muster.config()
+        cfg.pop("bootstrap", None)  # MUSTER_TEST_SERVER=1 makes every agent a cluster of one
         cfg.update({
             "node_name": f"srv-{i + 1}",
             "server": True,
@@ -186,9 +187,10 @@ def test_three_servers_form_one_cluster_with_bootstrap_expect(three):
         assert sum(s["Leader"] for s in cfg["Servers"]) == 1
         assert all(s["Voter"] for s in cfg["Servers"])
     # every server lists itself as an instance of service "muster", so DNS names the servers
-    wait_until(lambda: sorted(rd.to_text() for rrset in three.agents[1].query(
-        "muster.service.internal", "A").answer for rd in rrset) == three.ips, scaled(15), 0.1,
-        "muster.service.internal to list the three servers")
+    for a in three.agents:
+        wait_until(lambda: sorted(rd.to_text() for rrset in a.query(
+            "muster.service.internal", "A").answer for rd in rrset) == three.ips, scaled(15), 0.1,
+            "muster.service.internal to list the three servers on every server")
     env = {"MUSTER_HTTP_ADDR": three.agents[0].http_addr}
     res = run_muster(["operator", "raft", "list-peers"], env=env)
     assert res.returncode == 0, res.stderr
