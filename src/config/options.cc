@@ -164,14 +164,14 @@ const OptionDef options[] = {
      .kind = Kind::object,
      .default_text = "",
      .doc = "Raft timing of a server.",
-     .example = R"({"election_timeout": "1s"})"},
+     .example = R"({"election_timeout": "500ms"})"},
     {.key = "raft.election_timeout",
      .kind = Kind::duration,
-     .default_text = R"("1s")",
+     .default_text = R"("500ms")",
      .doc = "How long a follower waits without hearing from the leader before it starts an "
             "election (randomised between this and twice this); heartbeats go out every tenth "
             "of it.",
-     .example = R"("500ms")",
+     .example = R"("1s")",
      .apply = [](const Json& v,
                  Loading& c) { set_duration_ms(v, c, c.settings.raft_election_timeout); }},
     {.key = "recursors",
