@@ -367,3 +367,19 @@ def test_five_servers_form_and_survive_two_leader_kills(muster):
             acked.append(sid)
     for a in five.alive():
         wait_has_all(a, acked)
+
+
+def test_leave_on_terminate_takes_a_stopped_server_out_of_the_cluster(muster):
+    cluster = Cluster(muster, 3)
+    cluster.configs[2]["leave_on_terminate"] = True
+    cluster.agents[2].config = cluster.configs[2]
+    cluster.start()
+    going = cluster.agents[2]
+    assert going.stop(timeout=30) == 0
+    rest = cluster.agents[:2]
+    cluster.wait_formed(among=rest, voters=2)
+    assert f"{cluster.ips[2]}:{cluster.port}" not in rest[0].api_ok("GET", "/v1/status/peers")
+    wait_until(lambda: "srv-3" not in {n["Node"] for n in rest[0].api_ok("GET",
+               "/v1/catalog/nodes")}, scaled(10), 0.1, "srv-3 gone from the catalog")
+    # two voters left, both alive: writes still commit
+    assert register(rest[1], "after-terminate", "10.2.0.1") == 200
