@@ -10,66 +10,82 @@ namespace muster::catalog {
 namespace {
 
 using internal::FieldReader;
-using internal::json;
+using internal::MsgReader;
+using internal::MsgType;
+using internal::MsgWriter;
+using internal::Nil;
 
-json optional_string(const std::optional<std::string>& s) {
-    return s ? json(*s) : json(nullptr);
+// ---- encoding: keys in sorted order, as nlohmann's std::map-backed objects were written
+
+void write_optional(MsgWriter& w, const std::optional<std::string>& s) {
+    if (s)
+        w.str(*s);
+    else
+        w.nil();
 }
 
-json to_json(const Register& c) {
-    json checks = json::array();
+void write(MsgWriter& w, const Register& c) {
+    w.map(5);
+    w.key("checks").array(c.checks.size());
     for (const auto& check : c.checks)
-        checks.push_back(internal::to_json(check));
-    return json{{"type", "Register"},
-                {"node", internal::to_json(c.node)},
-                {"service", c.service ? internal::to_json(*c.service) : json(nullptr)},
-                {"checks", std::move(checks)},
-                {"skip_node_update", c.skip_node_update}};
+        internal::write(w, check);
+    internal::write(w.key("node"), c.node);
+    if (c.service)
+        internal::write(w.key("service"), *c.service);
+    else
+        w.key("service").nil();
+    w.key("skip_node_update").boolean(c.skip_node_update);
+    w.key("type").str("Register");
 }
 
-json to_json(const Deregister& c) {
-    return json{{"type", "Deregister"},
-                {"node", c.node},
-                {"service_id", optional_string(c.service_id)},
-                {"check_id", optional_string(c.check_id)}};
+void write(MsgWriter& w, const Deregister& c) {
+    w.map(4);
+    write_optional(w.key("check_id"), c.check_id);
+    w.key("node").str(c.node);
+    write_optional(w.key("service_id"), c.service_id);
+    w.key("type").str("Deregister");
 }
 
-json to_json(const UpdateCheck& c) {
-    return json{{"type", "UpdateCheck"},
-                {"node", c.node},
-                {"check_id", c.check_id},
-                {"status", std::string(status_name(c.status))},
-                {"output", c.output}};
+void write(MsgWriter& w, const UpdateCheck& c) {
+    w.map(5);
+    w.key("check_id").str(c.check_id);
+    w.key("node").str(c.node);
+    w.key("output").str(c.output);
+    w.key("status").str(status_name(c.status));
+    w.key("type").str("UpdateCheck");
 }
 
-bool decode_register(const json& j, Register& out, std::string& error) {
-    FieldReader r(j, "Register", error);
-    if (const json* node = r.object("node", false))
-        internal::from_json(*node, "Register.node", out.node, error);
-    if (const json* service = r.object("service", true)) {
-        out.service.emplace();
-        internal::from_json(*service, "Register.service", *out.service, error);
-    }
-    if (const json* checks = r.array("checks")) {
-        for (std::size_t i = 0; i < checks->size() && r.ok(); ++i) {
-            internal::from_json((*checks)[i], "Register.checks[" + std::to_string(i) + "]",
-                                out.checks.emplace_back(), error);
-        }
+// ---- decoding
+
+// Every field of every command type: one pass over a command map finds them all.
+constexpr std::array<std::string_view, 9> command_keys{
+    "type",     "node",       "service", "checks", "skip_node_update",
+    "check_id", "service_id", "status",  "output"};
+
+bool read_register(FieldReader& r, Register& out, std::string& error) {
+    if (auto node = r.map("node", Nil::rejected))
+        internal::read(*node, r.path().field("node"), out.node, error);
+    if (auto service = r.map("service", Nil::allowed))
+        internal::read(*service, r.path().field("service"), out.service.emplace(), error);
+    std::size_t size = 0;
+    if (auto checks = r.array("checks", size)) {
+        const auto path = r.path().field("checks");
+        out.checks.reserve(size);
+        for (std::size_t i = 0; i < size && r.ok(); ++i)
+            internal::read(*checks, path.element(i), out.checks.emplace_back(), error);
     }
     r.flag("skip_node_update", out.skip_node_update);
     return r.ok();
 }
 
-bool decode_deregister(const json& j, Deregister& out, std::string& error) {
-    FieldReader r(j, "Deregister", error);
+bool read_deregister(FieldReader& r, Deregister& out) {
     r.str("node", out.node);
     r.opt_str("service_id", out.service_id);
     r.opt_str("check_id", out.check_id);
     return r.ok();
 }
 
-bool decode_update_check(const json& j, UpdateCheck& out, std::string& error) {
-    FieldReader r(j, "UpdateCheck", error);
+bool read_update_check(FieldReader& r, UpdateCheck& out) {
     r.str("node", out.node);
     r.str("check_id", out.check_id);
     r.status("status", out.status);
@@ -77,21 +93,27 @@ bool decode_update_check(const json& j, UpdateCheck& out, std::string& error) {
     return r.ok();
 }
 
-// One command map; the "type" field picks the alternative.
-bool decode_command(const json& j, Command& out, std::string& error) {
-    if (!j.is_object()) {
+// One command map; the "type" field picks the alternative and names the path.
+bool read_command(MsgReader& in, Command& out, std::string& error) {
+    if (in.peek() != MsgType::map) {
         error = "expected a map";
         return false;
     }
-    auto type = j.find("type");
-    if (type != j.end() && type->is_string()) {
-        const auto& name = type->get_ref<const std::string&>();
-        if (name == "Register")
-            return decode_register(j, out.emplace<Register>(), error);
-        if (name == "Deregister")
-            return decode_deregister(j, out.emplace<Deregister>(), error);
-        if (name == "UpdateCheck")
-            return decode_update_check(j, out.emplace<UpdateCheck>(), error);
+    FieldReader r(in, internal::Path("command"), command_keys, error);
+    if (!r.ok())
+        return false;
+    auto type = r.find_str("type");
+    if (type == "Register") {
+        r.rename("Register");
+        return read_register(r, out.emplace<Register>(), error);
+    }
+    if (type == "Deregister") {
+        r.rename("Deregister");
+        return read_deregister(r, out.emplace<Deregister>());
+    }
+    if (type == "UpdateCheck") {
+        r.rename("UpdateCheck");
+        return read_update_check(r, out.emplace<UpdateCheck>());
     }
     error = "type: expected Register, Deregister or UpdateCheck";
     return false;
@@ -100,11 +122,13 @@ bool decode_command(const json& j, Command& out, std::string& error) {
 }  // namespace
 
 std::vector<uint8_t> encode(std::span<const Command> batch) {
-    json commands = json::array();
+    std::vector<uint8_t> out;
+    out.reserve(16 + 512 * batch.size());
+    out.push_back(command_format_version);
+    MsgWriter w(out);
+    w.array(batch.size());
     for (const auto& c : batch)
-        commands.push_back(std::visit([](const auto& alt) { return to_json(alt); }, c));
-    std::vector<uint8_t> out{command_format_version};
-    json::to_msgpack(commands, out);
+        std::visit([&w](const auto& alt) { write(w, alt); }, c);
     return out;
 }
 
@@ -114,16 +138,18 @@ Result<std::vector<Command>> decode(std::span<const uint8_t> bytes) {
     if (bytes[0] != command_format_version)
         return make_error("command batch: unsupported format version " + std::to_string(bytes[0]) +
                           " (expected " + std::to_string(command_format_version) + ")");
-    auto j = internal::parse_msgpack(bytes.subspan(1));
-    if (!j)
+    const auto body = bytes.subspan(1);
+    if (!internal::msgpack_well_formed(body))
         return make_error("command batch: malformed MessagePack");
-    if (!j->is_array())
+    MsgReader in(body);
+    auto size = in.array();
+    if (!size)
         return make_error("command batch: expected an array of commands");
     std::vector<Command> out;
-    out.reserve(j->size());
-    for (std::size_t i = 0; i < j->size(); ++i) {
+    out.reserve(*size);
+    for (std::size_t i = 0; i < *size; ++i) {
         std::string error;
-        if (!decode_command((*j)[i], out.emplace_back(), error))
+        if (!read_command(in, out.emplace_back(), error))
             return make_error("command " + std::to_string(i) + ": " + error);
     }
     return out;

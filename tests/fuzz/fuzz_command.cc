@@ -12,9 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             __builtin_trap();  // every error says what was wrong
         return 0;
     }
-    // What decodes must re-encode and decode to the same number of commands.
-    auto again = muster::catalog::decode(muster::catalog::encode(*decoded));
-    if (!again.ok() || again->size() != decoded->size())
+    // What decodes must re-encode and decode to the same commands (same bytes once more).
+    auto bytes = muster::catalog::encode(*decoded);
+    auto again = muster::catalog::decode(bytes);
+    if (!again.ok() || again->size() != decoded->size() || muster::catalog::encode(*again) != bytes)
         __builtin_trap();
     return 0;
 }

@@ -4,13 +4,18 @@
 #endif
 #include "catalog/command.hh"
 
+#include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
 #include <boost/test/unit_test.hpp>
 
+#include "catalog/internal/store_codec.hh"
+
 using namespace muster::catalog;
 using json = nlohmann::json;
+using internal::MsgWriter;
 
 namespace {
 
@@ -129,6 +134,64 @@ std::string decode_error(std::span<const uint8_t> bytes) {
     auto r = decode(bytes);
     BOOST_TEST_REQUIRE(!r.ok());
     return r.error().message;
+}
+
+// The oracle: commands as the nlohmann-based encoder wrote them. Entities come from
+// encode_entity (checked byte for byte in msgpack_test.cc) through the DOM, which sorts keys.
+template <class T>
+json entity_json(const T& value) {
+    return json::from_msgpack(internal::encode_entity(value));
+}
+json optional_json(const std::optional<std::string>& s) {
+    return s ? json(*s) : json(nullptr);
+}
+json oracle_json(const Register& c) {
+    json checks = json::array();
+    for (const auto& check : c.checks)
+        checks.push_back(entity_json(check));
+    return json{{"type", "Register"},
+                {"node", entity_json(c.node)},
+                {"service", c.service ? entity_json(*c.service) : json(nullptr)},
+                {"checks", std::move(checks)},
+                {"skip_node_update", c.skip_node_update}};
+}
+json oracle_json(const Deregister& c) {
+    return json{{"type", "Deregister"},
+                {"node", c.node},
+                {"service_id", optional_json(c.service_id)},
+                {"check_id", optional_json(c.check_id)}};
+}
+json oracle_json(const UpdateCheck& c) {
+    return json{{"type", "UpdateCheck"},
+                {"node", c.node},
+                {"check_id", c.check_id},
+                {"status", std::string(status_name(c.status))},
+                {"output", c.output}};
+}
+std::vector<uint8_t> oracle(const std::vector<Command>& batch) {
+    json commands = json::array();
+    for (const auto& c : batch)
+        commands.push_back(std::visit([](const auto& alt) { return oracle_json(alt); }, c));
+    std::vector<uint8_t> out{command_format_version};
+    json::to_msgpack(commands, out);
+    return out;
+}
+
+// A batch written by hand (keys in any order, repeated, of any type).
+std::vector<uint8_t> handmade(const std::function<void(MsgWriter&)>& write) {
+    std::vector<uint8_t> out{command_format_version};
+    MsgWriter w(out);
+    write(w);
+    return out;
+}
+
+// `bytes` with the first occurrence of `from` replaced by `to` (same length).
+std::vector<uint8_t> patched(std::vector<uint8_t> bytes, const std::vector<uint8_t>& from,
+                             const std::vector<uint8_t>& to) {
+    auto at = std::search(bytes.begin(), bytes.end(), from.begin(), from.end());
+    BOOST_TEST_REQUIRE((at != bytes.end()));
+    std::copy(to.begin(), to.end(), at);
+    return bytes;
 }
 
 }  // namespace
@@ -265,6 +328,141 @@ BOOST_AUTO_TEST_CASE(container_claiming_more_elements_than_bytes_is_rejected) {
     BOOST_TEST(decode_error(bytes).find("MessagePack") != std::string::npos);
     std::vector<uint8_t> str{command_format_version, 0x91, 0xdb, 0x7f, 0xff, 0xff, 0xff, 'a'};
     BOOST_TEST(decode_error(str).find("MessagePack") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(encoding_matches_the_nlohmann_encoder_byte_for_byte) {
+    Register many_checks = full_register();
+    many_checks.service.reset();
+    for (int i = 0; i < 16; ++i)  // 18 checks: an array 16
+        many_checks.checks.push_back(full_register().checks[static_cast<std::size_t>(i % 2)]);
+    std::vector<Command> big_batch;
+    for (int i = 0; i < 17; ++i)
+        big_batch.push_back(
+            UpdateCheck{.node = "n", .check_id = "c", .status = Status::passing, .output = ""});
+    std::vector<std::vector<Command>> batches = {
+        {},
+        {full_register()},
+        {Register{}},
+        {many_checks},
+        {Deregister{.node = "n", .service_id = std::nullopt, .check_id = std::nullopt},
+         Deregister{.node = std::string(40, 'n'), .service_id = "", .check_id = "c"}},
+        {UpdateCheck{.node = "n",
+                     .check_id = "c",
+                     .status = Status::warning,
+                     .output = std::string(300, 'o')}},
+        big_batch,
+    };
+    for (std::size_t i = 0; i < batches.size(); ++i)
+        BOOST_TEST((encode(batches[i]) == oracle(batches[i])), "batch " << i);
+}
+
+BOOST_AUTO_TEST_CASE(keys_decode_in_any_order_and_unknown_keys_are_skipped) {
+    auto bytes = handmade([](MsgWriter& w) {
+        w.array(2);
+        w.map(6).key("type").str("UpdateCheck").key("output").str("o").key("status");
+        w.str("passing").key("x").array(1).map(0).key("check_id").str("c");
+        w.key("node").str("n");
+        w.map(3).key("service_id").nil().key("node").str("m").key("type").str("Deregister");
+    });
+    std::vector<Command> want = {
+        UpdateCheck{.node = "n", .check_id = "c", .status = Status::passing, .output = "o"},
+        dereg("m")};
+    auto out = decode(bytes);
+    BOOST_TEST_REQUIRE(out.ok());
+    BOOST_TEST_REQUIRE(out->size() == 2u);
+    for (std::size_t i = 0; i < want.size(); ++i)
+        BOOST_TEST(equal((*out)[i], want[i]), "command " << i);
+    auto unknown = mutated({full_register()}, [](json& j) {
+        j[0]["zzz"] = json{{"a", json::array({1, -2, 1.5})}};
+        j[0]["node"]["aaa"] = json::binary({1, 2});
+        j[0]["service"]["weights"]["other"] = nullptr;
+    });
+    auto decoded = decode(unknown);
+    BOOST_TEST_REQUIRE(decoded.ok());
+    BOOST_TEST(equal((*decoded)[0], Command(full_register())));
+}
+
+BOOST_AUTO_TEST_CASE(a_repeated_key_keeps_its_last_value) {
+    auto bytes = handmade([](MsgWriter& w) {
+        w.array(1).map(3).key("type").str("Register").key("node").str("n");
+        w.key("type").str("Deregister");
+    });
+    auto out = decode(bytes);
+    BOOST_TEST_REQUIRE(out.ok());
+    BOOST_TEST(equal((*out)[0], Command(dereg("n"))));
+    auto bad = handmade([](MsgWriter& w) {
+        w.array(1).map(3).key("type").str("Deregister").key("node").str("n");
+        w.key("node").uint(1);
+    });
+    BOOST_TEST(decode_error(bad) == "command 0: Deregister.node: expected a string");
+}
+
+BOOST_AUTO_TEST_CASE(the_first_error_follows_field_order_not_key_order) {
+    // "address" comes before "name" on the wire; both are wrong; name is read first.
+    auto bytes = mutated({full_register()}, [](json& j) {
+        j[0]["node"]["address"] = 1;
+        j[0]["node"]["name"] = 2;
+        j[0]["checks"] = 3;
+    });
+    BOOST_TEST(decode_error(bytes) == "command 0: Register.node.name: expected a string");
+    auto later = mutated({full_register()}, [](json& j) {
+        j[0]["checks"][0]["id"] = 1;
+        j[0]["skip_node_update"] = 1;
+    });
+    BOOST_TEST(decode_error(later) == "command 0: Register.checks[0].id: expected a string");
+}
+
+BOOST_AUTO_TEST_CASE(signed_integers_are_not_unsigned) {
+    Register r = full_register();
+    r.service->port = 0x1234;  // uint 16: cd 12 34
+    auto bytes = encode(std::vector<Command>{r});
+    auto int16 = patched(bytes, {'p', 'o', 'r', 't', 0xcd}, {'p', 'o', 'r', 't', 0xd1});
+    BOOST_TEST(decode_error(int16) ==
+               "command 0: Register.service.port: expected an unsigned integer");
+    r.service->port = 1;
+    auto fixint = patched(encode(std::vector<Command>{r}), {'p', 'o', 'r', 't', 0x01},
+                          {'p', 'o', 'r', 't', 0xff});
+    BOOST_TEST(decode_error(fixint) ==
+               "command 0: Register.service.port: expected an unsigned integer");
+}
+
+BOOST_AUTO_TEST_CASE(binary_is_not_a_string) {
+    Register r = full_register();
+    r.node.name = std::string(40, 'n');  // str 8: d9 28
+    auto bytes = patched(encode(std::vector<Command>{r}), {0xd9, 40, 'n'}, {0xc4, 40, 'n'});
+    BOOST_TEST(decode_error(bytes) == "command 0: Register.node.name: expected a string");
+}
+
+BOOST_AUTO_TEST_CASE(a_key_that_is_not_a_string_is_malformed) {
+    // The key "port" becomes a four-element array of the same bytes.
+    auto bytes = patched(encode(std::vector<Command>{full_register()}), {0xa4, 'p', 'o', 'r', 't'},
+                         {0x94, 'p', 'o', 'r', 't'});
+    BOOST_TEST(decode_error(bytes) == "command batch: malformed MessagePack");
+}
+
+BOOST_AUTO_TEST_CASE(optional_parts_accept_nil_or_absence_and_nothing_else) {
+    auto absent = mutated({full_register()}, [](json& j) { j[0].erase("service"); });
+    auto out = decode(absent);
+    BOOST_TEST_REQUIRE(out.ok());
+    BOOST_TEST(!std::get<Register>((*out)[0]).service.has_value());
+    auto scalar = mutated({full_register()}, [](json& j) { j[0]["service"] = "web"; });
+    BOOST_TEST(decode_error(scalar) == "command 0: Register.service: expected a map or nil");
+    auto node = mutated({full_register()}, [](json& j) { j[0]["node"] = nullptr; });
+    BOOST_TEST(decode_error(node) == "command 0: Register.node: expected a map");
+    auto check = mutated({full_register()}, [](json& j) { j[0]["checks"][1] = nullptr; });
+    BOOST_TEST(decode_error(check) == "command 0: Register.checks[1]: expected a map");
+    auto id = mutated({dereg("n")}, [](json& j) { j[0]["check_id"] = 5; });
+    BOOST_TEST(decode_error(id) == "command 0: Deregister.check_id: expected a string or nil");
+    auto gone = mutated({dereg("n")}, [](json& j) { j[0].erase("service_id"); });
+    BOOST_TEST(decode(gone).ok());
+}
+
+BOOST_AUTO_TEST_CASE(weights_out_of_range_are_errors) {
+    auto bytes = mutated({full_register()}, [](json& j) {
+        j[0]["service"]["weights"]["passing"] = uint64_t{1} << 32;
+    });
+    BOOST_TEST(decode_error(bytes) ==
+               "command 0: Register.service.weights.passing: out of range (max 4294967295)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
