@@ -47,6 +47,8 @@ Result<std::shared_ptr<Env>> Env::open(const EnvOptions& options) {
     unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
     if (options.sync == Sync::no_sync)
         flags |= MDB_NOSYNC;
+    if (options.write_map)
+        flags |= MDB_WRITEMAP;
     if (int rc = mdb_env_open(env, options.path.c_str(), flags, 0640); rc != 0)
         return fail("open", rc);
     guard.release();
@@ -92,6 +94,7 @@ Txn::Txn(Txn&& other) noexcept
       txn_(std::exchange(other.txn_, nullptr)),
       read_only_(other.read_only_),
       reset_(other.reset_),
+      failed_(other.failed_),
       open_(std::move(other.open_)),
       child_(std::move(other.child_)) {}
 
@@ -102,6 +105,7 @@ Txn& Txn::operator=(Txn&& other) noexcept {
         txn_ = std::exchange(other.txn_, nullptr);
         read_only_ = other.read_only_;
         reset_ = other.reset_;
+        failed_ = other.failed_;
         open_ = std::move(other.open_);
         child_ = std::move(other.child_);
     }
@@ -149,8 +153,10 @@ Result<void> Txn::put(Dbi db, Bytes key, Bytes value) {
     require_active("put");
     MDB_val k = val(key);
     MDB_val v = val(value);
-    if (int rc = mdb_put(txn_, db.handle, &k, &v, 0); rc != 0)
+    if (int rc = mdb_put(txn_, db.handle, &k, &v, 0); rc != 0) {
+        note_failure(rc);
         return make_error("lmdb " + env_->path() + ": put: " + error_text(rc));
+    }
     return {};
 }
 
@@ -160,30 +166,32 @@ Result<bool> Txn::del(Dbi db, Bytes key) {
     int rc = mdb_del(txn_, db.handle, &k, nullptr);
     if (rc == MDB_NOTFOUND)
         return false;
-    if (rc != 0)
+    if (rc != 0) {
+        note_failure(rc);
         return make_error("lmdb " + env_->path() + ": del: " + error_text(rc));
+    }
     return true;
 }
 
 Result<void> Txn::clear(Dbi db) {
     require_active("clear");
-    if (int rc = mdb_drop(txn_, db.handle, 0); rc != 0)
+    if (int rc = mdb_drop(txn_, db.handle, 0); rc != 0) {
+        note_failure(rc);
         return make_error("lmdb " + env_->path() + ": clear: " + error_text(rc));
+    }
     return {};
 }
 
 bool Txn::failed() const {
     require_active("failed");
-    if (read_only_)
-        return false;
-    // LMDB has no getter for MDB_TXN_ERROR, but refuses to nest in a transaction that has it.
-    MDB_txn* probe = nullptr;
-    int rc = mdb_txn_begin(env_->raw(), txn_, 0, &probe);
-    if (rc == 0) {
-        mdb_txn_abort(probe);
-        return false;
-    }
-    return rc == MDB_BAD_TXN;
+    return failed_;
+}
+
+// LMDB marks the transaction failed (MDB_TXN_ERROR) once a write fails after it began changing
+// pages; the codes it returns before touching anything leave the transaction usable.
+void Txn::note_failure(int rc) const {
+    if (rc != MDB_BAD_VALSIZE && rc != EINVAL && rc != MDB_KEYEXIST && rc != MDB_NOTFOUND)
+        failed_ = true;
 }
 
 Result<void> Txn::commit() {
@@ -224,7 +232,7 @@ void Txn::renew() {
 
 // ---- Cursor
 
-Cursor::Cursor(const Txn& txn, Dbi db) {
+Cursor::Cursor(const Txn& txn, Dbi db) : txn_(&txn) {
     if (!txn.active())
         MUSTER_PANIC("lmdb: cursor outside an active transaction");
     if (int rc = mdb_cursor_open(txn.raw(), db.handle, &cursor_); rc != 0)
@@ -265,8 +273,10 @@ std::optional<Entry> Cursor::seek(Bytes key) {
 }
 
 Result<void> Cursor::del() {
-    if (int rc = mdb_cursor_del(cursor_, 0); rc != 0)
+    if (int rc = mdb_cursor_del(cursor_, 0); rc != 0) {
+        txn_->note_failure(rc);
         return make_error("lmdb: cursor del: " + error_text(rc));
+    }
     return {};
 }
 

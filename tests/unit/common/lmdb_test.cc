@@ -355,6 +355,36 @@ BOOST_AUTO_TEST_CASE(failed_after_a_full_map_but_not_after_an_over_long_key) {
     BOOST_REQUIRE(t.commit().ok());
 }
 
+BOOST_AUTO_TEST_CASE(write_map_commits_in_place_fails_a_full_map_and_refuses_nesting) {
+    TempDir dir;
+    auto opened = lmdb::Env::open({.path = (dir.path / "wm.mdb").string(),
+                                   .map_size = 64 * 1024,
+                                   .sync = lmdb::Sync::no_sync,
+                                   .write_map = true});
+    BOOST_TEST_REQUIRE(opened.ok());
+    auto env = *opened;
+    auto db = create_db(env, "kv");
+    {
+        auto t = write_txn(env);
+        put(t, db, "kept", "v");
+        BOOST_REQUIRE(t.commit().ok());
+    }
+    auto t = write_txn(env);
+    BOOST_TEST(!lmdb::Txn::begin_nested(t).ok());  // LMDB has no nesting with MDB_WRITEMAP
+    BOOST_TEST(!t.put(db, std::string(600, 'k'), lmdb::bytes("v")).ok());
+    BOOST_TEST(!t.failed());  // refused up front
+    std::string big(4000, 'x');
+    bool full = false;
+    for (int i = 0; i < 1000 && !full; ++i)
+        full = !t.put(db, "key" + std::to_string(i), lmdb::bytes(big)).ok();
+    BOOST_REQUIRE(full);
+    BOOST_TEST(t.failed());
+    t.abort();
+    auto r = read_txn(env);
+    BOOST_TEST(get_text(r, db, "kept") == "v");
+    BOOST_TEST(get_text(r, db, "key0") == "<absent>");
+}
+
 BOOST_AUTO_TEST_CASE(open_in_missing_directory_names_the_path) {
     TempDir dir;
     std::string path = (dir.path / "no-such-dir" / "x.mdb").string();
