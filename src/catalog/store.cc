@@ -2,6 +2,7 @@
 #include "catalog/store.hh"
 
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -43,19 +44,19 @@ struct Store::Impl {
         return {};
     }
 
-    // Calls every listener once per index, in order; after commit, outside every lock.
-    void notify(std::span<const uint64_t> indexes) {
-        if (indexes.empty())
-            return;
+    // Calls every listener once with the newest committed index; after commit, outside every
+    // lock. One call per commit, however many batches it held: a listener wakes a loop, and a
+    // wakeup per batch cost the Raft apply path more than the batches themselves.
+    void notify(uint64_t newest) {
         std::vector<Listener> copy;
         {
             std::lock_guard lock(listeners_mu);
+            copy.reserve(listeners.size());
             for (const auto& [id, listener] : listeners)
                 copy.push_back(listener);
         }
-        for (uint64_t i : indexes)
-            for (const auto& listener : copy)
-                listener(i);
+        for (const auto& listener : copy)
+            listener(newest);
     }
 };
 
@@ -91,6 +92,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
         .max_dbs = internal::db_count,
         .max_readers = options.max_readers,
         .sync = options.durability == Durability::no_sync ? lmdb::Sync::no_sync : lmdb::Sync::sync,
+        .write_map = options.durability == Durability::no_sync,
     });
     if (!env.ok())
         return env.error();
@@ -124,45 +126,114 @@ Result<uint64_t> Store::apply(std::span<const Command> batch) {
         if (auto r = impl_->commit(*txn, index, std::nullopt); !r)
             return r.error();
     }
-    impl_->notify(std::span<const uint64_t>(&index, 1));
+    impl_->notify(index);
     return index;
 }
 
+namespace {
+
+// The "raft_partial" meta entry (store_db.hh): how far into entry `raft_index` the store is.
+struct Partial {
+    uint64_t raft_index = 0;
+    uint64_t next = 0;
+};
+
+Partial read_partial(const lmdb::Txn& txn, const Dbs& dbs) {
+    Partial p;
+    auto v = txn.get(dbs.meta, internal::raft_partial_key);
+    if (!v)
+        return p;
+    if (v->size() != 2 * sizeof(uint64_t))
+        MUSTER_PANIC("corrupt catalog store: meta raft_partial of " + std::to_string(v->size()) +
+                     " bytes");
+    std::memcpy(&p.raft_index, v->data(), sizeof p.raft_index);
+    std::memcpy(&p.next, v->data() + sizeof p.raft_index, sizeof p.next);
+    return p;
+}
+
+Result<void> write_partial(lmdb::Txn& txn, const Dbs& dbs, Partial p) {
+    uint8_t bytes[2 * sizeof(uint64_t)];
+    std::memcpy(bytes, &p.raft_index, sizeof p.raft_index);
+    std::memcpy(bytes + sizeof p.raft_index, &p.next, sizeof p.next);
+    return txn.put(dbs.meta, internal::raft_partial_key, bytes);
+}
+
+}  // namespace
+
+// All batches of the entry go into one write transaction; no nested transactions (LMDB's cost
+// more than a batch, and MDB_WRITEMAP has none). When batch k is refused, the transaction is
+// abandoned and the batches before it applied again and committed on their own, with k refused
+// and "raft_partial" saying where the entry stands; the rest follows in the next transaction.
+// So a refused batch leaves no trace, as if each batch had been isolated, at the price of one
+// more commit per refusal; after a crash in between, the replayed entry resumes at the mark.
 Result<std::vector<Result<uint64_t>>> Store::apply_entry(
     uint64_t raft_index, std::span<const std::vector<Command>> batches) {
     std::vector<Result<uint64_t>> results;
-    std::vector<uint64_t> committed;
-    {
+    results.reserve(batches.size());
+    bool committed = false;  // some batch of the entry changed the catalog
+    uint64_t index = 0;
+    for (;;) {
         auto txn = lmdb::Txn::begin_write(impl_->env);
         if (!txn.ok())
             return txn.error();
         if (raft_index <= internal::read_raft_index(*txn, impl_->dbs))
             return results;  // a replay after a restart: already in the store
-        uint64_t index = internal::read_index(*txn, impl_->dbs);
-        for (const auto& batch : batches) {
-            auto nested = lmdb::Txn::begin_nested(*txn);
-            if (!nested.ok())
-                return nested.error();
-            if (auto r = write_batch(*nested, impl_->dbs, index + 1, batch); !r) {
+        Partial partial = read_partial(*txn, impl_->dbs);
+        if (partial.raft_index == raft_index) {
+            while (results.size() < partial.next && results.size() < batches.size())
+                results.emplace_back(make_error("applied before a restart"));
+        } else if (partial.raft_index != 0) {
+            MUSTER_PANIC("catalog store: entry " + std::to_string(partial.raft_index) +
+                         " was left half-applied, now given entry " + std::to_string(raft_index));
+        }
+        const size_t start = results.size();
+        index = internal::read_index(*txn, impl_->dbs);
+        size_t refused = batches.size();
+        for (size_t k = start; k < batches.size(); ++k) {
+            if (auto r = write_batch(*txn, impl_->dbs, index + 1, batches[k]); !r) {
                 // LMDB itself failing (map full) is no verdict on the batch: another replica
                 // would apply it, so the whole entry fails instead.
-                if (nested->failed())
+                if (txn->failed())
                     return r.error();
-                nested->abort();
                 results.emplace_back(r.error());
-                continue;
+                refused = k;
+                break;
             }
-            if (auto r = nested->commit(); !r)
-                return r.error();
-            committed.push_back(++index);
-            results.emplace_back(index);
+            results.emplace_back(++index);
         }
-        if (auto r = internal::write_raft_index(*txn, impl_->dbs, raft_index); !r)
+        if (refused == batches.size()) {
+            committed = committed || results.size() > start;
+            if (partial.raft_index != 0) {
+                if (auto r = txn->del(impl_->dbs.meta, internal::raft_partial_key); !r)
+                    return r.error();
+            }
+            if (auto r = internal::write_raft_index(*txn, impl_->dbs, raft_index); !r)
+                return r.error();
+            if (auto r = impl_->commit(*txn, index, raft_index); !r)
+                return r.error();
+            break;
+        }
+        // Batch `refused` leaves no trace: start over without it.
+        txn->abort();
+        auto again = lmdb::Txn::begin_write(impl_->env);
+        if (!again.ok())
+            return again.error();
+        index = internal::read_index(*again, impl_->dbs);
+        for (size_t k = start; k < refused; ++k) {
+            if (auto r = write_batch(*again, impl_->dbs, index + 1, batches[k]); !r)
+                return make_error("batch " + std::to_string(k) + " of entry " +
+                                  std::to_string(raft_index) +
+                                  " failed when applied again: " + r.error().message);
+            ++index;
+        }
+        if (auto r = write_partial(*again, impl_->dbs, {raft_index, refused + 1}); !r)
             return r.error();
-        if (auto r = impl_->commit(*txn, index, raft_index); !r)
+        if (auto r = impl_->commit(*again, index, std::nullopt); !r)
             return r.error();
+        committed = committed || refused > start;
     }
-    impl_->notify(committed);
+    if (committed)
+        impl_->notify(index);
     return results;
 }
 
@@ -207,7 +278,7 @@ Result<void> Store::restore(std::span<const uint8_t> dump) {
         if (auto r = impl_->commit(*txn, header.index, header.raft_index); !r)
             return r.error();
     }
-    impl_->notify(std::span<const uint64_t>(&header.index, 1));
+    impl_->notify(header.index);
     return {};
 }
 

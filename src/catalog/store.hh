@@ -113,7 +113,8 @@ class Store final : public DnsSource {
     // applied_index() changes nothing and gives an empty vector (a replay after a restart).
     // Returns one result per batch; an Error for the whole entry only when LMDB fails (also
     // inside a batch, e.g. a full map: that says nothing about the batch, so no batch result
-    // may record it). Listeners hear each successful batch's index, in order, after the commit.
+    // may record it). Listeners hear the newest index once, after the commit (when a batch
+    // applied).
     Result<std::vector<Result<uint64_t>>> apply_entry(
         uint64_t raft_index, std::span<const std::vector<Command>> batches);
     uint64_t applied_index() const;  // the stored Raft index (0 when never under Raft)
@@ -140,8 +141,10 @@ class Store final : public DnsSource {
     // summarised as one Change with empty lists meaning "anything may have changed").
     std::vector<Change> changes_since(uint64_t index) const;
 
-    // Called after every committed apply, on the applying thread, with the new index. Listeners
-    // must be quick (post to their own loop). Returns an id for unsubscribe.
+    // Called once after every committed apply, restore or entry that changed the catalog, on the
+    // applying thread, with the newest index (an entry of several batches is heard once, with
+    // its last index). Listeners must be quick (post to their own loop). Returns an id for
+    // unsubscribe.
     using Listener = std::function<void(uint64_t index)>;
     uint64_t subscribe(Listener listener);
     void unsubscribe(uint64_t id);

@@ -20,6 +20,9 @@ namespace muster::catalog::internal {
 // separates key parts, so names and IDs may not contain it (apply rejects them).
 //   meta          "index" -> u64 little-endian (the catalog index)
 //                 "raft_index" -> u64 little-endian (the applied Raft index; absent = 0)
+//                 "raft_partial" -> u64 raft index, u64 next batch, little-endian: batches of
+//                 that entry before "next batch" are applied (only while an entry with a
+//                 refused batch is being applied; absent otherwise)
 //   nodes         node -> Node
 //   services      node \0 service id -> Service
 //   checks        node \0 check id -> Check
@@ -48,6 +51,7 @@ std::array<lmdb::Dbi, db_count> db_list(const Dbs& dbs);  // in db_names order
 
 inline constexpr std::string_view index_key = "index";
 inline constexpr std::string_view raft_index_key = "raft_index";
+inline constexpr std::string_view raft_partial_key = "raft_partial";
 
 std::string lower(std::string_view s);
 std::string child_key(std::string_view node, std::string_view id);  // lower(node) \0 id
