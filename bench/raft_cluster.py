@@ -4,14 +4,15 @@ commit), write latency, and the leader failover time over repeated SIGKILLs of t
 
 Three `muster agent` servers on 127.0.0.11-13 (bootstrap_expect 3), DNS/HTTP on 127.0.0.1.
 - throughput: wrk (Lua script: PUT /v1/catalog/register, every request a new node with its own
-  service) for DURATION seconds with CONNECTIONS connections against the leader, then against a
-  follower (its writes are forwarded to the leader); every 200 is a committed registration, and
-  the catalog is counted afterwards to check it.
+  service) for DURATION seconds per row, for each number of connections in CONNECTIONS, against
+  the leader and against a follower (its writes are forwarded to the leader); every 200 is a
+  committed registration, and the catalog is counted afterwards to check it.
 - latency: one connection, one write at a time (wrk -c1), p50/p99 from wrk's histogram.
 - failover: KILLS times: SIGKILL the leader, time until both survivors name the same new
   leader, restart the killed server, wait until all three agree again.
 
-usage: MUSTER_BIN=build-bench/muster bench/raft_cluster.py   (env: DURATION, CONNECTIONS, KILLS,
+usage: MUSTER_BIN=build-bench/muster bench/raft_cluster.py
+       (env: DURATION, CONNECTIONS=16,64,256, KILLS,
        BENCH_OUT, SKIP_THROUGHPUT=1)
 """
 
@@ -32,7 +33,7 @@ MUSTER = os.environ.get("MUSTER_BIN", os.path.join(os.path.dirname(__file__), ".
                                                    "build-bench", "muster"))
 DURATION = int(os.environ.get("DURATION", "10"))
 SKIP_THROUGHPUT = os.environ.get("SKIP_THROUGHPUT") == "1"
-CONNECTIONS = int(os.environ.get("CONNECTIONS", "64"))
+CONNECTIONS = [int(c) for c in os.environ.get("CONNECTIONS", "16,64,256").split(",")]
 KILLS = int(os.environ.get("KILLS", "20"))
 OUT = os.environ.get("BENCH_OUT", f"/tmp/dnsbench-results/raft-{time.strftime('%Y%m%d-%H%M%S')}")
 IPS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
@@ -188,58 +189,63 @@ def main():
 
 
 def throughput(lead, follower, script, report):
-    if True:
-        results = {}
+    # Group commit packs what waits into one entry: the more writes in flight, the bigger the
+    # entries. So committed/s is measured over a sweep of concurrent connections; the bar holds
+    # for the best of them, as throughput benchmarks report saturation.
+    results = []
+    for n in CONNECTIONS:
         for name, target in (("leader", lead), ("follower", follower)):
-            results[name] = wrk(target.http_port, CONNECTIONS, DURATION, name, script)
-        results["latency"] = wrk(lead.http_port, 1, min(DURATION, 5), "lat", script)
-        expected = sum(r["ok"] for r in results.values())
-        counted = wait(lambda: (lambda n: n if n >= expected else None)(
-            len(http(follower.http_port, "/v1/catalog/nodes", timeout=30)) - 3), 60,
-            "every acknowledged registration on a follower")
-        report.append("## Committed registrations through a 3-server cluster\n")
-        report.append(f"wrk, 1 thread on CPU 1, {CONNECTIONS} connections, {DURATION} s each; "
-                      "every request registers a new node with one service "
-                      "(PUT /v1/catalog/register).\n")
-        report.append("| sent to | committed/s | non-200 | p50 | p99 |")
-        report.append("|---|---|---|---|---|")
-        for name in ("leader", "follower"):
-            r = results[name]
-            report.append(f"| {name} | {r['ok'] / DURATION:,.0f} | {r['errors_status']} | "
-                          f"{r['p50_us'] / 1000:.2f} ms | {r['p99_us'] / 1000:.2f} ms |")
-        r = results["latency"]
-        report.append(f"\nOne write at a time (wrk -c1, leader): p50 {r['p50_us'] / 1000:.2f} ms, "
-                      f"p99 {r['p99_us'] / 1000:.2f} ms, {r['ok'] / min(DURATION, 5):,.0f}/s.")
-        report.append(f"Catalog on a follower afterwards: {counted:,} registered nodes "
-                      f"(acknowledged: {expected:,}).\n")
-        print("\n".join(report), flush=True)
+            r = wrk(target.http_port, n, DURATION, f"{name}{n}", script)
+            results.append((name, n, r))
+    latency = wrk(lead.http_port, 1, min(DURATION, 5), "lat", script)
+    expected = sum(r["ok"] for _, _, r in results) + latency["ok"]
+    counted = wait(lambda: (lambda n: n if n >= expected else None)(
+        len(http(follower.http_port, "/v1/catalog/nodes", timeout=30)) - 3), 60,
+        "every acknowledged registration on a follower")
+    best = max(r["ok"] / DURATION for _, _, r in results)
+    report.append("## Committed registrations through a 3-server cluster\n")
+    report.append(f"wrk, 1 thread on CPU 1, {DURATION} s per row; every request registers a new "
+                  "node with one service (PUT /v1/catalog/register); a 200 is a committed "
+                  "registration.\n")
+    report.append("| sent to | connections | committed/s | non-200 | p50 | p99 |")
+    report.append("|---|---|---|---|---|---|")
+    for name, n, r in results:
+        report.append(f"| {name} | {n} | {r['ok'] / DURATION:,.0f} | {r['errors_status']} | "
+                      f"{r['p50_us'] / 1000:.2f} ms | {r['p99_us'] / 1000:.2f} ms |")
+    report.append(f"\nBest: {best:,.0f} committed/s; bar 10,000/s: "
+                  f"{'PASS' if best >= 10000 else 'FAIL'}.")
+    report.append(f"One write at a time (wrk -c1, leader): p50 {latency['p50_us'] / 1000:.2f} ms, "
+                  f"p99 {latency['p99_us'] / 1000:.2f} ms, "
+                  f"{latency['ok'] / min(DURATION, 5):,.0f}/s.")
+    report.append(f"Catalog on a follower afterwards: {counted:,} registered nodes "
+                  f"(acknowledged: {expected:,}).\n")
+    print("\n".join(report), flush=True)
 
 
 def failover(servers, server_port, report):
-    if True:
-        times = []
-        for k in range(KILLS):
-            lead = by_address(servers, wait(lambda: agreed_leader(servers), 30, "leader"))
-            survivors = [s for s in servers if s is not lead]
-            t0 = time.monotonic()
-            lead.kill()
-            new = wait(lambda: (lambda a: a if a and a != f"{lead.ip}:{server_port}" else None)(
-                agreed_leader(survivors)), 30, "new leader")
-            times.append(time.monotonic() - t0)
-            print(f"kill {k + 1}: new leader {new} after {times[-1] * 1000:.0f} ms", flush=True)
-            lead.start()
-            wait(lambda: agreed_leader(servers) and all(len(s.peers()) == 3 for s in servers),
-                 60, "all three agree again")
-        report.append(f"## Leader failover over {KILLS} SIGKILLs of the leader\n")
-        report.append("Time from the SIGKILL until both survivors name the same new leader "
-                      "(/v1/status/leader, polled every 10 ms); raft.election_timeout at its default.\n")
-        report.append("| p50 | p90 | p99 | max | min |")
-        report.append("|---|---|---|---|---|")
-        report.append(f"| {pct(times, 50) * 1000:.0f} ms | {pct(times, 90) * 1000:.0f} ms | "
-                      f"{pct(times, 99) * 1000:.0f} ms | {max(times) * 1000:.0f} ms | "
-                      f"{min(times) * 1000:.0f} ms |")
-        report.append(f"\nmean {statistics.mean(times) * 1000:.0f} ms; bar: p99 under 2 s: "
-                      f"{'PASS' if pct(times, 99) < 2 else 'FAIL'}.")
+    times = []
+    for k in range(KILLS):
+        lead = by_address(servers, wait(lambda: agreed_leader(servers), 30, "leader"))
+        survivors = [s for s in servers if s is not lead]
+        t0 = time.monotonic()
+        lead.kill()
+        new = wait(lambda: (lambda a: a if a and a != f"{lead.ip}:{server_port}" else None)(
+            agreed_leader(survivors)), 30, "new leader")
+        times.append(time.monotonic() - t0)
+        print(f"kill {k + 1}: new leader {new} after {times[-1] * 1000:.0f} ms", flush=True)
+        lead.start()
+        wait(lambda: agreed_leader(servers) and all(len(s.peers()) == 3 for s in servers),
+             60, "all three agree again")
+    report.append(f"## Leader failover over {KILLS} SIGKILLs of the leader\n")
+    report.append("Time from the SIGKILL until both survivors name the same new leader "
+                  "(/v1/status/leader, polled every 10 ms); raft.election_timeout at its default.\n")
+    report.append("| p50 | p90 | p99 | max | min |")
+    report.append("|---|---|---|---|---|")
+    report.append(f"| {pct(times, 50) * 1000:.0f} ms | {pct(times, 90) * 1000:.0f} ms | "
+                  f"{pct(times, 99) * 1000:.0f} ms | {max(times) * 1000:.0f} ms | "
+                  f"{min(times) * 1000:.0f} ms |")
+    report.append(f"\nmean {statistics.mean(times) * 1000:.0f} ms; bar: p99 under 2 s: "
+                  f"{'PASS' if pct(times, 99) < 2 else 'FAIL'}.")
 
 
 if __name__ == "__main__":
