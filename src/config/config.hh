@@ -15,7 +15,8 @@ struct LoadRequest {
     std::vector<std::string> dirs;   // --config-dir: every *.json inside, lexical order
     // Command-line overrides, applied last, as (key path, value text) pairs, e.g.
     // {"ports.dns", "5353"}, {"recursors", "tls://1.1.1.1#one.one.one.one"} (list keys append
-    // in order given), {"client_addr", "127.0.0.1"}, {"data_dir", "/tmp/x"}, {"log_level", "debug"}.
+    // in order given), {"client_addr", "127.0.0.1"}, {"data_dir", "/tmp/x"},
+    // {"log_level", "debug"}.
     std::vector<std::pair<std::string, std::string>> overrides;
     bool dev = false;  // --dev: defaults for a single-node development agent
 };

@@ -12,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "catalog/internal/store_codec.hh"
+#include "model_equal.hh"
 
 using namespace muster::catalog;
 using json = nlohmann::json;
@@ -19,24 +20,8 @@ using internal::MsgWriter;
 
 namespace {
 
-// Field-by-field equality (indexes included), independent of the codec under test.
-bool equal(const Node& a, const Node& b) {
-    return std::tie(a.name, a.address, a.datacenter, a.tagged_addresses, a.meta, a.index.create,
-                    a.index.modify) == std::tie(b.name, b.address, b.datacenter, b.tagged_addresses,
-                                                b.meta, b.index.create, b.index.modify);
-}
-bool equal(const Service& a, const Service& b) {
-    return std::tie(a.node, a.id, a.name, a.tags, a.address, a.port, a.meta, a.weights.passing,
-                    a.weights.warning, a.enable_tag_override, a.index.create, a.index.modify) ==
-           std::tie(b.node, b.id, b.name, b.tags, b.address, b.port, b.meta, b.weights.passing,
-                    b.weights.warning, b.enable_tag_override, b.index.create, b.index.modify);
-}
-bool equal(const Check& a, const Check& b) {
-    return std::tie(a.node, a.id, a.name, a.service_id, a.service_name, a.status, a.output, a.notes,
-                    a.type, a.index.create, a.index.modify) ==
-           std::tie(b.node, b.id, b.name, b.service_id, b.service_name, b.status, b.output, b.notes,
-                    b.type, b.index.create, b.index.modify);
-}
+using muster::catalog::testing::equal;
+
 bool equal(const Register& a, const Register& b) {
     if (!equal(a.node, b.node) || a.skip_node_update != b.skip_node_update ||
         a.service.has_value() != b.service.has_value() || a.checks.size() != b.checks.size())

@@ -12,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "catalog/internal/store_codec.hh"
+#include "model_equal.hh"
 
 using namespace muster::catalog;
 using namespace muster::catalog::internal;
@@ -19,6 +20,8 @@ using json = nlohmann::json;
 using Bytes = std::vector<uint8_t>;
 
 namespace {
+
+using muster::catalog::testing::equal;
 
 // ---- the oracle: the entity encoding as it was before the streaming writer
 
@@ -156,27 +159,6 @@ Check check_with(Status status) {
                  .notes = std::string("a\0b", 3),
                  .type = "http",
                  .index = {.create = 128, .modify = 255}};
-}
-
-bool equal(const Node& a, const Node& b) {
-    return std::tie(a.name, a.address, a.datacenter, a.tagged_addresses, a.meta, a.index.create,
-                    a.index.modify) == std::tie(b.name, b.address, b.datacenter, b.tagged_addresses,
-                                                b.meta, b.index.create, b.index.modify);
-}
-bool equal(const Service& a, const Service& b) {
-    return std::tie(a.node, a.id, a.name, a.tags, a.address, a.port, a.meta, a.weights.passing,
-                    a.weights.warning, a.enable_tag_override, a.index.create, a.index.modify) ==
-           std::tie(b.node, b.id, b.name, b.tags, b.address, b.port, b.meta, b.weights.passing,
-                    b.weights.warning, b.enable_tag_override, b.index.create, b.index.modify);
-}
-bool equal(const Check& a, const Check& b) {
-    return std::tie(a.node, a.id, a.name, a.service_id, a.service_name, a.status, a.output, a.notes,
-                    a.type, a.index.create, a.index.modify) ==
-           std::tie(b.node, b.id, b.name, b.service_id, b.service_name, b.status, b.output, b.notes,
-                    b.type, b.index.create, b.index.modify);
-}
-bool equal(const Change& a, const Change& b) {
-    return std::tie(a.index, a.nodes, a.services) == std::tie(b.index, b.nodes, b.services);
 }
 
 // Encodes like the oracle and decodes back to the same value.

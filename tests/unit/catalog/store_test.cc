@@ -1070,9 +1070,9 @@ BOOST_AUTO_TEST_CASE(half_applied_entry_resumes_at_its_mark_after_a_restart) {
         BOOST_TEST_REQUIRE(txn->commit().ok());
     }
     f.open();
-    auto results = apply_entry(
-        *f.store, 7,
-        {{reg(node("a", "10.0.0.1"))}, {dereg_node("")}, {reg(node("c", "10.0.0.3"))}});
+    auto results =
+        apply_entry(*f.store, 7,
+                    {{reg(node("a", "10.0.0.1"))}, {dereg_node("")}, {reg(node("c", "10.0.0.3"))}});
     BOOST_TEST_REQUIRE(results.size() == 3u);
     BOOST_TEST(!results[0].ok());  // applied before the restart: no index to report
     BOOST_TEST(!results[1].ok());
