@@ -12,7 +12,7 @@ Three `muster agent` servers on 127.0.0.11-13 (bootstrap_expect 3), DNS/HTTP on 
   leader, restart the killed server, wait until all three agree again.
 
 usage: MUSTER_BIN=build-bench/muster bench/raft_cluster.py
-       (env: DURATION, CONNECTIONS=16,64,256, KILLS,
+       (env: DURATION, CONNECTIONS=16,64,256,512, KILLS,
        BENCH_OUT, SKIP_THROUGHPUT=1)
 """
 
@@ -33,7 +33,7 @@ MUSTER = os.environ.get("MUSTER_BIN", os.path.join(os.path.dirname(__file__), ".
                                                    "build-bench", "muster"))
 DURATION = int(os.environ.get("DURATION", "10"))
 SKIP_THROUGHPUT = os.environ.get("SKIP_THROUGHPUT") == "1"
-CONNECTIONS = [int(c) for c in os.environ.get("CONNECTIONS", "16,64,256").split(",")]
+CONNECTIONS = [int(c) for c in os.environ.get("CONNECTIONS", "16,64,256,512").split(",")]
 KILLS = int(os.environ.get("KILLS", "20"))
 OUT = os.environ.get("BENCH_OUT", f"/tmp/dnsbench-results/raft-{time.strftime('%Y%m%d-%H%M%S')}")
 IPS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
