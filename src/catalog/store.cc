@@ -2,7 +2,6 @@
 #include "catalog/store.hh"
 
 #include <atomic>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -130,36 +129,6 @@ Result<uint64_t> Store::apply(std::span<const Command> batch) {
     return index;
 }
 
-namespace {
-
-// The "raft_partial" meta entry (store_db.hh): how far into entry `raft_index` the store is.
-struct Partial {
-    uint64_t raft_index = 0;
-    uint64_t next = 0;
-};
-
-Partial read_partial(const lmdb::Txn& txn, const Dbs& dbs) {
-    Partial p;
-    auto v = txn.get(dbs.meta, internal::raft_partial_key);
-    if (!v)
-        return p;
-    if (v->size() != 2 * sizeof(uint64_t))
-        MUSTER_PANIC("corrupt catalog store: meta raft_partial of " + std::to_string(v->size()) +
-                     " bytes");
-    std::memcpy(&p.raft_index, v->data(), sizeof p.raft_index);
-    std::memcpy(&p.next, v->data() + sizeof p.raft_index, sizeof p.next);
-    return p;
-}
-
-Result<void> write_partial(lmdb::Txn& txn, const Dbs& dbs, Partial p) {
-    uint8_t bytes[2 * sizeof(uint64_t)];
-    std::memcpy(bytes, &p.raft_index, sizeof p.raft_index);
-    std::memcpy(bytes + sizeof p.raft_index, &p.next, sizeof p.next);
-    return txn.put(dbs.meta, internal::raft_partial_key, bytes);
-}
-
-}  // namespace
-
 // All batches of the entry go into one write transaction; no nested transactions (LMDB's cost
 // more than a batch, and MDB_WRITEMAP has none). When batch k is refused, the transaction is
 // abandoned and the batches before it applied again and committed on their own, with k refused
@@ -178,7 +147,7 @@ Result<std::vector<Result<uint64_t>>> Store::apply_entry(
             return txn.error();
         if (raft_index <= internal::read_raft_index(*txn, impl_->dbs))
             return results;  // a replay after a restart: already in the store
-        Partial partial = read_partial(*txn, impl_->dbs);
+        internal::RaftPartial partial = internal::read_raft_partial(*txn, impl_->dbs);
         if (partial.raft_index == raft_index) {
             while (results.size() < partial.next && results.size() < batches.size())
                 results.emplace_back(make_error("applied before a restart"));
@@ -204,7 +173,7 @@ Result<std::vector<Result<uint64_t>>> Store::apply_entry(
         if (refused == batches.size()) {
             committed = committed || results.size() > start;
             if (partial.raft_index != 0) {
-                if (auto r = txn->del(impl_->dbs.meta, internal::raft_partial_key); !r)
+                if (auto r = internal::clear_raft_partial(*txn, impl_->dbs); !r)
                     return r.error();
             }
             if (auto r = internal::write_raft_index(*txn, impl_->dbs, raft_index); !r)
@@ -226,7 +195,8 @@ Result<std::vector<Result<uint64_t>>> Store::apply_entry(
                                   " failed when applied again: " + r.error().message);
             ++index;
         }
-        if (auto r = write_partial(*again, impl_->dbs, {raft_index, refused + 1}); !r)
+        if (auto r = internal::write_raft_partial(*again, impl_->dbs, {raft_index, refused + 1});
+            !r)
             return r.error();
         if (auto r = impl_->commit(*again, index, std::nullopt); !r)
             return r.error();

@@ -107,12 +107,12 @@ class Store final : public DnsSource {
     }
 
     // Under Raft: applies the Raft entry at `raft_index`, which carries several batches (group
-    // commit), in one LMDB write transaction that also stores raft_index as the applied index.
-    // Each batch is all-or-nothing on its own (a nested transaction) and gets its own catalog
-    // index, so one invalid batch spoils none of the others. An entry at or below
-    // applied_index() changes nothing and gives an empty vector (a replay after a restart).
-    // Returns one result per batch; an Error for the whole entry only when LMDB fails (also
-    // inside a batch, e.g. a full map: that says nothing about the batch, so no batch result
+    // commit), in one LMDB write transaction that also stores raft_index as the applied index
+    // (one more commit per refused batch: see store.cc). Each batch is all-or-nothing on its own
+    // and gets its own catalog index, so one invalid batch spoils none of the others. An entry at
+    // or below applied_index() changes nothing and gives an empty vector (a replay after a
+    // restart). Returns one result per batch; an Error for the whole entry only when LMDB fails
+    // (also inside a batch, e.g. a full map: that says nothing about the batch, so no batch result
     // may record it). Listeners hear the newest index once, after the commit (when a batch
     // applied).
     Result<std::vector<Result<uint64_t>>> apply_entry(

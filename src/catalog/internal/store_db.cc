@@ -179,6 +179,32 @@ Result<void> write_raft_index(lmdb::Txn& txn, const Dbs& dbs, uint64_t raft_inde
     return txn.put(dbs.meta, raft_index_key, bytes);
 }
 
+RaftPartial read_raft_partial(const lmdb::Txn& txn, const Dbs& dbs) {
+    RaftPartial mark;
+    auto v = txn.get(dbs.meta, raft_partial_key);
+    if (!v)
+        return mark;
+    if (v->size() != sizeof mark.raft_index + sizeof mark.next)
+        MUSTER_PANIC("corrupt catalog store: meta raft_partial of " + std::to_string(v->size()) +
+                     " bytes");
+    std::memcpy(&mark.raft_index, v->data(), sizeof mark.raft_index);
+    std::memcpy(&mark.next, v->data() + sizeof mark.raft_index, sizeof mark.next);
+    return mark;
+}
+
+Result<void> write_raft_partial(lmdb::Txn& txn, const Dbs& dbs, RaftPartial mark) {
+    uint8_t bytes[sizeof mark.raft_index + sizeof mark.next];
+    std::memcpy(bytes, &mark.raft_index, sizeof mark.raft_index);
+    std::memcpy(bytes + sizeof mark.raft_index, &mark.next, sizeof mark.next);
+    return txn.put(dbs.meta, raft_partial_key, bytes);
+}
+
+Result<void> clear_raft_partial(lmdb::Txn& txn, const Dbs& dbs) {
+    if (auto r = txn.del(dbs.meta, raft_partial_key); !r)
+        return r.error();
+    return {};
+}
+
 std::optional<Node> load_node(const lmdb::Txn& txn, const Dbs& dbs, std::string_view name) {
     auto v = txn.get(dbs.nodes, lower(name));
     if (!v)

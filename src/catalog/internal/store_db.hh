@@ -68,6 +68,15 @@ uint64_t change_key_index(lmdb::Bytes key);
 uint64_t read_index(const lmdb::Txn& txn, const Dbs& dbs);
 uint64_t read_raft_index(const lmdb::Txn& txn, const Dbs& dbs);
 Result<void> write_raft_index(lmdb::Txn& txn, const Dbs& dbs, uint64_t raft_index);
+// The "raft_partial" mark: batches of entry raft_index before `next` are applied (all zero when
+// there is no mark).
+struct RaftPartial {
+    uint64_t raft_index = 0;
+    uint64_t next = 0;
+};
+RaftPartial read_raft_partial(const lmdb::Txn& txn, const Dbs& dbs);
+Result<void> write_raft_partial(lmdb::Txn& txn, const Dbs& dbs, RaftPartial mark);
+Result<void> clear_raft_partial(lmdb::Txn& txn, const Dbs& dbs);
 
 std::optional<Node> load_node(const lmdb::Txn& txn, const Dbs& dbs, std::string_view name);
 std::optional<Service> load_service(const lmdb::Txn& txn, const Dbs& dbs, std::string_view node,
