@@ -209,8 +209,9 @@ def throughput(lead, follower, script, report):
     report.append(f"wrk, 1 thread on CPU 1, {DURATION} s per row, rows in this order; every "
                   "request registers a new node with one service (PUT /v1/catalog/register); a "
                   "200 is a committed registration. The catalog grows all along (see the end); "
-                  "the max column shows the pauses of Raft snapshots, which dump the whole "
-                  "catalog on the Raft thread.\n")
+                  "the max column shows the pauses of Raft snapshots (every "
+                  "raft.snapshot_threshold entries a compacted copy of the catalog's LMDB file "
+                  "is taken on the Raft thread).\n")
     report.append("| sent to | connections | committed/s | non-200 | p50 | p99 | max |")
     report.append("|---|---|---|---|---|---|---|")
     for name, n, r in results:

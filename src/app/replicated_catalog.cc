@@ -41,8 +41,16 @@ Result<std::vector<Result<uint64_t>>> CatalogStateMachine::apply(
     return results;
 }
 
+Result<cluster::SnapshotData> CatalogStateMachine::snapshot() {
+    auto image = store_.write_image();
+    if (!image)
+        return image.error();
+    return cluster::SnapshotData{.parts = {image->header, image->file},
+                                 .owner = std::move(image->owner)};
+}
+
 Result<void> CatalogStateMachine::restore(std::span<const uint8_t> snapshot) {
-    auto at = catalog::Store::dump_applied_index(snapshot);
+    auto at = catalog::Store::image_applied_index(snapshot);
     if (!at)
         return at.error();
     uint64_t local = store_.applied_index();

@@ -22,7 +22,7 @@ class CatalogStateMachine final : public cluster::StateMachine {
     Result<std::vector<Result<uint64_t>>> apply(
         uint64_t index, std::span<const std::span<const uint8_t>> commands) override;
     uint64_t applied_index() const override { return store_.applied_index(); }
-    Result<std::vector<uint8_t>> snapshot() override { return store_.dump(); }
+    Result<cluster::SnapshotData> snapshot() override;
     // Keeps the local catalog when it is at or past the snapshot (a restart replays the Raft
     // snapshot that LMDB already holds).
     Result<void> restore(std::span<const uint8_t> snapshot) override;

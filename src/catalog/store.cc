@@ -8,7 +8,7 @@
 #include <system_error>
 
 #include "catalog/internal/store_db.hh"
-#include "catalog/internal/store_dump.hh"
+#include "catalog/internal/store_image.hh"
 #include "catalog/internal/store_snapshot.hh"
 #include "catalog/internal/store_writer.hh"
 #include "common/lmdb.hh"
@@ -211,37 +211,49 @@ uint64_t Store::applied_index() const {
     return impl_->applied.load();
 }
 
-Result<std::vector<uint8_t>> Store::dump() const {
-    auto txn = lmdb::Txn::begin_read(impl_->env);
-    if (!txn.ok())
-        return txn.error();
-    return internal::write_dump(*txn, impl_->dbs);
+Result<Store::Image> Store::write_image() const {
+    auto file = internal::write_image(*impl_->env, applied_index());
+    if (!file.ok())
+        return file.error();
+    auto owner = *file;
+    return Image{.header = owner->header(), .file = owner->file(), .owner = owner};
 }
 
-Result<uint64_t> Store::dump_applied_index(std::span<const uint8_t> dump) {
-    auto header = internal::parse_dump_header(dump);
+Result<std::vector<uint8_t>> Store::image() const {
+    auto image = write_image();
+    if (!image.ok())
+        return image.error();
+    std::vector<uint8_t> out(image->header.begin(), image->header.end());
+    out.insert(out.end(), image->file.begin(), image->file.end());
+    return out;
+}
+
+Result<uint64_t> Store::image_applied_index(std::span<const uint8_t> image) {
+    auto header = internal::parse_image_header(image);
     if (!header.ok())
         return header.error();
     return header->raft_index;
 }
 
-Result<void> Store::restore(std::span<const uint8_t> dump) {
-    auto parsed = internal::parse_dump(dump);  // all of it, before anything changes
-    if (!parsed.ok())
-        return parsed.error();
-    const auto& header = parsed->header;
+Result<void> Store::restore(std::span<const uint8_t> image) {
+    auto opened = internal::open_image(image);  // checked in full before anything changes
+    if (!opened.ok())
+        return opened.error();
+    const auto& header = (*opened)->header();
     {
         auto txn = lmdb::Txn::begin_write(impl_->env);
         if (!txn.ok())
             return txn.error();
         if (header.raft_index <= internal::read_raft_index(*txn, impl_->dbs))
-            return {};  // already at or past the dump: restoring would go back in time
-        auto list = internal::db_list(impl_->dbs);
+            return {};  // already at or past the image: restoring would go back in time
+        auto to = internal::db_list(impl_->dbs);
+        auto from = internal::db_list((*opened)->dbs());
         for (std::size_t i = 0; i < internal::db_count; ++i) {
-            if (auto r = txn->clear(list[i]); !r)
+            if (auto r = txn->clear(to[i]); !r)
                 return r.error();
-            for (const auto& e : parsed->dbs[i]) {
-                if (auto r = txn->put(list[i], e.key, e.value); !r)
+            lmdb::Cursor cursor((*opened)->txn(), from[i]);
+            for (auto e = cursor.first(); e; e = cursor.next()) {
+                if (auto r = txn->append(to[i], e->key, e->value); !r)
                     return r.error();
             }
         }

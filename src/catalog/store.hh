@@ -119,19 +119,29 @@ class Store final : public DnsSource {
         uint64_t raft_index, std::span<const std::vector<Command>> batches);
     uint64_t applied_index() const;  // the stored Raft index (0 when never under Raft)
 
-    // The whole catalog (with its catalog index and applied Raft index) as bytes, from one read
-    // transaction: a Raft snapshot. Format: catalog/internal/store_dump.hh.
-    Result<std::vector<uint8_t>> dump() const;
-    // The applied Raft index a dump() was taken at, from its header alone (restore checks the
-    // rest); Error if the bytes are not a dump.
-    static Result<uint64_t> dump_applied_index(std::span<const uint8_t> dump);
-    // Replaces the whole contents by a dump() in one write transaction (a Raft restore); a
-    // malformed dump is an Error and changes nothing. A well-formed dump whose applied Raft
-    // index is at or below applied_index() is ignored (success, nothing changes): the store
-    // already holds that state or a later one, as for a replayed entry. Otherwise index() and
-    // applied_index() become the dump's, which may be lower than before, and listeners hear the
-    // new catalog index once.
-    Result<void> restore(std::span<const uint8_t> dump);
+    // The whole catalog at its newest commit (with its catalog index and applied Raft index) as
+    // an image for a Raft snapshot: a compacted copy of the LMDB file behind a checksummed
+    // header (catalog/internal/store_image.hh), in two parts that stay valid while `owner`
+    // lives. The image must be at applied_index(), so nothing may write meanwhile (under Raft
+    // only the Raft thread writes, and it is the caller).
+    struct Image {
+        std::span<const uint8_t> header;
+        std::span<const uint8_t> file;
+        std::shared_ptr<const void> owner;
+    };
+    Result<Image> write_image() const;
+    // The image's parts joined (tests, tools).
+    Result<std::vector<uint8_t>> image() const;
+    // The applied Raft index an image was taken at, from its header alone (restore checks the
+    // rest); Error if the bytes are not an image.
+    static Result<uint64_t> image_applied_index(std::span<const uint8_t> image);
+    // Replaces the whole contents by an image in one write transaction (a Raft restore). A
+    // damaged image (header, checksum, or a file whose meta disagrees with its header) is an
+    // Error and changes nothing. An image whose applied Raft index is at or below
+    // applied_index() is ignored (success, nothing changes): the store already holds that state
+    // or a later one, as for a replayed entry. Otherwise index() and applied_index() become the
+    // image's, which may be lower than before, and listeners hear the new catalog index once.
+    Result<void> restore(std::span<const uint8_t> image);
 
     uint64_t index() const;  // the newest committed index (0 for an empty store)
     std::unique_ptr<Snapshot> snapshot() const;

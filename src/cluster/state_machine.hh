@@ -3,12 +3,20 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "common/result.hh"
 
 namespace muster::cluster {
+
+// A snapshot's bytes: the parts in order, handed to libraft without a copy. They stay valid
+// while `owner` lives; libraft drops it once it has written them.
+struct SnapshotData {
+    std::vector<std::span<const uint8_t>> parts;
+    std::shared_ptr<const void> owner;
+};
 
 class StateMachine {
   public:
@@ -27,8 +35,10 @@ class StateMachine {
     // The Raft index of the newest entry applied (kept with the state, 0 when empty).
     virtual uint64_t applied_index() const = 0;
 
-    // The whole state, at applied_index(), as bytes for a Raft snapshot. Called on the Raft thread.
-    virtual Result<std::vector<uint8_t>> snapshot() = 0;
+    // The whole state, at applied_index(), for a Raft snapshot. Called on the Raft thread,
+    // which stalls meanwhile (libraft takes snapshots on its loop): it must be quick even for a
+    // big state.
+    virtual Result<SnapshotData> snapshot() = 0;
 
     // Replaces the whole state by a snapshot() of some server, unless the local state already
     // is at or past the snapshot's index (then it keeps it). Called on the Raft thread.

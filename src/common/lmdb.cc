@@ -38,7 +38,7 @@ Result<std::shared_ptr<Env>> Env::open(const EnvOptions& options) {
     if (int rc = mdb_env_create(&env); rc != 0)
         return fail("mdb_env_create", rc);
     std::unique_ptr<MDB_env, void (*)(MDB_env*)> guard(env, mdb_env_close);
-    if (int rc = mdb_env_set_mapsize(env, options.map_size); rc != 0)
+    if (int rc = mdb_env_set_mapsize(env, options.read_only ? 0 : options.map_size); rc != 0)
         return fail("mdb_env_set_mapsize", rc);
     if (int rc = mdb_env_set_maxdbs(env, options.max_dbs); rc != 0)
         return fail("mdb_env_set_maxdbs", rc);
@@ -49,6 +49,8 @@ Result<std::shared_ptr<Env>> Env::open(const EnvOptions& options) {
         flags |= MDB_NOSYNC;
     if (options.write_map)
         flags |= MDB_WRITEMAP;
+    if (options.read_only)
+        flags |= MDB_RDONLY | MDB_NOLOCK;
     if (int rc = mdb_env_open(env, options.path.c_str(), flags, 0640); rc != 0)
         return fail("open", rc);
     guard.release();
@@ -57,6 +59,12 @@ Result<std::shared_ptr<Env>> Env::open(const EnvOptions& options) {
 
 Env::~Env() {
     mdb_env_close(env_);
+}
+
+Result<void> Env::copy_compact(int fd) const {
+    if (int rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT); rc != 0)
+        return make_error("lmdb " + path_ + ": compacting copy: " + error_text(rc));
+    return {};
 }
 
 // ---- Txn
@@ -156,6 +164,17 @@ Result<void> Txn::put(Dbi db, Bytes key, Bytes value) {
     if (int rc = mdb_put(txn_, db.handle, &k, &v, 0); rc != 0) {
         note_failure(rc);
         return make_error("lmdb " + env_->path() + ": put: " + error_text(rc));
+    }
+    return {};
+}
+
+Result<void> Txn::append(Dbi db, Bytes key, Bytes value) {
+    require_active("append");
+    MDB_val k = val(key);
+    MDB_val v = val(value);
+    if (int rc = mdb_put(txn_, db.handle, &k, &v, MDB_APPEND); rc != 0) {
+        note_failure(rc);
+        return make_error("lmdb " + env_->path() + ": append: " + error_text(rc));
     }
     return {};
 }

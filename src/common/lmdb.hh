@@ -43,6 +43,9 @@ struct EnvOptions {
     // (several times faster per commit), at the price of nested transactions (begin_nested
     // fails) and a data file the size of map_size (sparse).
     bool write_map = false;
+    // MDB_RDONLY | MDB_NOLOCK: a file no process writes (a snapshot image); no lock file is
+    // made, and the map is as large as the file says (map_size is ignored).
+    bool read_only = false;
 };
 
 // An open LMDB environment. Opened with MDB_NOTLS: reader slots belong to transactions, not
@@ -58,6 +61,11 @@ class Env {
 
     const std::string& path() const { return path_; }
     MDB_env* raw() const { return env_; }
+
+    // Writes a compacted copy of the newest committed state to `fd` (mdb_env_copyfd2 with
+    // MDB_CP_COMPACT: free pages left out, pages renumbered), a valid LMDB file of its own. Runs
+    // beside writers (it holds a read transaction).
+    Result<void> copy_compact(int fd) const;
 
   private:
     Env(MDB_env* env, std::string path) : env_(env), path_(std::move(path)) {}
@@ -105,6 +113,9 @@ class Txn {
     Result<void> put(Dbi db, std::string_view key, Bytes value) {
         return put(db, bytes(key), value);
     }
+    // A put whose key is above every key of the database (MDB_APPEND: no search, full pages),
+    // for filling an empty database in key order; a key out of order is an error.
+    Result<void> append(Dbi db, Bytes key, Bytes value);
     // False when the key was absent.
     Result<bool> del(Dbi db, Bytes key);
     Result<bool> del(Dbi db, std::string_view key) { return del(db, bytes(key)); }

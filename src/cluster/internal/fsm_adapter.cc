@@ -4,7 +4,9 @@
 
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
+#include <string>
 
 #include "cluster/internal/raft_shim.h"
 #include "common/log.hh"
@@ -20,6 +22,7 @@ FsmAdapter::FsmAdapter(StateMachine& state_machine, ResultSink* sink)
     ops.ctx = this;
     ops.apply = &FsmAdapter::apply_cb;
     ops.snapshot = &FsmAdapter::snapshot_cb;
+    ops.release = &FsmAdapter::release_cb;
     ops.restore = &FsmAdapter::restore_cb;
     fsm_ = muster_fsm_new(&ops);
     if (fsm_ == nullptr)
@@ -34,8 +37,8 @@ int FsmAdapter::apply_cb(void* ctx, uint64_t index, const void* data, size_t len
     auto bytes = std::span<const uint8_t>(static_cast<const uint8_t*>(data), len);
     return static_cast<FsmAdapter*>(ctx)->apply(index, bytes);
 }
-int FsmAdapter::snapshot_cb(void* ctx, void** data, size_t* len) {
-    return static_cast<FsmAdapter*>(ctx)->snapshot(data, len);
+int FsmAdapter::snapshot_cb(void* ctx, muster_snapshot_parts* out) {
+    return static_cast<FsmAdapter*>(ctx)->snapshot(out);
 }
 int FsmAdapter::restore_cb(void* ctx, const void* data, size_t len) {
     auto bytes = std::span<const uint8_t>(static_cast<const uint8_t*>(data), len);
@@ -83,24 +86,29 @@ int FsmAdapter::apply(uint64_t index, std::span<const uint8_t> bytes) {
     return 1;
 }
 
-int FsmAdapter::snapshot(void** data, size_t* len) {
+int FsmAdapter::snapshot(muster_snapshot_parts* out) {
     if (broken_)
         return 1;  // the state is not at the index libraft would label it with
     try {
-        auto state = state_machine_.snapshot();
-        if (!state) {
+        auto data = state_machine_.snapshot();
+        std::string problem;
+        if (!data)
+            problem = data.error().message;
+        else if (data->parts.empty() || data->parts.size() > MUSTER_SNAPSHOT_MAX_PARTS)
+            problem = std::to_string(data->parts.size()) + " parts (1 to " +
+                      std::to_string(MUSTER_SNAPSHOT_MAX_PARTS) + " can be handed over)";
+        if (!problem.empty()) {
             // Not fatal: libraft skips this snapshot and tries again later.
-            logger.warn("snapshot failed", {{"error", state.error().message}});
+            logger.warn("snapshot failed", {{"error", problem}});
             return 1;
         }
-        // libraft takes the buffer (it frees it through snapshot_finalize).
-        void* buf = muster_raft_malloc(state->empty() ? 1 : state->size());
-        if (buf == nullptr)
-            return 1;
-        if (!state->empty())
-            std::memcpy(buf, state->data(), state->size());
-        *data = buf;
-        *len = state->size();
+        out->n = static_cast<unsigned>(data->parts.size());
+        for (unsigned i = 0; i < out->n; ++i) {
+            out->base[i] = data->parts[i].data();
+            out->len[i] = data->parts[i].size();
+        }
+        // libraft holds the parts until snapshot_finalize, which gives the owner back.
+        out->owner = new std::shared_ptr<const void>(std::move(data->owner));
         ++snapshots_taken_;
         return 0;
     } catch (const std::exception& e) {
@@ -109,6 +117,10 @@ int FsmAdapter::snapshot(void** data, size_t* len) {
         logger.warn("snapshot failed", {{"error", "unknown exception"}});
     }
     return 1;
+}
+
+void FsmAdapter::release_cb(void* /*ctx*/, void* owner) {
+    delete static_cast<std::shared_ptr<const void>*>(owner);
 }
 
 int FsmAdapter::restore(std::span<const uint8_t> bytes) {

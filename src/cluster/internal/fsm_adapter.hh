@@ -11,6 +11,7 @@
 #include "common/result.hh"
 
 struct muster_fsm;
+struct muster_snapshot_parts;
 
 namespace muster::cluster::internal {
 
@@ -45,10 +46,11 @@ class FsmAdapter {
 
   private:
     static int apply_cb(void* ctx, uint64_t index, const void* data, size_t len);
-    static int snapshot_cb(void* ctx, void** data, size_t* len);
+    static int snapshot_cb(void* ctx, muster_snapshot_parts* out);
+    static void release_cb(void* ctx, void* owner);
     static int restore_cb(void* ctx, const void* data, size_t len);
     int apply(uint64_t index, std::span<const uint8_t> bytes);
-    int snapshot(void** data, size_t* len);
+    int snapshot(muster_snapshot_parts* out);
     int restore(std::span<const uint8_t> bytes);
     void set_broken(std::string reason);
 

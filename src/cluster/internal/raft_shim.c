@@ -65,35 +65,39 @@ static int fsm_apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void**
     return 0;
 }
 
+/* The buffers handed to libraft are one longer than it is told: the hidden last one carries the
+ * owner of the parts, which fsm_snapshot_finalize gives back to the state machine. */
 static int fsm_snapshot(struct raft_fsm* fsm, struct raft_buffer* bufs[], unsigned* n_bufs) {
     struct muster_fsm* m = fsm->data;
-    void* data = NULL;
-    size_t len = 0;
+    struct muster_snapshot_parts parts;
     struct raft_buffer* out;
-    if (m->ops.snapshot(m->ops.ctx, &data, &len) != 0) {
+    unsigned i;
+    memset(&parts, 0, sizeof parts);
+    if (m->ops.snapshot(m->ops.ctx, &parts) != 0) {
         return RAFT_CORRUPT;
     }
-    out = raft_malloc(sizeof *out);
+    out = raft_malloc((parts.n + 1) * sizeof *out);
     if (out == NULL) {
-        raft_free(data);
+        m->ops.release(m->ops.ctx, parts.owner);
         return RAFT_NOMEM;
     }
-    out->base = data;
-    out->len = len;
+    for (i = 0; i < parts.n; i++) {
+        out[i].base = (void*)parts.base[i];
+        out[i].len = parts.len[i];
+    }
+    out[parts.n].base = parts.owner;
+    out[parts.n].len = 0;
     *bufs = out;
-    *n_bufs = 1;
+    *n_bufs = parts.n;
     return 0;
 }
 
 /* fsm version 2: libraft hands the snapshot buffers back once they are written. */
 static int fsm_snapshot_finalize(struct raft_fsm* fsm, struct raft_buffer* bufs[],
                                  unsigned* n_bufs) {
-    unsigned i;
-    (void)fsm;
+    struct muster_fsm* m = fsm->data;
     if (*bufs != NULL) {
-        for (i = 0; i < *n_bufs; i++) {
-            raft_free((*bufs)[i].base);
-        }
+        m->ops.release(m->ops.ctx, (*bufs)[*n_bufs].base);
         raft_free(*bufs);
     }
     *bufs = NULL;

@@ -38,14 +38,25 @@ void* muster_raft_malloc(size_t size);
 void muster_raft_free(void* ptr);
 const char* muster_raft_strerror(int rv);
 
+/* A snapshot as up to MUSTER_SNAPSHOT_MAX_PARTS byte ranges, valid until release(ctx, owner). */
+#define MUSTER_SNAPSHOT_MAX_PARTS 4
+struct muster_snapshot_parts {
+    const void* base[MUSTER_SNAPSHOT_MAX_PARTS];
+    size_t len[MUSTER_SNAPSHOT_MAX_PARTS];
+    unsigned n; /* at least 1 */
+    void* owner;
+};
+
 /* The state machine, as callbacks into C++. Each returns 0, or nonzero when the state is broken
  * (the shim then returns RAFT_CORRUPT to libraft, which stops applying entries). */
 struct muster_fsm_ops {
     void* ctx;
     /* One committed RAFT_COMMAND entry at `index`; the data stays libraft's. */
     int (*apply)(void* ctx, uint64_t index, const void* data, size_t len);
-    /* The whole state; *data comes from muster_raft_malloc and becomes libraft's. */
-    int (*snapshot)(void* ctx, void** data, size_t* len);
+    /* The whole state, in parts libraft writes without copying; on success they stay valid
+     * until release(ctx, out->owner). */
+    int (*snapshot)(void* ctx, struct muster_snapshot_parts* out);
+    void (*release)(void* ctx, void* owner);
     /* Replace the state by a snapshot; the data stays the shim's. */
     int (*restore)(void* ctx, const void* data, size_t len);
 };

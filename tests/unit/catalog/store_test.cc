@@ -1,5 +1,5 @@
 // Tests for src/catalog/store.cc: apply, cascades, health, DNS records, change log, listeners,
-// Raft entries, dump and restore.
+// Raft entries, images and restore.
 #ifndef BOOST_TEST_DYN_LINK
 #define BOOST_TEST_DYN_LINK
 #endif
@@ -8,11 +8,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
+#include <lmdb.h>
 #include <boost/test/unit_test.hpp>
 
 #include "catalog/dns_record.hh"
+#include "catalog/internal/store_image.hh"
 #include "common/lmdb.hh"
 
 using namespace muster::catalog;
@@ -278,11 +282,46 @@ void fill_small(Store& store) {
                  {reg(node("c", "10.0.0.3"), service("web", "web-2", 8081))}});
 }
 
-Bytes dump_of(const Store& store) {
-    auto d = store.dump();
+Bytes image_of(const Store& store) {
+    auto d = store.image();
     if (!d.ok())
-        BOOST_FAIL("dump: " << d.error().message);
+        BOOST_FAIL("image: " << d.error().message);
     return std::move(d).value();
+}
+
+// Every entry of every database of an image, as text (images of the same contents may differ
+// in page layout, so tests compare these).
+std::vector<std::string> raw_entries(const Bytes& image) {
+    auto opened = internal::open_image(image);
+    if (!opened.ok())
+        BOOST_FAIL("open image: " << opened.error().message);
+    std::vector<std::string> out;
+    auto list = internal::db_list((*opened)->dbs());
+    for (std::size_t i = 0; i < internal::db_count; ++i) {
+        muster::lmdb::Cursor c((*opened)->txn(), list[i]);
+        for (auto e = c.first(); e; e = c.next())
+            out.push_back(std::string(internal::db_names[i]) + " " +
+                          std::string(muster::lmdb::text(e->key)) + " = " +
+                          std::string(muster::lmdb::text(e->value)));
+    }
+    return out;
+}
+
+// An image whose LMDB file is `file`, with a header that matches it (checksum included).
+Bytes frame_image(const Bytes& file, uint64_t raft_index, uint64_t index) {
+    Bytes out(internal::image_header_size);
+    std::copy(internal::image_magic.begin(), internal::image_magic.end(), out.begin());
+    auto put = [&](std::size_t at, uint64_t v, std::size_t size) {
+        for (std::size_t i = 0; i < size; ++i, v >>= 8)
+            out[at + i] = static_cast<uint8_t>(v & 0xff);
+    };
+    put(8, internal::image_version, 4);
+    put(12, raft_index, 8);
+    put(20, index, 8);
+    put(28, file.size(), 8);
+    put(36, internal::image_checksum(file), 8);
+    out.insert(out.end(), file.begin(), file.end());
+    return out;
 }
 
 }  // namespace
@@ -1146,18 +1185,18 @@ BOOST_AUTO_TEST_CASE(listeners_hear_an_entry_once_with_its_newest_index_after_it
     BOOST_TEST(heard == (std::vector<uint64_t>{3}));
 }
 
-// ---- dump and restore (Raft snapshots)
+// ---- images and restore (Raft snapshots)
 
-BOOST_AUTO_TEST_CASE(dump_restores_into_a_fresh_store_identically) {
+BOOST_AUTO_TEST_CASE(image_restores_into_a_fresh_store_identically) {
     Fixture source;
     fill_small(*source.store);
-    auto dump = dump_of(*source.store);
-    auto at = Store::dump_applied_index(dump);
+    auto image = image_of(*source.store);
+    auto at = Store::image_applied_index(image);
     BOOST_TEST_REQUIRE(at.ok());
     BOOST_TEST(*at == 4u);
 
     Fixture target;
-    if (auto r = target.store->restore(dump); !r.ok())
+    if (auto r = target.store->restore(image); !r.ok())
         BOOST_FAIL("restore: " << r.error().message);
     BOOST_TEST(target.store->index() == 4u);
     BOOST_TEST(target.store->applied_index() == 4u);
@@ -1165,7 +1204,9 @@ BOOST_AUTO_TEST_CASE(dump_restores_into_a_fresh_store_identically) {
     BOOST_TEST(expected.size() > 10u);
     BOOST_TEST(contents(*target.store, small_addrs) == expected);
     BOOST_TEST(dns_service(*target.store, "web").size() == 2u);
-    BOOST_TEST((dump_of(*target.store) == dump));
+    auto raw = raw_entries(image);
+    BOOST_TEST(raw.size() > 30u);
+    BOOST_TEST(raw_entries(image_of(*target.store)) == raw);
 
     // The restored store goes on where the source would, and keeps it across a reopen.
     auto next = apply_entry(*target.store, 5, {{reg(node("d", "10.0.0.4"))}});
@@ -1174,6 +1215,65 @@ BOOST_AUTO_TEST_CASE(dump_restores_into_a_fresh_store_identically) {
     BOOST_TEST(target.store->index() == 5u);
     BOOST_TEST(target.store->applied_index() == 5u);
     BOOST_TEST(target.store->snapshot()->nodes().size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(image_is_of_the_newest_commit_and_leaves_out_free_pages) {
+    Fixture f;
+    for (uint64_t i = 1; i <= 200; ++i)
+        apply_entry(*f.store, i,
+                    {{reg(node("n" + std::to_string(i), "10.1.0.1"), service("churn"))}});
+    auto full = image_of(*f.store);
+    for (uint64_t i = 1; i <= 200; ++i)
+        apply_entry(*f.store, 200 + i, {{dereg_node("n" + std::to_string(i))}});
+    auto image = image_of(*f.store);
+    BOOST_TEST(*Store::image_applied_index(image) == 400u);
+    BOOST_TEST(image.size() < full.size());  // the pages the deletes freed are not copied
+    Fixture target;
+    BOOST_TEST_REQUIRE(target.store->restore(image).ok());
+    BOOST_TEST(target.store->snapshot()->nodes().empty());
+    BOOST_TEST(target.store->index() == f.store->index());
+    BOOST_TEST(raw_entries(image_of(*target.store)) == raw_entries(image));
+}
+
+BOOST_AUTO_TEST_CASE(image_parts_keep_their_moment_while_the_store_goes_on) {
+    auto source = std::make_unique<Fixture>();
+    fill_small(*source->store);
+    auto image = source->store->write_image();
+    BOOST_TEST_REQUIRE(image.ok());
+    BOOST_TEST(image->header.size() == internal::image_header_size);
+    BOOST_TEST(image->file.size() % 4096 == 0u);
+    auto expected = contents(*source->store, small_addrs);
+    apply_entry(*source->store, 5, {{reg(node("later", "10.0.0.6"))}});
+    source.reset();  // the parts outlive the store that wrote them
+
+    Bytes joined(image->header.begin(), image->header.end());
+    joined.insert(joined.end(), image->file.begin(), image->file.end());
+    Fixture target;
+    BOOST_TEST_REQUIRE(target.store->restore(joined).ok());
+    BOOST_TEST(target.store->applied_index() == 4u);
+    BOOST_TEST(contents(*target.store, small_addrs) == expected);
+}
+
+BOOST_AUTO_TEST_CASE(image_checksum_does_not_depend_on_how_the_bytes_are_fed) {
+    Bytes bytes(1000);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<uint8_t>(i * 131 % 256);
+    auto whole = internal::image_checksum(bytes);
+    for (std::size_t step : {1u, 5u, 31u, 32u, 33u, 100u, 999u}) {
+        internal::ImageChecksum sum;
+        for (std::size_t at = 0; at < bytes.size(); at += step)
+            sum.update(
+                std::span<const uint8_t>(bytes).subspan(at, std::min(step, bytes.size() - at)));
+        BOOST_TEST(sum.finish() == whole);
+    }
+    // Any one flipped bit, and the length, change it.
+    for (std::size_t bit = 0; bit < bytes.size() * 8; bit += 7) {
+        Bytes flipped = bytes;
+        flipped[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+        BOOST_TEST_REQUIRE(internal::image_checksum(flipped) != whole);
+    }
+    BOOST_TEST(internal::image_checksum(std::span<const uint8_t>(bytes).first(999)) != whole);
+    BOOST_TEST(internal::image_checksum({}) != internal::image_checksum(Bytes(1)));
 }
 
 BOOST_AUTO_TEST_CASE(restore_replaces_existing_contents_and_may_lower_the_index) {
@@ -1190,9 +1290,9 @@ BOOST_AUTO_TEST_CASE(restore_replaces_existing_contents_and_may_lower_the_index)
         BOOST_TEST(target.store->index() == index);
     });
 
-    BOOST_TEST_REQUIRE(target.store->restore(dump_of(*source.store)).ok());
+    BOOST_TEST_REQUIRE(target.store->restore(image_of(*source.store)).ok());
     BOOST_TEST(heard == (std::vector<uint64_t>{4}));
-    BOOST_TEST(target.store->index() == 4u);  // lower than before: the dump's
+    BOOST_TEST(target.store->index() == 4u);  // lower than before: the image's
     BOOST_TEST(target.store->applied_index() == 4u);
     auto snap = target.store->snapshot();
     BOOST_TEST(snap->index() == 4u);
@@ -1209,29 +1309,30 @@ BOOST_AUTO_TEST_CASE(restore_replaces_existing_contents_and_may_lower_the_index)
 BOOST_AUTO_TEST_CASE(restore_at_or_below_the_applied_index_changes_nothing) {
     Fixture source;
     fill_small(*source.store);
-    auto dump = dump_of(*source.store);  // applied index 4
+    auto image = image_of(*source.store);  // applied index 4
     Fixture target;
     apply_entry(*target.store, 4, {{reg(node("mine", "10.0.0.8"))}});
     std::vector<uint64_t> heard;
     target.store->subscribe([&](uint64_t index) { heard.push_back(index); });
-    auto before = dump_of(*target.store);
-    BOOST_TEST(target.store->restore(dump).ok());
-    BOOST_TEST((dump_of(*target.store) == before));
+    auto before = raw_entries(image_of(*target.store));
+    BOOST_TEST(target.store->restore(image).ok());
+    BOOST_TEST(raw_entries(image_of(*target.store)) == before);
     apply_entry(*target.store, 5, {});
-    BOOST_TEST(target.store->restore(dump).ok());
+    BOOST_TEST(target.store->restore(image).ok());
     BOOST_TEST(heard.empty());
     BOOST_TEST(target.store->snapshot()->node("mine").has_value());
     BOOST_TEST(!target.store->snapshot()->node("a").has_value());
     BOOST_TEST(target.store->applied_index() == 5u);
 }
 
-BOOST_AUTO_TEST_CASE(malformed_dumps_are_errors_and_change_nothing) {
+BOOST_AUTO_TEST_CASE(damaged_images_are_errors_and_change_nothing) {
     Fixture source;
     fill_small(*source.store);
-    auto dump = dump_of(*source.store);
+    auto image = image_of(*source.store);
+    Bytes file(image.begin() + internal::image_header_size, image.end());
     Fixture target;
     apply_entry(*target.store, 1, {{reg(node("mine", "10.0.0.8"), service("keep"))}});
-    auto before = dump_of(*target.store);
+    auto before = raw_entries(image_of(*target.store));
     std::vector<uint64_t> heard;
     target.store->subscribe([&](uint64_t index) { heard.push_back(index); });
 
@@ -1239,60 +1340,77 @@ BOOST_AUTO_TEST_CASE(malformed_dumps_are_errors_and_change_nothing) {
         auto r = target.store->restore(bytes);
         if (r.ok())
             return std::string();
-        BOOST_TEST(r.error().message.find("catalog dump: ") == 0u);
+        BOOST_TEST(r.error().message.find("catalog image: ") == 0u);
         return r.error().message;
     };
-    for (std::size_t n = 0; n < dump.size(); ++n)  // every truncation
-        BOOST_TEST_REQUIRE(!refused(Bytes(dump.begin(), dump.begin() + n)).empty());
-    BOOST_TEST(refused(Bytes(dump.begin(), dump.begin() + 20)).find("truncated header") !=
+    for (std::size_t n = 0; n < image.size(); n += (n < 128 ? 1 : 61))  // truncations
+        BOOST_TEST_REQUIRE(!refused(Bytes(image.begin(), image.begin() + n)).empty());
+    BOOST_TEST(refused(Bytes(image.begin(), image.begin() + 20)).find("truncated header") !=
                std::string::npos);
-    BOOST_TEST(refused(Bytes(dump.begin(), dump.end() - 1)).find("truncated value") !=
-               std::string::npos);
+    BOOST_TEST(refused(Bytes(image.begin(), image.end() - 1)).find("follow") != std::string::npos);
 
     Bytes garbage(4096);
     for (std::size_t i = 0; i < garbage.size(); ++i)
         garbage[i] = static_cast<uint8_t>(i * 7919 % 251);
     BOOST_TEST(refused(garbage).find("bad magic") != std::string::npos);
-    BOOST_TEST(!Store::dump_applied_index(garbage).ok());
-    BOOST_TEST(!Store::dump_applied_index({}).ok());
+    BOOST_TEST(!Store::image_applied_index(garbage).ok());
+    BOOST_TEST(!Store::image_applied_index({}).ok());
 
-    Bytes trailing = dump;
+    Bytes trailing = image;
     trailing.push_back(0);
-    BOOST_TEST(refused(trailing).find("1 bytes after") != std::string::npos);
-    Bytes version = dump;
+    BOOST_TEST(refused(trailing).find("follow") != std::string::npos);
+    Bytes version = image;
     version[8] = 2;
     BOOST_TEST(refused(version).find("format version 2") != std::string::npos);
-    BOOST_TEST(!Store::dump_applied_index(version).ok());
-    Bytes dbs = dump;
-    dbs[28] = 11;
-    BOOST_TEST(refused(dbs).find("11 databases") != std::string::npos);
-    Bytes raft = dump;
-    raft[12] = 9;  // the header's applied Raft index no longer matches the meta database
-    BOOST_TEST(refused(raft).find("raft_index") != std::string::npos);
-    Bytes name = dump;
-    name[33] = 'M';  // "meta" -> "Meta"
-    BOOST_TEST(refused(name).find("\"Meta\"") != std::string::npos);
-    Bytes huge = dump;
-    huge[32 + 1 + 4 + 7] = 0x7f;  // the meta database claims about 2^63 entries
-    BOOST_TEST(!refused(huge).empty());
+    BOOST_TEST(!Store::image_applied_index(version).ok());
+    // Damage anywhere in the LMDB file: a page, a meta page.
+    for (std::size_t at : {std::size_t{0}, std::size_t{100}, file.size() / 2, file.size() - 1}) {
+        Bytes flipped = image;
+        flipped[internal::image_header_size + at] ^= 0x10;
+        BOOST_TEST(refused(flipped).find("checksum mismatch") != std::string::npos);
+    }
+    // The header's indexes are not what the file holds (the checksum covers the file only).
+    BOOST_TEST(refused(frame_image(file, 9, 4)).find("Raft index 9") != std::string::npos);
+    BOOST_TEST(refused(frame_image(file, 4, 3)).find("catalog index 3") != std::string::npos);
+    // A matching checksum over something that is not a catalog's LMDB file: LMDB's own checks
+    // refuse it, and a valid LMDB file without the catalog's databases is not a catalog.
+    BOOST_TEST(!refused(frame_image(garbage, 4, 4)).empty());
+    BOOST_TEST(!refused(frame_image({}, 4, 4)).empty());
+    BOOST_TEST(!refused(frame_image(Bytes(file.begin(), file.begin() + 4096), 4, 4)).empty());
+    {
+        TempDir other;
+        auto env = muster::lmdb::Env::open({.path = (other.path / "x.mdb").string()});
+        BOOST_TEST_REQUIRE(env.ok());
+        auto txn = muster::lmdb::Txn::begin_write(*env);
+        BOOST_TEST_REQUIRE(txn.ok());
+        BOOST_TEST_REQUIRE(txn->open_db("meta", muster::lmdb::DbCreate::yes).ok());
+        BOOST_TEST_REQUIRE(txn->commit().ok());
+        auto path = (other.path / "copy.mdb").string();
+        BOOST_TEST_REQUIRE(mdb_env_copy2((*env)->raw(), path.c_str(), MDB_CP_COMPACT) == 0);
+        std::ifstream in(path, std::ios::binary);
+        Bytes lmdb_file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        BOOST_TEST(refused(frame_image(lmdb_file, 4, 4)).find("not a catalog") !=
+                   std::string::npos);
+    }
 
     BOOST_TEST(heard.empty());
-    BOOST_TEST((dump_of(*target.store) == before));
+    BOOST_TEST(raw_entries(image_of(*target.store)) == before);
     BOOST_TEST(target.store->index() == 1u);
     BOOST_TEST(target.store->applied_index() == 1u);
     BOOST_TEST(target.store->snapshot()->node("mine").has_value());
-    BOOST_TEST(target.store->restore(dump).ok());  // the intact dump still restores
+    BOOST_TEST(target.store->restore(image).ok());  // the intact image still restores
     BOOST_TEST(heard == (std::vector<uint64_t>{4}));
 }
 
-BOOST_AUTO_TEST_CASE(dump_of_an_empty_store_restores_to_an_empty_store) {
+BOOST_AUTO_TEST_CASE(image_of_an_empty_store_restores_to_an_empty_store) {
     Fixture f;
-    auto empty = dump_of(*f.store);
-    BOOST_TEST(*Store::dump_applied_index(empty) == 0u);
+    auto empty = image_of(*f.store);
+    BOOST_TEST(*Store::image_applied_index(empty) == 0u);
+    BOOST_TEST(raw_entries(empty).empty());
     Fixture target;
     BOOST_TEST(target.store->restore(empty).ok());  // at applied index 0 already: nothing to do
     BOOST_TEST(target.store->index() == 0u);
-    BOOST_TEST((dump_of(*target.store) == empty));
+    BOOST_TEST(raw_entries(image_of(*target.store)).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -68,17 +68,19 @@ class RecordingStateMachine final : public StateMachine {
     }
 
     // u64 applied index, u64 count, then (u32 length, bytes) per command; little-endian.
-    Result<std::vector<uint8_t>> snapshot() override {
+    Result<muster::cluster::SnapshotData> snapshot() override {
         std::lock_guard lock(mu_);
-        Bytes out;
-        put(out, applied_, 8);
-        put(out, log_.size(), 8);
+        auto out = std::make_shared<Bytes>();
+        put(*out, applied_, 8);
+        put(*out, log_.size(), 8);
         for (const auto& c : log_) {
-            put(out, c.size(), 4);
-            out.insert(out.end(), c.begin(), c.end());
+            put(*out, c.size(), 4);
+            out->insert(out->end(), c.begin(), c.end());
         }
         ++snapshots_;
-        return out;
+        // Two parts, as the catalog gives (a header and the rest), so joining them is tested.
+        std::span<const uint8_t> all(*out);
+        return muster::cluster::SnapshotData{.parts = {all.first(8), all.subspan(8)}, .owner = out};
     }
 
     Result<void> restore(std::span<const uint8_t> snapshot) override {
