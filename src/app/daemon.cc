@@ -239,6 +239,8 @@ Result<std::unique_ptr<cluster::Node>> start_raft(const config::Settings& s,
     o.retry_interval = s.retry_interval;
     o.election_timeout = s.raft_election_timeout;
     o.heartbeat_timeout = std::max(std::chrono::milliseconds(10), s.raft_election_timeout / 10);
+    o.snapshot_threshold = s.raft_snapshot_threshold;
+    o.snapshot_trailing = s.raft_trailing_logs;
     auto node = cluster::Node::start(o, state_machine);
     if (!node)
         return node.error();

@@ -43,9 +43,9 @@ struct NodeOptions {
     std::vector<Peer> bootstrap;
     std::chrono::milliseconds election_timeout{1000};
     std::chrono::milliseconds heartbeat_timeout{100};
-    unsigned snapshot_threshold = 8192;  // entries between snapshots
-    unsigned snapshot_trailing = 2048;   // entries kept behind a snapshot
-    unsigned max_in_flight = 1000;       // appended but not yet applied entries (libraft trap)
+    unsigned snapshot_threshold = 16384;  // entries between snapshots (Consul's)
+    unsigned snapshot_trailing = 10240;   // entries kept behind a snapshot (Consul's)
+    unsigned max_in_flight = 1000;        // appended but not yet applied entries (libraft trap)
     size_t max_entry_bytes = size_t{1} << 20;  // group commit packs commands up to this size
 
     // ---- forming and joining a cluster (only while `dir` has no Raft state and `bootstrap` is

@@ -102,7 +102,9 @@ struct Settings {
     bool bootstrap = false;         // a cluster of one on first start (true with --dev)
     unsigned bootstrap_expect = 0;  // 0: do not bootstrap; only 1 is built so far
     std::chrono::milliseconds raft_election_timeout{500};  // a new leader within ~1 s
-    std::vector<std::string> retry_join;  // as written: IPv4[:port], name[:port], exec:COMMAND
+    unsigned raft_snapshot_threshold = 16384;  // Raft entries between snapshots (Consul's)
+    unsigned raft_trailing_logs = 10240;       // entries kept behind a snapshot (Consul's)
+    std::vector<std::string> retry_join;       // as written: IPv4[:port], name[:port], exec:COMMAND
     std::chrono::milliseconds retry_interval{5000};
     bool leave_on_terminate = false;
 
