@@ -114,7 +114,8 @@ void ImageChecksum::update(std::span<const uint8_t> bytes) {
     std::size_t n = bytes.size();
     if (pending_size_ > 0) {
         std::size_t take = std::min(n, pending_.size() - pending_size_);
-        std::memcpy(pending_.data() + pending_size_, p, take);
+        if (take > 0)  // never memcpy from the null data() of an empty span
+            std::memcpy(pending_.data() + pending_size_, p, take);
         pending_size_ += take;
         p += take;
         n -= take;
