@@ -99,10 +99,6 @@ Result<OpenedFile> open_file(int fd) {
 
 }  // namespace
 
-constexpr uint64_t prime1 = 0x9e3779b185ebca87ULL;
-constexpr uint64_t prime2 = 0xc2b2ae3d27d4eb4fULL;
-constexpr uint64_t prime3 = 0x165667b19e3779f9ULL;
-
 void ImageChecksum::block(const uint8_t* p) {
     for (std::size_t i = 0; i < 4; ++i)
         lane_[i] = std::rotl(lane_[i] + load64(p + 8 * i) * prime2, 31) * prime1;
@@ -150,6 +146,17 @@ uint64_t image_checksum(std::span<const uint8_t> bytes) {
     return sum.finish();
 }
 
+std::array<uint8_t, image_header_size> encode_image_header(const ImageHeader& header) {
+    std::array<uint8_t, image_header_size> out{};
+    std::copy(image_magic.begin(), image_magic.end(), out.begin());
+    store_le(out.data() + 8, image_version, 4);
+    store_le(out.data() + 12, header.raft_index, 8);
+    store_le(out.data() + 20, header.index, 8);
+    store_le(out.data() + 28, header.file_size, 8);
+    store_le(out.data() + 36, header.checksum, 8);
+    return out;
+}
+
 Result<ImageHeader> parse_image_header(std::span<const uint8_t> bytes) {
     if (bytes.size() < image_header_size)
         return image_error("truncated header (" + std::to_string(bytes.size()) + " of " +
@@ -190,7 +197,7 @@ Result<std::shared_ptr<const ImageFile>> write_image(const lmdb::Env& env, uint6
     if (fstat(file.fd(), &st) != 0)
         return errno_error("fstat");
     auto size = static_cast<std::size_t>(st.st_size);
-    std::shared_ptr<ImageFile> image(new ImageFile());
+    ImageHeader header{.raft_index = 0, .index = 0, .file_size = size, .checksum = 0};
     {
         auto opened = open_file(file.fd());
         if (!opened.ok())
@@ -199,12 +206,8 @@ Result<std::shared_ptr<const ImageFile>> write_image(const lmdb::Env& env, uint6
             return image_error("the copy is at Raft index " + std::to_string(opened->raft_index) +
                                ", expected " + std::to_string(raft_index) +
                                " (written meanwhile?)");
-        uint8_t* h = image->header_.data();
-        std::copy(image_magic.begin(), image_magic.end(), h);
-        store_le(h + 8, image_version, 4);
-        store_le(h + 12, opened->raft_index, 8);
-        store_le(h + 20, opened->index, 8);
-        store_le(h + 28, size, 8);
+        header.raft_index = opened->raft_index;
+        header.index = opened->index;
     }
     // Read back through a small buffer that stays in cache: on this class of machine the first
     // touch of fresh pages through a user mapping costs several times the read itself.
@@ -220,10 +223,12 @@ Result<std::shared_ptr<const ImageFile>> write_image(const lmdb::Env& env, uint6
         sum.update({chunk.data(), static_cast<std::size_t>(n)});
         done += static_cast<std::size_t>(n);
     }
-    store_le(image->header_.data() + 36, sum.finish(), 8);
+    header.checksum = sum.finish();
     void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED, file.fd(), 0);
     if (map == MAP_FAILED)
         return errno_error("mmap");
+    std::shared_ptr<ImageFile> image(new ImageFile());
+    image->header_ = encode_image_header(header);
     image->map_ = static_cast<const uint8_t*>(map);
     image->size_ = size;
     image->fd_ = file.release();

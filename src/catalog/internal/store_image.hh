@@ -44,10 +44,13 @@ class ImageChecksum {
     void update(std::span<const uint8_t> bytes);
     uint64_t finish() const;
 
+    static constexpr uint64_t prime1 = 0x9e3779b185ebca87ULL;
+    static constexpr uint64_t prime2 = 0xc2b2ae3d27d4eb4fULL;
+    static constexpr uint64_t prime3 = 0x165667b19e3779f9ULL;
+
   private:
     void block(const uint8_t* p);
-    std::array<uint64_t, 4> lane_ = {0x9e3779b185ebca87ULL + 0xc2b2ae3d27d4eb4fULL,
-                                     0xc2b2ae3d27d4eb4fULL, 0, 0 - 0x9e3779b185ebca87ULL};
+    std::array<uint64_t, 4> lane_ = {prime1 + prime2, prime2, 0, 0 - prime1};
     std::array<uint8_t, 32> pending_{};
     std::size_t pending_size_ = 0;
     uint64_t total_ = 0;
@@ -55,6 +58,9 @@ class ImageChecksum {
 
 // The checksum of the bytes in one piece.
 uint64_t image_checksum(std::span<const uint8_t> bytes);
+
+// The header's bytes (magic and version included).
+std::array<uint8_t, image_header_size> encode_image_header(const ImageHeader& header);
 
 // The header alone: magic, version, and that the file size is what follows it. The checksum
 // is checked by open_image.
