@@ -1,585 +1,73 @@
-// muster: command-line entry point: agent, validate, version, and the client commands that
-// talk to the local agent's HTTP API (services, catalog, members).
-#include <getopt.h>
-#include <sys/stat.h>
-
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
+// muster: command-line entry point. Dispatches to the agent command (agent_command.cc) and the
+// client commands (client_commands.cc).
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <optional>
-#include <sstream>
+#include <exception>
 #include <string>
-#include <vector>
 
-#include "app/daemon.hh"
-#include "catalog/definition.hh"
-#include "common/http_client.hh"
-#include "config/config.hh"
+#include "app/agent_command.hh"
+#include "app/client_commands.hh"
 
 namespace {
 
-constexpr const char* usage_text =
-    "usage: muster agent [--dev] [--config-file F]... [--config-dir D]... [--node NAME]\n"
-    "                    [--datacenter DC] [--domain D] [--alt-domain D] [--bind ADDR]\n"
-    "                    [--client ADDR] [--dns-port P] [--http-port P] [--server-port P]\n"
-    "                    [--recursor URI]... [--data-dir D] [--log-level L]\n"
-    "                    [--server] [--bootstrap] [--bootstrap-expect N]\n"
-    "                    [--join ADDR]... [--retry-join ADDR]...\n"
-    "       muster validate PATH...\n"
-    "       muster services register FILE | deregister ID\n"
-    "       muster catalog nodes | services | service NAME\n"
-    "       muster check pass|warn|fail CHECK_ID [--note TEXT]\n"
-    "       muster members\n"
-    "       muster leave\n"
-    "       muster operator raft list-peers\n"
-    "       muster version\n"
-    "(client commands reach the agent at $MUSTER_HTTP_ADDR, default http://127.0.0.1:8500)\n";
+void print_usage(FILE* out) {
+    std::fprintf(out,
+                 "usage: muster agent %s\n"
+                 "       muster validate PATH...\n"
+                 "       muster services register FILE | deregister ID\n"
+                 "       muster catalog nodes | services | service NAME\n"
+                 "       muster check pass|warn|fail CHECK_ID [--note TEXT]\n"
+                 "       muster members\n"
+                 "       muster leave\n"
+                 "       muster operator raft list-peers\n"
+                 "       muster version\n"
+                 "(client commands reach the agent at $MUSTER_HTTP_ADDR, default "
+                 "http://127.0.0.1:8500)\n",
+                 muster::app::agent_synopsis().c_str());
+}
+
+int usage(FILE* out, int status) {
+    print_usage(out);
+    return status;
+}
 
 // Commands of the design that later versions bring; say so rather than pretend.
 constexpr const char* planned_commands[] = {"join", "keygen"};
 
-int usage(FILE* out, int status) {
-    std::fputs(usage_text, out);
-    return status;
-}
-
-int agent(int argc, char** argv) {
-    enum {
-        opt_dev = 1,
-        opt_config_file,
-        opt_config_dir,
-        opt_dns_port,
-        opt_client,
-        opt_recursor,
-        opt_data_dir,
-        opt_log_level,
-        opt_node,
-        opt_datacenter,
-        opt_domain,
-        opt_alt_domain,
-        opt_bind,
-        opt_http_port,
-        opt_server_port,
-        opt_server,
-        opt_bootstrap,
-        opt_bootstrap_expect,
-        opt_join,
-        opt_help
-    };
-    static const option longopts[] = {
-        {"dev", no_argument, nullptr, opt_dev},
-        {"config-file", required_argument, nullptr, opt_config_file},
-        {"config-dir", required_argument, nullptr, opt_config_dir},
-        {"dns-port", required_argument, nullptr, opt_dns_port},
-        {"client", required_argument, nullptr, opt_client},
-        {"recursor", required_argument, nullptr, opt_recursor},
-        {"data-dir", required_argument, nullptr, opt_data_dir},
-        {"log-level", required_argument, nullptr, opt_log_level},
-        {"node", required_argument, nullptr, opt_node},
-        {"datacenter", required_argument, nullptr, opt_datacenter},
-        {"domain", required_argument, nullptr, opt_domain},
-        {"alt-domain", required_argument, nullptr, opt_alt_domain},
-        {"bind", required_argument, nullptr, opt_bind},
-        {"http-port", required_argument, nullptr, opt_http_port},
-        {"server-port", required_argument, nullptr, opt_server_port},
-        {"server", no_argument, nullptr, opt_server},
-        {"bootstrap", no_argument, nullptr, opt_bootstrap},
-        {"bootstrap-expect", required_argument, nullptr, opt_bootstrap_expect},
-        {"join", required_argument, nullptr, opt_join},
-        {"retry-join", required_argument, nullptr, opt_join},
-        {"help", no_argument, nullptr, opt_help},
-        {nullptr, 0, nullptr, 0},
-    };
-    muster::config::LoadRequest req;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", longopts, nullptr)) != -1) {
-        switch (c) {
-            case opt_dev:
-                req.dev = true;
-                break;
-            case opt_config_file:
-                req.files.emplace_back(optarg);
-                break;
-            case opt_config_dir:
-                req.dirs.emplace_back(optarg);
-                break;
-            case opt_dns_port:
-                req.overrides.emplace_back("ports.dns", optarg);
-                break;
-            case opt_client:
-                req.overrides.emplace_back("client_addr", optarg);
-                break;
-            case opt_recursor:
-                req.overrides.emplace_back("recursors", optarg);
-                break;
-            case opt_data_dir:
-                req.overrides.emplace_back("data_dir", optarg);
-                break;
-            case opt_log_level:
-                req.overrides.emplace_back("log_level", optarg);
-                break;
-            case opt_node:
-                req.overrides.emplace_back("node_name", optarg);
-                break;
-            case opt_datacenter:
-                req.overrides.emplace_back("datacenter", optarg);
-                break;
-            case opt_domain:
-                req.overrides.emplace_back("domain", optarg);
-                break;
-            case opt_alt_domain:
-                req.overrides.emplace_back("alt_domain", optarg);
-                break;
-            case opt_bind:
-                req.overrides.emplace_back("bind_addr", optarg);
-                break;
-            case opt_http_port:
-                req.overrides.emplace_back("ports.http", optarg);
-                break;
-            case opt_server_port:
-                req.overrides.emplace_back("ports.server", optarg);
-                break;
-            case opt_server:
-                req.overrides.emplace_back("server", "true");
-                break;
-            case opt_bootstrap:
-                req.overrides.emplace_back("bootstrap", "true");
-                break;
-            case opt_bootstrap_expect:
-                req.overrides.emplace_back("bootstrap_expect", optarg);
-                break;
-            case opt_join:  // both retry until this server is in a cluster
-                req.overrides.emplace_back("retry_join", optarg);
-                break;
-            case opt_help:
-                return usage(stdout, 0);
-            default:
-                return usage(stderr, 2);
-        }
-    }
-    if (optind < argc) {
-        std::fprintf(stderr, "muster agent: unexpected argument \"%s\"\n", argv[optind]);
-        return usage(stderr, 2);
-    }
-    return muster::app::run_agent(req);
-}
-
-int validate(int argc, char** argv) {
-    if (argc < 2) {
-        std::fputs("muster validate: give at least one config file or directory\n", stderr);
-        return usage(stderr, 2);
-    }
-    muster::config::LoadRequest req;
-    for (int i = 1; i < argc; ++i) {
-        struct stat st {};
-        if (::stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-            req.dirs.emplace_back(argv[i]);
-        else
-            req.files.emplace_back(argv[i]);
-    }
-    auto settings = muster::config::load(req);
-    if (!settings) {
-        std::fprintf(stderr, "%s\n", settings.error().message.c_str());
-        return 2;
-    }
-    std::puts("configuration valid");
-    return 0;
-}
-
-// ---- client commands: one HTTP request each to the local agent ----
-
-using Json = nlohmann::json;
-
-// The agent's address from $MUSTER_HTTP_ADDR; exits with a message when it is malformed.
-muster::Result<muster::http::AgentUrl> agent_url() {
-    const char* env = std::getenv("MUSTER_HTTP_ADDR");
-    std::string_view text = env != nullptr && *env != '\0' ? std::string_view(env)
-                                                           : muster::http::default_agent_address;
-    auto url = muster::http::parse_agent_url(text);
-    if (!url)
-        return muster::make_error("MUSTER_HTTP_ADDR: " + url.error().message);
-    return url;
-}
-
-// One API call; on failure prints what happened and returns nullopt (exit status 1).
-std::optional<std::string> call_agent(const std::string& method, const std::string& target,
-                                      const std::string& body = "") {
-    auto url = agent_url();
-    if (!url) {
-        std::fprintf(stderr, "muster: %s\n", url.error().message.c_str());
-        return std::nullopt;
-    }
-    muster::http::ClientRequest req;
-    req.method = method;
-    req.target = target;
-    req.body = body;
-    auto res = muster::http::send_request(*url, req);
-    if (!res) {
-        std::fprintf(stderr, "muster: cannot reach the agent at %s: %s\n", url->text.c_str(),
-                     res.error().message.c_str());
-        return std::nullopt;
-    }
-    if (res->status < 200 || res->status > 299) {
-        std::string text = res->body;
-        while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-            text.pop_back();
-        std::fprintf(stderr, "muster: %s %s: HTTP %d: %s\n", method.c_str(), target.c_str(),
-                     res->status, text.c_str());
-        return std::nullopt;
-    }
-    return std::move(res->body);
-}
-
-// The agent's JSON reply, or nullopt after saying why.
-std::optional<Json> get_json(const std::string& target) {
-    auto body = call_agent("GET", target);
-    if (!body)
-        return std::nullopt;
-    Json doc = Json::parse(*body, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) {
-        std::fprintf(stderr, "muster: GET %s: the agent's reply is not JSON\n", target.c_str());
-        return std::nullopt;
-    }
-    return doc;
-}
-
-std::string text_field(const Json& object, const char* key) {
-    if (!object.is_object())
-        return "";
-    auto it = object.find(key);
-    if (it == object.end())
-        return "";
-    if (it->is_string())
-        return it->get<std::string>();
-    if (it->is_number())
-        return it->dump();
-    return "";
-}
-
-// Columns padded like consul's output: each as wide as its widest cell, two spaces apart.
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<size_t> width;
-    for (const auto& row : rows) {
-        width.resize(std::max(width.size(), row.size()));
-        for (size_t i = 0; i < row.size(); ++i)
-            width[i] = std::max(width[i], row[i].size());
-    }
-    for (const auto& row : rows) {
-        std::string line;
-        for (size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size())
-                line += std::string(width[i] - row[i].size() + 2, ' ');
-        }
-        while (!line.empty() && line.back() == ' ')
-            line.pop_back();
-        std::puts(line.c_str());
-    }
-}
-
-std::string join(const std::vector<std::string>& items, const char* sep) {
-    std::string out;
-    for (const auto& item : items)
-        out += (out.empty() ? "" : sep) + item;
-    return out;
-}
-
-std::vector<std::string> string_list(const Json& value) {
-    std::vector<std::string> out;
-    if (value.is_array())
-        for (const auto& v : value)
-            if (v.is_string())
-                out.push_back(v.get<std::string>());
-    return out;
-}
-
-// The body of PUT /v1/agent/service/register: Consul's PascalCase service definition.
-Json register_body(const muster::catalog::ServiceDefinition& def) {
-    const auto& s = def.service;
-    Json j = {{"ID", s.id},
-              {"Name", s.name},
-              {"Tags", s.tags},
-              {"Port", s.port},
-              {"Meta", s.meta},
-              {"Weights", {{"Passing", s.weights.passing}, {"Warning", s.weights.warning}}},
-              {"EnableTagOverride", s.enable_tag_override}};
-    if (!s.address.empty())
-        j["Address"] = s.address;
-    if (!def.checks.empty()) {
-        Json checks = Json::array();
-        for (const auto& c : def.checks)
-            checks.push_back(muster::catalog::to_json(c));
-        j["Checks"] = std::move(checks);
-    }
-    return j;
-}
-
-// FILE holds {"service": {...}}, {"services": [...]} or a bare service object.
-std::optional<std::vector<muster::catalog::ServiceDefinition>> read_service_file(
-    const std::string& path) {
-    std::ifstream in(path);
-    if (!in) {
-        std::fprintf(stderr, "muster: %s: cannot read: %s\n", path.c_str(), std::strerror(errno));
-        return std::nullopt;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    Json doc = Json::parse(text.str(), nullptr, /*allow_exceptions=*/false,
-                           /*ignore_comments=*/true);
-    if (doc.is_discarded() || !doc.is_object()) {
-        std::fprintf(stderr, "muster: %s: expected a JSON object with a service definition\n",
-                     path.c_str());
-        return std::nullopt;
-    }
-    std::vector<std::pair<const Json*, std::string>> items;  // definition, where
-    size_t wrapper_keys = 0;
-    for (const auto& [key, value] : doc.items()) {
-        if (key == "service" || key == "Service" || key == "services" || key == "Services")
-            ++wrapper_keys;
-        if (key == "service" || key == "Service") {
-            items.emplace_back(&value, path + ": " + key);
-        } else if (key == "services" || key == "Services") {
-            if (!value.is_array()) {
-                std::fprintf(stderr, "muster: %s: %s: expected a list of service definitions\n",
-                             path.c_str(), key.c_str());
-                return std::nullopt;
-            }
-            for (size_t i = 0; i < value.size(); ++i)
-                items.emplace_back(&value[i], path + ": " + key + "[" + std::to_string(i) + "]");
-        }
-    }
-    if (wrapper_keys == 0)
-        items.emplace_back(&doc, path);
-    else if (wrapper_keys != doc.size()) {
-        std::fprintf(stderr,
-                     "muster: %s: expected only \"service\" and \"services\" at the top level\n",
-                     path.c_str());
-        return std::nullopt;
-    }
-    std::vector<muster::catalog::ServiceDefinition> defs;
-    bool ok = true;
-    for (const auto& [value, where] : items) {
-        auto def = muster::catalog::parse_service_definition(*value, where);
-        if (!def) {
-            std::fprintf(stderr, "%s\n", def.error().message.c_str());
-            ok = false;
-            continue;
-        }
-        defs.push_back(std::move(*def));
-    }
-    if (!ok)
-        return std::nullopt;
-    return defs;
-}
-
-int services_command(int argc, char** argv) {
-    const std::string sub = argc >= 2 ? argv[1] : "";
-    if (sub == "register" && argc == 3) {
-        auto defs = read_service_file(argv[2]);
-        if (!defs)
-            return 1;
-        for (const auto& def : *defs) {
-            if (!call_agent("PUT", "/v1/agent/service/register", register_body(def).dump()))
-                return 1;
-            std::printf("Registered service: %s\n", def.service.name.c_str());
-        }
+int dispatch(const std::string& cmd, int argc, char** argv) {
+    using namespace muster::app;
+    if (cmd == "agent")
+        return agent_command(argc, argv);
+    if (cmd == "validate")
+        return validate_command(argc, argv);
+    if (cmd == "services")
+        return services_command(argc, argv);
+    if (cmd == "catalog")
+        return catalog_command(argc, argv);
+    if (cmd == "members")
+        return members_command(argc);
+    if (cmd == "check")
+        return check_command(argc, argv);
+    if (cmd == "leave")
+        return leave_command(argc);
+    if (cmd == "operator")
+        return operator_command(argc, argv);
+    if (cmd == "version" || cmd == "--version") {
+        std::printf("muster %s\n", MUSTER_VERSION);
         return 0;
     }
-    if (sub == "deregister" && argc == 3) {
-        if (!call_agent("PUT", "/v1/agent/service/deregister/" +
-                                   muster::http::escape_path_segment(argv[2])))
+    if (cmd == "help" || cmd == "--help" || cmd == "-h")
+        return usage(stdout, 0);
+    for (const char* p : planned_commands) {
+        if (cmd == p) {
+            std::fprintf(stderr,
+                         "muster %s: not available in this version yet (client agents are "
+                         "still to come)\n",
+                         p);
             return 1;
-        std::printf("Deregistered service: %s\n", argv[2]);
-        return 0;
-    }
-    std::fputs("usage: muster services register FILE | deregister ID\n", stderr);
-    return 2;
-}
-
-// muster check pass|warn|fail CHECK_ID [--note TEXT]: sets a TTL check, as
-// `consul` users do with curl -X PUT /v1/agent/check/pass/ID?note=...
-int check_command(int argc, char** argv) {
-    constexpr const char* check_usage =
-        "usage: muster check pass|warn|fail CHECK_ID [--note TEXT]\n";
-    const std::string sub = argc >= 2 ? argv[1] : "";
-    if ((sub != "pass" && sub != "warn" && sub != "fail") || argc < 3) {
-        std::fputs(check_usage, stderr);
-        return 2;
-    }
-    std::string id;
-    std::optional<std::string> note;
-    for (int i = 2; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--note" && i + 1 < argc) {
-            note = argv[++i];
-        } else if (arg.starts_with("--note=")) {
-            note = arg.substr(7);
-        } else if (id.empty() && !arg.starts_with("--")) {
-            id = arg;
-        } else {
-            std::fputs(check_usage, stderr);
-            return 2;
         }
     }
-    if (id.empty()) {
-        std::fputs(check_usage, stderr);
-        return 2;
-    }
-    std::string target = "/v1/agent/check/" + sub + "/" + muster::http::escape_path_segment(id);
-    if (note)
-        target += "?note=" + muster::http::escape_path_segment(*note);
-    if (!call_agent("PUT", target))
-        return 1;
-    std::printf("Check %s: %s\n", id.c_str(),
-                sub == "pass"   ? "passing"
-                : sub == "warn" ? "warning"
-                                : "critical");
-    return 0;
-}
-
-int catalog_nodes() {
-    auto doc = get_json("/v1/catalog/nodes");
-    if (!doc)
-        return 1;
-    std::vector<std::vector<std::string>> rows = {{"Node", "Address", "DC"}};
-    if (doc->is_array())
-        for (const auto& n : *doc)
-            rows.push_back(
-                {text_field(n, "Node"), text_field(n, "Address"), text_field(n, "Datacenter")});
-    print_table(rows);
-    return 0;
-}
-
-int catalog_services() {
-    auto doc = get_json("/v1/catalog/services");
-    if (!doc)
-        return 1;
-    std::vector<std::vector<std::string>> rows;
-    if (doc->is_object()) {
-        for (const auto& [name, tags] : doc->items()) {  // sorted by name
-            auto list = string_list(tags);
-            std::sort(list.begin(), list.end());
-            rows.push_back({name, join(list, ",")});
-        }
-    }
-    print_table(rows);
-    return 0;
-}
-
-int catalog_service(const std::string& name) {
-    auto doc = get_json("/v1/catalog/service/" + muster::http::escape_path_segment(name));
-    if (!doc)
-        return 1;
-    std::vector<std::vector<std::string>> rows = {{"Node", "ID", "Address", "Port", "Tags"}};
-    if (doc->is_array()) {
-        for (const auto& s : *doc) {
-            std::string address = text_field(s, "ServiceAddress");
-            if (address.empty())
-                address = text_field(s, "Address");  // the node's
-            const Json* tags =
-                s.is_object() && s.contains("ServiceTags") ? &s["ServiceTags"] : nullptr;
-            rows.push_back({text_field(s, "Node"), text_field(s, "ServiceID"), address,
-                            text_field(s, "ServicePort"),
-                            tags != nullptr ? join(string_list(*tags), ",") : ""});
-        }
-    }
-    print_table(rows);
-    return 0;
-}
-
-int catalog_command(int argc, char** argv) {
-    const std::string sub = argc >= 2 ? argv[1] : "";
-    if (sub == "nodes" && argc == 2)
-        return catalog_nodes();
-    if (sub == "services" && argc == 2)
-        return catalog_services();
-    if (sub == "service" && argc == 3)
-        return catalog_service(argv[2]);
-    std::fputs("usage: muster catalog nodes | services | service NAME\n", stderr);
-    return 2;
-}
-
-// Serf's member states as Consul's /v1/agent/members reports them (a number).
-std::string member_status(const Json& member) {
-    if (!member.is_object() || !member.contains("Status"))
-        return "";
-    const Json& st = member["Status"];
-    if (st.is_string())
-        return st.get<std::string>();
-    constexpr const char* names[] = {"none", "alive", "leaving", "left", "failed"};
-    if (st.is_number_unsigned() && st.get<uint64_t>() < std::size(names))
-        return names[st.get<uint64_t>()];
-    return st.dump();
-}
-
-int members_command(int argc) {
-    if (argc != 1) {
-        std::fputs("usage: muster members\n", stderr);
-        return 2;
-    }
-    auto doc = get_json("/v1/agent/members");
-    if (!doc)
-        return 1;
-    std::vector<std::vector<std::string>> rows = {{"Node", "Address", "Status", "Type", "DC"}};
-    if (doc->is_array()) {
-        for (const auto& m : *doc) {
-            const Json tags = m.is_object() && m.contains("Tags") ? m["Tags"] : Json::object();
-            std::string address = text_field(m, "Addr");
-            if (std::string port = text_field(m, "Port"); !address.empty() && !port.empty())
-                address = (address.find(':') != std::string::npos ? "[" + address + "]" : address) +
-                          ":" + port;
-            std::string role = text_field(tags, "role");
-            rows.push_back({text_field(m, "Name"), address, member_status(m),
-                            role == "consul" || role == "server" ? "server" : "client",
-                            text_field(tags, "dc")});
-        }
-    }
-    print_table(rows);
-    return 0;
-}
-
-// muster leave: the local server leaves its cluster for good and its agent stops.
-int leave_command(int argc) {
-    if (argc != 1) {
-        std::fputs("usage: muster leave\n", stderr);
-        return 2;
-    }
-    if (!call_agent("PUT", "/v1/agent/leave"))
-        return 1;
-    std::puts("Graceful leave complete");
-    return 0;
-}
-
-// muster operator raft list-peers: the Raft configuration, as Consul prints it.
-int operator_command(int argc, char** argv) {
-    if (argc != 3 || std::string(argv[1]) != "raft" || std::string(argv[2]) != "list-peers") {
-        std::fputs("usage: muster operator raft list-peers\n", stderr);
-        return 2;
-    }
-    auto doc = get_json("/v1/operator/raft/configuration");
-    if (!doc)
-        return 1;
-    std::vector<std::vector<std::string>> rows = {
-        {"Node", "ID", "Address", "State", "Voter", "RaftProtocol"}};
-    if (doc->is_object() && doc->contains("Servers") && (*doc)["Servers"].is_array()) {
-        for (const auto& s : (*doc)["Servers"]) {
-            bool leader = s.is_object() && s.value("Leader", false);
-            bool voter = s.is_object() && s.value("Voter", false);
-            std::string node = text_field(s, "Node");  // "" until the server registered
-            rows.push_back({node.empty() ? "(unknown)" : node, text_field(s, "ID"),
-                            text_field(s, "Address"), leader ? "leader" : "follower",
-                            voter ? "true" : "false", text_field(s, "ProtocolVersion")});
-        }
-    }
-    print_table(rows);
-    return 0;
+    std::fprintf(stderr, "muster: unknown command \"%s\"\n", cmd.c_str());
+    return usage(stderr, 2);
 }
 
 }  // namespace
@@ -587,44 +75,11 @@ int operator_command(int argc, char** argv) {
 int main(int argc, char** argv) {
     if (argc < 2)
         return usage(stderr, 2);
-    std::string cmd = argv[1];
     try {
-        if (cmd == "agent")
-            return agent(argc - 1, argv + 1);
-        if (cmd == "validate")
-            return validate(argc - 1, argv + 1);
-        if (cmd == "services")
-            return services_command(argc - 1, argv + 1);
-        if (cmd == "catalog")
-            return catalog_command(argc - 1, argv + 1);
-        if (cmd == "members")
-            return members_command(argc - 1);
-        if (cmd == "check")
-            return check_command(argc - 1, argv + 1);
-        if (cmd == "leave")
-            return leave_command(argc - 1);
-        if (cmd == "operator")
-            return operator_command(argc - 1, argv + 1);
-        if (cmd == "version" || cmd == "--version") {
-            std::printf("muster %s\n", MUSTER_VERSION);
-            return 0;
-        }
-        if (cmd == "help" || cmd == "--help" || cmd == "-h")
-            return usage(stdout, 0);
-        for (const char* p : planned_commands) {
-            if (cmd == p) {
-                std::fprintf(stderr,
-                             "muster %s: not available in this version yet (clustering is "
-                             "still to come)\n",
-                             p);
-                return 1;
-            }
-        }
+        return dispatch(argv[1], argc - 1, argv + 1);
     } catch (const std::exception& e) {
-        // Exceptions are for start-up only (STYLE.md); anything else is a bug, said plainly.
+        // Exceptions are for start-up only (docs/style.md); anything else is a bug, said plainly.
         std::fprintf(stderr, "muster: %s\n", e.what());
         return 1;
     }
-    std::fprintf(stderr, "muster: unknown command \"%s\"\n", cmd.c_str());
-    return usage(stderr, 2);
 }

@@ -53,6 +53,7 @@ std::string_view check_kind_name(CheckKind kind);
 struct ServiceDefinition {
     Service service;  // node is left empty: the agent fills its own
     std::vector<CheckDefinition> checks;
+    bool operator==(const ServiceDefinition&) const = default;
 };
 
 // Errors name the JSON path of the field and what was expected, e.g.

@@ -24,6 +24,7 @@ inline constexpr std::string_view service_maintenance_prefix = "_service_mainten
 struct Indexes {
     uint64_t create = 0;
     uint64_t modify = 0;
+    bool operator==(const Indexes&) const = default;
 };
 
 struct Node {
@@ -38,6 +39,7 @@ struct Node {
 struct Weights {
     uint32_t passing = 1;
     uint32_t warning = 1;
+    bool operator==(const Weights&) const = default;
 };
 
 struct Service {
@@ -51,6 +53,7 @@ struct Service {
     Weights weights;
     bool enable_tag_override = false;
     Indexes index;
+    bool operator==(const Service&) const = default;
 };
 
 struct Check {

@@ -50,6 +50,7 @@ class Cidr {
     static Result<Cidr> parse(std::string_view text);  // "10.0.0.0/8", "::1", "127.0.0.1"
     bool contains(const SockAddr& addr) const;
     std::string to_string() const;
+    bool operator==(const Cidr&) const = default;
 
   private:
     int family_ = 0;

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <array>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,6 +54,9 @@ struct OptionDef {
     std::string_view example;       // a JSON value that is valid for this option ("" for objects)
     Merge merge = Merge::replace;
     ApplyFn apply = nullptr;  // checks the value and stores it; nullptr for objects
+    // `muster agent` flags (without "--") that set this key, e.g. {"join", "retry-join"}. A
+    // boolean flag takes no argument and means true; a repeated list flag appends.
+    std::array<std::string_view, 2> flags{};
 };
 
 // Every option, parents before their children, in documentation order.

@@ -24,6 +24,7 @@ struct Recursor {
     SockAddr addr;
     std::string tls_name;  // tls only: the name the certificate must carry (RFC 7858 §4.2)
     std::string text;      // as written, for logs
+    bool operator==(const Recursor&) const = default;
 };
 // Parses one recursor URI; the error says what was expected.
 Result<Recursor> parse_recursor(std::string_view text);
@@ -36,11 +37,13 @@ struct Record {
     std::vector<uint8_t> rdata;  // wire form
     uint32_t ttl = 0;
     std::string text;  // "name TYPE value" for logs
+    bool operator==(const Record&) const = default;
 };
 
 struct ForwardZone {
     dns::Name zone;
     std::vector<Recursor> recursors;
+    bool operator==(const ForwardZone&) const = default;
 };
 
 struct CacheSettings {
@@ -51,6 +54,7 @@ struct CacheSettings {
     bool serve_stale = true;
     std::chrono::seconds stale_max_age{86400};  // how long past expiry an entry may be served
     bool prefetch = true;
+    bool operator==(const CacheSettings&) const = default;
 };
 
 // One dns_config.service_ttl entry. Consul's lookup: an exact service name wins, then the
@@ -58,6 +62,7 @@ struct CacheSettings {
 struct ServiceTtl {
     std::string pattern;          // a service name, "prefix*", or "*"
     std::chrono::seconds ttl{0};  // at most 2^31 - 1 (RFC 2181 §8)
+    bool operator==(const ServiceTtl&) const = default;
 };
 
 struct DnsSettings {
@@ -78,6 +83,7 @@ struct DnsSettings {
     bool only_passing = false;              // leave out instances with a warning check too
     unsigned a_record_limit = 0;            // most A/AAAA records per answer; 0: no limit
     bool forward_unknown_in_domain = true;  // names in the domain that are not catalog names
+    bool operator==(const DnsSettings&) const = default;
 };
 
 struct Settings {
@@ -123,6 +129,8 @@ struct Settings {
     std::chrono::milliseconds check_update_interval{std::chrono::minutes(5)};
 
     std::vector<std::string> sources;  // the files read, in order
+    // Field by field; the option table test compares a loaded config with the defaults.
+    bool operator==(const Settings&) const = default;
 };
 
 }  // namespace muster::config

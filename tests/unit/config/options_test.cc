@@ -56,6 +56,51 @@ void collect_keys(const Json& object, const std::string& prefix, std::set<std::s
 
 BOOST_AUTO_TEST_SUITE(options)
 
+// The default a table entry documents is the one Settings starts with: for every entry whose
+// default_text begins with a JSON value, a config that sets exactly that value loads to the
+// same Settings as an empty config. Defaults described in words are listed here, so a new one
+// is a conscious choice.
+BOOST_AUTO_TEST_CASE(every_documented_default_is_what_settings_start_with) {
+    const std::set<std::string_view> described_in_words = {
+        "node_name",       // the host name
+        "addresses.dns",   // client_addr
+        "addresses.http",  // client_addr
+        "service",         // none
+        "check",           // none
+    };
+    const auto empty = internal::load_sources({{"a.json", "{}"}}, {}, {});
+    BOOST_REQUIRE(empty.ok());
+    size_t checked = 0;
+    for (const auto& def : option_table()) {
+        if (def.kind == Kind::object)
+            continue;
+        BOOST_TEST_CONTEXT(def.key << " default " << def.default_text) {
+            // The leading JSON value: `8600`, `"dc1"`, `false (true with --dev)` -> false.
+            std::string text(def.default_text);
+            Json value;
+            bool parsed = false;
+            for (size_t end = text.size(); end > 0 && !parsed; --end) {
+                value = Json::parse(text.substr(0, end), nullptr, false);
+                parsed = !value.is_discarded();
+            }
+            if (!parsed || described_in_words.count(def.key)) {
+                BOOST_TEST(described_in_words.count(def.key) == 1u,
+                           "a default that is no JSON value must be listed above");
+                continue;
+            }
+            if (value == "" && text != R"("")")
+                continue;  // `"" (none)`: unset; setting "" is refused where a value is needed
+            auto r = internal::load_sources({{"a.json", nest(def.key, value).dump()}}, {}, {});
+            BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().message));
+            Settings got = *r;
+            got.sources = empty->sources;
+            BOOST_TEST((got == *empty), "setting the documented default changes Settings");
+            ++checked;
+        }
+    }
+    BOOST_TEST(checked > 40u);
+}
+
 BOOST_AUTO_TEST_CASE(keys_are_unique_and_parents_come_first) {
     std::set<std::string_view> seen;
     for (const auto& def : option_table()) {

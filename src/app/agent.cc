@@ -1,0 +1,340 @@
+// app::Agent: builds every part from the settings in start order; see agent.hh.
+#include "app/agent.hh"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <type_traits>
+
+#include "app/sd_notify.hh"
+#include "app/wiring.hh"
+#include "common/log.hh"
+
+namespace muster::app {
+namespace {
+constexpr log::Logger logger("agent");
+
+config::Settings load_settings(const config::LoadRequest& request) {
+    auto settings = config::load(request);
+    if (!settings)
+        throw StartFailure(2, settings.error().message);
+    if (settings->data_dir.empty())
+        throw StartFailure(2,
+                           "muster: data_dir: expected a directory for the catalog (set data_dir "
+                           "or --data-dir, or use --dev)");
+    log::set_level(settings->log_level);
+    return std::move(settings).value();
+}
+
+// Reloads keep the data dir the agent started with (--dev must not make a new one).
+config::LoadRequest reload_request(config::LoadRequest request, const config::Settings& s) {
+    request.overrides.emplace_back("data_dir", s.data_dir);
+    return request;
+}
+
+template <typename T>
+T started(Result<T> r, const char* what) {
+    if (!r)
+        throw StartFailure(
+            1, *what ? std::string(what) + ": " + r.error().message : r.error().message);
+    if constexpr (!std::is_void_v<T>)
+        return std::move(r).value();
+}
+
+std::shared_ptr<catalog::Store> open_store(const config::Settings& s) {
+    // A server's catalog is rebuilt from the Raft log, so it need not fsync (MDB_NOSYNC).
+    auto store = started(catalog::Store::open({.dir = s.data_dir,
+                                               .durability = s.server ? catalog::Durability::no_sync
+                                                                      : catalog::Durability::sync}),
+                         "cannot open the catalog");
+    return std::shared_ptr<catalog::Store>(std::move(store));
+}
+
+bool has_raft_state(const std::filesystem::path& raft_dir) {
+    std::error_code ec;
+    return std::filesystem::exists(raft_dir / "metadata1", ec) ||
+           std::filesystem::exists(raft_dir / "metadata2", ec);
+}
+
+// Starts the Raft server of `server: true`. A single server (bootstrap, or bootstrap_expect 1)
+// is the leader once it has started: waits for that, bounded. A cluster of several elects (and
+// forms) on its own time, while DNS already answers from the local catalog.
+std::unique_ptr<cluster::Node> start_raft(const config::Settings& s,
+                                          cluster::StateMachine& state_machine) {
+    if (!s.server)
+        return nullptr;
+    const bool has_state = has_raft_state(std::filesystem::path(s.data_dir) / "raft");
+    auto options = started(raft_options(s, has_state), "cannot start raft");
+    auto node = started(cluster::Node::start(options, state_machine), "cannot start raft");
+    const auto deadline =
+        std::chrono::steady_clock::now() + 4 * s.raft_election_timeout + std::chrono::seconds(2);
+    bool alone = has_state ? node->status().voters.size() <= 1 : !options.bootstrap.empty();
+    while (alone && node->status().role != cluster::Role::leader) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            throw StartFailure(
+                1, "cannot start raft: raft at " + options.address + " did not become the leader");
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        alone = node->status().voters.size() <= 1;
+    }
+    auto st = node->status();
+    logger.info("raft started",
+                {{"id", std::to_string(st.id)},
+                 {"address", options.address},
+                 {"term", std::to_string(st.term)},
+                 {"commit_index", std::to_string(st.commit_index)},
+                 {"catalog_applied", std::to_string(state_machine.applied_index())}});
+    return node;
+}
+
+std::unique_ptr<api::Writer> make_writer(cluster::Node* raft, catalog::Store& store) {
+    if (raft)
+        return std::make_unique<RaftWriter>(*raft);
+    return std::make_unique<api::LocalWriter>(store);
+}
+
+// A TTL check starts from the state its last run saved (critical when that TTL ran out while
+// the agent was stopped), not from a status the catalog kept.
+RestoredStatus restored_ttl_states(const config::Settings& s) {
+    RestoredStatus restored;
+    auto saved = checks::TtlStateFile(monitor_options(s).ttl_state_file).load();
+    auto wall = std::chrono::system_clock::now();
+    for (const auto& [id, state] : saved)
+        if (auto r = checks::restored_ttl_status(saved, id, wall))
+            restored.emplace(id, *r);
+    return restored;
+}
+
+// A server (and --dev) lists itself as an instance of service "muster" at its server port, as
+// Consul servers register "consul": muster.service.<domain> lists the servers.
+Result<void> register_server_service(api::Writer& writer, const config::Settings& s) {
+    catalog::Node self = self_node(s);
+    catalog::Service svc;
+    svc.node = self.name;
+    svc.id = "muster";
+    svc.name = "muster";
+    svc.port = s.server_port;
+    catalog::Register reg;
+    reg.node = self;
+    reg.service = std::move(svc);
+    std::promise<Result<uint64_t>> done;
+    auto future = done.get_future();
+    writer.submit({std::move(reg)}, [&done](Result<uint64_t> r) { done.set_value(std::move(r)); });
+    if (auto r = future.get(); !r)
+        return r.error();
+    return {};
+}
+
+}  // namespace
+
+Agent::TemporaryDir::~TemporaryDir() {
+    if (path.empty())
+        return;
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+}
+
+Agent::Checks::Checks(const config::Settings& s, api::Writer& writer, catalog::Store& store)
+    : sink(writer),
+      monitor(std::make_unique<checks::Monitor>(loop, monitor_options(s), sink, store)),
+      agent_checks(*monitor, (std::filesystem::path(s.data_dir) / "api-checks.json").string()) {
+    monitor->on_service_reaped(
+        [this](const std::string& service_id) { agent_checks.service_reaped(service_id); });
+}
+
+void Agent::Checks::start() {
+    thread = std::thread([this] { loop.run(); });
+}
+
+Agent::Checks::~Checks() {
+    if (thread.joinable()) {
+        loop.stop();
+        thread.join();
+    }
+    monitor.reset();  // the loop is not running: kills running scripts
+}
+
+Agent::Api::Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
+                AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave)
+    : server(
+          loop,
+          [&] {
+              api::Options o = api_options(s);
+              o.cluster = cluster;
+              return o;
+          }(),
+          store, writer, &checks) {
+    server.on_leave(std::move(on_leave));
+    started(server.start(), "cannot start the HTTP API");
+    thread = std::thread([this] { loop.run(); });
+}
+
+Agent::Api::~Api() {
+    loop.post([this] {
+        server.stop();
+        loop.stop();
+    });
+    thread.join();
+}
+
+Agent::Agent(const config::LoadRequest& request)
+    : settings_(load_settings(request)),
+      temporary_dir_{settings_.data_dir_temporary ? settings_.data_dir : ""},
+      dir_lock_(started(DirLock::acquire(settings_.data_dir), "")),
+      store_(open_store(settings_)),
+      state_machine_(*store_),
+      raft_(start_raft(settings_, state_machine_)),
+      writer_(make_writer(raft_.get(), *store_)),
+      cluster_view_(raft_ ? std::make_unique<NodeClusterView>(*raft_, *writer_, settings_.node_name)
+                          : nullptr),
+      restored_(restored_ttl_states(settings_)),
+      checks_(settings_, *writer_, *store_),
+      registered_(register_at_start()),
+      api_(settings_, *store_, *writer_, checks_.agent_checks, cluster_view_.get(),
+           [this] {
+               logger.info("left the cluster (PUT /v1/agent/leave): stopping");
+               loop_.post([this] { loop_.stop(); });
+           }),
+      dns_options_(resolver_options(settings_)),
+      dns_([this] {
+          dns_options_.catalog = catalog_options(settings_, store_);
+          return dns_options_;
+      }()) {
+    reload_request_ = reload_request(request, settings_);
+    started(dns_.start(), "");
+    logger.info("agent running", {{"node", settings_.node_name},
+                                  {"datacenter", settings_.datacenter},
+                                  {"data_dir", settings_.data_dir}});
+    if (!registered_)
+        registrar_ = std::jthread([this](std::stop_token stop) { register_when_led(stop); });
+}
+
+Agent::~Agent() = default;
+
+bool Agent::register_at_start() {
+    bool now = !raft_ || raft_->status().role == cluster::Role::leader;
+    if (now) {
+        config_regs_ = started(register_self(), "");
+        run_checks();
+    }
+    checks_.start();
+    return now;
+}
+
+Result<ConfigRegistrations> Agent::register_self() {
+    auto synced =
+        sync_config_registrations(*writer_, settings_, {}, *store_->snapshot(), restored_);
+    if (!synced)
+        return make_error("cannot register the config services: " + synced.error().message);
+    if (settings_.server)
+        if (auto r = register_server_service(*writer_, settings_); !r)
+            return make_error("cannot register the muster service: " + r.error().message);
+    return synced;
+}
+
+// The checks an earlier run took through the API first (sync_config saves that list), then
+// the config's.
+void Agent::run_checks() {
+    if (auto r = checks_.agent_checks.restore(*store_->snapshot(), settings_.node_name); !r)
+        logger.error("checks registered through the API not restored",
+                     {{"error", r.error().message}});
+    checks_.agent_checks.sync_config(config_regs_.checks, config_regs_.statuses);
+}
+
+void Agent::register_when_led(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+        auto r = register_self();
+        if (r) {
+            logger.info("registered this node with the cluster");
+            loop_.post([this, regs = std::move(r).value()] {
+                config_regs_ = regs;
+                run_checks();
+            });
+            return;
+        }
+        logger.info("waiting for a cluster leader to register this node",
+                    {{"error", r.error().message}});
+        auto until = std::chrono::steady_clock::now() + settings_.retry_interval;
+        while (!stop.stop_requested() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+void Agent::reload() {
+    // A reload reads every source again; a bad one changes nothing (the old config stays).
+    sd_notify("RELOADING=1");
+    auto next = config::load(reload_request_);
+    if (!next) {
+        sd_notify("READY=1");
+        logger.error("reload failed; keeping the running configuration",
+                     {{"error", next.error().message}});
+        return;
+    }
+    if (auto r = dns_.reload(resolver_zones(*next)); !r) {
+        logger.error("reload failed; keeping the running configuration",
+                     {{"error", r.error().message}});
+        sd_notify("READY=1");
+        return;
+    }
+    if (auto r = sync_config_registrations(*writer_, *next, config_regs_, *store_->snapshot());
+        !r) {
+        logger.error("reload: config services not updated", {{"error", r.error().message}});
+    } else {
+        config_regs_ = std::move(r).value();
+        checks_.agent_checks.sync_config(config_regs_.checks, config_regs_.statuses);
+    }
+    logger.info("reloaded records, hosts file, recursors and config services");
+    sd_notify("READY=1");
+}
+
+void Agent::stop() {
+    sd_notify("STOPPING=1");
+    if (cluster_view_ && settings_.leave_on_terminate) {
+        // Leave for good first (bounded): the others stop counting this server as a voter.
+        auto left = std::make_shared<std::promise<Result<void>>>();
+        auto future = left->get_future();
+        cluster_view_->leave([left](Result<void> r) { left->set_value(std::move(r)); });
+        if (future.wait_for(std::chrono::seconds(15)) != std::future_status::ready)
+            logger.error("leave_on_terminate: leaving the cluster timed out");
+        else if (auto r = future.get(); !r)
+            logger.error("leave_on_terminate: leaving the cluster failed",
+                         {{"error", r.error().message}});
+        else
+            logger.info("left the cluster (leave_on_terminate)");
+    }
+    logger.info("stopping: finishing in-flight queries");
+    loop_.stop();
+}
+
+int Agent::run() {
+    SignalWatcher term(loop_, SIGTERM, [this] { stop(); });
+    SignalWatcher intr(loop_, SIGINT, [this] { stop(); });
+    SignalWatcher hup(loop_, SIGHUP, [this] { reload(); });
+    sd_notify("READY=1");
+    loop_.run();
+    registrar_ = {};  // asks it to stop and joins it: nothing registers while we stop
+    dns_.stop(dns_options_.zones.upstream.timeout + std::chrono::seconds(1));
+    return 0;
+}
+
+int run_agent(const config::LoadRequest& request) {
+    ::signal(SIGPIPE, SIG_IGN);
+    std::unique_ptr<Agent> agent;
+    try {
+        agent = std::make_unique<Agent>(request);
+    } catch (const StartFailure& e) {
+        if (e.status() == 2)
+            std::fprintf(stderr, "%s\n", e.what());
+        else
+            logger.error("cannot start", {{"error", e.what()}});
+        return e.status();
+    }
+    int status = agent->run();
+    agent.reset();
+    logger.info("stopped");
+    return status;
+}
+
+}  // namespace muster::app

@@ -1,0 +1,118 @@
+// app::Agent: the composition root. Its members are declared in start order (settings, data
+// dir, store, Raft, writer, checks, HTTP API, DNS), so constructing an Agent starts the agent
+// and destroying it is the teardown, in reverse. A part that fails to start throws
+// StartFailure from the constructor; the parts started before it stop again on the way out.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "api/server.hh"
+#include "app/agent_catalog.hh"
+#include "app/agent_checks.hh"
+#include "app/node_cluster_view.hh"
+#include "app/replicated_catalog.hh"
+#include "catalog/store.hh"
+#include "checks/monitor.hh"
+#include "cluster/node.hh"
+#include "common/dir_lock.hh"
+#include "common/event_loop.hh"
+#include "config/config.hh"
+#include "resolver/resolver.hh"
+
+namespace muster::app {
+
+// Why the agent could not start, and the exit status that says so (2: configuration, 1: the
+// rest).
+class StartFailure : public std::runtime_error {
+  public:
+    StartFailure(int status, const std::string& message)
+        : std::runtime_error(message), status_(status) {}
+    int status() const { return status_; }
+
+  private:
+    int status_;
+};
+
+class Agent {
+  public:
+    // Loads the configuration and starts every part; throws StartFailure.
+    explicit Agent(const config::LoadRequest& request);
+    ~Agent();
+    Agent(const Agent&) = delete;
+    Agent& operator=(const Agent&) = delete;
+
+    // Serves until SIGTERM or SIGINT (or PUT /v1/agent/leave); SIGHUP reloads. Then lets
+    // in-flight DNS queries finish. Returns the exit status.
+    int run();
+
+    // SIGHUP: reads every source again; records, hosts file, recursors and the config's
+    // services and checks follow it. A bad configuration changes nothing.
+    void reload();
+
+    const config::Settings& settings() const { return settings_; }
+
+  private:
+    // A --dev agent's temporary data dir, removed when everything else has stopped.
+    struct TemporaryDir {
+        std::string path;  // "" when the data dir is the operator's
+        ~TemporaryDir();
+    };
+    // The health checks, on a thread of their own: a slow check never delays DNS or HTTP.
+    struct Checks {
+        Checks(const config::Settings& s, api::Writer& writer, catalog::Store& store);
+        ~Checks();  // stops the thread, then kills running scripts
+        void start();
+        EventLoop loop;
+        WriterSink sink;
+        std::unique_ptr<checks::Monitor> monitor;
+        AgentChecks agent_checks;
+        std::thread thread;
+    };
+    // The HTTP API on its own loop and thread.
+    struct Api {
+        Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
+            AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave);
+        ~Api();  // closes the listeners on the loop, then joins
+        EventLoop loop;
+        api::ApiServer server;
+        std::thread thread;
+    };
+
+    void stop();
+    Result<ConfigRegistrations> register_self();
+    void run_checks();
+    bool register_at_start();
+    void register_when_led(std::stop_token stop);
+
+    config::LoadRequest reload_request_;
+    config::Settings settings_;
+    TemporaryDir temporary_dir_;
+    DirLock dir_lock_;
+    std::shared_ptr<catalog::Store> store_;
+    CatalogStateMachine state_machine_;
+    std::unique_ptr<cluster::Node> raft_;            // servers only
+    std::unique_ptr<api::Writer> writer_;            // through Raft on servers, else into the store
+    std::unique_ptr<NodeClusterView> cluster_view_;  // servers only
+    EventLoop loop_;                                 // the main loop: signals, reloads, stopping
+    RestoredStatus restored_;                        // TTL checks' states the last run saved
+    ConfigRegistrations config_regs_;                // main loop only
+    Checks checks_;
+    // Standalone, or a cluster of one: the node, config services and checks are registered
+    // before the API and DNS start, so the first answer has them. Otherwise false: the
+    // registrar does it once the cluster has a leader.
+    bool registered_;
+    Api api_;
+    resolver::Options dns_options_;
+    resolver::Resolver dns_;
+    // A server whose cluster has no leader yet registers its node once there is one.
+    std::jthread registrar_;
+};
+
+// Runs the agent until it is stopped; returns the process exit status.
+int run_agent(const config::LoadRequest& request);
+
+}  // namespace muster::app

@@ -1,0 +1,16 @@
+// The client commands of `muster`: each makes one request to the local agent's HTTP API at
+// $MUSTER_HTTP_ADDR (default http://127.0.0.1:8500) and prints the answer. argv[0] is the
+// command's own name ("services", "catalog", ...). They return the exit status: 0, 1 when the
+// agent failed or could not be reached, 2 for a usage error.
+#pragma once
+
+namespace muster::app {
+
+int services_command(int argc, char** argv);  // register FILE | deregister ID
+int check_command(int argc, char** argv);     // pass|warn|fail CHECK_ID [--note TEXT]
+int catalog_command(int argc, char** argv);   // nodes | services | service NAME
+int members_command(int argc);
+int leave_command(int argc);
+int operator_command(int argc, char** argv);  // raft list-peers
+
+}  // namespace muster::app

@@ -1,0 +1,31 @@
+// Option → module wiring: maps the loaded config::Settings onto each module's own Options, so
+// no module depends on the config parser. Pure functions; the Agent calls them at start and on
+// reload.
+#pragma once
+
+#include <memory>
+
+#include "api/options.hh"
+#include "catalog/store.hh"
+#include "checks/monitor.hh"
+#include "cluster/node.hh"
+#include "config/settings.hh"
+#include "resolver/options.hh"
+
+namespace muster::app {
+
+// Records, hosts file, recursors (resolv.conf's nameservers when none are set) and forward
+// zones: what a reload may change.
+resolver::Zones resolver_zones(const config::Settings& s);
+resolver::CatalogOptions catalog_options(const config::Settings& s,
+                                         std::shared_ptr<const catalog::DnsSource> source);
+resolver::Options resolver_options(const config::Settings& s);
+api::Options api_options(const config::Settings& s);
+checks::MonitorOptions monitor_options(const config::Settings& s);
+
+// The Raft server of `server: true`: its log in data_dir/raft, at the node's IPv4 address
+// (127.0.0.1 with --dev) on ports.server. `has_state`: data_dir/raft holds Raft state already.
+// Errors say which setting is missing or wrong.
+Result<cluster::NodeOptions> raft_options(const config::Settings& s, bool has_state);
+
+}  // namespace muster::app
