@@ -1,65 +1,12 @@
 // Parsing of Consul's query parameters, with Go's duration and bool syntax.
 #include "api/query.hh"
 
+#include "common/duration.hh"
+
 #include <charconv>
 #include <cmath>
 
 namespace muster::api {
-namespace {
-
-struct Unit {
-    std::string_view name;
-    double ns;
-};
-constexpr Unit units[] = {{"ns", 1},   {"us", 1e3}, {"µs", 1e3}, {"μs", 1e3},
-                          {"ms", 1e6}, {"s", 1e9},  {"m", 60e9}, {"h", 3600e9}};
-
-}  // namespace
-
-Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text) {
-    auto bad = [&] { return make_error("bad duration \"" + std::string(text) + "\""); };
-    std::string_view s = text;
-    bool negative = false;
-    if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-        negative = s[0] == '-';
-        s.remove_prefix(1);
-    }
-    if (s == "0")
-        return std::chrono::nanoseconds(0);
-    if (s.empty())
-        return bad();
-    double total = 0;
-    while (!s.empty()) {
-        size_t n = 0;
-        while (n < s.size() && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.'))
-            ++n;
-        if (n == 0)
-            return bad();
-        double value = 0;
-        auto [ptr, ec] = std::from_chars(s.data(), s.data() + n, value);
-        if (ec != std::errc() || ptr != s.data() + n)
-            return bad();
-        s.remove_prefix(n);
-        size_t u = 0;
-        while (u < s.size() && !((s[u] >= '0' && s[u] <= '9') || s[u] == '.'))
-            ++u;
-        std::string_view unit = s.substr(0, u);
-        s.remove_prefix(u);
-        const Unit* found = nullptr;
-        for (const auto& candidate : units)
-            if (candidate.name == unit)
-                found = &candidate;
-        if (found == nullptr)
-            return make_error(
-                "bad duration \"" + std::string(text) + "\": " +
-                (unit.empty() ? "missing unit" : "unknown unit \"" + std::string(unit) + "\""));
-        total += value * found->ns;
-    }
-    if (total > 9.2e18)
-        return bad();
-    auto ns = std::chrono::nanoseconds(static_cast<int64_t>(std::llround(total)));
-    return negative ? -ns : ns;
-}
 
 std::optional<bool> parse_go_bool(std::string_view t) {
     if (t == "1" || t == "t" || t == "T" || t == "TRUE" || t == "true" || t == "True")

@@ -29,9 +29,6 @@ struct QueryOptions {
 // Errors are the 400 message, e.g. "Invalid wait time: bad duration \"5x\"".
 Result<QueryOptions> parse_query_options(const http::Request& request);
 
-// Go's time.ParseDuration: "300ms", "1.5h", "2h45m", "10s"; "0" alone is allowed.
-Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text);
-
 // Go's strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False.
 std::optional<bool> parse_go_bool(std::string_view text);
 

@@ -2,6 +2,9 @@
 // registration command an agent derives from a definition.
 #include "catalog/definition.hh"
 
+#include "common/ascii.hh"
+#include "common/duration.hh"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -234,70 +237,6 @@ class Reader {
     Errors& errors_;
 };
 
-// Go's time.ParseDuration units (Consul writes durations with it).
-struct Unit {
-    std::string_view name;
-    double ns;
-};
-constexpr std::array<Unit, 8> units = {{{"ns", 1},
-                                        {"us", 1e3},
-                                        {"\xc2\xb5s", 1e3},  // U+00B5 micro sign
-                                        {"\xce\xbcs", 1e3},  // U+03BC Greek mu
-                                        {"ms", 1e6},
-                                        {"s", 1e9},
-                                        {"m", 60e9},
-                                        {"h", 3600e9}}};
-
-bool is_digit(char ch) {
-    return ch >= '0' && ch <= '9';
-}
-
-// Nanoseconds of a Go duration string, or nullopt; negative durations are refused.
-std::optional<double> go_duration_ns(std::string_view s) {
-    if (s == "0")
-        return 0.0;
-    if (!s.empty() && s.front() == '+')
-        s.remove_prefix(1);
-    if (s.empty())
-        return std::nullopt;
-    double total = 0;
-    while (!s.empty()) {
-        double value = 0;
-        size_t digits = 0;
-        while (!s.empty() && is_digit(s.front())) {
-            value = value * 10 + (s.front() - '0');
-            s.remove_prefix(1);
-            ++digits;
-        }
-        if (!s.empty() && s.front() == '.') {
-            s.remove_prefix(1);
-            double scale = 0.1;
-            while (!s.empty() && is_digit(s.front())) {
-                value += scale * (s.front() - '0');
-                scale /= 10;
-                s.remove_prefix(1);
-                ++digits;
-            }
-        }
-        if (digits == 0)
-            return std::nullopt;
-        size_t len = 0;
-        while (len < s.size() && !is_digit(s[len]) && s[len] != '.')
-            ++len;
-        const Unit* unit = nullptr;
-        for (const auto& u : units)
-            if (u.name == s.substr(0, len))
-                unit = &u;
-        if (unit == nullptr)
-            return std::nullopt;
-        s.remove_prefix(len);
-        total += value * unit->ns;
-        if (total > static_cast<double>(std::numeric_limits<int64_t>::max()))
-            return std::nullopt;
-    }
-    return total;
-}
-
 // Check fields, folded. Consul's aliases: CheckID/check_id and ID/id are the ID, ScriptArgs is
 // Args.
 constexpr std::string_view check_fields[] = {"id",
@@ -426,7 +365,7 @@ bool valid_port_text(std::string_view s) {
         return false;
     uint32_t port = 0;
     for (char ch : s) {
-        if (!is_digit(ch))
+        if (!ascii::is_digit(ch))
             return false;
         port = port * 10 + static_cast<uint32_t>(ch - '0');
     }
@@ -534,11 +473,11 @@ Result<std::chrono::milliseconds> parse_consul_duration(const nlohmann::json& va
         return std::chrono::milliseconds(static_cast<int64_t>(ns / 1000000 + (ns % 1000000 != 0)));
     if (!value.is_string())
         return bad();
-    auto ns = go_duration_ns(value.get<std::string>());
-    if (!ns)
+    auto ns = parse_go_duration(value.get<std::string>());
+    if (!ns || ns->count() < 0)
         return bad();
     // Rounded up: a positive duration stays positive ("500us" is 1ms, not 0).
-    return std::chrono::milliseconds(static_cast<int64_t>(std::ceil(*ns / 1e6)));
+    return std::chrono::ceil<std::chrono::milliseconds>(*ns);
 }
 
 Result<CheckDefinition> parse_check_definition(const nlohmann::json& value,
@@ -646,14 +585,6 @@ Register registration(const ServiceDefinition& definition, const Node& self,
     return reg;
 }
 
-namespace {
-
-std::string duration_text(std::chrono::milliseconds d) {
-    return std::to_string(d.count()) + "ms";
-}
-
-}  // namespace
-
 nlohmann::json to_json(const CheckDefinition& d) {
     Json j = Json::object();
     j["ID"] = d.id;
@@ -688,7 +619,7 @@ nlohmann::json to_json(const CheckDefinition& d) {
             j["TLSSkipVerify"] = d.tls_skip_verify;
             break;
         case CheckKind::ttl:
-            j["TTL"] = duration_text(d.ttl);
+            j["TTL"] = go_duration_text(d.ttl);
             break;
         case CheckKind::alias:
             if (!d.alias_service.empty())
@@ -700,9 +631,9 @@ nlohmann::json to_json(const CheckDefinition& d) {
             break;
     }
     if (d.interval.count() > 0)
-        j["Interval"] = duration_text(d.interval);
+        j["Interval"] = go_duration_text(d.interval);
     if (d.timeout.count() > 0)
-        j["Timeout"] = duration_text(d.timeout);
+        j["Timeout"] = go_duration_text(d.timeout);
     if (d.success_before_passing)
         j["SuccessBeforePassing"] = d.success_before_passing;
     if (d.failures_before_warning)
@@ -710,7 +641,7 @@ nlohmann::json to_json(const CheckDefinition& d) {
     if (d.failures_before_critical)
         j["FailuresBeforeCritical"] = d.failures_before_critical;
     if (d.deregister_critical_service_after.count() > 0)
-        j["DeregisterCriticalServiceAfter"] = duration_text(d.deregister_critical_service_after);
+        j["DeregisterCriticalServiceAfter"] = go_duration_text(d.deregister_critical_service_after);
     return j;
 }
 

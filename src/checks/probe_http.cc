@@ -6,11 +6,11 @@
 #include <string_view>
 
 #include "checks/internal/dialer.hh"
-#include "checks/internal/duration_text.hh"
 #include "checks/internal/http_response.hh"
 #include "checks/internal/tls_contexts.hh"
 #include "checks/internal/url.hh"
 #include "checks/probe.hh"
+#include "common/duration.hh"
 
 namespace muster::checks {
 namespace {
@@ -225,7 +225,7 @@ class HttpProbe final : public Probe {
         start(*next);
     }
 
-    void on_timeout() { fail("timed out after " + internal::duration_text(options_.timeout)); }
+    void on_timeout() { fail("timed out after " + go_duration_text(options_.timeout)); }
 
     std::string prefix() const { return "HTTP " + method_of_run() + " " + options_.url + ": "; }
     // Consul names the configured method and URL, whatever redirects did.

@@ -14,8 +14,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "checks/internal/duration_text.hh"
 #include "checks/probe.hh"
+#include "common/duration.hh"
 #include "common/log.hh"
 
 extern char** environ;
@@ -249,10 +249,9 @@ class ScriptProbe final : public Probe {
         std::string output = output_.text();
         if (timed_out_) {
             finish({.status = catalog::Status::critical,
-                    .output =
-                        with_output("timed out after " + internal::duration_text(options_.timeout) +
-                                        " (process group killed)",
-                                    output)});
+                    .output = with_output("timed out after " + go_duration_text(options_.timeout) +
+                                              " (process group killed)",
+                                          output)});
         } else if (reaped < 0) {
             finish({.status = catalog::Status::critical,
                     .output = with_output(

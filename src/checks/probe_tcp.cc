@@ -1,9 +1,9 @@
 // TCP probes: connect (and with use_tls, complete a verified TLS handshake) within the timeout.
 #include "checks/internal/dialer.hh"
-#include "checks/internal/duration_text.hh"
 #include "checks/internal/tls_contexts.hh"
 #include "checks/internal/url.hh"
 #include "checks/probe.hh"
+#include "common/duration.hh"
 
 namespace muster::checks {
 namespace {
@@ -18,9 +18,8 @@ class TcpProbe final : public Probe {
         : loop_(loop),
           options_(std::move(options)),
           target_(internal::parse_host_port(options_.address)),
-          timeout_timer_(
-              loop,
-              [this] { fail("timed out after " + internal::duration_text(options_.timeout)); }),
+          timeout_timer_(loop,
+                         [this] { fail("timed out after " + go_duration_text(options_.timeout)); }),
           finish_timer_(loop, [this] { deliver(); }) {}
 
     void run(std::function<void(Outcome)> done) override {

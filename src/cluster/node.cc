@@ -173,17 +173,6 @@ const char* role_name(Role r) {
 
 }  // namespace
 
-namespace internal {
-std::string duration_text(std::chrono::milliseconds d) {
-    auto ms = d.count();
-    if (ms < 1000)
-        return std::to_string(ms) + "ms";
-    if (ms % 1000 == 0)
-        return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + "s";
-}
-}  // namespace internal
-
 Node::Impl::Impl(NodeOptions o, StateMachine& sm, uint64_t server_id)
     : options(std::move(o)),
       state_machine(sm),

@@ -20,7 +20,7 @@ constexpr std::chrono::milliseconds not_leader_backoff{50};
 constexpr size_t max_forwards_in_flight = 4096;
 
 std::string no_leader_text(std::chrono::milliseconds waited) {
-    return "no cluster leader (waited " + internal::duration_text(waited) + ")";
+    return "no cluster leader (waited " + go_duration_text(waited) + ")";
 }
 
 }  // namespace
@@ -302,11 +302,10 @@ void Node::Impl::expire() {
         expired.push_back(std::move(*it));
         it = to_leader.erase(it);
     }
-    const std::string why = leader_elsewhere()
-                                ? "the leader at " + current.leader_address +
-                                      " did not take it within " +
-                                      internal::duration_text(options.forward_timeout)
-                                : no_leader_text(options.forward_timeout);
+    const std::string why = leader_elsewhere() ? "the leader at " + current.leader_address +
+                                                     " did not take it within " +
+                                                     go_duration_text(options.forward_timeout)
+                                               : no_leader_text(options.forward_timeout);
     for (auto& item : expired)
         fail_item(item, why);
     std::vector<AppliedWait> late;
@@ -321,7 +320,7 @@ void Node::Impl::expire() {
     for (auto& w : late)
         run_barrier(w.done, make_error("applied up to " + std::to_string(current.last_applied) +
                                        " of the leader's " + std::to_string(w.index) + " within " +
-                                       internal::duration_text(options.forward_timeout)));
+                                       go_duration_text(options.forward_timeout)));
 }
 
 void Node::Impl::check_applied_waits() {

@@ -351,7 +351,7 @@ void Node::Impl::advance_changes() {
         Change& c = changes.front();
         if (Clock::now() >= c.deadline) {
             finish_change(make_error("the configuration change did not complete within " +
-                                     internal::duration_text(options.forward_timeout)));
+                                     go_duration_text(options.forward_timeout)));
             continue;
         }
         std::string why;

@@ -28,6 +28,7 @@
 #include "cluster/internal/rpc_messages.hh"
 #include "cluster/internal/rpc_server.hh"
 #include "cluster/node.hh"
+#include "common/duration.hh"
 #include "common/log.hh"
 
 namespace muster::cluster {
@@ -36,8 +37,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace internal {
 inline constexpr log::Logger node_logger("cluster");
-// "5s", "1.5s", "300ms": durations in messages.
-std::string duration_text(std::chrono::milliseconds d);
 }  // namespace internal
 
 struct Node::Impl {

@@ -1,4 +1,4 @@
-// Tests for src/api/query.cc: ?index, ?wait, ?passing, ?tag, Go durations.
+// Tests for src/api/query.cc: ?index, ?wait, ?passing, ?tag.
 #include "api/query.hh"
 
 #include <boost/test/unit_test.hpp>
@@ -16,19 +16,6 @@ http::Request with(std::vector<std::pair<std::string, std::string>> query) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(query)
-
-BOOST_AUTO_TEST_CASE(go_durations_parse_like_time_ParseDuration) {
-    BOOST_TEST(parse_go_duration("10s")->count() == std::chrono::nanoseconds(10s).count());
-    BOOST_TEST(parse_go_duration("1m30s")->count() == std::chrono::nanoseconds(90s).count());
-    BOOST_TEST(parse_go_duration("500ms")->count() == std::chrono::nanoseconds(500ms).count());
-    BOOST_TEST(parse_go_duration("1.5h")->count() == std::chrono::nanoseconds(90min).count());
-    BOOST_TEST(parse_go_duration("100us")->count() == 100000);
-    BOOST_TEST(parse_go_duration("0")->count() == 0);
-    BOOST_TEST(!parse_go_duration("10").ok());
-    BOOST_TEST(!parse_go_duration("").ok());
-    BOOST_TEST(!parse_go_duration("5x").ok());
-    BOOST_TEST(!parse_go_duration("s").ok());
-}
 
 BOOST_AUTO_TEST_CASE(defaults_do_not_block) {
     auto q = parse_query_options(with({}));

@@ -27,6 +27,13 @@ BOOST_AUTO_TEST_CASE(combinations_and_fractions_add_up) {
     BOOST_TEST(parse_duration("1s500ms").value() == 1500ms);
 }
 
+BOOST_AUTO_TEST_CASE(micro_is_spelled_as_in_check_definitions) {
+    // One parser for config, check definitions and query parameters: what a check takes, a
+    // config duration such as dns_config.recursor_timeout takes too.
+    BOOST_TEST(parse_duration("500\xce\xbcs").value() == 500us);
+    BOOST_TEST(parse_duration("500\xc2\xb5s").value() == 500us);
+}
+
 BOOST_AUTO_TEST_CASE(garbage_negative_and_unitless_are_rejected) {
     for (const char* bad : {"", "-1s", "10", "s", "1x", "1m30", "abc", " 1s", "1s ", "1.s.", ".s",
                             "1 s", "+1s", "1S", "1sec"}) {
