@@ -6,7 +6,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,8 +15,7 @@
 #include <sstream>
 
 #include "common/log.hh"
-
-extern char** environ;
+#include "common/subprocess.hh"
 
 namespace muster::app {
 namespace {
@@ -69,34 +67,14 @@ void resolve_host(const std::string& entry, uint16_t default_port, std::vector<s
 
 // stdout of `/bin/sh -c command`, or "" (logged) when it fails or outlives the timeout.
 std::string run_command(const std::string& command, std::chrono::milliseconds timeout) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-        logger.warn("retry_join: exec: pipe failed", {{"error", std::strerror(errno)}});
-        return "";
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-    posix_spawnattr_setpgroup(&attr, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none);
-    const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-    pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char**>(argv), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    ::close(fds[1]);
-    if (rc != 0) {
-        ::close(fds[0]);
+    auto child = spawn_subprocess({"/bin/sh", "-c", command}, ChildStderr::inherit);
+    if (!child) {
         logger.warn("retry_join: exec: cannot run",
-                    {{"command", command}, {"error", std::strerror(rc)}});
+                    {{"command", command}, {"error", child.error().message}});
         return "";
     }
+    const pid_t pid = child->pid;
+    const int output = child->output.get();
     std::string out;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     bool timed_out = false;
@@ -107,7 +85,7 @@ std::string run_command(const std::string& command, std::chrono::milliseconds ti
             timed_out = true;
             break;
         }
-        pollfd p{fds[0], POLLIN, 0};
+        pollfd p{output, POLLIN, 0};
         int n = ::poll(&p, 1, static_cast<int>(left.count()));
         if (n < 0 && errno == EINTR)
             continue;
@@ -116,7 +94,7 @@ std::string run_command(const std::string& command, std::chrono::milliseconds ti
             break;
         }
         char buf[4096];
-        ssize_t got = ::read(fds[0], buf, sizeof buf);
+        ssize_t got = ::read(output, buf, sizeof buf);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
@@ -124,7 +102,7 @@ std::string run_command(const std::string& command, std::chrono::milliseconds ti
         if (out.size() < (size_t{1} << 20))
             out.append(buf, static_cast<size_t>(got));
     }
-    ::close(fds[0]);
+    child->output.reset();
     if (timed_out)
         ::kill(-pid, SIGKILL);
     int status = 0;

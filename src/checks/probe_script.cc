@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "checks/probe.hh"
 #include "common/duration.hh"
 #include "common/log.hh"
+#include "common/subprocess.hh"
 
 extern char** environ;
 
@@ -30,30 +30,6 @@ constexpr int reads_per_wakeup = 4;   // then other events get their turn
 constexpr int reads_after_exit = 16;  // what the script left in the pipe; bounded because a
                                       // background process may go on writing
 constexpr int reap_wait_ms = 1000;    // in the destructor, for a SIGKILLed script to die
-
-class Fd {
-  public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_ = -1;
-};
 
 // The last max_output_bytes of the output, as Consul's circular buffer keeps them, and how
 // much there was in all.
@@ -84,77 +60,26 @@ struct Spawned {
     Fd output;  // read end, non-blocking
 };
 
-// posix_spawn (a vfork-like clone in glibc) is safe in a multi-threaded process: nothing runs
-// in the child between fork and exec but the file and signal actions below.
-class SpawnSetup {
-  public:
-    SpawnSetup(int write_fd) {
-        posix_spawn_file_actions_init(&actions_);
-        posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions_, write_fd, STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&actions_, write_fd, STDERR_FILENO);
-        posix_spawnattr_init(&attr_);
-        // A group of its own (pgid = pid) so a timeout can kill it with everything it started;
-        // no signal blocked and every handler at its default, whatever the daemon set.
-        posix_spawnattr_setflags(
-            &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        posix_spawnattr_setpgroup(&attr_, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        posix_spawnattr_setsigmask(&attr_, &none);
-        sigset_t all;
-        sigfillset(&all);
-        sigdelset(&all, SIGKILL);
-        sigdelset(&all, SIGSTOP);
-        posix_spawnattr_setsigdefault(&attr_, &all);
-    }
-    ~SpawnSetup() {
-        posix_spawn_file_actions_destroy(&actions_);
-        posix_spawnattr_destroy(&attr_);
-    }
-    SpawnSetup(const SpawnSetup&) = delete;
-    SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-    const posix_spawn_file_actions_t* actions() const { return &actions_; }
-    const posix_spawnattr_t* attr() const { return &attr_; }
-
-  private:
-    posix_spawn_file_actions_t actions_;
-    posix_spawnattr_t attr_;
-};
-
 // glibc 2.36's <sys/pidfd.h> lacks extern "C" (fixed in 2.37), so call the kernel directly.
 int pidfd_open(pid_t pid) {
     return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
 
-std::string quoted(const std::string& s) {
-    return "\"" + s + "\"";
-}
-
 Result<Spawned> spawn(const std::vector<std::string>& args) {
     if (args.empty() || args[0].empty())
         return make_error("cannot run a script without args");
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-        return make_error(std::string("cannot run the script: pipe: ") + std::strerror(errno));
-    Fd read_end(fds[0]);
-    Fd write_end(fds[1]);
+    auto child = spawn_subprocess(args, ChildStderr::to_output);
+    if (!child)
+        return child.error();
+    const pid_t pid = child->pid;
+    Fd read_end = std::move(child->output);
     // Only our end is non-blocking; the script's writes block on a full pipe as usual.
-    if (::fcntl(read_end.get(), F_SETFL, O_NONBLOCK) != 0)
-        return make_error(std::string("cannot run the script: fcntl: ") + std::strerror(errno));
-
-    std::vector<char*> argv;
-    for (const auto& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    SpawnSetup setup(write_end.get());
-    pid_t pid = -1;
-    int rc = ::posix_spawnp(&pid, argv[0], setup.actions(), setup.attr(), argv.data(), environ);
-    if (rc != 0)
-        return make_error("cannot run " + quoted(args[0]) + ": " + std::strerror(rc));
-    write_end.reset();  // the script holds the only write end now, so EOF means it is done
-
+    if (::fcntl(read_end.get(), F_SETFL, O_NONBLOCK) != 0) {
+        int err = errno;
+        ::kill(-pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        return make_error(std::string("cannot run the script: fcntl: ") + std::strerror(err));
+    }
     Spawned out{.pid = pid, .pidfd = Fd(pidfd_open(pid)), .output = std::move(read_end)};
     if (out.pidfd.get() < 0) {
         int err = errno;
