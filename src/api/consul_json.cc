@@ -5,6 +5,8 @@
 #include <cctype>
 #include <limits>
 
+#include "common/ascii.hh"
+
 namespace muster::api {
 namespace {
 
@@ -77,16 +79,9 @@ bool is_user_map(std::string_view key) {
     return key == "Meta" || key == "NodeMeta" || key == "TaggedAddresses" || key == "Header";
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 std::string canonical_name(const std::string& key) {
     for (std::string_view k : known_keys)
-        if (iequals(k, key))
+        if (ascii::iequals(k, key))
             return std::string(k);
     return key;
 }
@@ -386,7 +381,7 @@ Result<catalog::Register> parse_catalog_register(const json& body) {
             return check.error();
         if (check->node.empty())
             check->node = r.node.name;
-        if (!iequals(check->node, r.node.name))
+        if (!ascii::iequals(check->node, r.node.name))
             return make_error("Check node '" + check->node + "' (" + path +
                               ".Node) does not match the registered node '" + r.node.name + "'");
         r.checks.push_back(std::move(*check));

@@ -7,26 +7,14 @@
 #include <cstring>
 #include <string>
 
+#include "common/ascii.hh"
+
 namespace muster::catalog {
 
 namespace {
 
 constexpr std::size_t max_str = 255;
 constexpr std::size_t max_count8 = 255;
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    }
-    return true;
-}
 
 void put_u8(std::vector<uint8_t>& out, uint8_t v) {
     out.push_back(v);
@@ -103,7 +91,7 @@ bool InstanceView::has_tag(std::string_view tag) const {
         const std::string_view t = c.str();
         if (!c.ok)
             return false;
-        if (iequals(t, tag))
+        if (ascii::iequals(t, tag))
             return true;
     }
     return false;

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "checks/policy.hh"
+#include "common/ascii.hh"
 #include "common/log.hh"
 
 namespace muster::checks {
@@ -47,10 +48,7 @@ std::string truncate_ttl_output(std::string output) {
 }
 
 bool same_node(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
+    return ascii::iequals(a, b);
 }
 
 bool periodic(CheckKind kind) {

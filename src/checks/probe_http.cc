@@ -10,6 +10,7 @@
 #include "checks/internal/tls_contexts.hh"
 #include "checks/internal/url.hh"
 #include "checks/probe.hh"
+#include "common/ascii.hh"
 #include "common/duration.hh"
 
 namespace muster::checks {
@@ -23,20 +24,10 @@ constexpr std::chrono::milliseconds backstop{1000};
 
 constexpr int max_redirects = 10;  // Go's http.Client default, which Consul keeps
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 bool has_header(const std::map<std::string, std::vector<std::string>>& headers,
                 std::string_view name) {
     for (const auto& [key, values] : headers)
-        if (iequals(key, name) && !values.empty())
+        if (ascii::iequals(key, name) && !values.empty())
             return true;
     return false;
 }
@@ -132,7 +123,7 @@ class HttpProbe final : public Probe {
         };
         std::string host = current_.authority();
         for (const auto& [name, values] : header_)
-            if (iequals(name, "Host") && !values.empty())
+            if (ascii::iequals(name, "Host") && !values.empty())
                 host = values.front();  // Go sends a Host header as the request's host
         add("Host", host);
         if (!has_header(header_, "User-Agent"))
@@ -141,8 +132,8 @@ class HttpProbe final : public Probe {
             add("Accept", "text/plain, text/*, */*");
         for (const auto& [name, values] : header_) {
             // Framing is ours to set (Go ignores these in Request.Header too).
-            if (iequals(name, "Host") || iequals(name, "Content-Length") ||
-                iequals(name, "Transfer-Encoding") || iequals(name, "Connection"))
+            if (ascii::iequals(name, "Host") || ascii::iequals(name, "Content-Length") ||
+                ascii::iequals(name, "Transfer-Encoding") || ascii::iequals(name, "Connection"))
                 continue;
             for (const auto& value : values)
                 add(name, value);
@@ -216,8 +207,10 @@ class HttpProbe final : public Probe {
         }
         if (next->host != current_.host)
             for (auto it = header_.begin(); it != header_.end();)
-                it = iequals(it->first, "Authorization") || iequals(it->first, "Cookie") ||
-                             iequals(it->first, "Www-Authenticate") || iequals(it->first, "Cookie2")
+                it = ascii::iequals(it->first, "Authorization") ||
+                             ascii::iequals(it->first, "Cookie") ||
+                             ascii::iequals(it->first, "Www-Authenticate") ||
+                             ascii::iequals(it->first, "Cookie2")
                          ? header_.erase(it)
                          : std::next(it);
         // Inside a callback of the old stream: start() replaces (destroys) it, which Stream

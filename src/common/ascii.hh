@@ -1,10 +1,45 @@
-// ASCII character helpers that do not depend on the C locale (unlike <cctype>).
+// ASCII text helpers that do not depend on the C locale (unlike <cctype>): protocol names,
+// header fields, node names and config text are ASCII-case-insensitive, never locale-aware.
 #pragma once
+
+#include <string_view>
 
 namespace muster::ascii {
 
+// Blanks of an HTTP field line (RFC 9110 §5.6.3 OWS).
+inline constexpr std::string_view http_blanks = " \t";
+// Blanks of a text line: space, tab, CR, LF.
+inline constexpr std::string_view line_blanks = " \t\r\n";
+
 constexpr bool is_digit(char c) {
     return c >= '0' && c <= '9';
+}
+
+constexpr bool is_blank(char c, std::string_view blanks = line_blanks) {
+    return blanks.find(c) != std::string_view::npos;
+}
+
+constexpr char to_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Equal but for the case of ASCII letters.
+constexpr bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (to_lower(a[i]) != to_lower(b[i]))
+            return false;
+    return true;
+}
+
+// `s` without the `blanks` at either end.
+constexpr std::string_view trim(std::string_view s, std::string_view blanks = line_blanks) {
+    while (!s.empty() && is_blank(s.front(), blanks))
+        s.remove_prefix(1);
+    while (!s.empty() && is_blank(s.back(), blanks))
+        s.remove_suffix(1);
+    return s;
 }
 
 }  // namespace muster::ascii

@@ -12,8 +12,15 @@
 #include <cstring>
 #include <optional>
 
+#include "common/ascii.hh"
+
 namespace muster::http {
 namespace {
+
+// A field value: OWS around it, and a CR a lenient peer left at the end of the line.
+std::string_view trim_field(std::string_view s) {
+    return ascii::trim(s, " \t\r");
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -33,27 +40,6 @@ Error bad_url(std::string_view text, std::string_view why) {
         std::string(text) + "\": " + std::string(why) + ")");
 }
 
-char lower(char ch) {
-    return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
 // RFC 9112 §7.1: chunk-size [; ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF.
 Result<std::string> decode_chunked(std::string_view body) {
     std::string out;
@@ -64,7 +50,7 @@ Result<std::string> decode_chunked(std::string_view body) {
         std::string_view size_text = body.substr(0, eol);
         if (auto semi = size_text.find(';'); semi != std::string_view::npos)
             size_text = size_text.substr(0, semi);
-        size_text = trim(size_text);
+        size_text = trim_field(size_text);
         if (size_text.empty() || size_text.size() > 15)
             return make_error("malformed response: bad chunk size");
         size_t size = 0;
@@ -200,8 +186,8 @@ bool complete(std::string_view raw) {
             pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
         auto colon = line.find(':');
         if (colon != std::string_view::npos &&
-            iequals(trim(line.substr(0, colon)), "content-length")) {
-            std::string_view value = trim(line.substr(colon + 1));
+            ascii::iequals(trim_field(line.substr(0, colon)), "content-length")) {
+            std::string_view value = trim_field(line.substr(colon + 1));
             return all_digits(value) && value.size() < 16 &&
                    body.size() >= std::stoull(std::string(value));
         }
@@ -241,7 +227,7 @@ Result<AgentUrl> parse_agent_url(std::string_view text) {
     uint16_t port = 8500;
     if (auto scheme = rest.find("://"); scheme != std::string_view::npos) {
         std::string_view name = rest.substr(0, scheme);
-        if (!iequals(name, "http"))
+        if (!ascii::iequals(name, "http"))
             return bad_url(text, "only http:// is supported");
         rest.remove_prefix(scheme + 3);
         port = 80;
@@ -332,14 +318,14 @@ Result<ClientResponse> parse_response(std::string_view raw) {
         auto colon = line.find(':');
         if (colon == std::string_view::npos)
             return make_error("malformed response: bad header line");
-        std::string_view name = trim(line.substr(0, colon));
-        std::string_view value = trim(line.substr(colon + 1));
-        if (iequals(name, "content-length")) {
+        std::string_view name = trim_field(line.substr(0, colon));
+        std::string_view value = trim_field(line.substr(colon + 1));
+        if (ascii::iequals(name, "content-length")) {
             if (!all_digits(value) || value.size() > 15)
                 return make_error("malformed response: bad Content-Length");
             length = static_cast<size_t>(std::stoull(std::string(value)));
-        } else if (iequals(name, "transfer-encoding")) {
-            chunked = iequals(value, "chunked");
+        } else if (ascii::iequals(name, "transfer-encoding")) {
+            chunked = ascii::iequals(value, "chunked");
         }
     }
     if (chunked) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "common/ascii.hh"
 #include "dns/wire.hh"
 
 namespace muster::dns {
@@ -50,14 +51,6 @@ std::string expectation(uint16_t t) {
 
 Error expected(uint16_t t, std::string_view got) {
     return make_error("expected " + expectation(t) + " (got \"" + std::string(got) + "\")");
-}
-
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view space = " \t\r\n";
-    auto b = s.find_first_not_of(space);
-    if (b == std::string_view::npos)
-        return {};
-    return s.substr(b, s.find_last_not_of(space) - b + 1);
 }
 
 size_t count_tokens(std::string_view s) {
@@ -188,7 +181,7 @@ Result<void> precheck(uint16_t t, std::string_view text) {
 }  // namespace
 
 Result<std::vector<uint8_t>> rdata_from_text(uint16_t t, std::string_view raw) {
-    std::string_view text = trim(raw);
+    std::string_view text = ascii::trim(raw);
     if (text.empty())
         return expected(t, raw);
     if (t == type::opt || t == type::any || t == type::axfr || t == type::ixfr || t == 0)

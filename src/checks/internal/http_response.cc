@@ -6,26 +6,17 @@
 #include <cctype>
 #include <limits>
 
+#include "common/ascii.hh"
+
 namespace muster::checks::internal {
 namespace {
 
+std::string_view trim_ows(std::string_view s) {
+    return ascii::trim(s, ascii::http_blanks);
+}
+
 constexpr size_t max_chunk_line_bytes = 1024;  // size plus chunk extensions (RFC 9112 §7.1.1)
 constexpr int max_hex_digits = 15;             // keeps a chunk size below 2^60
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b, [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 // RFC 9110 §5.6.2 tchar.
 bool is_token(std::string_view s) {
@@ -51,7 +42,7 @@ std::optional<uint64_t> parse_content_length(std::string_view value) {
     std::optional<uint64_t> out;
     while (true) {
         size_t comma = value.find(',');
-        std::string_view item = trim(value.substr(0, comma));
+        std::string_view item = trim_ows(value.substr(0, comma));
         if (item.empty() || item.size() > 18 ||
             !std::ranges::all_of(item, [](char c) { return c >= '0' && c <= '9'; }))
             return std::nullopt;
@@ -77,7 +68,7 @@ Result<void> ResponseReader::fail(const std::string& why) {
 
 std::optional<std::string> ResponseReader::header(std::string_view name) const {
     for (auto it = headers_.rbegin(); it != headers_.rend(); ++it)
-        if (iequals(it->first, name))
+        if (ascii::iequals(it->first, name))
             return it->second;
     return std::nullopt;
 }
@@ -128,13 +119,13 @@ Result<void> ResponseReader::on_header_line() {
         if (headers_.empty())
             return fail("malformed header field");
         headers_.back().second += " ";
-        headers_.back().second += trim(line);
+        headers_.back().second += trim_ows(line);
         return {};
     }
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || !is_token(line.substr(0, colon)))
         return fail("malformed header field");
-    headers_.emplace_back(line.substr(0, colon), trim(line.substr(colon + 1)));
+    headers_.emplace_back(line.substr(0, colon), trim_ows(line.substr(colon + 1)));
     return {};
 }
 
@@ -153,20 +144,20 @@ Result<void> ResponseReader::on_head_complete() {
     }
     std::optional<std::string> te;
     for (const auto& [name, value] : headers_)
-        if (iequals(name, "Transfer-Encoding"))
+        if (ascii::iequals(name, "Transfer-Encoding"))
             te = te ? *te + "," + value : value;
     if (te) {
         // Item 3: chunked as the last coding frames the body; otherwise it runs to the close.
         std::string_view codings = *te;
         size_t comma = codings.rfind(',');
         std::string_view last =
-            trim(comma == std::string_view::npos ? codings : codings.substr(comma + 1));
-        state_ = iequals(last, "chunked") ? State::chunk_size : State::body_until_close;
+            trim_ows(comma == std::string_view::npos ? codings : codings.substr(comma + 1));
+        state_ = ascii::iequals(last, "chunked") ? State::chunk_size : State::body_until_close;
         return {};
     }
     std::optional<uint64_t> length;
     for (const auto& [name, value] : headers_) {
-        if (!iequals(name, "Content-Length"))
+        if (!ascii::iequals(name, "Content-Length"))
             continue;
         auto n = parse_content_length(value);
         if (!n || (length && *length != *n))
@@ -195,7 +186,7 @@ Result<void> ResponseReader::on_chunk_size_line() {
             return fail("chunk size too large");
         size = size * 16 + static_cast<uint64_t>(v);
     }
-    std::string_view rest = trim(line.substr(static_cast<size_t>(digits)));
+    std::string_view rest = trim_ows(line.substr(static_cast<size_t>(digits)));
     if (digits == 0 || (!rest.empty() && rest.front() != ';'))
         return fail("malformed chunk size");
     remaining_ = size;

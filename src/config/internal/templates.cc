@@ -5,20 +5,10 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 
+#include "common/ascii.hh"
+
 namespace muster::config::internal {
 namespace {
-
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
 
 uint32_t ipv4_host_order(const SockAddr& a) {
     return ntohl(reinterpret_cast<const sockaddr_in*>(a.get())->sin_addr.s_addr);
@@ -65,12 +55,12 @@ Result<SockAddr> get_private_ip(std::string_view tmpl, std::span<const Interface
 // Inner text of "{{ ... }}": a function name and at most one double-quoted argument.
 Result<SockAddr> evaluate(std::string_view tmpl, std::string_view inner,
                           std::span<const InterfaceAddr> interfaces) {
-    inner = trim(inner);
+    inner = ascii::trim(inner);
     size_t name_end = 0;
-    while (name_end < inner.size() && !is_space(inner[name_end]) && inner[name_end] != '"')
+    while (name_end < inner.size() && !ascii::is_blank(inner[name_end]) && inner[name_end] != '"')
         ++name_end;
     std::string_view func = inner.substr(0, name_end);
-    std::string_view arg_text = trim(inner.substr(name_end));
+    std::string_view arg_text = ascii::trim(inner.substr(name_end));
     bool has_arg = !arg_text.empty();
     std::string_view arg;
     if (has_arg) {
@@ -115,7 +105,7 @@ std::vector<InterfaceAddr> system_interfaces() {
 Result<std::vector<SockAddr>> expand_addresses(std::string_view text,
                                                std::span<const InterfaceAddr> interfaces) {
     std::vector<SockAddr> out;
-    std::string_view rest = trim(text);
+    std::string_view rest = ascii::trim(text);
     if (rest.empty())
         return make_error("expected at least one IP address or template (got \"" +
                           std::string(text) + "\")");
@@ -130,11 +120,12 @@ Result<std::vector<SockAddr>> expand_addresses(std::string_view text,
             if (!addr)
                 return addr.error();
             out.push_back(*addr);
-            rest = trim(rest.substr(close + 2));
+            rest = ascii::trim(rest.substr(close + 2));
             continue;
         }
         size_t end = 0;
-        while (end < rest.size() && !is_space(rest[end]) && !rest.substr(end).starts_with("{{"))
+        while (end < rest.size() && !ascii::is_blank(rest[end]) &&
+               !rest.substr(end).starts_with("{{"))
             ++end;
         std::string_view literal = rest.substr(0, end);
         auto addr = SockAddr::parse_ip(literal, 0);
@@ -142,7 +133,7 @@ Result<std::vector<SockAddr>> expand_addresses(std::string_view text,
             return make_error("expected an IP address or template (got \"" + std::string(literal) +
                               "\")");
         out.push_back(*addr);
-        rest = trim(rest.substr(end));
+        rest = ascii::trim(rest.substr(end));
     }
     return out;
 }
