@@ -6,7 +6,7 @@
 #   part 1  FLIPS (100) switches of an HTTP check's server between 200 and 500, check every
 #           FLIP_INTERVAL_MS (100); latency = DNS answer changed - the check's result (the
 #           time the server finished the first answer of the new kind); p50/p99/max.
-#           Bar (DESIGN.md): under 100 ms. Exit status 1 when it is missed.
+#           Bar (docs/design.md, "Quality bars"): under 100 ms. Exit status 1 when missed.
 #   part 2  TCP_CHECKS (2000) services, each with a TCP check at 1 s against a listener of
 #           its own, measured for LOAD_SECONDS (60): muster's CPU % (utime+stime from
 #           /proc/PID/stat), RSS, accepts/s, and each check's drift off its 1 s grid.

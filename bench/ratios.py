@@ -6,7 +6,7 @@ usage: ratios.py RESULTS_DIR [RESULTS_DIR...]   (markdown on stdout)
 Per (scenario, server), over the rounds: median QPS, median server CPU %, and
 kQPS per server CPU-second = median QPS / (median server CPU % / 100) / 1000,
 the same way /work/shared/bench/summarize.py computes it.  Then the ratios
-that DESIGN.md's quality bars name:
+that the quality bars of docs/design.md name:
   local     muster / unbound and muster / knot, in q/s per server CPU-second
   catalog   muster / knot (bar: >= 1.0) and muster / unbound, q/s per server CPU-second
   cachehit  muster / unbound, q/s per server CPU-second (bar: >= 1.2)

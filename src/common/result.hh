@@ -14,7 +14,7 @@ struct Error {
     std::string message;
 };
 
-// Broken invariant: never serve corrupt state (STYLE.md "Errors and logging").
+// Broken invariant: never serve corrupt state (docs/style.md "Errors and logging").
 [[noreturn]] inline void panic(const char* file, int line, const std::string& what) {
     std::fprintf(stderr, "muster: PANIC at %s:%d: %s\n", file, line, what.c_str());
     std::abort();

@@ -1,4 +1,4 @@
-// The catalog zone's name grammar (DESIGN.md "DNS names"): which form a query name has and
+// The catalog zone's name grammar (docs/design.md "DNS names"): which form a query name has and
 // its parts, as views into the (lowercased) query name. Parsing allocates nothing.
 #pragma once
 

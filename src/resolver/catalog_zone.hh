@@ -1,4 +1,4 @@
-// CatalogZone: answers the catalog's DNS names (DESIGN.md "DNS names") from the catalog store,
+// CatalogZone: answers the catalog's DNS names (docs/design.md "DNS names") from the catalog store,
 // authoritatively, with no heap allocation per query. One per worker thread: it owns that
 // thread's DnsReader, a PRNG for shuffling and the scratch arrays an answer is built in.
 #pragma once

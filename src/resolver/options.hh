@@ -63,7 +63,7 @@ struct TtlRule {
     std::chrono::seconds ttl{0};
 };
 
-// The catalog zone (DESIGN.md "DNS names"): nodes, services, addresses and their PTRs under
+// The catalog zone (docs/design.md "DNS names"): nodes, services, addresses and their PTRs under
 // `domain` (and `alt_domain`), answered authoritatively from the catalog store.
 struct CatalogOptions {
     std::shared_ptr<const catalog::DnsSource> source;  // null: no catalog zone

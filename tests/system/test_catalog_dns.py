@@ -1,4 +1,4 @@
-"""The catalog zone in DNS: every name form of DESIGN.md, answered from the agent's catalog,
+"""The catalog zone in DNS: every name form of docs/design.md, answered from the agent's catalog,
 health-filtered, with registrations made through the HTTP API as Consul clients make them."""
 
 import ipaddress

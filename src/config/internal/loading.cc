@@ -33,7 +33,7 @@ std::string quote_text(std::string_view s) {
     return describe(Json(std::string(s)));
 }
 
-// The record types local data may hold (DESIGN.md "Configuration").
+// The record types local data may hold (docs/design.md "Configuration").
 struct RecordType {
     std::string_view name;
     uint16_t type;
