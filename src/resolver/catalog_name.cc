@@ -4,28 +4,17 @@
 
 #include <cstring>
 
+#include "common/ascii.hh"
+
 namespace muster::resolver {
 namespace {
 
 constexpr int max_labels = 128;  // a 255-octet name has at most 127 labels
 
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
-bool equal_nocase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
-
 int hex_value(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
-    c = lower(c);
+    c = ascii::to_lower(c);
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
     return -1;
@@ -176,7 +165,7 @@ CatalogName parse_in_domain(const dns::Name& qname, const dns::Name& domain,
         out.kind = CatalogNameKind::non_grammar;
         return out;
     }
-    if (!dc.empty() && !equal_nocase(dc, options.datacenter)) {
+    if (!dc.empty() && !ascii::iequals(dc, options.datacenter)) {
         out.kind = CatalogNameKind::invalid;
         return out;
     }

@@ -6,25 +6,14 @@
 #include <cstring>
 #include <utility>
 
+#include "common/ascii.hh"
+
 namespace muster::resolver {
 namespace {
 
 constexpr size_t max_label = 63;
 constexpr size_t max_key = 512;  // node key: up to 255 octets of node, "." and the domain
 constexpr uint32_t soa_refresh = 3600, soa_retry = 600, soa_expire = 86400, soa_minimum = 0;
-
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
-bool equal_nocase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    return true;
-}
 
 // Builds a wire name label by label in a fixed buffer; any bad label spoils the whole name.
 class NameBuilder {
@@ -91,7 +80,7 @@ std::string dotted_lower(const dns::Name& name) {
     if (!text.empty() && text.back() == '.')
         text.pop_back();
     for (char& c : text)
-        c = lower(c);
+        c = ascii::to_lower(c);
     return text;
 }
 
@@ -109,13 +98,13 @@ std::chrono::seconds select_service_ttl(std::span<const TtlRule> rules, std::str
         } else if (p.ends_with('*')) {
             std::string_view prefix = p.substr(0, p.size() - 1);
             if (prefix.size() <= service.size() &&
-                equal_nocase(prefix, service.substr(0, prefix.size())) &&
+                ascii::iequals(prefix, service.substr(0, prefix.size())) &&
                 (!have_prefix || prefix.size() > best_prefix)) {
                 best = &rule;
                 best_prefix = prefix.size();
                 have_prefix = true;
             }
-        } else if (equal_nocase(p, service)) {
+        } else if (ascii::iequals(p, service)) {
             return rule.ttl;  // an exact name beats every pattern
         }
     }
@@ -396,7 +385,7 @@ bool CatalogZone::node_target(std::string_view node, const dns::Name& domain,
     // Nodes registered under their FQDN in the domain get the short label.
     if (!domain_text_.empty() && node.size() > domain_text_.size() + 1 &&
         node[node.size() - domain_text_.size() - 1] == '.' &&
-        equal_nocase(node.substr(node.size() - domain_text_.size()), domain_text_))
+        ascii::iequals(node.substr(node.size() - domain_text_.size()), domain_text_))
         node = node.substr(0, node.size() - domain_text_.size() - 1);
     return NameBuilder().dotted(node).label("node").label(options_.datacenter).finish(domain, out);
 }
@@ -449,7 +438,7 @@ bool CatalogZone::add_srv(Reply& r, size_t count, uint32_t ttl) {
             return other.addr.family == inst.addr.family &&
                    std::memcmp(other.addr.bytes, inst.addr.bytes, 16) == 0 &&
                    other.own_address == inst.own_address &&
-                   (inst.own_address || equal_nocase(other.node, inst.node));
+                   (inst.own_address || ascii::iequals(other.node, inst.node));
         });
         if (!seen)
             r.w.add(dns::Section::additional, target, address_type(inst.addr.family),
