@@ -62,13 +62,13 @@ bool has_raft_state(const std::filesystem::path& raft_dir) {
 // Starts the Raft server of `server: true`. A single server (bootstrap, or bootstrap_expect 1)
 // is the leader once it has started: waits for that, bounded. A cluster of several elects (and
 // forms) on its own time, while DNS already answers from the local catalog.
-std::unique_ptr<cluster::Node> start_raft(const config::Settings& s,
-                                          cluster::StateMachine& state_machine) {
+std::unique_ptr<cluster::RaftServer> start_raft(const config::Settings& s,
+                                                cluster::StateMachine& state_machine) {
     if (!s.server)
         return nullptr;
     const bool has_state = has_raft_state(std::filesystem::path(s.data_dir) / "raft");
     auto options = started(raft_options(s, has_state), "cannot start raft");
-    auto node = started(cluster::Node::start(options, state_machine), "cannot start raft");
+    auto node = started(cluster::RaftServer::start(options, state_machine), "cannot start raft");
     const auto deadline =
         std::chrono::steady_clock::now() + 4 * s.raft_election_timeout + std::chrono::seconds(2);
     bool alone = has_state ? node->status().voters.size() <= 1 : !options.bootstrap.empty();
@@ -89,7 +89,7 @@ std::unique_ptr<cluster::Node> start_raft(const config::Settings& s,
     return node;
 }
 
-std::unique_ptr<api::Writer> make_writer(cluster::Node* raft, catalog::Store& store) {
+std::unique_ptr<api::Writer> make_writer(cluster::RaftServer* raft, catalog::Store& store) {
     if (raft)
         return std::make_unique<RaftWriter>(*raft);
     return std::make_unique<api::LocalWriter>(store);
@@ -187,7 +187,7 @@ Agent::Agent(const config::LoadRequest& request)
       state_machine_(*store_),
       raft_(start_raft(settings_, state_machine_)),
       writer_(make_writer(raft_.get(), *store_)),
-      cluster_view_(raft_ ? std::make_unique<NodeClusterView>(*raft_, *writer_, settings_.node_name)
+      cluster_view_(raft_ ? std::make_unique<RaftClusterView>(*raft_, *writer_, settings_.node_name)
                           : nullptr),
       restored_(restored_ttl_states(settings_)),
       checks_(settings_, *writer_, *store_),

@@ -13,11 +13,11 @@
 #include "api/server.hh"
 #include "app/agent_catalog.hh"
 #include "app/agent_checks.hh"
-#include "app/node_cluster_view.hh"
+#include "app/raft_cluster_view.hh"
 #include "app/replicated_catalog.hh"
 #include "catalog/store.hh"
 #include "checks/monitor.hh"
-#include "cluster/node.hh"
+#include "cluster/raft_server.hh"
 #include "common/dir_lock.hh"
 #include "common/event_loop.hh"
 #include "config/config.hh"
@@ -94,9 +94,9 @@ class Agent {
     DirLock dir_lock_;
     std::shared_ptr<catalog::Store> store_;
     CatalogStateMachine state_machine_;
-    std::unique_ptr<cluster::Node> raft_;            // servers only
+    std::unique_ptr<cluster::RaftServer> raft_;      // servers only
     std::unique_ptr<api::Writer> writer_;            // through Raft on servers, else into the store
-    std::unique_ptr<NodeClusterView> cluster_view_;  // servers only
+    std::unique_ptr<RaftClusterView> cluster_view_;  // servers only
     EventLoop loop_;                                 // the main loop: signals, reloads, stopping
     RestoredStatus restored_;                        // TTL checks' states the last run saved
     ConfigRegistrations config_regs_;                // main loop only

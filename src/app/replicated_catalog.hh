@@ -8,7 +8,7 @@
 
 #include "api/writer.hh"
 #include "catalog/store.hh"
-#include "cluster/node.hh"
+#include "cluster/raft_server.hh"
 #include "cluster/state_machine.hh"
 
 namespace muster::app {
@@ -35,12 +35,12 @@ class CatalogStateMachine final : public cluster::StateMachine {
 // applied on this server, or why not (not the leader, leadership lost, refused by the store).
 class RaftWriter final : public api::Writer {
   public:
-    explicit RaftWriter(cluster::Node& node) : node_(node) {}
+    explicit RaftWriter(cluster::RaftServer& node) : node_(node) {}
     void submit(std::vector<catalog::Command> batch,
                 std::function<void(Result<uint64_t>)> done) override;
 
   private:
-    cluster::Node& node_;
+    cluster::RaftServer& node_;
 };
 
 }  // namespace muster::app

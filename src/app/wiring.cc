@@ -155,7 +155,7 @@ checks::MonitorOptions monitor_options(const config::Settings& s) {
     return o;
 }
 
-Result<cluster::NodeOptions> raft_options(const config::Settings& s, bool has_state) {
+Result<cluster::RaftServerOptions> raft_options(const config::Settings& s, bool has_state) {
     const auto raft_dir = std::filesystem::path(s.data_dir) / "raft";
     const bool bootstrap = s.bootstrap || s.bootstrap_expect == 1;
     if (!has_state && !bootstrap && s.retry_join.empty())
@@ -169,7 +169,7 @@ Result<cluster::NodeOptions> raft_options(const config::Settings& s, bool has_st
             "server: the Raft transport needs an IPv4 address; set bind_addr to "
             "one (got \"" +
             ip + "\")");
-    cluster::NodeOptions o;
+    cluster::RaftServerOptions o;
     o.dir = raft_dir.string();
     o.address = ip + ":" + std::to_string(s.server_port);
     if (bootstrap)

@@ -8,7 +8,7 @@
 #include "api/options.hh"
 #include "catalog/store.hh"
 #include "checks/monitor.hh"
-#include "cluster/node.hh"
+#include "cluster/raft_server.hh"
 #include "config/settings.hh"
 #include "resolver/options.hh"
 
@@ -26,6 +26,6 @@ checks::MonitorOptions monitor_options(const config::Settings& s);
 // The Raft server of `server: true`: its log in data_dir/raft, at the node's IPv4 address
 // (127.0.0.1 with --dev) on ports.server. `has_state`: data_dir/raft holds Raft state already.
 // Errors say which setting is missing or wrong.
-Result<cluster::NodeOptions> raft_options(const config::Settings& s, bool has_state);
+Result<cluster::RaftServerOptions> raft_options(const config::Settings& s, bool has_state);
 
 }  // namespace muster::app

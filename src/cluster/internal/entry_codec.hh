@@ -11,7 +11,7 @@
 
 namespace muster::cluster::internal {
 
-// Who proposed an entry: a random number per Node instance and a counter, so a proposer never
+// Who proposed an entry: a random number per RaftServer instance and a counter, so a proposer never
 // mistakes an entry of an earlier run, or of another leader at the same index, for its own.
 struct EntryTag {
     uint64_t session = 0;

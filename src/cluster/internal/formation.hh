@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "cluster/internal/rpc_messages.hh"
-#include "cluster/node.hh"
+#include "cluster/types.hh"
 
 namespace muster::cluster::internal {
 

@@ -1,14 +1,13 @@
 // Proposals: the leader's queue of commands, packed into entries and matched to their results.
 #include "cluster/internal/proposals.hh"
 
-#include <exception>
 #include <utility>
 
-#include "common/log.hh"
+#include "cluster/internal/callbacks.hh"
 
 namespace muster::cluster::internal {
 namespace {
-constexpr log::Logger logger("cluster");
+constexpr const log::Logger& logger = node_logger;
 }
 
 Proposals::Proposals(uint64_t session, size_t max_entry_bytes, unsigned max_in_flight)
@@ -21,17 +20,9 @@ Proposals::~Proposals() {
     fail_queued(Fate::not_leader, "the node stopped");
 }
 
+// A Done runs on the raft loop: nothing it throws may unwind into libuv or libraft.
 void Proposals::run(Done& done, Fate fate, Result<uint64_t> result) {
-    if (!done)
-        return;
-    // A Done runs on the raft loop: nothing it throws may unwind into libuv or libraft.
-    try {
-        done(fate, std::move(result));
-    } catch (const std::exception& e) {
-        logger.error("submit callback threw", {{"error", e.what()}});
-    } catch (...) {
-        logger.error("submit callback threw", {{"error", "unknown exception"}});
-    }
+    run_done(done, fate, std::move(result));
 }
 
 void Proposals::fail(std::vector<Done>& dones, Fate fate, const std::string& why) {

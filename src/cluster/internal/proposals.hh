@@ -1,6 +1,6 @@
 // Proposals: group commit on the leader. Commands wait in a queue; each new Raft entry packs
 // all that fit; the results the state machine gives for an entry go to its commands' Dones.
-// Raft thread only (Node hands commands over from other threads).
+// Raft thread only (RaftServer hands commands over from other threads).
 #pragma once
 
 #include <cstddef>
@@ -14,15 +14,15 @@
 
 #include "cluster/internal/entry_codec.hh"
 #include "cluster/internal/fsm_adapter.hh"
-#include "cluster/node.hh"
+#include "cluster/types.hh"
 
 namespace muster::cluster::internal {
 
 class Proposals final : public ResultSink {
   public:
-    using Done = Node::Done;
+    using Done = CommandDone;
 
-    // `session` tags this proposer's entries (random per Node instance).
+    // `session` tags this proposer's entries (random per RaftServer instance).
     Proposals(uint64_t session, size_t max_entry_bytes, unsigned max_in_flight);
     ~Proposals() override;  // Dones still pending get Fate::unknown or Fate::not_leader
     Proposals(const Proposals&) = delete;

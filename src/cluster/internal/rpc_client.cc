@@ -3,11 +3,11 @@
 
 #include <exception>
 
-#include "common/log.hh"
+#include "cluster/internal/callbacks.hh"
 
 namespace muster::cluster::internal {
 namespace {
-constexpr log::Logger logger("cluster");
+constexpr const log::Logger& logger = node_logger;
 }
 
 RpcClient::RpcClient(uv_loop_t* loop, size_t max_payload) : loop_(loop), max_payload_(max_payload) {
@@ -21,15 +21,9 @@ RpcClient::~RpcClient() {
         MUSTER_PANIC("RpcClient destroyed before its shutdown completed");
 }
 
+// Callbacks run on the Raft loop: nothing may unwind into libuv.
 void RpcClient::run(Callback& done, Response r) {
-    // Callbacks run on the Raft loop: nothing may unwind into libuv.
-    try {
-        done(std::move(r));
-    } catch (const std::exception& e) {
-        logger.error("rpc callback threw", {{"error", e.what()}});
-    } catch (...) {
-        logger.error("rpc callback threw", {{"error", "unknown exception"}});
-    }
+    guarded("rpc callback", [&] { done(std::move(r)); });
 }
 
 RpcConnection& RpcClient::connection_to(const std::string& address) {

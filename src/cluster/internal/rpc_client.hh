@@ -20,7 +20,9 @@
 
 namespace muster::cluster::internal {
 
-class RpcClient final : private RpcConnection::Owner {
+// Requests to other servers, as the parts of the Raft loop make them: RpcClient over the server
+// port, or a fake in unit tests.
+class RpcCalls {
   public:
     enum class Outcome {
         replied,   // `payload` is the reply
@@ -34,15 +36,24 @@ class RpcClient final : private RpcConnection::Owner {
     };
     using Callback = std::function<void(Response)>;
 
+    // `done` runs exactly once, on the loop and never inside call() (after shutdown: at once).
+    virtual void call(const std::string& address, MessageType type, std::vector<uint8_t> payload,
+                      std::chrono::milliseconds timeout, Callback done) = 0;
+
+  protected:
+    ~RpcCalls() = default;
+};
+
+class RpcClient final : public RpcCalls, private RpcConnection::Owner {
+  public:
     RpcClient(uv_loop_t* loop, size_t max_payload);
     // After shutdown() and once the loop has run the closes.
     ~RpcClient();
     RpcClient(const RpcClient&) = delete;
     RpcClient& operator=(const RpcClient&) = delete;
 
-    // `done` runs exactly once, on the loop and never inside call() (after shutdown: at once).
     void call(const std::string& address, MessageType type, std::vector<uint8_t> payload,
-              std::chrono::milliseconds timeout, Callback done);
+              std::chrono::milliseconds timeout, Callback done) override;
     // Fails every pending request (lost, or not_sent when its connection never came up), closes
     // every connection and the timer. Later calls fail at once.
     void shutdown(const std::string& why);

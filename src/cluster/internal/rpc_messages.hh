@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/node.hh"
+#include "cluster/types.hh"
 #include "common/result.hh"
 
 namespace muster::cluster::internal {

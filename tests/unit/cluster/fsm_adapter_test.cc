@@ -64,7 +64,7 @@ class Cluster {
         uint64_t index = 0;  // 0: raft_apply refused it
         Outcomes outcomes = std::make_shared<std::vector<Outcome>>();
     };
-    // Queues the commands on server i and proposes them as one entry, as Node does.
+    // Queues the commands on server i and proposes them as one entry, as RaftServer does.
     Proposal propose(unsigned i, const std::vector<Bytes>& commands) {
         Proposal p;
         Server& s = at(i);
@@ -259,7 +259,7 @@ BOOST_AUTO_TEST_CASE(an_entry_the_state_machine_fails_whole_stops_applying_for_g
     mf_cluster_step_until_elapsed(cl.c, 2000);
     for (unsigned s = 0; s < 3; ++s) {
         // libraft keeps the entry unapplied (it retries, the adapter refuses at once): nothing
-        // after it is applied either; Node stops itself when it sees broken().
+        // after it is applied either; RaftServer stops itself when it sees broken().
         BOOST_TEST(cl.at(s).adapter.broken());
         BOOST_TEST(cl.at(s).adapter.broken_reason().find("break marker") != std::string::npos);
         BOOST_TEST(mf_cluster_last_applied(cl.c, s) == bad.index - 1);

@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "cluster/node.hh"
+#include "cluster/raft_server.hh"
 #include "recording_state_machine.hh"
 
 namespace muster::cluster::test {
@@ -74,9 +74,9 @@ bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
     return true;
 }
 
-inline NodeOptions options(const std::string& dir, const std::string& address,
-                           std::vector<Peer> bootstrap) {
-    NodeOptions o;
+inline RaftServerOptions options(const std::string& dir, const std::string& address,
+                                 std::vector<Peer> bootstrap) {
+    RaftServerOptions o;
     o.dir = dir;
     o.address = address;
     o.bootstrap = std::move(bootstrap);
@@ -87,13 +87,13 @@ inline NodeOptions options(const std::string& dir, const std::string& address,
     return o;
 }
 
-inline std::unique_ptr<Node> start(const NodeOptions& o, StateMachine& sm) {
-    auto node = Node::start(o, sm);
+inline std::unique_ptr<RaftServer> start(const RaftServerOptions& o, StateMachine& sm) {
+    auto node = RaftServer::start(o, sm);
     BOOST_REQUIRE_MESSAGE(node.ok(), (node.ok() ? "" : node.error().message));
     return std::move(*node);
 }
 
-inline bool is_leader(const Node& n) {
+inline bool is_leader(const RaftServer& n) {
     return n.status().role == Role::leader;
 }
 
@@ -122,7 +122,7 @@ struct Slot {
     }
 };
 
-inline void submit_async(Node& node, Bytes command, std::shared_ptr<Slot<Outcome>> slot) {
+inline void submit_async(RaftServer& node, Bytes command, std::shared_ptr<Slot<Outcome>> slot) {
     node.submit(std::move(command), [slot](Fate f, Result<uint64_t> r) {
         slot->set(Outcome{f, r.ok() ? std::optional<uint64_t>(*r) : std::nullopt,
                           r.ok() ? "" : r.error().message});
@@ -130,7 +130,8 @@ inline void submit_async(Node& node, Bytes command, std::shared_ptr<Slot<Outcome
 }
 
 // Submits and waits (bounded) for the Done.
-inline Outcome submit_and_wait(Node& node, Bytes command, std::chrono::milliseconds timeout = 10s) {
+inline Outcome submit_and_wait(RaftServer& node, Bytes command,
+                               std::chrono::milliseconds timeout = 10s) {
     auto slot = std::make_shared<Slot<Outcome>>();
     submit_async(node, std::move(command), slot);
     auto got = slot->wait(timeout);
@@ -147,11 +148,11 @@ Result<void> wait_for_result(Call call, std::chrono::milliseconds timeout) {
     return *got;
 }
 
-inline Result<void> barrier_and_wait(Node& node, std::chrono::milliseconds timeout = 10s) {
+inline Result<void> barrier_and_wait(RaftServer& node, std::chrono::milliseconds timeout = 10s) {
     return wait_for_result([&](auto done) { node.barrier(std::move(done)); }, timeout);
 }
 
-inline Result<void> leave_and_wait(Node& node, std::chrono::milliseconds timeout = 10s) {
+inline Result<void> leave_and_wait(RaftServer& node, std::chrono::milliseconds timeout = 10s) {
     return wait_for_result([&](auto done) { node.leave(std::move(done)); }, timeout);
 }
 
@@ -190,8 +191,8 @@ class Cluster {
         std::lock_guard lock(discovered_->mu);
         return discovered_->addresses.at(i);
     }
-    NodeOptions options_for(size_t i, unsigned bootstrap_expect) const {
-        NodeOptions o = options(dirs[i]->raft(), address(i), {});
+    RaftServerOptions options_for(size_t i, unsigned bootstrap_expect) const {
+        RaftServerOptions o = options(dirs[i]->raft(), address(i), {});
         o.bootstrap_expect = bootstrap_expect;
         o.discover = [d = discovered_] {
             std::lock_guard lock(d->mu);
@@ -246,7 +247,7 @@ class Cluster {
 
     std::vector<std::unique_ptr<TempDir>> dirs;
     std::vector<std::unique_ptr<RecordingStateMachine>> sms;
-    std::vector<std::unique_ptr<Node>> nodes;
+    std::vector<std::unique_ptr<RaftServer>> nodes;
 
   private:
     struct Discovered {

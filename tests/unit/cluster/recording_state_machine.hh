@@ -11,7 +11,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "cluster/node.hh"
+#include "cluster/raft_server.hh"
 #include "cluster/state_machine.hh"
 
 namespace muster::cluster::test {

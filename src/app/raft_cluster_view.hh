@@ -1,18 +1,18 @@
-// api::ClusterView over cluster::Node: what the HTTP API shows of a server's Raft cluster.
+// api::ClusterView over cluster::RaftServer: what the HTTP API shows of a server's Raft cluster.
 #pragma once
 
 #include <string>
 
 #include "api/cluster_view.hh"
 #include "api/writer.hh"
-#include "cluster/node.hh"
+#include "cluster/raft_server.hh"
 
 namespace muster::app {
 
-class NodeClusterView final : public api::ClusterView {
+class RaftClusterView final : public api::ClusterView {
   public:
     // `node_name`: this agent's catalog node, deregistered (through `writer`) before it leaves.
-    NodeClusterView(cluster::Node& node, api::Writer& writer, std::string node_name)
+    RaftClusterView(cluster::RaftServer& node, api::Writer& writer, std::string node_name)
         : node_(node), writer_(writer), node_name_(std::move(node_name)) {}
     api::ClusterInfo info() const override;
     void barrier(std::function<void(Result<void>)> done) override;
@@ -20,7 +20,7 @@ class NodeClusterView final : public api::ClusterView {
     void leave(std::function<void(Result<void>)> done) override;
 
   private:
-    cluster::Node& node_;
+    cluster::RaftServer& node_;
     api::Writer& writer_;
     std::string node_name_;
 };

@@ -1,5 +1,6 @@
-// Tests for cluster/node_forward.cc: followers forward submit and barrier to the leader over
-// the server port; without a leader they wait up to forward_timeout. Real Nodes on 127.0.0.1.
+// Tests for cluster/internal/leader_forwarding.cc through real servers on 127.0.0.1: followers
+// forward submit and barrier to the leader over the server port; without a leader they wait up
+// to forward_timeout.
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>

@@ -1,6 +1,6 @@
-// cluster::Node: one Raft server (libraft 0.22 with its libuv I/O and TCP transport) running on a
-// thread of its own. Other threads submit commands through a queue; completions run on the Raft
-// thread, so callers post them to their own loop. Commands queued while an entry is being
+// cluster::RaftServer: one Raft server (libraft 0.22 with its libuv I/O and TCP transport) running
+// on a thread of its own. Other threads submit commands through a queue; completions run on the
+// Raft thread, so callers post them to their own loop. Commands queued while an entry is being
 // appended are packed into the next entry (group commit).
 //
 // Raft and the cluster RPC share the server port (`address`): followers forward submit and
@@ -9,9 +9,9 @@
 // waits for (waiting_for).
 //
 // When the StateMachine fails a whole entry (or a snapshot restore, or throws), the state is
-// broken: libraft never applies that entry or any later one here, and the Node stops itself as
-// ~Node would (in-flight commands get Fate::unknown, queued ones Fate::not_leader), logs why,
-// reports Role::unavailable and answers every later submit with Fate::not_leader and that
+// broken: libraft never applies that entry or any later one here, and the RaftServer stops itself
+// as ~RaftServer would (in-flight commands get Fate::unknown, queued ones Fate::not_leader), logs
+// why, reports Role::unavailable and answers every later submit with Fate::not_leader and that
 // reason. Restarting needs a repaired state machine.
 #pragma once
 
@@ -23,17 +23,16 @@
 #include <vector>
 
 #include "cluster/state_machine.hh"
+#include "cluster/types.hh"
 #include "common/result.hh"
 
 namespace muster::cluster {
 
-struct Peer {
-    uint64_t id = 0;
-    std::string address;  // "a.b.c.d:port" (libraft's TCP transport takes IPv4 literals)
-    bool operator==(const Peer&) const = default;
-};
+namespace internal {
+class Core;
+}  // namespace internal
 
-struct NodeOptions {
+struct RaftServerOptions {
     std::string dir;      // the Raft log, snapshots and the id file; created if missing
     std::string address;  // this server's "a.b.c.d:port"; the transport listens there
     // Used only when `dir` has no Raft state yet: this server's ID is made (random, nonzero) and
@@ -66,38 +65,12 @@ struct NodeOptions {
     std::chrono::milliseconds forward_timeout{5000};
 };
 
-enum class Role { follower, candidate, leader, unavailable };
-
-struct Status {
-    uint64_t id = 0;
-    Role role = Role::unavailable;
-    uint64_t leader_id = 0;  // 0: no known leader
-    std::string leader_address;
-    uint64_t term = 0;
-    uint64_t commit_index = 0;
-    uint64_t last_applied = 0;
-    std::vector<Peer> voters;    // the current configuration's voters
-    std::vector<Peer> standbys;  // in the configuration, not (yet) voting: catching up
-    // Forming: waiting for bootstrap_expect servers, or for a cluster to join; "" otherwise.
-    std::string waiting_for;
-    // When this server last heard from a leader (now, on the leader); time_point{} if never.
-    std::chrono::steady_clock::time_point last_contact;
-};
-
-// What became of a submitted command.
-enum class Fate {
-    applied,     // committed and applied: the result is the state machine's answer
-    not_leader,  // never appended here (this server is not the leader): safe to send elsewhere
-    unknown,     // appended, but leadership was lost or the node stopped before the outcome was
-                 // known: it may or may not commit
-};
-
-class Node {
+class RaftServer {
   public:
     // Opens (or creates) dir, takes the ID, bootstraps if asked and there is no state, starts the
     // Raft thread and the transport. Errors name the dir/address and what libraft said.
-    // `fsm` must outlive the Node.
-    static Result<std::unique_ptr<Node>> start(NodeOptions options, StateMachine& fsm);
+    // `fsm` must outlive the RaftServer.
+    static Result<std::unique_ptr<RaftServer>> start(RaftServerOptions options, StateMachine& fsm);
     // The ID of the server whose state is in `dir` (dir/id, decimal text), made (random, nonzero,
     // written atomically) when dir has neither an ID nor Raft state yet: start() does the same.
     // Lets the voters of a new cluster be known before its servers start. Error when dir has
@@ -106,11 +79,11 @@ class Node {
     // Stops Raft (no leadership transfer) and joins the thread. Pending Dones run first:
     // Fate::unknown for commands appended, Fate::not_leader for those still queued. Not from a
     // Done (the Raft thread).
-    ~Node();
-    Node(const Node&) = delete;
-    Node& operator=(const Node&) = delete;
+    ~RaftServer();
+    RaftServer(const RaftServer&) = delete;
+    RaftServer& operator=(const RaftServer&) = delete;
 
-    using Done = std::function<void(Fate fate, Result<uint64_t> result)>;
+    using Done = CommandDone;
     // Any thread. `done` runs exactly once, on the Raft thread (or inline when the node is
     // stopping). For Fate::not_leader and Fate::unknown the result is an Error saying so.
     // On a follower the command is forwarded to the leader over the server port and `done`
@@ -137,9 +110,8 @@ class Node {
     uint64_t id() const;
 
   private:
-    struct Impl;
-    explicit Node(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    explicit RaftServer(std::unique_ptr<internal::Core> core);
+    std::unique_ptr<internal::Core> core_;
 };
 
 }  // namespace muster::cluster

@@ -1,6 +1,7 @@
-// Tests for cluster/node.cc: real Nodes (libraft's libuv I/O) over loopback TCP, on temp dirs.
+// Tests for cluster/raft_server.cc: real servers (libraft's libuv I/O) over loopback TCP, on
+// temp dirs.
 // Waits poll with deadlines; nothing sleeps a fixed time.
-#include "cluster/node.hh"
+#include "cluster/raft_server.hh"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,18 +28,18 @@ using test::bytes;
 using test::RecordingStateMachine;
 using namespace test;
 
-// Three servers on 127.0.0.1, their IDs known up front through Node::server_id.
+// Three servers on 127.0.0.1, their IDs known up front through RaftServer::server_id.
 struct Trio {
     TempDir dirs[3];
     RecordingStateMachine sms[3];
-    std::unique_ptr<Node> nodes[3];
+    std::unique_ptr<RaftServer> nodes[3];
 
     Trio() {
         std::vector<Peer> voters;
         std::string addresses[3];
         for (int i = 0; i < 3; ++i) {
             addresses[i] = free_address();
-            auto id = Node::server_id(dirs[i].raft());
+            auto id = RaftServer::server_id(dirs[i].raft());
             BOOST_REQUIRE(id.ok());
             voters.push_back(Peer{*id, addresses[i]});
         }
@@ -181,7 +182,7 @@ BOOST_AUTO_TEST_CASE(a_restart_replays_the_log_skipping_applied_entries_and_keep
         applied = sm.applied_index();
     }
     BOOST_TEST(id != 0U);
-    auto again = Node::server_id(dir.raft());
+    auto again = RaftServer::server_id(dir.raft());
     BOOST_REQUIRE(again.ok());
     BOOST_TEST(*again == id);
     {
@@ -321,20 +322,20 @@ BOOST_AUTO_TEST_CASE(start_errors_name_the_dir_and_address) {
     TempDir other;
     RecordingStateMachine sm;
     const std::string address = free_address();
-    auto bad = Node::start(options(dir.raft(), "localhost:7000", {}), sm);
+    auto bad = RaftServer::start(options(dir.raft(), "localhost:7000", {}), sm);
     BOOST_REQUIRE(!bad.ok());
     BOOST_TEST(bad.error().message.find("IPv4") != std::string::npos);
     {
         auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
         RecordingStateMachine sm2;
-        auto clash = Node::start(options(other.raft(), address, {Peer{0, address}}), sm2);
+        auto clash = RaftServer::start(options(other.raft(), address, {Peer{0, address}}), sm2);
         BOOST_REQUIRE(!clash.ok());
         BOOST_TEST(clash.error().message.find(address) != std::string::npos);
         BOOST_TEST(clash.error().message.find(other.raft()) != std::string::npos);
         BOOST_TEST_MESSAGE("address in use: " << clash.error().message);
     }
     std::filesystem::remove(dir.raft() + "/id");
-    auto no_id = Node::start(options(dir.raft(), address, {Peer{0, address}}), sm);
+    auto no_id = RaftServer::start(options(dir.raft(), address, {Peer{0, address}}), sm);
     BOOST_REQUIRE(!no_id.ok());
     BOOST_TEST(no_id.error().message.find("no id file") != std::string::npos);
 }

@@ -1,12 +1,12 @@
-// NodeClusterView: cluster::Status as the HTTP API wants it.
-#include "app/node_cluster_view.hh"
+// RaftClusterView: cluster::Status as the HTTP API wants it.
+#include "app/raft_cluster_view.hh"
 
 #include <algorithm>
 #include <memory>
 
 namespace muster::app {
 
-api::ClusterInfo NodeClusterView::info() const {
+api::ClusterInfo RaftClusterView::info() const {
     cluster::Status st = node_.status();
     api::ClusterInfo info;
     info.known_leader = st.leader_id != 0;
@@ -31,13 +31,13 @@ api::ClusterInfo NodeClusterView::info() const {
     return info;
 }
 
-void NodeClusterView::barrier(std::function<void(Result<void>)> done) {
+void RaftClusterView::barrier(std::function<void(Result<void>)> done) {
     node_.barrier(std::move(done));
 }
 
-void NodeClusterView::leave(std::function<void(Result<void>)> done) {
+void RaftClusterView::leave(std::function<void(Result<void>)> done) {
     auto shared = std::make_shared<std::function<void(Result<void>)>>(std::move(done));
-    cluster::Node* node = &node_;
+    cluster::RaftServer* node = &node_;
     writer_.submit({catalog::Deregister{node_name_, std::nullopt, std::nullopt}},
                    [node, shared](Result<uint64_t> r) {
                        if (!r) {

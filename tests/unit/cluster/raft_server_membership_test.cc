@@ -1,5 +1,5 @@
-// Tests for cluster/node_membership.cc: real Nodes on 127.0.0.1 forming a cluster with
-// bootstrap_expect, a server joining it, servers leaving it. Waits poll with deadlines.
+// Tests for cluster/internal/membership.cc through real servers on 127.0.0.1: forming a cluster
+// with bootstrap_expect, a server joining it, servers leaving it. Waits poll with deadlines.
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <set>

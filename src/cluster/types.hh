@@ -1,0 +1,55 @@
+// The cluster's vocabulary, shared by the public RaftServer and its internal parts: a server of
+// the configuration (Peer), what a server is doing (Role, Status), and what became of a command
+// (Fate) with the callbacks that report it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/result.hh"
+
+namespace muster::cluster {
+
+struct Peer {
+    uint64_t id = 0;
+    std::string address;  // "a.b.c.d:port" (libraft's TCP transport takes IPv4 literals)
+    bool operator==(const Peer&) const = default;
+};
+
+enum class Role { follower, candidate, leader, unavailable };
+
+const char* role_name(Role role);
+
+struct Status {
+    uint64_t id = 0;
+    Role role = Role::unavailable;
+    uint64_t leader_id = 0;  // 0: no known leader
+    std::string leader_address;
+    uint64_t term = 0;
+    uint64_t commit_index = 0;
+    uint64_t last_applied = 0;
+    std::vector<Peer> voters;    // the current configuration's voters
+    std::vector<Peer> standbys;  // in the configuration, not (yet) voting: catching up
+    // Forming: waiting for bootstrap_expect servers, or for a cluster to join; "" otherwise.
+    std::string waiting_for;
+    // When this server last heard from a leader (now, on the leader); time_point{} if never.
+    std::chrono::steady_clock::time_point last_contact;
+};
+
+// What became of a submitted command.
+enum class Fate {
+    applied,     // committed and applied: the result is the state machine's answer
+    not_leader,  // never appended here (this server is not the leader): safe to send elsewhere
+    unknown,     // appended, but leadership was lost or the node stopped before the outcome was
+                 // known: it may or may not commit
+};
+
+// A command's outcome: for Fate::not_leader and Fate::unknown the result is an Error saying so.
+using CommandDone = std::function<void(Fate fate, Result<uint64_t> result)>;
+// A barrier's or a configuration change's outcome.
+using BarrierDone = std::function<void(Result<void>)>;
+
+}  // namespace muster::cluster
