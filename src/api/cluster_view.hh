@@ -1,6 +1,6 @@
 // api::ClusterView: what the HTTP API sees of the Raft cluster of a server agent (app
-// implements it over cluster::Node). Absent (nullptr in Options) for a standalone agent, which
-// is its own leader.
+// implements it over cluster::RaftServer). Absent (nullptr in Options) for a standalone agent,
+// which is its own leader.
 #pragma once
 
 #include <chrono>
