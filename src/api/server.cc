@@ -23,7 +23,7 @@ Duration with_jitter(std::chrono::milliseconds wait) {
 }  // namespace
 
 ApiServer::ApiServer(EventLoop& loop, const Options& options, catalog::Store& store, Writer& writer,
-                     AgentChecks* checks)
+                     CheckRunner* checks)
     : loop_(loop),
       options_(options),
       store_(store),
@@ -168,7 +168,7 @@ void ApiServer::handle_write(std::shared_ptr<http::Exchange> exchange, const Rou
         return;
     }
     EventLoop* loop = &loop_;
-    AgentChecks* checks = checks_;
+    CheckRunner* checks = checks_;
     auto after = std::make_shared<WritePlan>(std::move(plan));
     auto batch = std::move(after->batch);
     writer_.submit(std::move(batch),

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "api/agent_checks.hh"
+#include "api/check_runner.hh"
 #include "api/options.hh"
 #include "api/query.hh"
 #include "api/router.hh"
@@ -27,7 +27,7 @@ class ApiServer {
     // `checks` (may be null: no check runner, TTL updates get 500) hears of committed
     // registrations and deregistrations of checks and gets the TTL updates.
     ApiServer(EventLoop& loop, const Options& options, catalog::Store& store, Writer& writer,
-              AgentChecks* checks = nullptr);
+              CheckRunner* checks = nullptr);
     ~ApiServer();
     ApiServer(const ApiServer&) = delete;
     ApiServer& operator=(const ApiServer&) = delete;
@@ -64,7 +64,7 @@ class ApiServer {
     Options options_;
     catalog::Store& store_;
     Writer& writer_;
-    AgentChecks* checks_;
+    CheckRunner* checks_;
     http::HttpServer http_;
     std::vector<SockAddr> bound_;
     std::list<Waiter> waiters_;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "api/agent_checks.hh"
+#include "api/check_runner.hh"
 #include "api/writer.hh"
 #include "catalog/definition.hh"
 #include "catalog/store.hh"
@@ -30,7 +30,7 @@ class WriterSink final : public checks::CommandSink {
     api::Writer& writer_;
 };
 
-class AgentChecks final : public api::AgentChecks {
+class AgentChecks final : public api::CheckRunner {
   public:
     // `saved_path`: the JSON file of the checks registered through the API ("" = not kept).
     AgentChecks(checks::Monitor& monitor, std::string saved_path);

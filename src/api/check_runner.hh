@@ -1,4 +1,4 @@
-// api::AgentChecks: the agent's check runner as the HTTP API sees it (the agent implements it
+// api::CheckRunner: the agent's check runner as the HTTP API sees it (the agent implements it
 // over checks::Monitor, and keeps what the API registered across restarts).
 #pragma once
 
@@ -11,9 +11,9 @@
 
 namespace muster::api {
 
-class AgentChecks {
+class CheckRunner {
   public:
-    virtual ~AgentChecks() = default;
+    virtual ~CheckRunner() = default;
     // After a write through the API that registered these checks committed: run them from the
     // status each was registered with (`statuses` is parallel to `checks`). Checks of a kind
     // that needs no runner (external) are only remembered.
