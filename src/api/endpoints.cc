@@ -323,82 +323,86 @@ Body agent_health_body(const Options& o, const Route& route, const http::Request
     return Body{std::move(rows), std::nullopt, worst->code};
 }
 
-Body read_body(const Options& o, const Route& route, const QueryOptions& q,
-               const catalog::Snapshot& snap) {
+Body agent_services_body(const Options& o, const QueryOptions& q, const catalog::Snapshot& snap) {
+    json out = json::object();
+    for (const auto& s : snap.node_services(o.node_name))
+        out[s.id] = agent_service_json(s, o.datacenter);
+    return from(filtered(std::move(out), q, agent_service_shape()));
+}
+
+Body agent_checks_body(const Options& o, const QueryOptions& q, const catalog::Snapshot& snap) {
+    json out = json::object();
+    ServiceTags tags(snap);
+    for (const auto& c : snap.node_checks(o.node_name))
+        out[c.id] = check_json(c, tags.of(c));
+    return from(filtered(std::move(out), q, check_shape()));
+}
+
+Body catalog_services_body(const QueryOptions& q, const catalog::Snapshot& snap) {
+    json out = json::object();
+    for (const auto& [name, tags] : snap.services())
+        out[name] = tags;
+    return no_filter(q, std::move(out));
+}
+
+Body catalog_service_body(const Route& route, const QueryOptions& q,
+                          const catalog::Snapshot& snap) {
+    if (route.arg.empty())
+        return error_body(400, "Missing service name");
+    json rows = json::array();
+    for (const auto& e : service_entries(snap, route.arg, q, catalog::HealthFilter::any))
+        rows.push_back(catalog_service_json(e.node, e.service));
+    return from(filtered(std::move(rows), q, catalog_service_shape()));
+}
+
+Body catalog_nodes_body(const QueryOptions& q, const catalog::Snapshot& snap) {
+    json rows = json::array();
+    for (const auto& n : snap.nodes())
+        rows.push_back(node_json(n));
+    return from(filtered(std::move(rows), q, node_shape()));
+}
+
+Body catalog_node_body(const Route& route, const QueryOptions& q, const catalog::Snapshot& snap) {
+    if (route.arg.empty())
+        return error_body(400, "Missing node name");
+    auto node = snap.node(route.arg);
+    if (!node)
+        return no_filter(q, nullptr);  // Consul answers 200 null for an unknown node
+    json services = json::object();
+    for (const auto& s : snap.node_services(node->name))
+        services[s.id] = service_json(s);
+    auto kept = filtered(std::move(services), q, health_entry_shape()["Service"]);
+    if (!kept)
+        return error_body(400, kept.error().message);
+    return Body{json{{"Node", node_json(*node)}, {"Services", std::move(*kept)}}, std::nullopt};
+}
+
+Body health_service_body(const Options& o, const Route& route, const QueryOptions& q,
+                         const catalog::Snapshot& snap) {
+    if (route.arg.empty())
+        return error_body(400, "Missing service name");
+    auto health = q.passing ? o.passing_filter : catalog::HealthFilter::any;
+    json rows = json::array();
+    for (const auto& e : service_entries(snap, route.arg, q, health))
+        rows.push_back(health_entry_json(e));
+    return from(filtered(std::move(rows), q, health_entry_shape()));
+}
+
+// /v1/health/node/<node>, /v1/health/checks/<service>, /v1/health/state/<state>
+Body health_checks_body(const Route& route, const QueryOptions& q, const catalog::Snapshot& snap) {
+    std::vector<catalog::Check> checks;
     switch (route.endpoint) {
-        case Endpoint::agent_services: {
-            json out = json::object();
-            for (const auto& s : snap.node_services(o.node_name))
-                out[s.id] = agent_service_json(s, o.datacenter);
-            return from(filtered(std::move(out), q, agent_service_shape()));
-        }
-        case Endpoint::agent_checks: {
-            json out = json::object();
-            ServiceTags tags(snap);
-            for (const auto& c : snap.node_checks(o.node_name))
-                out[c.id] = check_json(c, tags.of(c));
-            return from(filtered(std::move(out), q, check_shape()));
-        }
-        case Endpoint::agent_self:
-            return no_filter(q, self_json(o));
-        case Endpoint::agent_members:
-            return no_filter(q, members_json(o, snap));
-        case Endpoint::catalog_services: {
-            json out = json::object();
-            for (const auto& [name, tags] : snap.services())
-                out[name] = tags;
-            return no_filter(q, std::move(out));
-        }
-        case Endpoint::catalog_service: {
-            if (route.arg.empty())
-                return error_body(400, "Missing service name");
-            json rows = json::array();
-            for (const auto& e : service_entries(snap, route.arg, q, catalog::HealthFilter::any))
-                rows.push_back(catalog_service_json(e.node, e.service));
-            return from(filtered(std::move(rows), q, catalog_service_shape()));
-        }
-        case Endpoint::catalog_nodes: {
-            json rows = json::array();
-            for (const auto& n : snap.nodes())
-                rows.push_back(node_json(n));
-            return from(filtered(std::move(rows), q, node_shape()));
-        }
-        case Endpoint::catalog_node: {
-            if (route.arg.empty())
-                return error_body(400, "Missing node name");
-            auto node = snap.node(route.arg);
-            if (!node)
-                return no_filter(q, nullptr);  // Consul answers 200 null for an unknown node
-            json services = json::object();
-            for (const auto& s : snap.node_services(node->name))
-                services[s.id] = service_json(s);
-            auto kept = filtered(std::move(services), q, health_entry_shape()["Service"]);
-            if (!kept)
-                return error_body(400, kept.error().message);
-            return Body{json{{"Node", node_json(*node)}, {"Services", std::move(*kept)}},
-                        std::nullopt};
-        }
-        case Endpoint::catalog_datacenters:
-            return no_filter(q, json::array({o.datacenter}));
-        case Endpoint::health_service: {
-            if (route.arg.empty())
-                return error_body(400, "Missing service name");
-            auto health = q.passing ? o.passing_filter : catalog::HealthFilter::any;
-            json rows = json::array();
-            for (const auto& e : service_entries(snap, route.arg, q, health))
-                rows.push_back(health_entry_json(e));
-            return from(filtered(std::move(rows), q, health_entry_shape()));
-        }
         case Endpoint::health_node:
             if (route.arg.empty())
                 return error_body(400, "Missing node name");
-            return from(filtered(checks_json(snap, snap.node_checks(route.arg)), q, check_shape()));
+            checks = snap.node_checks(route.arg);
+            break;
         case Endpoint::health_checks:
             if (route.arg.empty())
                 return error_body(400, "Missing service name");
-            return from(
-                filtered(checks_json(snap, snap.service_checks(route.arg)), q, check_shape()));
-        case Endpoint::health_state: {
+            checks = snap.service_checks(route.arg);
+            break;
+        default: {
             std::optional<catalog::Status> state;
             if (route.arg != "any") {
                 state = catalog::parse_status(route.arg);
@@ -406,22 +410,56 @@ Body read_body(const Options& o, const Route& route, const QueryOptions& q,
                     return error_body(400, "Invalid check state \"" + route.arg +
                                                "\" (expected any, passing, warning or critical)");
             }
-            return from(filtered(checks_json(snap, snap.checks(state)), q, check_shape()));
+            checks = snap.checks(state);
         }
+    }
+    return from(filtered(checks_json(snap, checks), q, check_shape()));
+}
+
+Body status_body(const Options& o, const Route& route, const QueryOptions& q) {
+    if (route.endpoint == Endpoint::status_leader)
+        return no_filter(q, o.cluster != nullptr ? json(o.cluster->info().leader_address)
+                                                 : json(o.server_address));
+    if (o.cluster == nullptr)
+        return no_filter(
+            q, o.server_address.empty() ? json::array() : json::array({o.server_address}));
+    json peers = json::array();
+    for (const auto& server : o.cluster->info().servers)
+        if (server.voter)
+            peers.push_back(server.address);
+    return no_filter(q, std::move(peers));
+}
+
+Body read_body(const Options& o, const Route& route, const QueryOptions& q,
+               const catalog::Snapshot& snap) {
+    switch (route.endpoint) {
+        case Endpoint::agent_services:
+            return agent_services_body(o, q, snap);
+        case Endpoint::agent_checks:
+            return agent_checks_body(o, q, snap);
+        case Endpoint::agent_self:
+            return no_filter(q, self_json(o));
+        case Endpoint::agent_members:
+            return no_filter(q, members_json(o, snap));
+        case Endpoint::catalog_services:
+            return catalog_services_body(q, snap);
+        case Endpoint::catalog_service:
+            return catalog_service_body(route, q, snap);
+        case Endpoint::catalog_nodes:
+            return catalog_nodes_body(q, snap);
+        case Endpoint::catalog_node:
+            return catalog_node_body(route, q, snap);
+        case Endpoint::catalog_datacenters:
+            return no_filter(q, json::array({o.datacenter}));
+        case Endpoint::health_service:
+            return health_service_body(o, route, q, snap);
+        case Endpoint::health_node:
+        case Endpoint::health_checks:
+        case Endpoint::health_state:
+            return health_checks_body(route, q, snap);
         case Endpoint::status_leader:
-            if (o.cluster != nullptr)
-                return no_filter(q, o.cluster->info().leader_address);
-            return no_filter(q, o.server_address);
-        case Endpoint::status_peers: {
-            if (o.cluster == nullptr)
-                return no_filter(
-                    q, o.server_address.empty() ? json::array() : json::array({o.server_address}));
-            json peers = json::array();
-            for (const auto& server : o.cluster->info().servers)
-                if (server.voter)
-                    peers.push_back(server.address);
-            return no_filter(q, std::move(peers));
-        }
+        case Endpoint::status_peers:
+            return status_body(o, route, q);
         case Endpoint::operator_raft_configuration:
             return no_filter(q, raft_configuration_json(o, snap));
         default:

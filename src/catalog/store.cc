@@ -17,6 +17,11 @@ namespace muster::catalog {
 
 using internal::Dbs;
 
+namespace {
+Result<void> write_batch(lmdb::Txn& txn, const Dbs& dbs, uint64_t index,
+                         std::span<const Command> batch);
+}  // namespace
+
 struct Store::Impl {
     std::shared_ptr<lmdb::Env> env;
     Dbs dbs;
@@ -41,6 +46,29 @@ struct Store::Impl {
         if (raft_index)
             applied.store(*raft_index);
         return {};
+    }
+
+    // Applies batches [start, refused) of entry `raft_index` again in a new transaction and
+    // commits them with the mark that batch `refused` was refused; the catalog index after them.
+    Result<uint64_t> commit_before_refusal(uint64_t raft_index,
+                                           std::span<const std::vector<Command>> batches,
+                                           size_t start, size_t refused) {
+        auto txn = lmdb::Txn::begin_write(env);
+        if (!txn.ok())
+            return txn.error();
+        uint64_t at = internal::read_index(*txn, dbs);
+        for (size_t k = start; k < refused; ++k) {
+            if (auto r = write_batch(*txn, dbs, at + 1, batches[k]); !r)
+                return make_error("batch " + std::to_string(k) + " of entry " +
+                                  std::to_string(raft_index) +
+                                  " failed when applied again: " + r.error().message);
+            ++at;
+        }
+        if (auto r = internal::write_raft_partial(*txn, dbs, {raft_index, refused + 1}); !r)
+            return r.error();
+        if (auto r = commit(*txn, at, std::nullopt); !r)
+            return r.error();
+        return at;
     }
 
     // Calls every listener once with the newest committed index; after commit, outside every
@@ -184,22 +212,10 @@ Result<std::vector<Result<uint64_t>>> Store::apply_entry(
         }
         // Batch `refused` leaves no trace: start over without it.
         txn->abort();
-        auto again = lmdb::Txn::begin_write(impl_->env);
-        if (!again.ok())
-            return again.error();
-        index = internal::read_index(*again, impl_->dbs);
-        for (size_t k = start; k < refused; ++k) {
-            if (auto r = write_batch(*again, impl_->dbs, index + 1, batches[k]); !r)
-                return make_error("batch " + std::to_string(k) + " of entry " +
-                                  std::to_string(raft_index) +
-                                  " failed when applied again: " + r.error().message);
-            ++index;
-        }
-        if (auto r = internal::write_raft_partial(*again, impl_->dbs, {raft_index, refused + 1});
-            !r)
+        auto r = impl_->commit_before_refusal(raft_index, batches, start, refused);
+        if (!r)
             return r.error();
-        if (auto r = impl_->commit(*again, index, std::nullopt); !r)
-            return r.error();
+        index = *r;
         committed = committed || refused > start;
     }
     if (committed)

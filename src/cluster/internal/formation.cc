@@ -45,38 +45,52 @@ std::string Formation::join_target() const {
     return {};
 }
 
+// Servers that bootstrapped together may have done so a moment before this one could: when a
+// cluster of bootstrap_expect voters lists this server, bootstrap with exactly them (the same
+// first configuration), never join it as an extra server.
+std::optional<std::vector<Peer>> Formation::bootstrapped_with_me() const {
+    if (expect_ < 2)
+        return std::nullopt;
+    for (const auto& [id, h] : latest_) {
+        if (!h.in_cluster || h.voters.size() != expect_)
+            continue;
+        bool mine = std::any_of(h.voters.begin(), h.voters.end(),
+                                [&](const Peer& p) { return p.id == self_id_; });
+        if (!mine)
+            continue;
+        std::vector<Peer> voters = h.voters;
+        for (auto& p : voters)
+            if (p.id == self_id_)
+                p.address = self_address_;
+        return voters;
+    }
+    return std::nullopt;
+}
+
 Formation::Decision Formation::decide() const {
     Decision d;
-    // Servers that bootstrapped together may have done so a moment before this one could:
-    // when a cluster of bootstrap_expect voters lists this server, bootstrap with exactly them
-    // (the same first configuration), never join it as an extra server.
-    if (expect_ >= 2) {
-        for (const auto& [id, h] : latest_) {
-            if (!h.in_cluster || h.voters.size() != expect_)
-                continue;
-            bool mine = std::any_of(h.voters.begin(), h.voters.end(),
-                                    [&](const Peer& p) { return p.id == self_id_; });
-            if (!mine)
-                continue;
-            d.kind = Decision::Kind::bootstrap;
-            d.voters = h.voters;
-            for (auto& p : d.voters)
-                if (p.id == self_id_)
-                    p.address = self_address_;
-            return d;
-        }
+    if (auto voters = bootstrapped_with_me()) {
+        d.kind = Decision::Kind::bootstrap;
+        d.voters = std::move(*voters);
+        return d;
     }
     if (auto target = join_target(); !target.empty()) {
         d.kind = Decision::Kind::join;
         d.join_via = target;
         return d;
     }
-    const std::string expect = std::to_string(expect_);
     if (expect_ < 2) {
         d.waiting_for = "a cluster to join";
         return d;
     }
-    auto v = view();
+    return decide_fresh(view());
+}
+
+// No cluster to join or to bootstrap with: the fresh servers in `v` bootstrap once
+// bootstrap_expect of them agree on the same view; the lowest IDs are the voters.
+Formation::Decision Formation::decide_fresh(const std::vector<uint64_t>& v) const {
+    Decision d;
+    const std::string expect = std::to_string(expect_);
     if (v.size() < expect_) {
         d.waiting_for =
             std::to_string(v.size()) + " of " + expect + " servers for bootstrap_expect";

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ class Formation {
     std::string join_target() const;
 
   private:
+    std::optional<std::vector<Peer>> bootstrapped_with_me() const;
+    Decision decide_fresh(const std::vector<uint64_t>& v) const;
+
     uint64_t self_id_;
     std::string self_address_;
     unsigned expect_;
