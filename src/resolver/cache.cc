@@ -103,20 +103,23 @@ CacheLookup Cache::lookup(const CacheKey& key, const dns::Query& client, const d
     return result;
 }
 
+// How long an answer stays: negative answers up to negative_max_ttl, others within
+// [min_ttl, max_ttl].
+uint32_t Cache::entry_ttl(const dns::ResponseInfo& info) const {
+    if (info.negative)
+        return std::min<uint32_t>(info.ttl,
+                                  static_cast<uint32_t>(options_.negative_max_ttl.count()));
+    return std::clamp<uint32_t>(info.ttl, static_cast<uint32_t>(options_.min_ttl.count()),
+                                static_cast<uint32_t>(options_.max_ttl.count()));
+}
+
 void Cache::store(const CacheKey& key, std::span<const uint8_t> msg,
                   const dns::ResponseInfo& info) {
     if (!info.cacheable || info.body_end > msg.size())
         return;
-    uint32_t ttl;
-    if (info.negative) {
-        if (!info.has_soa)
-            return;  // RFC 2308 §5: no SOA, no negative caching
-        ttl =
-            std::min<uint32_t>(info.ttl, static_cast<uint32_t>(options_.negative_max_ttl.count()));
-    } else {
-        ttl = std::clamp<uint32_t>(info.ttl, static_cast<uint32_t>(options_.min_ttl.count()),
-                                   static_cast<uint32_t>(options_.max_ttl.count()));
-    }
+    if (info.negative && !info.has_soa)
+        return;  // RFC 2308 §5: no SOA, no negative caching
+    const uint32_t ttl = entry_ttl(info);
     if (ttl == 0)
         return;
 

@@ -69,6 +69,7 @@ class Cache {
     const Stats& stats() const { return stats_; }
 
   private:
+    uint32_t entry_ttl(const dns::ResponseInfo& info) const;
     struct Entry {
         std::string key;
         std::vector<uint8_t> body;
