@@ -182,6 +182,11 @@ void finish(const LoadRequest& req, Loading& c) {
         auto it = c.last_file.find(key);
         return it == c.last_file.end() ? std::string("defaults") : it->second;
     };
+    for (const char* key : {"bootstrap_expect", "bootstrap"})
+        if (!s.server && c.was_set(key) && (s.bootstrap_expect > 0 || s.bootstrap))
+            c.errors.push_back(file_of(key) + ": " + key +
+                               ": expected server to be true (only servers form a cluster; a "
+                               "client agent joins one through retry_join)");
     if (s.bootstrap_expect > 1 && s.bootstrap && c.was_set("bootstrap"))
         c.errors.push_back(file_of("bootstrap_expect") +
                            ": bootstrap_expect: expected bootstrap to be false (bootstrap makes "
