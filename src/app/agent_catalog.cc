@@ -51,6 +51,10 @@ catalog::Node self_node(const config::Settings& settings) {
     catalog::Node node;
     node.name = settings.node_name;
     node.datacenter = settings.datacenter;
+    if (settings.advertise_addr) {
+        node.address = settings.advertise_addr->ip_string();
+        return node;
+    }
     for (const auto& a : settings.bind_addr)
         if (!a.is_unspecified()) {
             node.address = a.ip_string();

@@ -163,15 +163,22 @@ Result<cluster::RaftServerOptions> raft_options(const config::Settings& s, bool 
                           " holds no Raft state: set bootstrap (a cluster of one), or "
                           "bootstrap_expect with retry_join (form a cluster), or retry_join "
                           "(join one)");
-    std::string ip = s.dev ? "127.0.0.1" : self_node(s).address;
-    if (!SockAddr::parse_ip(ip, 0) || ip.find(':') != std::string::npos)
-        return make_error(
-            "server: the Raft transport needs an IPv4 address; set bind_addr to "
-            "one (got \"" +
-            ip + "\")");
+    // Other servers dial the advertised address; the transport listens at the first bind_addr
+    // (all interfaces for 0.0.0.0, as Consul does). Without advertise_addr and with a specific
+    // bind_addr the two are the same; --dev stays on loopback.
+    std::string ip = s.dev && !s.advertise_addr ? "127.0.0.1" : self_node(s).address;
+    std::string bind_ip = s.dev ? "127.0.0.1" : "0.0.0.0";
+    if (!s.bind_addr.empty() && !s.bind_addr.front().is_unspecified())
+        bind_ip = s.bind_addr.front().ip_string();
+    for (const auto& [key, value] : {std::pair{"advertise_addr", ip}, {"bind_addr", bind_ip}})
+        if (!SockAddr::parse_ip(value, 0) || value.find(':') != std::string::npos)
+            return make_error(std::string("server: the Raft transport needs an IPv4 address; "
+                                          "set ") +
+                              key + " to one (got \"" + value + "\")");
     cluster::RaftServerOptions o;
     o.dir = raft_dir.string();
     o.address = ip + ":" + std::to_string(s.server_port);
+    o.bind = bind_ip + ":" + std::to_string(s.server_port);
     if (bootstrap)
         o.bootstrap = {cluster::Peer{.id = 0, .address = o.address}};
     else

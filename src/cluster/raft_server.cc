@@ -15,6 +15,8 @@ Result<void> check_options(const RaftServerOptions& o) {
         return make_error("no Raft dir");
     if (!internal::is_server_address(o.address))
         return make_error("address \"" + o.address + "\" is not an IPv4 a.b.c.d:port");
+    if (!o.bind.empty() && !internal::is_server_address(o.bind))
+        return make_error("bind address \"" + o.bind + "\" is not an IPv4 a.b.c.d:port");
     for (const Peer& p : o.bootstrap)
         if (!internal::is_server_address(p.address))
             return make_error("bootstrap address \"" + p.address +

@@ -34,7 +34,9 @@ class Core;
 
 struct RaftServerOptions {
     std::string dir;      // the Raft log, snapshots and the id file; created if missing
-    std::string address;  // this server's "a.b.c.d:port"; the transport listens there
+    std::string address;  // this server's "a.b.c.d:port", as the configuration and peers see it
+    // Where the transport listens ("a.b.c.d:port", e.g. "0.0.0.0:8300"); "": at `address`.
+    std::string bind;
     // Used only when `dir` has no Raft state yet: this server's ID is made (random, nonzero) and
     // kept in dir/id. A dir with state keeps the ID it has.
     // When `bootstrap` is non-empty and `dir` has no Raft state, the cluster is bootstrapped

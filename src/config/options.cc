@@ -73,6 +73,16 @@ const OptionDef options[] = {
      .example = R"("10.0.0.5")",
      .apply = [](const Json& v, Loading& c) { set_addresses(v, c, c.settings.bind_addr); },
      .flags = {"bind"}},
+    {.key = "advertise_addr",
+     .kind = Kind::address,
+     .default_text = R"("")",
+     .doc = "The address other agents and the catalog see for this node (its Raft and RPC "
+            "address on servers, the Address of its catalog node, its .node. DNS answer); "
+            "bind_addr stays where it listens. Unset or \"\": the first specific bind_addr, else "
+            "the first private IPv4 address (127.0.0.1 with --dev).",
+     .example = R"("203.0.113.7")",
+     .apply = [](const Json& v, Loading& c) { set_address(v, c, c.settings.advertise_addr); },
+     .flags = {"advertise"}},
     {.key = "addresses",
      .kind = Kind::object,
      .default_text = "",
@@ -521,6 +531,8 @@ std::string_view kind_name(Kind kind) {
             return "duration";
         case Kind::path:
             return "file path";
+        case Kind::address:
+            return "address";
         case Kind::address_list:
             return "address list";
         case Kind::cidr_list:

@@ -25,6 +25,7 @@ enum class Kind {
     port,           // 1..65535
     duration,       // "500ms", "10s", "1m30s"; a bare integer means seconds
     path,           // a file that must exist and be readable at load time
+    address,        // one IP literal or template, not 0.0.0.0 / ::
     address_list,   // space-separated IP literals and {{ GetInterfaceIP "x" }} / {{ GetPrivateIP }}
     cidr_list,      // list of CIDR prefixes
     recursor_list,  // list of recursor URIs

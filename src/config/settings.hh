@@ -98,7 +98,8 @@ struct Settings {
 
     std::vector<SockAddr> client_addr;  // resolved templates; port 0
     std::vector<SockAddr> bind_addr;
-    std::vector<SockAddr> dns_addr;   // addresses.dns, default client_addr; port = ports.dns
+    std::optional<SockAddr> advertise_addr;  // port 0; unset: derived (see app::self_node)
+    std::vector<SockAddr> dns_addr;          // addresses.dns, default client_addr; port = ports.dns
     std::vector<SockAddr> http_addr;  // addresses.http, default client_addr; port = ports.http
     uint16_t dns_port = 8600;
     uint16_t http_port = 8500;

@@ -157,3 +157,39 @@ def test_health_check_results_reach_dns_through_raft(muster):
     assert agent.api("PUT", "/v1/agent/check/fail/ttl-1-check").status == 200
     wait_until(lambda: agent.query("ttlsvc.service.internal", "A").rcode() == dns.rcode.NXDOMAIN,
                5, 0.02, "the failing TTL check to reach DNS")
+
+
+def test_advertise_addr_is_what_others_see_while_bind_addr_is_where_it_listens(muster):
+    """bind 127.0.0.41 (the Raft/RPC listener), advertise 127.0.0.42: the catalog, DNS and the
+    Raft configuration say .42; the server port answers on .41 only."""
+    import socket
+    cfg = server_config(muster, bind_addr="127.0.0.41", advertise_addr="127.0.0.42")
+    agent = muster.start(cfg)
+    port = cfg["ports"]["server"]
+    wait_until(lambda: agent.api_ok("GET", "/v1/status/leader") == f"127.0.0.42:{port}",
+               10, 0.1, "the advertised address as the leader's")
+    assert agent.api_ok("GET", "/v1/status/peers") == [f"127.0.0.42:{port}"]
+    node = agent.api_ok("GET", "/v1/catalog/node/srv-1")
+    assert node["Node"]["Address"] == "127.0.0.42", node
+    assert a_records(agent, "srv-1.node.internal") == ["127.0.0.42"]
+    with socket.create_connection(("127.0.0.41", port), timeout=2):
+        pass
+    try:
+        socket.create_connection(("127.0.0.42", port), timeout=2).close()
+        raise AssertionError("the server port listens on the advertised address too")
+    except ConnectionRefusedError:
+        pass
+
+
+def test_advertise_flag_sets_advertise_addr_and_a_wildcard_is_refused(muster, tmp_path):
+    cfg = server_config(muster, bind_addr="127.0.0.43")
+    agent = muster.start(cfg, args=["--advertise", "127.0.0.44"])
+    port = cfg["ports"]["server"]
+    wait_until(lambda: agent.api_ok("GET", "/v1/status/leader") == f"127.0.0.44:{port}",
+               10, 0.1, "the --advertise address as the leader's")
+    assert agent.api_ok("GET", "/v1/catalog/node/srv-1")["Node"]["Address"] == "127.0.0.44"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"advertise_addr": "0.0.0.0"}))
+    res = run_muster(["validate", str(bad)])
+    assert res.returncode != 0
+    assert "advertise_addr: expected a specific IP address" in res.stderr, res.stderr

@@ -179,6 +179,7 @@ std::string Core::setup() {
     ro.snapshot_threshold = options_.snapshot_threshold;
     ro.snapshot_trailing = options_.snapshot_trailing;
     ro.connect_retry_ms = std::clamp<unsigned>(ro.election_timeout_ms / 2, 50, 1000);
+    ro.bind_address = options_.bind.empty() ? nullptr : options_.bind.c_str();
     char errmsg[512] = {0};
     if (muster_raft_node_init(&raft_node_, &loop_, options_.dir.c_str(), id_,
                               options_.address.c_str(), adapter_->fsm(), &ro, &Core::on_rpc_accept,

@@ -401,7 +401,9 @@ int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop,
         set_error(errmsg, errmsg_len, "allocate", RAFT_NOMEM, NULL);
         return RAFT_NOMEM;
     }
-    rv = muster_mux_transport_init(&n->transport, loop, address, rpc_accept, rpc_data);
+    rv = muster_mux_transport_init(&n->transport, loop,
+                                   options->bind_address != NULL ? options->bind_address : address,
+                                   rpc_accept, rpc_data);
     if (rv != 0) {
         set_error(errmsg, errmsg_len, "transport", rv, n->transport.errmsg);
         raft_free(n);

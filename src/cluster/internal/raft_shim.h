@@ -121,6 +121,9 @@ struct muster_raft_node_options {
     unsigned snapshot_threshold;
     unsigned snapshot_trailing;
     unsigned connect_retry_ms;
+    /* Where the transport listens ("a.b.c.d:port", e.g. 0.0.0.0:8300); NULL: at `address`,
+     * which is what the configuration and other servers see. */
+    const char* bind_address;
 };
 struct muster_raft_node;
 /* RPC streams accepted on the server port (see mux_transport.h): the callee owns `stream` and

@@ -399,6 +399,26 @@ void set_addresses(const Json& v, Loading& c, std::vector<SockAddr>& out) {
     out = std::move(*addrs);
 }
 
+void set_address(const Json& v, Loading& c, std::optional<SockAddr>& out) {
+    std::string text;
+    if (!get_string(v, c, "an IP address or template", text))
+        return;
+    if (text.empty()) {  // as in Consul: unset
+        out.reset();
+        return;
+    }
+    auto addrs = expand_addresses(text, c.host_interfaces());
+    if (!addrs)
+        return c.fail(addrs.error().message);
+    if (addrs->size() != 1)
+        return c.expected("exactly one IP address", v);
+    if (addrs->front().is_unspecified())
+        return c.expected("a specific IP address (others cannot reach this node at " +
+                              addrs->front().ip_string() + ")",
+                          v);
+    out = addrs->front();
+}
+
 void set_cidrs(const Json& v, Loading& c, std::vector<Cidr>& out) {
     if (!v.is_array())
         return c.expected("a list of CIDR prefixes like \"10.0.0.0/8\"", v);

@@ -68,6 +68,8 @@ void set_ttl(const Json& v, Loading& c, uint32_t& out);
 void set_ttl(const Json& v, Loading& c, std::chrono::seconds& out);
 void set_path(const Json& v, Loading& c, std::string& out);
 void set_addresses(const Json& v, Loading& c, std::vector<SockAddr>& out);
+// Exactly one specific address (a template must give exactly one).
+void set_address(const Json& v, Loading& c, std::optional<SockAddr>& out);
 void set_cidrs(const Json& v, Loading& c, std::vector<Cidr>& out);
 void append_recursors(const Json& v, Loading& c, std::vector<Recursor>& out);
 // retry_join: IPv4[:port], a DNS name[:port] or exec:COMMAND (whose output lists addresses).

@@ -236,6 +236,41 @@ BOOST_AUTO_TEST_CASE(address_templates_resolve_and_missing_interface_is_an_error
     BOOST_TEST(e.find("\"nosuch0\"") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(advertise_addr_is_one_specific_address_and_empty_means_unset) {
+    auto unset = load_text("{}");
+    BOOST_REQUIRE(unset.ok());
+    BOOST_TEST(!unset->advertise_addr.has_value());
+    auto empty = load_text(R"({"advertise_addr": ""})");
+    BOOST_REQUIRE(empty.ok());
+    BOOST_TEST(!empty->advertise_addr.has_value());
+    auto set = load_text(R"({"advertise_addr": "203.0.113.7"})");
+    BOOST_REQUIRE(set.ok());
+    BOOST_REQUIRE(set->advertise_addr.has_value());
+    BOOST_TEST(set->advertise_addr->ip_string() == "203.0.113.7");
+    auto tmpl = load_text(R"({"advertise_addr": "{{ GetInterfaceIP \"lo\" }}"})");
+    BOOST_REQUIRE(tmpl.ok());
+    BOOST_TEST(tmpl->advertise_addr->ip_string() == "127.0.0.1");
+    std::string e = errors_of(load_text(R"({"advertise_addr": "0.0.0.0"})"));
+    BOOST_TEST(e.starts_with("a.json: advertise_addr: expected a specific IP address"), e);
+    e = errors_of(load_text(R"({"advertise_addr": "10.0.0.1 10.0.0.2"})"));
+    BOOST_TEST(e.starts_with("a.json: advertise_addr: expected exactly one IP address"), e);
+    e = errors_of(load_text(R"({"advertise_addr": 7})"));
+    BOOST_TEST(e.starts_with("a.json: advertise_addr: expected an IP address or template"), e);
+}
+
+BOOST_AUTO_TEST_CASE(only_servers_may_bootstrap_or_expect_servers) {
+    std::string e = errors_of(load_text(R"({"bootstrap_expect": 3, "retry_join": ["10.0.0.1"]})"));
+    BOOST_TEST(e.starts_with("a.json: bootstrap_expect: expected server to be true"), e);
+    e = errors_of(load_texts(
+        {{"server.json", R"({"server": false})"}, {"boot.json", R"({"bootstrap": true})"}}));
+    BOOST_TEST(e.starts_with("boot.json: bootstrap: expected server to be true"), e);
+    BOOST_TEST(load_text(R"({"server": true, "bootstrap": true})").ok());
+    // --dev makes a server that bootstraps: no error
+    BOOST_TEST(load_texts({{"a.json", "{}"}},
+                          LoadRequest{.files = {}, .dirs = {}, .overrides = {}, .dev = true})
+                   .ok());
+}
+
 BOOST_AUTO_TEST_CASE(records_are_parsed_via_rdata_and_get_local_ttl_by_default) {
     auto r = load_texts({
         {"1.json", R"({"records": [
