@@ -258,6 +258,16 @@ BOOST_AUTO_TEST_CASE(advertise_addr_is_one_specific_address_and_empty_means_unse
     BOOST_TEST(e.starts_with("a.json: advertise_addr: expected an IP address or template"), e);
 }
 
+BOOST_AUTO_TEST_CASE(start_join_is_appended_to_retry_join) {
+    auto r = load_texts({{"a.json", R"({"retry_join": ["10.0.0.11"]})"},
+                         {"b.json", R"({"start_join": ["10.0.0.12:8301"]})"}});
+    BOOST_REQUIRE(r.ok());
+    BOOST_REQUIRE(r->retry_join.size() == 2u);
+    BOOST_TEST(r->retry_join[1] == "10.0.0.12:8301");
+    std::string e = errors_of(load_text(R"({"start_join": "10.0.0.12"})"));
+    BOOST_TEST(e.starts_with("a.json: start_join: expected"), e);
+}
+
 BOOST_AUTO_TEST_CASE(only_servers_may_bootstrap_or_expect_servers) {
     std::string e = errors_of(load_text(R"({"bootstrap_expect": 3, "retry_join": ["10.0.0.1"]})"));
     BOOST_TEST(e.starts_with("a.json: bootstrap_expect: expected server to be true"), e);
