@@ -20,7 +20,7 @@ struct Options {
     std::string node_id;           // Consul's node UUID; may be empty
     std::string datacenter = "dc1";
     std::string version = MUSTER_VERSION;
-    bool server = true;          // shown as Config.Server in /v1/agent/self
+    bool server = false;         // a server agent: Config.Server, role "consul" (else "node")
     std::string server_address;  // "ip:8300" for /v1/status/leader and peers
     ScriptChecks script_checks = ScriptChecks::disabled;  // reserved for the check runners
     // What /v1/health/service?passing keeps. Consul's own meaning is passing_only (no warning or

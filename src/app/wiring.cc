@@ -116,7 +116,7 @@ api::Options api_options(const config::Settings& s) {
     o.node_name = s.node_name;
     o.node_address = self_node(s).address;
     o.datacenter = s.datacenter;
-    o.server = true;  // a single server until the Raft issue
+    o.server = s.server;
     o.server_address = o.node_address + ":" + std::to_string(s.server_port);
     o.script_checks =
         s.enable_script_checks ? api::ScriptChecks::enabled : api::ScriptChecks::disabled;

@@ -192,6 +192,11 @@ def test_agent_self_and_members(muster):
     me = agent.api_ok("GET", "/v1/agent/self")
     assert me["Config"]["NodeName"] == "agent-under-test"
     assert me["Config"]["Datacenter"] == "dc1"
+    # the truth about the agent's role: a server says so, any other agent is a client ("node")
+    server = bool(cfg.get("server", False))
+    assert me["Config"]["Server"] is server
+    assert me["Member"]["Tags"]["role"] == ("consul" if server else "node")
     members = agent.api_ok("GET", "/v1/agent/members")
     assert [m["Name"] for m in members] == ["agent-under-test"]
+    assert members[0]["Tags"]["role"] == ("consul" if server else "node")
     assert agent.api_ok("GET", "/v1/status/peers") is not None
