@@ -3,10 +3,10 @@
 #include "resolver/internal/udp_channel.hh"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 
+#include "common/fd.hh"
 #include "resolver/internal/frame.hh"
 
 namespace muster::resolver::internal {
@@ -15,16 +15,11 @@ struct UdpChannel::Query {
     Query() = default;
     Query(const Query&) = delete;
     Query& operator=(const Query&) = delete;
-    ~Query() {
-        watcher.reset();  // unregister before closing the descriptor
-        if (fd >= 0)
-            ::close(fd);
-    }
     std::vector<uint8_t> frame;  // length prefix + query: UDP sends frame[2..], TCP all
     Question question;
     TimePoint deadline;
     uint16_t id = 0;
-    int fd = -1;
+    Fd fd;  // declared before the watcher, so the watcher is unregistered before the close
     std::unique_ptr<IoWatcher> watcher;
     std::unique_ptr<Stream> tcp;
 };
@@ -51,16 +46,16 @@ void UdpChannel::send(uint64_t token, std::span<const uint8_t> query) {
 
     // Binding is left to the kernel: connect() picks a random ephemeral port, and the
     // connected socket only accepts datagrams from the upstream's address and port.
-    q->fd = ::socket(spec_.addr.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    q->fd = Fd(::socket(spec_.addr.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     std::span<const uint8_t> msg(q->frame.data() + 2, q->frame.size() - 2);
-    if (q->fd < 0 || ::connect(q->fd, spec_.addr.get(), spec_.addr.len()) != 0 ||
-        ::send(q->fd, msg.data(), msg.size(), MSG_NOSIGNAL) < 0) {
+    if (!q->fd.valid() || ::connect(q->fd.get(), spec_.addr.get(), spec_.addr.len()) != 0 ||
+        ::send(q->fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL) < 0) {
         give_back(std::move(q->frame));
         fail_later(token, UpstreamFailure::connect);
         return;
     }
     ++stats_.sent;
-    q->watcher = std::make_unique<IoWatcher>(loop_, q->fd, IoWhat::read,
+    q->watcher = std::make_unique<IoWatcher>(loop_, q->fd.get(), IoWhat::read,
                                              [this, token](IoWhat) { on_udp_readable(token); });
     q->watcher->enable();
     q->deadline = track_deadline(token);
@@ -111,7 +106,7 @@ void UdpChannel::on_udp_readable(uint64_t token) {
         return;
     Query& q = *it->second;
     for (;;) {
-        ssize_t n = ::recv(q.fd, rx_.data(), rx_.size(), 0);
+        ssize_t n = ::recv(q.fd.get(), rx_.data(), rx_.size(), 0);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return;
