@@ -2,13 +2,9 @@
 // listen address, its own pipeline and upstream connections. Workers share only the cache.
 #pragma once
 
-#include <sys/socket.h>
-
-#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/event_loop.hh"
@@ -16,6 +12,10 @@
 #include "resolver/cache.hh"
 #include "resolver/catalog_zone.hh"
 #include "resolver/forwarder.hh"
+#include "resolver/internal/context_pool.hh"
+#include "resolver/internal/query_sink.hh"
+#include "resolver/internal/tcp_listener.hh"
+#include "resolver/internal/udp_listener.hh"
 #include "resolver/local_zone.hh"
 #include "resolver/options.hh"
 #include "resolver/stage.hh"
@@ -30,10 +30,12 @@ struct WorkerStats {
     std::atomic<uint64_t> queries{0}, formerr{0}, dropped{0}, refused{0}, tcp_rejected{0};
 };
 
-class Worker {
+class Worker final : private internal::QuerySink {
   public:
     Worker(const Options& options, Cache& cache, TlsClientContext* tls, unsigned index);
-    ~Worker();
+    ~Worker() override;
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
 
     // Binds this worker's sockets (called before the thread starts, so errors reach main).
     Result<void> open();
@@ -47,34 +49,21 @@ class Worker {
     const WorkerStats& stats() const { return stats_; }
 
   private:
-    struct UdpSocket {
-        int fd = -1;
-        bool wildcard = false;  // bound to 0.0.0.0 or ::: replies need the destination address
-        std::unique_ptr<IoWatcher> watcher;
-    };
-    struct TcpListener {
-        int fd = -1;
-        std::unique_ptr<IoWatcher> watcher;
-    };
-    struct TcpConn;
-
-    static constexpr size_t udp_batch = 32;
-    static constexpr size_t udp_buf_size = 4096;
-
-    void on_udp_readable(UdpSocket& s);
-    void on_accept(TcpListener& l);
-    void on_tcp_readable(TcpConn& c);
-    void on_tcp_writable(TcpConn& c);
-    void tcp_send(TcpConn& c, const uint8_t* data, size_t len);
-    void close_conn(uint64_t id);
-    void arm_idle(TcpConn& c);
-
-    QueryContext* acquire(ClientTransport t);
-    void release(QueryContext& ctx);
-    enum class Outcome { send, pending, none };
+    // internal::QuerySink, for the UDP and TCP front ends.
+    QueryContext* acquire(ClientTransport t) override;
+    void release(QueryContext& ctx) override { pool_.release(ctx); }
     // Parses and runs the pipeline: send = ctx holds the answer now; pending = a stage keeps
     // ctx and hands it to complete() later; none = nothing to send (ctx is free to release).
-    Outcome process(QueryContext& ctx, std::span<const uint8_t> msg);
+    internal::Outcome process(QueryContext& ctx, std::span<const uint8_t> msg) override;
+    void batch_begin() override;
+    void batch_end() override;
+    void tcp_rejected() override;
+    void tcp_progress() override { check_drained(); }
+
+    // The error rcode for a query dns::parse_query did not accept, or that asks for a zone
+    // transfer; 0 when the pipeline should run.
+    uint8_t error_rcode(dns::ParseStatus status, const dns::Query& q);
+    void prepare(QueryContext& ctx);   // recursion, EDNS and size limit for the reply
     void complete(QueryContext& ctx);  // a pending query's answer is ready
     void check_drained();
 
@@ -87,22 +76,11 @@ class Worker {
     Forwarder forwarder_;
     std::vector<std::unique_ptr<Stage>> stages_;
 
-    std::vector<UdpSocket> udp_;
-    std::vector<TcpListener> tcp_listeners_;
-    std::unordered_map<uint64_t, std::unique_ptr<TcpConn>> conns_;
-    uint64_t next_conn_id_ = 1;
-    unsigned max_conns_ = 1;
-
-    std::vector<std::unique_ptr<QueryContext>> contexts_;
-    std::vector<QueryContext*> free_;
+    internal::ContextPool pool_;
     size_t pending_ = 0;
-
-    // recvmmsg/sendmmsg batches, allocated once.
-    std::array<std::array<uint8_t, udp_buf_size>, udp_batch> rx_bufs_{};
-    std::array<sockaddr_storage, udp_batch> rx_addrs_{};
-    static constexpr size_t ctrl_size = 64;  // room for one in_pktinfo or in6_pktinfo cmsg
-    std::array<std::array<uint8_t, ctrl_size>, udp_batch> rx_ctrl_{};
-    std::array<std::array<uint8_t, ctrl_size>, udp_batch> tx_ctrl_{};
+    // After the loop and the pool: they go first, closing their sockets.
+    std::vector<std::unique_ptr<internal::UdpListener>> udp_;
+    internal::TcpListener tcp_;
 
     bool draining_ = false;
     TimePoint drain_deadline_{};

@@ -1,0 +1,157 @@
+// UdpListener: recvmmsg in, the sink's pipeline, sendmmsg out; on a wildcard socket the
+// answer's source address is set from the query's destination (IP_PKTINFO, RFC 3542).
+#include "resolver/internal/udp_listener.hh"
+
+#include <netinet/in.h>
+#include <sys/uio.h>
+
+#include <cstring>
+
+namespace muster::resolver::internal {
+namespace {
+// Reads the destination address from IP_PKTINFO / IPV6_PKTINFO control data.
+LocalDestination read_destination(msghdr& h) {
+    LocalDestination d;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            in_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            d.family = AF_INET;
+            d.v4 = info.ipi_addr;
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            in6_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            d.family = AF_INET6;
+            d.v6 = info.ipi6_addr;
+        }
+    }
+    return d;
+}
+
+// Fills h's control data so the answer leaves from d (the kernel picks the interface).
+void set_source(msghdr& h, const LocalDestination& d, uint8_t* buf, size_t size) {
+    if (d.family == 0)
+        return;
+    std::memset(buf, 0, size);
+    h.msg_control = buf;
+    h.msg_controllen =
+        d.family == AF_INET ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
+    cmsghdr* c = CMSG_FIRSTHDR(&h);
+    if (d.family == AF_INET) {
+        in_pktinfo info{};
+        info.ipi_spec_dst = d.v4;
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    } else {
+        in6_pktinfo info{};
+        info.ipi6_addr = d.v6;
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    }
+}
+
+// Points h at ctx's answer and its client.
+void address_answer(msghdr& h, iovec& iov, const QueryContext& ctx) {
+    iov = {const_cast<uint8_t*>(ctx.response.data()), ctx.length};
+    h = msghdr{};
+    h.msg_name = const_cast<sockaddr*>(ctx.client.get());
+    h.msg_namelen = ctx.client.len();
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+}
+}  // namespace
+
+UdpListener::UdpListener(EventLoop& loop, Fd fd, Binding binding, QuerySink& sink)
+    : fd_(std::move(fd)), wildcard_(binding == Binding::wildcard), sink_(sink) {
+    watcher_ = std::make_unique<IoWatcher>(loop, fd_.get(), IoWhat::read,
+                                           [this](IoWhat) { on_readable(); });
+    watcher_->enable();
+}
+
+void UdpListener::stop_reading() {
+    watcher_->disable();
+}
+
+void UdpListener::send_late(const QueryContext& ctx) {
+    iovec iov;
+    msghdr h;
+    address_answer(h, iov, ctx);
+    uint8_t ctrl[ctrl_size];
+    set_source(h, ctx.local, ctrl, sizeof ctrl);
+    ::sendmsg(ctx.udp_fd, &h, 0);
+}
+
+void UdpListener::on_readable() {
+    // A few batches per wake-up, then give TCP and upstream events their turn.
+    for (int round = 0; round < 4; ++round)
+        if (read_batch() < batch)
+            return;
+}
+
+void UdpListener::prepare_receive() {
+    for (size_t i = 0; i < batch; ++i) {
+        rx_iov_[i] = {rx_bufs_[i].data(), udp_buf_size};
+        msghdr& h = rx_msgs_[i].msg_hdr;
+        h = msghdr{};
+        h.msg_name = &rx_addrs_[i];
+        h.msg_namelen = sizeof(sockaddr_storage);
+        h.msg_iov = &rx_iov_[i];
+        h.msg_iovlen = 1;
+        if (wildcard_) {
+            h.msg_control = rx_ctrl_[i].data();
+            h.msg_controllen = ctrl_size;
+        }
+    }
+}
+
+size_t UdpListener::read_batch() {
+    prepare_receive();
+    int n = ::recvmmsg(fd_.get(), rx_msgs_.data(), batch, MSG_DONTWAIT, nullptr);
+    if (n <= 0)
+        return 0;
+    BatchScope scope(sink_);  // this batch's queries; ends with the batch
+    size_t ready = 0;
+    for (size_t i = 0; i < static_cast<size_t>(n); ++i)
+        if (handle(i, ready))
+            ++ready;
+    send_batch(ready);
+    return static_cast<size_t>(n);
+}
+
+bool UdpListener::handle(size_t i, size_t slot) {
+    QueryContext* ctx = sink_.acquire(ClientTransport::udp);
+    if (!ctx)
+        return false;
+    msghdr& h = rx_msgs_[i].msg_hdr;
+    ctx->client = SockAddr(reinterpret_cast<sockaddr*>(&rx_addrs_[i]), h.msg_namelen);
+    ctx->udp_fd = fd_.get();
+    ctx->local = wildcard_ ? read_destination(h) : LocalDestination{};
+    Outcome o = sink_.process(*ctx, {rx_bufs_[i].data(), rx_msgs_[i].msg_len});
+    if (o == Outcome::none)
+        sink_.release(*ctx);
+    if (o != Outcome::send)
+        return false;
+    address_answer(tx_msgs_[slot].msg_hdr, tx_iov_[slot], *ctx);
+    set_source(tx_msgs_[slot].msg_hdr, ctx->local, tx_ctrl_[slot].data(), ctrl_size);
+    ready_[slot] = ctx;
+    return true;
+}
+
+void UdpListener::send_batch(size_t ready) {
+    size_t sent = 0;
+    while (sent < ready) {
+        int m =
+            ::sendmmsg(fd_.get(), tx_msgs_.data() + sent, static_cast<unsigned>(ready - sent), 0);
+        if (m <= 0)
+            break;  // the kernel dropped them (buffer full): UDP clients retry
+        sent += static_cast<size_t>(m);
+    }
+    for (size_t i = 0; i < ready; ++i)
+        sink_.release(*ready_[i]);
+}
+
+}  // namespace muster::resolver::internal
