@@ -28,6 +28,15 @@ LocalDestination read_destination(msghdr& h) {
     return d;
 }
 
+// Writes one control message of the given level and type into c.
+template <typename Info>
+void put_cmsg(cmsghdr* c, int level, int type, const Info& info) {
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+}
+
 // Fills h's control data so the answer leaves from d (the kernel picks the interface).
 void set_source(msghdr& h, const LocalDestination& d, uint8_t* buf, size_t size) {
     if (d.family == 0)
@@ -36,21 +45,14 @@ void set_source(msghdr& h, const LocalDestination& d, uint8_t* buf, size_t size)
     h.msg_control = buf;
     h.msg_controllen =
         d.family == AF_INET ? CMSG_SPACE(sizeof(in_pktinfo)) : CMSG_SPACE(sizeof(in6_pktinfo));
-    cmsghdr* c = CMSG_FIRSTHDR(&h);
     if (d.family == AF_INET) {
         in_pktinfo info{};
         info.ipi_spec_dst = d.v4;
-        c->cmsg_level = IPPROTO_IP;
-        c->cmsg_type = IP_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof info);
-        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+        put_cmsg(CMSG_FIRSTHDR(&h), IPPROTO_IP, IP_PKTINFO, info);
     } else {
         in6_pktinfo info{};
         info.ipi6_addr = d.v6;
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof info);
-        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+        put_cmsg(CMSG_FIRSTHDR(&h), IPPROTO_IPV6, IPV6_PKTINFO, info);
     }
 }
 
