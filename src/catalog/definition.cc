@@ -4,6 +4,7 @@
 
 #include "common/ascii.hh"
 #include "common/duration.hh"
+#include "common/json_describe.hh"
 
 #include <nlohmann/json.hpp>
 
@@ -20,8 +21,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr size_t max_shown = 60;
-
 // Consul decodes keys case-insensitively and translates snake_case aliases, so "service_id",
 // "ServiceID" and "serviceid" are the same field; so are they here.
 std::string fold_key(std::string_view key) {
@@ -34,22 +33,8 @@ std::string fold_key(std::string_view key) {
     return out;
 }
 
-// A short, single-line rendering of a value for error messages; never recursive.
 std::string describe(const Json& value) {
-    switch (value.type()) {
-        case Json::value_t::object:
-            return value.empty() ? "{}" : "an object";
-        case Json::value_t::array:
-            return value.empty() ? "[]" : "a list";
-        default: {
-            std::string s = value.dump(-1, ' ', false, Json::error_handler_t::replace);
-            if (s.size() > max_shown) {
-                s.resize(max_shown);
-                s += "...";
-            }
-            return s;
-        }
-    }
+    return describe_json(value);
 }
 
 std::string join_path(const std::string& where, std::string_view field) {

@@ -12,22 +12,13 @@
 
 #include "catalog/definition.hh"
 #include "checks/probe.hh"
+#include "common/json_describe.hh"
 #include "config/internal/duration.hh"
 #include "dns/rdata.hh"
 #include "dns/wire.hh"
 
 namespace muster::config::internal {
 namespace {
-
-constexpr size_t max_shown = 60;
-
-std::string shorten(std::string s) {
-    if (s.size() > max_shown) {
-        s.resize(max_shown);
-        s += "...";
-    }
-    return s;
-}
 
 std::string quote_text(std::string_view s) {
     return describe(Json(std::string(s)));
@@ -237,18 +228,7 @@ std::span<const InterfaceAddr> Loading::host_interfaces() {
 }
 
 std::string describe(const Json& value) {
-    switch (value.type()) {
-        case Json::value_t::object:
-            return value.empty() ? "{}" : "an object";
-        case Json::value_t::array:
-            return value.empty() ? "[]" : "a list";
-        case Json::value_t::string:
-            return shorten(value.dump(-1, ' ', false, Json::error_handler_t::replace));
-        case Json::value_t::null:
-            return "null";
-        default:
-            return shorten(value.dump(-1, ' ', false, Json::error_handler_t::replace));
-    }
+    return describe_json(value);
 }
 
 void set_string(const Json& v, Loading& c, std::string& out) {
