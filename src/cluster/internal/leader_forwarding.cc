@@ -26,47 +26,38 @@ std::string LeaderForwarding::no_leader_text() const {
     return "no cluster leader (waited " + go_duration_text(limits_.timeout) + ")";
 }
 
+// On the leader, route() runs the work here at once (pump); elsewhere it waits for a leader.
 void LeaderForwarding::command(std::vector<uint8_t> command, CommandDone done) {
-    if (host_.status().role == Role::leader) {
-        host_.propose(std::move(command), std::move(done));
-        return;
-    }
-    if (command.size() + frame_header_bytes > limits_.max_payload) {
+    if (host_.status().role != Role::leader &&
+        command.size() + frame_header_bytes > limits_.max_payload) {
         run_done(done, Fate::not_leader,
                  make_error("a command of " + std::to_string(command.size()) +
                             " bytes is too large to forward to the leader"));
         return;
     }
-    Item item;
-    item.kind = Item::Kind::command;
-    item.deadline = Clock::now() + limits_.timeout;
+    Item item = waiting(Item::Kind::command, Clock::now() + limits_.timeout);
     item.command = std::move(command);
     item.done = std::move(done);
     route(std::move(item));
 }
 
 void LeaderForwarding::barrier(BarrierDone done) {
-    if (host_.status().role == Role::leader) {
-        host_.barrier_here(std::move(done));
-        return;
-    }
-    Item item;
-    item.kind = Item::Kind::barrier;
-    item.deadline = Clock::now() + limits_.timeout;
+    Item item = waiting(Item::Kind::barrier, Clock::now() + limits_.timeout);
     item.barrier_done = std::move(done);
     route(std::move(item));
 }
 
 void LeaderForwarding::change(Change change) {
-    if (host_.status().role == Role::leader) {
-        host_.change_here(std::move(change));
-        return;
-    }
-    Item item;
-    item.kind = Item::Kind::change;
-    item.deadline = change.deadline;
+    Item item = waiting(Item::Kind::change, change.deadline);
     item.change = std::move(change);
     route(std::move(item));
+}
+
+LeaderForwarding::Item LeaderForwarding::waiting(Item::Kind kind, Clock::time_point deadline) {
+    Item item;
+    item.kind = kind;
+    item.deadline = deadline;
+    return item;
 }
 
 void LeaderForwarding::route(Item item) {

@@ -92,6 +92,7 @@ class LeaderForwarding {
         BarrierDone done;
     };
 
+    static Item waiting(Item::Kind kind, Clock::time_point deadline);
     void route(Item item);
     bool leader_elsewhere() const;
     void run_here(Item item);
