@@ -8,8 +8,7 @@
 
 #include "cluster/internal/proposals.hh"
 #include "cluster/internal/raft_shim.h"
-#include "fixture_shim.h"
-#include "recording_state_machine.hh"
+#include "fixture_cluster.hh"
 
 namespace muster::cluster::internal {
 namespace {
@@ -18,85 +17,10 @@ using test::Bytes;
 using test::bytes;
 using test::RecordingStateMachine;
 
-constexpr unsigned max_ms = 20000;  // virtual time
-
-struct Outcome {
-    Fate fate;
-    std::optional<uint64_t> value;
-    std::string error;
-};
-using Outcomes = std::shared_ptr<std::vector<Outcome>>;
-
-struct Server {
-    explicit Server(uint64_t session)
-        : proposals(session, 1 << 20, 1000), adapter(sm, &proposals) {}
-    RecordingStateMachine sm;
-    Proposals proposals;
-    FsmAdapter adapter;
-};
-
-class Cluster {
-  public:
-    explicit Cluster(unsigned n) : n_(n) {
-        std::vector<muster_fsm*> fsms;
-        for (unsigned i = 0; i < n; ++i) {
-            servers_.push_back(std::make_unique<Server>(1000 + i));
-            fsms.push_back(servers_.back()->adapter.fsm());
-        }
-        c = mf_cluster_new(n, fsms.data());
-    }
-    // The fixture goes first: closing its rafts fails their pending requests into Proposals.
-    ~Cluster() { mf_cluster_free(c); }
-    Cluster(const Cluster&) = delete;
-    Cluster& operator=(const Cluster&) = delete;
-
-    Server& at(unsigned i) { return *servers_.at(i); }
-    unsigned all() const { return n_; }
-
-    unsigned leader() {
-        BOOST_REQUIRE(mf_cluster_step_until_has_leader(c, max_ms));
-        unsigned l = mf_cluster_leader(c);
-        BOOST_REQUIRE(l < n_);
-        return l;
-    }
-
-    struct Proposal {
-        uint64_t index = 0;  // 0: raft_apply refused it
-        Outcomes outcomes = std::make_shared<std::vector<Outcome>>();
-    };
-    // Queues the commands on server i and proposes them as one entry, as RaftServer does.
-    Proposal propose(unsigned i, const std::vector<Bytes>& commands) {
-        Proposal p;
-        Server& s = at(i);
-        for (const auto& cmd : commands)
-            s.proposals.enqueue(cmd, [out = p.outcomes](Fate f, Result<uint64_t> r) {
-                out->push_back(Outcome{f, r.ok() ? std::optional<uint64_t>(*r) : std::nullopt,
-                                       r.ok() ? "" : r.error().message});
-            });
-        auto e = s.proposals.take_entry();
-        void* buf = muster_raft_malloc(e.bytes.size());
-        std::memcpy(buf, e.bytes.data(), e.bytes.size());
-        int rv = muster_raft_apply(mf_cluster_raft(c, i), buf, e.bytes.size(), &Cluster::done, &s,
-                                   e.seq, &p.index);
-        if (rv != 0) {
-            s.proposals.not_appended(e.seq, Fate::not_leader, muster_raft_strerror(rv));
-            p.index = 0;
-        } else {
-            s.proposals.appended(e.seq, p.index);
-        }
-        return p;
-    }
-
-    mf_cluster* c = nullptr;
-
-  private:
-    static void done(void* arg, uint64_t seq, int status) {
-        static_cast<Server*>(arg)->proposals.completed(
-            seq, status, status == 0 ? "" : muster_raft_strerror(status));
-    }
-    unsigned n_;
-    std::vector<std::unique_ptr<Server>> servers_;
-};
+using test::fixture::Cluster;
+using test::fixture::max_ms;
+using test::fixture::Outcome;
+using test::fixture::Outcomes;
 
 std::vector<Bytes> logs(std::initializer_list<const char*> items) {
     std::vector<Bytes> out;

@@ -7,49 +7,18 @@
 #include <memory>
 #include <optional>
 
-#include "cluster/internal/fsm_adapter.hh"
 #include "cluster/internal/raft_shim.h"
 #include "cluster/internal/rpc_messages.hh"
 #include "fake_rpc.hh"
-#include "fixture_shim.h"
-#include "recording_state_machine.hh"
+#include "fixture_cluster.hh"
 
 namespace muster::cluster::internal {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr unsigned max_ms = 20000;  // virtual time
 
-// The rafts of the fixture, each with a state machine (the changes need no commands).
-class Rafts {
-  public:
-    explicit Rafts(unsigned n) : n_(n) {
-        std::vector<muster_fsm*> fsms;
-        for (unsigned i = 0; i < n; ++i) {
-            sms_.push_back(std::make_unique<test::RecordingStateMachine>());
-            adapters_.push_back(std::make_unique<FsmAdapter>(*sms_.back(), nullptr));
-            fsms.push_back(adapters_.back()->fsm());
-        }
-        c = mf_cluster_new(n, fsms.data());
-    }
-    ~Rafts() { mf_cluster_free(c); }
-    Rafts(const Rafts&) = delete;
-    Rafts& operator=(const Rafts&) = delete;
-
-    unsigned leader() {
-        BOOST_REQUIRE(mf_cluster_step_until_has_leader(c, max_ms));
-        unsigned l = mf_cluster_leader(c);
-        BOOST_REQUIRE(l < n_);
-        return l;
-    }
-
-    mf_cluster* c = nullptr;
-
-  private:
-    unsigned n_;
-    std::vector<std::unique_ptr<test::RecordingStateMachine>> sms_;
-    std::vector<std::unique_ptr<FsmAdapter>> adapters_;
-};
+using Rafts = test::fixture::Cluster;
+using test::fixture::max_ms;
 
 // Server i of the fixture as Membership sees it.
 class FixtureHost final : public Membership::Host {
@@ -60,23 +29,9 @@ class FixtureHost final : public Membership::Host {
     bool closing() const override { return false; }
     const std::string& stop_reason() const override { return reason_; }
     void refresh_status() override {
-        ::raft* r = raft();
-        muster_raft_info info{};
-        muster_raft_get_info(r, &info);
-        st_.id = info.id;
-        st_.role = info.state == MUSTER_RAFT_LEADER ? Role::leader : Role::follower;
-        st_.leader_id = info.leader_id;
-        st_.leader_address = info.leader_address != nullptr ? info.leader_address : "";
-        st_.voters.clear();
-        st_.standbys.clear();
-        for (unsigned k = 0; k < muster_raft_n_servers(r); ++k) {
-            Peer p;
-            const char* address = nullptr;
-            int role = 0;
-            muster_raft_server(r, k, &p.id, &address, &role);
-            p.address = address != nullptr ? address : "";
-            (role == MUSTER_RAFT_VOTER ? st_.voters : st_.standbys).push_back(p);
-        }
+        std::string waiting = st_.waiting_for;
+        st_ = test::fixture::status_of(raft());
+        st_.waiting_for = waiting;
     }
     void set_waiting_for(std::string what) override { st_.waiting_for = std::move(what); }
     ::raft* raft() override { return mf_cluster_raft(rafts_.c, i_); }
