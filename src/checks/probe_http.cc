@@ -6,12 +6,12 @@
 #include <string_view>
 
 #include "checks/internal/dialer.hh"
-#include "checks/internal/http_response.hh"
 #include "checks/internal/tls_contexts.hh"
 #include "checks/internal/url.hh"
 #include "checks/probe.hh"
 #include "common/ascii.hh"
 #include "common/duration.hh"
+#include "common/http_response.hh"
 
 namespace muster::checks {
 namespace {
@@ -82,7 +82,7 @@ class HttpProbe final : public Probe {
             }
             tls = *context;
         }
-        reader_ = internal::ResponseReader(
+        reader_ = http::ResponseReader(
             {.head_request = method_ == "HEAD", .max_body_kept = max_output_bytes});
         dialer_ = std::make_unique<internal::Dialer>(
             loop_,
@@ -253,7 +253,7 @@ class HttpProbe final : public Probe {
     std::map<std::string, std::vector<std::string>> header_;
     int redirects_ = 0;
     Url current_;
-    internal::ResponseReader reader_;
+    http::ResponseReader reader_;
     Outcome result_;
     std::unique_ptr<internal::Dialer> dialer_;  // last: destroyed before tls_ and the timers
 };

@@ -10,17 +10,14 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
+#include <limits>
 
 #include "common/ascii.hh"
+#include "common/fd.hh"
+#include "common/http_response.hh"
 
 namespace muster::http {
 namespace {
-
-// A field value: OWS around it, and a CR a lenient peer left at the end of the line.
-std::string_view trim_field(std::string_view s) {
-    return ascii::trim(s, " \t\r");
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -38,39 +35,6 @@ Error bad_url(std::string_view text, std::string_view why) {
         "expected an agent address like \"http://127.0.0.1:8500\" or "
         "\"127.0.0.1:8500\" (got \"" +
         std::string(text) + "\": " + std::string(why) + ")");
-}
-
-// RFC 9112 §7.1: chunk-size [; ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF.
-Result<std::string> decode_chunked(std::string_view body) {
-    std::string out;
-    for (;;) {
-        auto eol = body.find("\r\n");
-        if (eol == std::string_view::npos)
-            return make_error("malformed response: truncated chunked body");
-        std::string_view size_text = body.substr(0, eol);
-        if (auto semi = size_text.find(';'); semi != std::string_view::npos)
-            size_text = size_text.substr(0, semi);
-        size_text = trim_field(size_text);
-        if (size_text.empty() || size_text.size() > 15)
-            return make_error("malformed response: bad chunk size");
-        size_t size = 0;
-        for (char ch : size_text) {
-            int digit = (ch >= '0' && ch <= '9')   ? ch - '0'
-                        : (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10
-                        : (ch >= 'A' && ch <= 'F') ? ch - 'A' + 10
-                                                   : -1;
-            if (digit < 0)
-                return make_error("malformed response: bad chunk size");
-            size = size * 16 + static_cast<size_t>(digit);
-        }
-        body.remove_prefix(eol + 2);
-        if (size == 0)
-            return out;
-        if (body.size() < size + 2)
-            return make_error("malformed response: truncated chunked body");
-        out.append(body.substr(0, size));
-        body.remove_prefix(size + 2);
-    }
 }
 
 int remaining_ms(Clock::time_point deadline) {
@@ -93,21 +57,6 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
             return false;
     }
 }
-
-class Socket {
-  public:
-    explicit Socket(int fd) : fd_(fd) {}
-    ~Socket() {
-        if (fd_ >= 0)
-            ::close(fd_);
-    }
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    int fd() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 std::string errno_text(int err) {
     return err == ETIMEDOUT ? std::string("timed out") : std::string(std::strerror(err));
@@ -172,43 +121,38 @@ Result<void> write_all(int fd, std::string_view data, Clock::time_point deadline
     return {};
 }
 
-// Whether `raw` already holds a whole response whose length is known from its headers.
-bool complete(std::string_view raw) {
-    auto end = raw.find("\r\n\r\n");
-    if (end == std::string_view::npos)
-        return false;
-    std::string_view headers = raw.substr(0, end);
-    std::string_view body = raw.substr(end + 4);
-    size_t pos = headers.find("\r\n");
-    while (pos != std::string_view::npos) {
-        size_t next = headers.find("\r\n", pos + 2);
-        std::string_view line = headers.substr(
-            pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
-        auto colon = line.find(':');
-        if (colon != std::string_view::npos &&
-            ascii::iequals(trim_field(line.substr(0, colon)), "content-length")) {
-            std::string_view value = trim_field(line.substr(colon + 1));
-            return all_digits(value) && value.size() < 16 &&
-                   body.size() >= std::stoull(std::string(value));
-        }
-        pos = next;
-    }
-    return false;  // chunked or until close: read to the end
+ResponseReader reader_for(const ClientRequest& request) {
+    return ResponseReader({.head_request = request.method == "HEAD",
+                           .max_body_kept = std::numeric_limits<size_t>::max()});
 }
 
-Result<std::string> read_all(int fd, Clock::time_point deadline) {
-    std::string raw;
+// The reader's Error, worded as the command line has always reported it.
+Error malformed(const Error& e) {
+    return make_error("malformed response: " + e.message);
+}
+
+ClientResponse response_of(const ResponseReader& reader) {
+    return ClientResponse{.status = reader.status(), .body = reader.body()};
+}
+
+// Reads until the response is complete (its length known from its fields, or a last chunk) or
+// the peer closes the connection.
+Result<ClientResponse> read_response(int fd, ResponseReader reader, Clock::time_point deadline) {
     char buf[16384];
     for (;;) {
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n > 0) {
-            raw.append(buf, static_cast<size_t>(n));
-            if (complete(raw))
-                return raw;
+            if (auto fed = reader.feed(std::string_view(buf, static_cast<size_t>(n))); !fed)
+                return malformed(fed.error());
+            if (reader.complete())
+                return response_of(reader);
             continue;
         }
-        if (n == 0)
-            return raw;
+        if (n == 0) {
+            if (auto done = reader.finish(); !done)
+                return malformed(done.error());
+            return response_of(reader);
+        }
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -293,54 +237,12 @@ std::string format_request(const AgentUrl& url, const ClientRequest& request) {
 }
 
 Result<ClientResponse> parse_response(std::string_view raw) {
-    auto end = raw.find("\r\n\r\n");
-    if (end == std::string_view::npos)
-        return make_error(raw.empty() ? "malformed response: the connection closed without one"
-                                      : "malformed response: incomplete headers");
-    std::string_view head = raw.substr(0, end);
-    std::string_view body = raw.substr(end + 4);
-    auto eol = head.find("\r\n");
-    std::string_view status_line = head.substr(0, eol);
-    // RFC 9112 §4: HTTP-version SP 3DIGIT SP [reason].
-    if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12 || status_line[8] != ' ' ||
-        !all_digits(status_line.substr(9, 3)))
-        return make_error("malformed response: bad status line");
-    ClientResponse response;
-    response.status = std::stoi(std::string(status_line.substr(9, 3)));
-    std::optional<size_t> length;
-    bool chunked = false;
-    std::string_view headers =
-        eol == std::string_view::npos ? std::string_view() : head.substr(eol + 2);
-    while (!headers.empty()) {
-        auto next = headers.find("\r\n");
-        std::string_view line = headers.substr(0, next);
-        headers = next == std::string_view::npos ? std::string_view() : headers.substr(next + 2);
-        auto colon = line.find(':');
-        if (colon == std::string_view::npos)
-            return make_error("malformed response: bad header line");
-        std::string_view name = trim_field(line.substr(0, colon));
-        std::string_view value = trim_field(line.substr(colon + 1));
-        if (ascii::iequals(name, "content-length")) {
-            if (!all_digits(value) || value.size() > 15)
-                return make_error("malformed response: bad Content-Length");
-            length = static_cast<size_t>(std::stoull(std::string(value)));
-        } else if (ascii::iequals(name, "transfer-encoding")) {
-            chunked = ascii::iequals(value, "chunked");
-        }
-    }
-    if (chunked) {
-        auto decoded = decode_chunked(body);
-        if (!decoded)
-            return decoded.error();
-        response.body = std::move(*decoded);
-    } else if (length) {
-        if (body.size() < *length)
-            return make_error("malformed response: the body is shorter than its Content-Length");
-        response.body = std::string(body.substr(0, *length));
-    } else {
-        response.body = std::string(body);
-    }
-    return response;
+    ResponseReader reader = reader_for(ClientRequest{});
+    if (auto fed = reader.feed(raw); !fed)
+        return malformed(fed.error());
+    if (auto done = reader.finish(); !done)
+        return malformed(done.error());
+    return response_of(reader);
 }
 
 std::string escape_path_segment(std::string_view segment) {
@@ -366,14 +268,11 @@ Result<ClientResponse> send_request(const AgentUrl& url, const ClientRequest& re
     auto fd = connect_to(url, options.connect_timeout);
     if (!fd)
         return fd.error();
-    Socket socket(*fd);
+    const Fd socket(*fd);
     const auto deadline = Clock::now() + options.read_timeout;
-    if (auto sent = write_all(socket.fd(), format_request(url, request), deadline); !sent)
+    if (auto sent = write_all(socket.get(), format_request(url, request), deadline); !sent)
         return sent.error();
-    auto raw = read_all(socket.fd(), deadline);
-    if (!raw)
-        return raw.error();
-    return parse_response(*raw);
+    return read_response(socket.get(), reader_for(request), deadline);
 }
 
 }  // namespace muster::http

@@ -1,13 +1,13 @@
-// Fuzz target: the http probe's response reader (src/checks/internal/http_response.cc), fed in
+// Fuzz target: the http probe's response reader (src/common/http_response.cc), fed in
 // pieces whose size the first byte picks. It must never keep more body than asked, and a
 // complete response must stay complete.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "checks/internal/http_response.hh"
+#include "common/http_response.hh"
 
-using namespace muster::checks::internal;
+using namespace muster::http;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0)

@@ -114,6 +114,27 @@ BOOST_AUTO_TEST_CASE(response_chunked_and_until_close) {
     BOOST_TEST(c->body == "all of it");
 }
 
+BOOST_AUTO_TEST_CASE(interim_response_is_skipped) {
+    auto r = parse_response(
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->status == 201);
+    BOOST_TEST(r->body == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(large_body_is_kept_whole) {
+    const std::string big(100000, 'x');
+    auto r = parse_response("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + big);
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->body.size() == big.size());
+}
+
+BOOST_AUTO_TEST_CASE(errors_say_malformed_response) {
+    auto r = parse_response("HTTP/1.1 200 OK\r\nbroken header\r\n\r\n");
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message.starts_with("malformed response: "));
+}
+
 BOOST_AUTO_TEST_CASE(malformed_responses_are_errors) {
     BOOST_TEST(!parse_response("").ok());
     BOOST_TEST(!parse_response("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort").ok());

@@ -1,11 +1,11 @@
-// Tests for src/checks/internal/http_response.cc: status line, fields and body framing, fed in
+// Tests for src/common/http_response.cc: status line, fields and body framing, fed in
 // pieces as a socket delivers them.
-#include "checks/internal/http_response.hh"
+#include "common/http_response.hh"
 
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-using namespace muster::checks::internal;
+using namespace muster::http;
 
 namespace {
 

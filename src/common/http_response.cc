@@ -1,6 +1,6 @@
 // Incremental HTTP/1.1 response parsing (RFC 9112 §4 status line, §5 fields, §6.3 body length,
 // §7.1 chunked coding).
-#include "checks/internal/http_response.hh"
+#include "common/http_response.hh"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +8,7 @@
 
 #include "common/ascii.hh"
 
-namespace muster::checks::internal {
+namespace muster::http {
 namespace {
 
 std::string_view trim_ows(std::string_view s) {
@@ -280,4 +280,4 @@ Result<void> ResponseReader::finish() {
     }
 }
 
-}  // namespace muster::checks::internal
+}  // namespace muster::http

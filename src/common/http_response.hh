@@ -1,6 +1,7 @@
-// ResponseReader: an incremental HTTP/1.1 response parser for the http probe (RFC 9112): the
-// status line, header fields, and a body framed by Content-Length, the chunked transfer coding
-// or the closing connection. It keeps only the start of the body.
+// ResponseReader: an incremental HTTP/1.1 response parser (RFC 9112) for the http probe and the
+// command line's client: the status line, header fields, and a body framed by Content-Length,
+// the chunked transfer coding or the closing connection. It keeps only the start of the body
+// (max_body_kept).
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,7 @@
 
 #include "common/result.hh"
 
-namespace muster::checks::internal {
+namespace muster::http {
 
 struct ResponseReaderOptions {
     bool head_request = false;      // a response to HEAD has no body (RFC 9110 §9.3.2)
@@ -76,4 +77,4 @@ class ResponseReader {
     uint64_t body_bytes_ = 0;
 };
 
-}  // namespace muster::checks::internal
+}  // namespace muster::http
