@@ -15,6 +15,22 @@ constexpr bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
+// The value of a hexadecimal digit of either case, or -1 for any other character.
+constexpr int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// The upper-case hexadecimal digit for the low four bits of `v` (percent-encoding, RFC 3986 §2.1).
+constexpr char hex_digit_upper(unsigned v) {
+    return "0123456789ABCDEF"[v & 0xf];
+}
+
 constexpr bool is_blank(char c, std::string_view blanks = line_blanks) {
     return blanks.find(c) != std::string_view::npos;
 }

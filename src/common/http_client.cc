@@ -246,7 +246,6 @@ Result<ClientResponse> parse_response(std::string_view raw) {
 }
 
 std::string escape_path_segment(std::string_view segment) {
-    static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
     for (char ch : segment) {
         auto c = static_cast<unsigned char>(ch);
@@ -256,8 +255,8 @@ std::string escape_path_segment(std::string_view segment) {
             out += ch;
         } else {
             out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
+            out += ascii::hex_digit_upper(c >> 4);
+            out += ascii::hex_digit_upper(c & 15);
         }
     }
     return out;

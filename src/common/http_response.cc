@@ -27,16 +27,6 @@ bool is_token(std::string_view s) {
     });
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // A Content-Length field value: digits, or a list of identical values (RFC 9112 §6.3 item 5).
 std::optional<uint64_t> parse_content_length(std::string_view value) {
     std::optional<uint64_t> out;
@@ -179,7 +169,7 @@ Result<void> ResponseReader::on_chunk_size_line() {
     uint64_t size = 0;
     int digits = 0;
     for (char c : line) {
-        int v = hex_value(c);
+        int v = ascii::hex_digit_value(c);
         if (v < 0)
             break;
         if (++digits > max_hex_digits)

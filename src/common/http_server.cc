@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/ascii.hh"
+
 namespace muster::http {
 
 struct HttpServer::Live {
@@ -59,16 +61,6 @@ const char* reason_phrase(int status) {
     }
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // Percent-decoding as Go's url.QueryUnescape (plus_is_space) or PathUnescape; a malformed
 // escape is kept literally.
 std::string unescape(std::string_view s, bool plus_is_space) {
@@ -77,8 +69,8 @@ std::string unescape(std::string_view s, bool plus_is_space) {
     for (size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
         if (c == '%' && i + 2 < s.size()) {
-            int hi = hex_value(s[i + 1]);
-            int lo = hex_value(s[i + 2]);
+            int hi = ascii::hex_digit_value(s[i + 1]);
+            int lo = ascii::hex_digit_value(s[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 out.push_back(static_cast<char>(hi * 16 + lo));
                 i += 2;

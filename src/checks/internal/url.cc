@@ -6,6 +6,8 @@
 #include <cctype>
 #include <optional>
 
+#include "common/ascii.hh"
+
 namespace muster::checks::internal {
 namespace {
 
@@ -113,7 +115,6 @@ Result<SplitHost> split_host(std::string_view authority, std::string_view whole)
 // Path and query as they go into a request line: control characters are refused; spaces and
 // non-ASCII bytes are percent-encoded (RFC 3986 §2.1).
 Result<std::string> encode_target(std::string_view target, std::string_view whole) {
-    static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(target.size());
     for (char c : target) {
@@ -122,8 +123,8 @@ Result<std::string> encode_target(std::string_view target, std::string_view whol
             return error_in("control character in the URL", whole);
         if (u == ' ' || u >= 0x80) {
             out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xf];
+            out += ascii::hex_digit_upper(u >> 4);
+            out += ascii::hex_digit_upper(u & 0xf);
         } else {
             out += c;
         }

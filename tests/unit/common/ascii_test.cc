@@ -31,4 +31,15 @@ BOOST_AUTO_TEST_CASE(digits_and_lower_case) {
     BOOST_TEST(muster::ascii::to_lower('@') == '@');
 }
 
+BOOST_AUTO_TEST_CASE(hex_digits_of_either_case) {
+    BOOST_TEST(muster::ascii::hex_digit_value('0') == 0);
+    BOOST_TEST(muster::ascii::hex_digit_value('9') == 9);
+    BOOST_TEST(muster::ascii::hex_digit_value('a') == 10);
+    BOOST_TEST(muster::ascii::hex_digit_value('F') == 15);
+    BOOST_TEST(muster::ascii::hex_digit_value('g') == -1);
+    BOOST_TEST(muster::ascii::hex_digit_value('/') == -1);
+    BOOST_TEST(muster::ascii::hex_digit_upper(0xa) == 'A');
+    BOOST_TEST(muster::ascii::hex_digit_upper(0x3f) == 'F');
+}
+
 BOOST_AUTO_TEST_SUITE_END()
