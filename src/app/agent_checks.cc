@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/fd.hh"
 #include "common/log.hh"
 
 namespace muster::app {
@@ -24,22 +25,19 @@ constexpr log::Logger logger("checks");
 // Written to a temporary file, flushed and renamed, so a crash leaves the old or the new file.
 Result<void> write_atomically(const std::string& path, const std::string& text) {
     const std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid())
         return make_error(tmp + ": " + std::strerror(errno));
     size_t done = 0;
     while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            int e = errno;
-            ::close(fd);
-            return make_error(tmp + ": " + std::strerror(e));
-        }
+        if (n < 0)
+            return make_error(tmp + ": " + std::strerror(errno));
         done += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0)
+    if (::fsync(fd.get()) != 0 || fd.close() != 0)
         return make_error(tmp + ": " + std::strerror(errno));
     if (::rename(tmp.c_str(), path.c_str()) != 0)
         return make_error(path + ": " + std::strerror(errno));

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/fd.hh"
+
 namespace muster::app {
 
 void sd_notify(const char* state) {
@@ -23,12 +25,11 @@ void sd_notify(const char* state) {
     std::memcpy(addr.sun_path, path, len);
     if (addr.sun_path[0] == '@')
         addr.sun_path[0] = '\0';  // abstract namespace
-    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    const Fd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid())
         return;
-    ::sendto(fd, state, std::strlen(state), 0, reinterpret_cast<sockaddr*>(&addr),
+    ::sendto(fd.get(), state, std::strlen(state), 0, reinterpret_cast<sockaddr*>(&addr),
              static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
-    ::close(fd);
 }
 
 }  // namespace muster::app

@@ -12,6 +12,7 @@
 
 #include "checks/internal/ttl_state_codec.hh"
 #include "checks/monitor.hh"
+#include "common/fd.hh"
 #include "common/log.hh"
 
 namespace muster::checks {
@@ -25,38 +26,30 @@ std::string errno_text(int err) {
 
 // Writes all of `data` to a new file at `path` and fsyncs it.
 Result<void> write_synced(const std::string& path, const std::string& data) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid())
         return make_error(path + ": " + errno_text(errno));
     size_t done = 0;
     while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            int err = errno;
-            ::close(fd);
-            return make_error(path + ": " + errno_text(err));
-        }
+        if (n < 0)
+            return make_error(path + ": " + errno_text(errno));
         done += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0) {
-        int err = errno;
-        ::close(fd);
-        return make_error(path + ": fsync: " + errno_text(err));
-    }
-    if (::close(fd) != 0)
+    if (::fsync(fd.get()) != 0)
+        return make_error(path + ": fsync: " + errno_text(errno));
+    if (fd.close() != 0)
         return make_error(path + ": close: " + errno_text(errno));
     return {};
 }
 
 // So that the rename itself survives a crash.
 void sync_directory(const std::filesystem::path& dir) {
-    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    (void)::fsync(fd);
-    ::close(fd);
+    const Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.valid())
+        (void)::fsync(fd.get());
 }
 
 }  // namespace

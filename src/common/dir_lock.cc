@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 namespace muster {
 
@@ -17,15 +18,15 @@ Result<DirLock> DirLock::acquire(const std::string& dir) {
     if (ec)
         return make_error("data_dir " + dir + ": " + ec.message());
     std::string path = (std::filesystem::path(dir) / "LOCK").string();
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
+    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd.valid())
         return make_error("data_dir " + dir + ": cannot open " + path + ": " +
                           std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
         int err = errno;
         char buf[32] = "";
-        ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-        ::close(fd);
+        ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+        fd.reset();
         std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
         while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
             holder.pop_back();
@@ -36,18 +37,12 @@ Result<DirLock> DirLock::acquire(const std::string& dir) {
         return make_error("data_dir " + dir + ": cannot lock " + path + ": " + std::strerror(err));
     }
     std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd, 0) != 0 ||
-        ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-        int err = errno;
-        ::close(fd);
-        return make_error("data_dir " + dir + ": cannot write " + path + ": " + std::strerror(err));
+    if (::ftruncate(fd.get(), 0) != 0 ||
+        ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        return make_error("data_dir " + dir + ": cannot write " + path + ": " +
+                          std::strerror(errno));
     }
-    return DirLock(fd);
-}
-
-DirLock::~DirLock() {
-    if (fd_ >= 0)
-        ::close(fd_);
+    return DirLock(std::move(fd));
 }
 
 }  // namespace muster

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/fd.hh"
 #include "common/result.hh"
 
 namespace muster {
@@ -13,14 +14,14 @@ class DirLock {
     // Takes an exclusive flock on dir/LOCK (created) and writes our pid into it. Fails at once,
     // naming the directory and the pid that holds it, when another process has it.
     static Result<DirLock> acquire(const std::string& dir);
-    DirLock(DirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    DirLock(DirLock&&) noexcept = default;
     DirLock& operator=(DirLock&&) = delete;
     DirLock(const DirLock&) = delete;
-    ~DirLock();  // releases the lock (the file stays)
+    ~DirLock() = default;  // closing the descriptor releases the lock (the file stays)
 
   private:
-    explicit DirLock(int fd) : fd_(fd) {}
-    int fd_ = -1;
+    explicit DirLock(Fd fd) : fd_(std::move(fd)) {}
+    Fd fd_;
 };
 
 }  // namespace muster

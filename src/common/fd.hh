@@ -27,6 +27,9 @@ class Fd {
     bool valid() const { return fd_ >= 0; }
     // Gives the descriptor up without closing it.
     int release() { return std::exchange(fd_, -1); }
+    // Closes now and returns close(2)'s result: on some file systems the last write error
+    // surfaces only here, so a writer that cares checks it.
+    int close() { return fd_ >= 0 ? ::close(std::exchange(fd_, -1)) : 0; }
     void reset() {
         if (fd_ >= 0)
             ::close(fd_);

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "common/ascii.hh"
 #include "common/fd.hh"
@@ -63,7 +64,7 @@ std::string errno_text(int err) {
 }
 
 // A connected non-blocking socket to one of the host's addresses, or the last error.
-Result<int> connect_to(const AgentUrl& url, std::chrono::milliseconds timeout) {
+Result<Fd> connect_to(const AgentUrl& url, std::chrono::milliseconds timeout) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -74,20 +75,20 @@ Result<int> connect_to(const AgentUrl& url, std::chrono::milliseconds timeout) {
     std::string last = "no address";
     const auto deadline = Clock::now() + timeout;
     for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-        int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                          ai->ai_protocol);
-        if (fd < 0) {
+        Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                       ai->ai_protocol));
+        if (!fd.valid()) {
             last = errno_text(errno);
             continue;
         }
-        int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+        int rc = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen);
         int err = rc == 0 ? 0 : errno;
         if (err == EINPROGRESS) {
-            if (!wait_for(fd, POLLOUT, deadline)) {
+            if (!wait_for(fd.get(), POLLOUT, deadline)) {
                 err = errno;
             } else {
                 socklen_t len = sizeof err;
-                if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+                if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0)
                     err = errno;
             }
         }
@@ -96,7 +97,6 @@ Result<int> connect_to(const AgentUrl& url, std::chrono::milliseconds timeout) {
             return fd;
         }
         last = errno_text(err);
-        ::close(fd);
     }
     ::freeaddrinfo(list);
     return make_error("connect: " + last);
@@ -267,7 +267,7 @@ Result<ClientResponse> send_request(const AgentUrl& url, const ClientRequest& re
     auto fd = connect_to(url, options.connect_timeout);
     if (!fd)
         return fd.error();
-    const Fd socket(*fd);
+    const Fd socket = std::move(*fd);
     const auto deadline = Clock::now() + options.read_timeout;
     if (auto sent = write_all(socket.get(), format_request(url, request), deadline); !sent)
         return sent.error();

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "common/ascii.hh"
+#include "common/fd.hh"
 
 namespace muster::http {
 
@@ -232,22 +233,20 @@ Result<SockAddr> HttpServer::listen(const SockAddr& addr) {
     std::string where = "HTTP listener " + addr.to_string();
     if (http_ == nullptr)
         return make_error(where + ": server is closed");
-    int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    Fd owned(::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!owned.valid())
         return make_error(where + ": socket: " + std::strerror(errno));
+    const int fd = owned.get();
     int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (addr.family() == AF_INET6)
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    if (::bind(fd, addr.get(), addr.len()) != 0 || ::listen(fd, 128) != 0) {
-        std::string reason = std::strerror(errno);
-        ::close(fd);
-        return make_error(where + ": " + reason);
-    }
-    if (evhttp_accept_socket_with_handle(http_, fd) == nullptr) {
-        ::close(fd);
+    if (::bind(fd, addr.get(), addr.len()) != 0 || ::listen(fd, 128) != 0)
+        return make_error(where + ": " + std::strerror(errno));
+    if (evhttp_accept_socket_with_handle(http_, fd) == nullptr)
         return make_error(where + ": evhttp cannot accept on it");
-    }
+    // evhttp's listener owns the socket now and closes it when the server is freed.
+    owned.release();
     SockAddr bound;
     *bound.len_ptr() = bound.capacity();
     if (getsockname(fd, bound.get(), bound.len_ptr()) != 0)

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/fd.hh"
 #include "common/tls.hh"
 
 namespace muster {
@@ -68,26 +69,24 @@ Result<std::unique_ptr<Stream>> Stream::connect(EventLoop& loop, const StreamOpt
     if (options.kind == StreamKind::tls && options.tls == nullptr)
         return make_error("TLS stream without a TLS context");
     std::unique_ptr<Stream> s(new Stream(loop, options, std::move(callbacks)));
-    int fd = ::socket(options.addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    Fd owned(::socket(options.addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!owned.valid())
         return make_error(std::string("socket: ") + std::strerror(errno));
+    const int fd = owned.get();
     // RFC 7766 §6.2.2: small pipelined queries should not wait for Nagle.
     int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
     if (options.kind == StreamKind::tcp) {
         s->bev_ = bufferevent_socket_new(loop.raw(), fd, BEV_OPT_CLOSE_ON_FREE);
-        if (s->bev_ == nullptr) {
-            ::close(fd);
+        if (s->bev_ == nullptr)
             return make_error("bufferevent_socket_new failed");
-        }
+        owned.release();  // the bufferevent closes it
     } else {
         ERR_clear_error();
         SSL* ssl = SSL_new(options.tls->raw());
-        if (ssl == nullptr) {
-            ::close(fd);
+        if (ssl == nullptr)
             return make_error("SSL_new failed: " + tls_take_error_text());
-        }
         const std::string& name = options.tls_name;
         unsigned char ipbuf[16];
         bool name_is_ip = name.empty() || inet_pton(AF_INET, name.c_str(), ipbuf) == 1 ||
@@ -107,7 +106,6 @@ Result<std::unique_ptr<Stream>> Stream::connect(EventLoop& loop, const StreamOpt
         }
         if (ok != 1) {
             SSL_free(ssl);
-            ::close(fd);
             return make_error("cannot set the TLS peer name '" + name + "'");
         }
         // With BEV_OPT_CLOSE_ON_FREE the bufferevent frees the SSL and closes fd.
@@ -115,9 +113,9 @@ Result<std::unique_ptr<Stream>> Stream::connect(EventLoop& loop, const StreamOpt
                                                  BEV_OPT_CLOSE_ON_FREE);
         if (s->bev_ == nullptr) {
             SSL_free(ssl);
-            ::close(fd);
             return make_error("bufferevent_openssl_socket_new failed");
         }
+        owned.release();
         // A peer that closes without close_notify is an EOF, not an error: servers do this
         // routinely when idle (RFC 7766 §6.2.3). Truncation attacks do not apply to DNS
         // messages, which carry their own length.

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/fd.hh"
 #include "config/internal/loader.hh"
 
 namespace muster::config {
@@ -21,25 +22,21 @@ std::string cannot_read(const std::string& path, int err) {
 
 // Whole file, or the "cannot read" error line.
 Result<std::string> read_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid())
         return make_error(cannot_read(path, errno));
     std::string text;
     char buf[65536];
     for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            int err = errno;
-            ::close(fd);
-            return make_error(cannot_read(path, err));
-        }
+        if (n < 0)
+            return make_error(cannot_read(path, errno));
         if (n == 0)
             break;
         text.append(buf, static_cast<size_t>(n));
     }
-    ::close(fd);
     return text;
 }
 
