@@ -18,28 +18,19 @@
 #include "catalog/dns_record.hh"
 #include "catalog/internal/store_image.hh"
 #include "common/lmdb.hh"
+#include "support/temp_dir.hh"
 
 using namespace muster::catalog;
 
-namespace {
+using muster::test::TempDir;
 
-struct TempDir {
-    TempDir() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "muster-store-XXXXXX").string();
-        if (mkdtemp(tmpl.data()) == nullptr)
-            BOOST_FAIL("mkdtemp failed");
-        path = tmpl;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-};
+namespace {
 
 // A store in a fresh directory (a subdirectory that does not exist yet, so open creates it).
 struct Fixture {
     Fixture() { open(); }
     void open() {
-        auto s = Store::open({.dir = (dir.path / "data").string(),
+        auto s = Store::open({.dir = (dir.path() / "data").string(),
                               .map_size = uint64_t{1} << 28,
                               .durability = Durability::no_sync,
                               .max_readers = 64});
@@ -327,7 +318,7 @@ BOOST_AUTO_TEST_SUITE(store_test)
 
 BOOST_AUTO_TEST_CASE(open_creates_directory_and_starts_at_index_zero) {
     Fixture f;
-    BOOST_TEST(std::filesystem::exists(f.dir.path / "data" / "catalog.mdb"));
+    BOOST_TEST(std::filesystem::exists(f.dir.path() / "data" / "catalog.mdb"));
     BOOST_TEST(f.store->index() == 0u);
     BOOST_TEST(f.store->snapshot()->index() == 0u);
     BOOST_TEST(f.store->snapshot()->nodes().empty());
@@ -1089,9 +1080,10 @@ BOOST_AUTO_TEST_CASE(half_applied_entry_resumes_at_its_mark_after_a_restart) {
     apply_entry(*f.store, 6, {{reg(node("a", "10.0.0.1"))}});
     f.store.reset();
     {
-        auto env = muster::lmdb::Env::open({.path = (f.dir.path / "data" / "catalog.mdb").string(),
-                                            .map_size = uint64_t{1} << 28,
-                                            .max_dbs = 32});
+        auto env =
+            muster::lmdb::Env::open({.path = (f.dir.path() / "data" / "catalog.mdb").string(),
+                                     .map_size = uint64_t{1} << 28,
+                                     .max_dbs = 32});
         BOOST_TEST_REQUIRE(env.ok());
         auto txn = muster::lmdb::Txn::begin_write(*env);
         BOOST_TEST_REQUIRE(txn.ok());
@@ -1375,13 +1367,13 @@ BOOST_AUTO_TEST_CASE(damaged_images_are_errors_and_change_nothing) {
     BOOST_TEST(!refused(frame_image(Bytes(file.begin(), file.begin() + 4096), 4, 4)).empty());
     {
         TempDir other;
-        auto env = muster::lmdb::Env::open({.path = (other.path / "x.mdb").string()});
+        auto env = muster::lmdb::Env::open({.path = (other.path() / "x.mdb").string()});
         BOOST_TEST_REQUIRE(env.ok());
         auto txn = muster::lmdb::Txn::begin_write(*env);
         BOOST_TEST_REQUIRE(txn.ok());
         BOOST_TEST_REQUIRE(txn->open_db("meta", muster::lmdb::DbCreate::yes).ok());
         BOOST_TEST_REQUIRE(txn->commit().ok());
-        auto path = (other.path / "copy.mdb").string();
+        auto path = (other.path() / "copy.mdb").string();
         BOOST_TEST_REQUIRE(mdb_env_copy2((*env)->raw(), path.c_str(), MDB_CP_COMPACT) == 0);
         std::ifstream in(path, std::ios::binary);
         Bytes lmdb_file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

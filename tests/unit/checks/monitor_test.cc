@@ -5,6 +5,8 @@
 #define BOOST_TEST_DYN_LINK
 #endif
 #include "checks/monitor.hh"
+#include "support/eventually.hh"
+#include "support/temp_dir.hh"
 
 #include <atomic>
 #include <cstdlib>
@@ -24,36 +26,15 @@ using catalog::Status;
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
+using muster::test::eventually;
+using muster::test::patience;
+using muster::test::TempDir;
+
 namespace {
 
 constexpr Status P = Status::passing;
 constexpr Status W = Status::warning;
 constexpr Status C = Status::critical;
-constexpr milliseconds patience{2000};  // how long a wait for something expected may take
-
-// Polls `pred` until it holds or `timeout` passes.
-template <class Pred>
-bool eventually(Pred pred, milliseconds timeout = patience) {
-    auto deadline = Steady::now() + timeout;
-    while (!pred()) {
-        if (Steady::now() > deadline)
-            return false;
-        std::this_thread::sleep_for(milliseconds(5));
-    }
-    return true;
-}
-
-struct TempDir {
-    TempDir() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "muster-monitor-XXXXXX").string();
-        if (mkdtemp(tmpl.data()) == nullptr)
-            BOOST_FAIL("mkdtemp failed");
-        path = tmpl;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-};
 
 // ---- fake probes
 
@@ -291,7 +272,7 @@ MonitorOptions quick_options() {
 
 struct Fixture {
     explicit Fixture(MonitorOptions options = quick_options()) {
-        auto s = catalog::Store::open({.dir = (dir.path / "catalog").string(),
+        auto s = catalog::Store::open({.dir = (dir.path() / "catalog").string(),
                                        .map_size = uint64_t{1} << 26,
                                        .durability = catalog::Durability::no_sync,
                                        .max_readers = 16});
@@ -568,7 +549,7 @@ BOOST_FIXTURE_TEST_CASE(update_ttl_restarts_the_ttl, Fixture) {
 BOOST_AUTO_TEST_CASE(ttl_state_survives_a_restart) {
     TempDir state_dir;
     auto options = quick_options();
-    options.ttl_state_file = (state_dir.path / "checks" / "state").string();
+    options.ttl_state_file = (state_dir.path() / "checks" / "state").string();
     Fixture f(options);
     f.monitor->add(ttl_check("beat", std::chrono::minutes(10)), C);
     BOOST_TEST_REQUIRE(
@@ -591,7 +572,7 @@ BOOST_AUTO_TEST_CASE(ttl_state_survives_a_restart) {
 BOOST_AUTO_TEST_CASE(a_restored_ttl_runs_to_its_saved_expiry) {
     TempDir state_dir;
     auto options = quick_options();
-    options.ttl_state_file = (state_dir.path / "state.json").string();
+    options.ttl_state_file = (state_dir.path() / "state.json").string();
     Fixture f(options);
     const milliseconds ttl(1500);
     f.monitor->add(ttl_check("beat", ttl), C);
@@ -612,7 +593,7 @@ BOOST_AUTO_TEST_CASE(a_restored_ttl_runs_to_its_saved_expiry) {
 BOOST_AUTO_TEST_CASE(a_ttl_that_ran_out_while_stopped_is_critical_at_once) {
     TempDir state_dir;
     auto options = quick_options();
-    options.ttl_state_file = (state_dir.path / "state.json").string();
+    options.ttl_state_file = (state_dir.path() / "state.json").string();
     Fixture f(options);
     f.monitor->add(ttl_check("beat", milliseconds(300)), C);
     BOOST_TEST_REQUIRE((f.update_ttl("beat", P, "ok").outcome == TtlUpdate::Outcome::applied));
@@ -632,7 +613,7 @@ BOOST_AUTO_TEST_CASE(a_ttl_that_ran_out_while_stopped_is_critical_at_once) {
 BOOST_AUTO_TEST_CASE(removing_a_ttl_check_forgets_its_state) {
     TempDir state_dir;
     auto options = quick_options();
-    options.ttl_state_file = (state_dir.path / "state.json").string();
+    options.ttl_state_file = (state_dir.path() / "state.json").string();
     Fixture f(options);
     f.monitor->add(ttl_check("beat", std::chrono::minutes(10)), C);
     f.monitor->add(ttl_check("other", std::chrono::minutes(10)), C);

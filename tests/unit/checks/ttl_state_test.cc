@@ -13,6 +13,7 @@
 
 #include "checks/internal/ttl_state_codec.hh"
 #include "checks/monitor.hh"
+#include "support/temp_dir.hh"
 
 using namespace muster;
 using namespace muster::checks;
@@ -21,18 +22,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using SysTime = std::chrono::system_clock::time_point;
 
-namespace {
+using muster::test::TempDir;
 
-struct TempDir {
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "muster-ttl-XXXXXX").string();
-        if (mkdtemp(tmpl.data()) == nullptr)
-            BOOST_FAIL("mkdtemp failed");
-        path = tmpl;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-};
+namespace {
 
 void write_file(const std::filesystem::path& p, const std::string& text) {
     std::ofstream(p, std::ios::binary) << text;
@@ -73,14 +65,14 @@ BOOST_AUTO_TEST_SUITE(ttl_state_test)
 
 BOOST_AUTO_TEST_CASE(save_then_load_round_trips) {
     TempDir dir;
-    TtlStateFile file((dir.path / "checks" / "state.json").string());  // parent created
+    TtlStateFile file((dir.path() / "checks" / "state.json").string());  // parent created
     BOOST_TEST_REQUIRE(file.save(sample()).ok());
     check_equal(sample(), file.load());
 }
 
 BOOST_AUTO_TEST_CASE(expiry_is_kept_to_the_millisecond) {
     TempDir dir;
-    TtlStateFile file((dir.path / "state.json").string());
+    TtlStateFile file((dir.path() / "state.json").string());
     SysTime fine = at_ms(1'700'000'000'123) + std::chrono::microseconds(999);
     BOOST_TEST_REQUIRE(file.save({{"a", {Status::passing, "x", fine}}}).ok());
     BOOST_TEST((file.load().at("a").expires == at_ms(1'700'000'000'123)));
@@ -88,12 +80,12 @@ BOOST_AUTO_TEST_CASE(expiry_is_kept_to_the_millisecond) {
 
 BOOST_AUTO_TEST_CASE(missing_file_is_empty) {
     TempDir dir;
-    BOOST_TEST(TtlStateFile((dir.path / "nope.json").string()).load().empty());
+    BOOST_TEST(TtlStateFile((dir.path() / "nope.json").string()).load().empty());
 }
 
 BOOST_AUTO_TEST_CASE(corrupt_file_is_empty) {
     TempDir dir;
-    auto path = dir.path / "state.json";
+    auto path = dir.path() / "state.json";
     TtlStateFile file(path.string());
     for (std::string text :
          {"", "{", "garbage", "[]", "{\"version\":2,\"checks\":{}}", "{\"checks\":{}}",
@@ -120,7 +112,7 @@ BOOST_AUTO_TEST_CASE(corrupt_file_is_empty) {
 
 BOOST_AUTO_TEST_CASE(corrupt_file_is_replaced_by_the_next_save) {
     TempDir dir;
-    auto path = dir.path / "state.json";
+    auto path = dir.path() / "state.json";
     write_file(path, "{ not json");
     TtlStateFile file(path.string());
     BOOST_TEST_REQUIRE(file.save(sample()).ok());
@@ -129,7 +121,7 @@ BOOST_AUTO_TEST_CASE(corrupt_file_is_replaced_by_the_next_save) {
 
 BOOST_AUTO_TEST_CASE(save_replaces_the_file_atomically) {
     TempDir dir;
-    auto path = dir.path / "state.json";
+    auto path = dir.path() / "state.json";
     TtlStateFile file(path.string());
     BOOST_TEST_REQUIRE(file.save(sample()).ok());
     struct stat before {};
@@ -143,14 +135,14 @@ BOOST_AUTO_TEST_CASE(save_replaces_the_file_atomically) {
     BOOST_TEST(before.st_ino != after.st_ino);
     check_equal(next, file.load());
     int files = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path))
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path()))
         ++files;
     BOOST_TEST(files == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_save_keeps_the_old_file) {
     TempDir dir;
-    auto path = dir.path / "state.json";
+    auto path = dir.path() / "state.json";
     TtlStateFile file(path.string());
     BOOST_TEST_REQUIRE(file.save(sample()).ok());
     std::string old = read_file(path);
@@ -163,14 +155,14 @@ BOOST_AUTO_TEST_CASE(a_failed_save_keeps_the_old_file) {
 
 BOOST_AUTO_TEST_CASE(empty_map_saves_and_loads_empty) {
     TempDir dir;
-    TtlStateFile file((dir.path / "state.json").string());
+    TtlStateFile file((dir.path() / "state.json").string());
     BOOST_TEST_REQUIRE(file.save({}).ok());
     BOOST_TEST(file.load().empty());
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_output_is_saved_with_replacements) {
     TempDir dir;
-    TtlStateFile file((dir.path / "state.json").string());
+    TtlStateFile file((dir.path() / "state.json").string());
     BOOST_TEST_REQUIRE(
         file.save({{"a", {Status::warning, std::string("ok\xff\xfe end"), at_ms(5)}}}).ok());
     auto loaded = file.load();

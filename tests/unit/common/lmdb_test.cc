@@ -3,6 +3,7 @@
 #define BOOST_TEST_DYN_LINK
 #endif
 #include "common/lmdb.hh"
+#include "support/temp_dir.hh"
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,22 +14,12 @@
 
 namespace lmdb = muster::lmdb;
 
+using muster::test::TempDir;
+
 namespace {
 
-// A fresh directory per test, removed afterwards.
-struct TempDir {
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "muster-lmdb-XXXXXX").string();
-        if (mkdtemp(tmpl.data()) == nullptr)
-            BOOST_FAIL("mkdtemp failed");
-        path = tmpl;
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    std::filesystem::path path;
-};
-
 std::shared_ptr<lmdb::Env> open_env(const TempDir& dir, uint64_t map_size = uint64_t{1} << 24) {
-    auto env = lmdb::Env::open({.path = (dir.path / "test.mdb").string(), .map_size = map_size});
+    auto env = lmdb::Env::open({.path = (dir.path() / "test.mdb").string(), .map_size = map_size});
     if (!env.ok())
         BOOST_FAIL("open: " << env.error().message);
     return *env;
@@ -357,7 +348,7 @@ BOOST_AUTO_TEST_CASE(failed_after_a_full_map_but_not_after_an_over_long_key) {
 
 BOOST_AUTO_TEST_CASE(write_map_commits_in_place_fails_a_full_map_and_refuses_nesting) {
     TempDir dir;
-    auto opened = lmdb::Env::open({.path = (dir.path / "wm.mdb").string(),
+    auto opened = lmdb::Env::open({.path = (dir.path() / "wm.mdb").string(),
                                    .map_size = 64 * 1024,
                                    .sync = lmdb::Sync::no_sync,
                                    .write_map = true});
@@ -387,7 +378,7 @@ BOOST_AUTO_TEST_CASE(write_map_commits_in_place_fails_a_full_map_and_refuses_nes
 
 BOOST_AUTO_TEST_CASE(open_in_missing_directory_names_the_path) {
     TempDir dir;
-    std::string path = (dir.path / "no-such-dir" / "x.mdb").string();
+    std::string path = (dir.path() / "no-such-dir" / "x.mdb").string();
     auto env = lmdb::Env::open({.path = path});
     BOOST_REQUIRE(!env.ok());
     BOOST_TEST(env.error().message.find(path) != std::string::npos);

@@ -9,39 +9,14 @@
 #include <string>
 
 #include "config/config.hh"
+#include "support/temp_dir.hh"
 
 using namespace muster::config;
 namespace fs = std::filesystem;
 
-namespace {
+using muster::test::TempDir;
 
-// A temporary directory removed with everything in it.
-class TempDir {
-  public:
-    TempDir() {
-        char tmpl[] = "/tmp/muster-config-test-XXXXXX";
-        path_ = ::mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string write(const std::string& name, const std::string& text) const {
-        fs::path p = path_ / name;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p) << text;
-        return p.string();
-    }
-    std::string path(const std::string& name = "") const { return (path_ / name).string(); }
-
-  private:
-    fs::path path_;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 BOOST_AUTO_TEST_SUITE(config)
 
@@ -55,7 +30,7 @@ BOOST_AUTO_TEST_CASE(files_then_dirs_in_lexical_order_later_wins) {
     t.write("d/99-dir.json/inner.json", R"({"datacenter": "ignored"})");
     t.write("e/00.json", R"({"node_name": "n2"})");
     auto r =
-        load({.files = {f}, .dirs = {t.path("d"), t.path("e")}, .overrides = {}, .dev = false});
+        load({.files = {f}, .dirs = {t.file("d"), t.file("e")}, .overrides = {}, .dev = false});
     BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().message));
     BOOST_TEST(r->datacenter == "b");
     BOOST_TEST(r->node_name == "n2");
@@ -63,31 +38,31 @@ BOOST_AUTO_TEST_CASE(files_then_dirs_in_lexical_order_later_wins) {
     BOOST_TEST(r->recursors[0].text == "10.0.0.1");
     BOOST_TEST(r->recursors[1].text == "10.0.0.2");
     BOOST_TEST(r->recursors[2].text == "10.0.0.3");
-    std::vector<std::string> want = {f, t.path("d/10-a.json"), t.path("d/20-b.json"),
-                                     t.path("e/00.json")};
+    std::vector<std::string> want = {f, t.file("d/10-a.json"), t.file("d/20-b.json"),
+                                     t.file("e/00.json")};
     BOOST_TEST(r->sources == want, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_and_dir_say_cannot_read) {
     TempDir t;
     auto r = load(
-        {.files = {t.path("nope.json")}, .dirs = {t.path("nodir")}, .overrides = {}, .dev = false});
+        {.files = {t.file("nope.json")}, .dirs = {t.file("nodir")}, .overrides = {}, .dev = false});
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(r.error().message ==
-               t.path("nope.json") + ": cannot read: No such file or directory\n" +
-                   t.path("nodir") + ": cannot read: No such file or directory");
+               t.file("nope.json") + ": cannot read: No such file or directory\n" +
+                   t.file("nodir") + ": cannot read: No such file or directory");
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_file_they_come_from) {
     TempDir t;
     t.write("d/a.json", R"({"dns_config": {"cache": {"size": "big"}}})");
     t.write("d/b.json", R"({"dns_config": {"cahce": {}}})");
-    auto r = load({.files = {}, .dirs = {t.path("d")}, .overrides = {}, .dev = false});
+    auto r = load({.files = {}, .dirs = {t.file("d")}, .overrides = {}, .dev = false});
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(r.error().message ==
-               t.path("d/a.json") +
+               t.file("d/a.json") +
                    R"(: dns_config.cache.size: expected a positive integer (got "big"))" + "\n" +
-                   t.path("d/b.json") +
+                   t.file("d/b.json") +
                    R"(: dns_config.cahce: unknown key (did you mean "cache"?))");
 }
 
@@ -99,12 +74,12 @@ BOOST_AUTO_TEST_CASE(hosts_file_and_ca_file_must_exist_at_load) {
     BOOST_REQUIRE(r.ok());
     BOOST_TEST(r->hosts_file == hosts);
     std::string bad =
-        t.write("bad.json", R"({"hosts_file": ")" + t.path("gone") + R"(", "tls": {"ca_file": ")" +
-                                t.path("ca.pem") + R"("}})");
+        t.write("bad.json", R"({"hosts_file": ")" + t.file("gone") + R"(", "tls": {"ca_file": ")" +
+                                t.file("ca.pem") + R"("}})");
     r = load({.files = {bad}, .dirs = {}, .overrides = {}, .dev = false});
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST(r.error().message.find(bad + ": hosts_file: expected a readable file (got \"" +
-                                      t.path("gone") + "\": No such file or directory)") !=
+                                      t.file("gone") + "\": No such file or directory)") !=
                std::string::npos);
     BOOST_TEST(r.error().message.find(bad + ": tls.ca_file: expected a readable file") !=
                std::string::npos);
@@ -125,9 +100,9 @@ BOOST_AUTO_TEST_CASE(overrides_follow_every_file) {
 BOOST_AUTO_TEST_CASE(a_directory_given_as_file_is_an_error) {
     TempDir t;
     t.write("d/x.json", "{}");
-    auto r = load({.files = {t.path("d")}, .dirs = {}, .overrides = {}, .dev = false});
+    auto r = load({.files = {t.file("d")}, .dirs = {}, .overrides = {}, .dev = false});
     BOOST_REQUIRE(!r.ok());
-    BOOST_TEST(r.error().message == t.path("d") + ": cannot read: Is a directory");
+    BOOST_TEST(r.error().message == t.file("d") + ": cannot read: Is a directory");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
