@@ -11,15 +11,6 @@ namespace {
 
 constexpr int max_labels = 128;  // a 255-octet name has at most 127 labels
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = ascii::to_lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 dns::Name from_wire(std::span<const uint8_t> wire) {
     dns::Name n;
     n.assign_wire(wire);
@@ -78,7 +69,7 @@ bool parse_reverse_v6(const std::string_view* labels, int count, catalog::IpByte
     if (count != 32)
         return false;
     for (int i = 0; i < 32; ++i) {
-        int v = labels[i].size() == 1 ? hex_value(labels[i][0]) : -1;
+        int v = labels[i].size() == 1 ? ascii::hex_digit_value(labels[i][0]) : -1;
         if (v < 0)
             return false;
         int byte = 15 - i / 2;
@@ -95,7 +86,7 @@ bool parse_hex_addr(std::string_view hex, catalog::IpBytes& out) {
     if (hex.size() != 8 && hex.size() != 32)
         return false;
     for (size_t i = 0; i < hex.size(); i += 2) {
-        int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+        int hi = ascii::hex_digit_value(hex[i]), lo = ascii::hex_digit_value(hex[i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out.bytes[i / 2] = static_cast<uint8_t>(hi << 4 | lo);
