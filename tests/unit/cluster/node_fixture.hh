@@ -22,31 +22,15 @@
 
 #include "cluster/raft_server.hh"
 #include "recording_state_machine.hh"
+#include "support/eventually.hh"
+#include "support/temp_dir.hh"
 
 namespace muster::cluster::test {
 
 using namespace std::chrono_literals;
 
-class TempDir {
-  public:
-    TempDir() {
-        char tmpl[] = "/tmp/muster-cluster-XXXXXX";
-        if (::mkdtemp(tmpl) == nullptr)
-            throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string raft() const { return path_ + "/raft"; }
-
-  private:
-    std::string path_;
-};
+using muster::test::eventually;
+using muster::test::TempDir;
 
 // A port nobody listens on right now (the kernel's pick for an ephemeral bind).
 inline std::string free_address() {
@@ -61,17 +45,6 @@ inline std::string free_address() {
     BOOST_REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
     ::close(fd);
     return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-}
-
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() >= deadline)
-            return pred();
-        std::this_thread::sleep_for(2ms);
-    }
-    return true;
 }
 
 inline RaftServerOptions options(const std::string& dir, const std::string& address,
@@ -192,7 +165,7 @@ class Cluster {
         return discovered_->addresses.at(i);
     }
     RaftServerOptions options_for(size_t i, unsigned bootstrap_expect) const {
-        RaftServerOptions o = options(dirs[i]->raft(), address(i), {});
+        RaftServerOptions o = options(dirs[i]->file("raft"), address(i), {});
         o.bootstrap_expect = bootstrap_expect;
         o.discover = [d = discovered_] {
             std::lock_guard lock(d->mu);
@@ -218,7 +191,7 @@ class Cluster {
     // that does not happen within the timeout.
     int settled(size_t voters, std::chrono::milliseconds timeout = 10s) const {
         int leader = -1;
-        wait_until(
+        eventually(
             [&] {
                 leader = -1;
                 auto r = running();

@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(submits_on_every_server_apply_everywhere_in_order) {
             BOOST_TEST(o.value == std::optional<uint64_t>(expected.size()));
         }
     for (size_t i = 0; i < 3; ++i) {
-        BOOST_REQUIRE(wait_until([&] { return c.sms[i]->log().size() == expected.size(); }, 5s));
+        BOOST_REQUIRE(eventually([&] { return c.sms[i]->log().size() == expected.size(); }, 5s));
         BOOST_TEST(c.sms[i]->log() == expected);
     }
     // A refused command is applied (Fate::applied) with the state machine's error, forwarded too.
@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(a_burst_from_a_follower_joins_the_leaders_group_commit) {
         c.nodes[f]->submit(bytes("burst-" + std::to_string(k)), [&](Fate fate, Result<uint64_t>) {
             (fate == Fate::applied ? applied : other).fetch_add(1);
         });
-    BOOST_REQUIRE(wait_until([&] { return applied.load() + other.load() == n; }, 20s));
+    BOOST_REQUIRE(eventually([&] { return applied.load() + other.load() == n; }, 20s));
     auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
             .count();
@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(a_burst_from_a_follower_joins_the_leaders_group_commit) {
     BOOST_TEST_MESSAGE(n << " forwarded commands in " << ms << " ms, " << seen.size()
                          << " entries");
     BOOST_REQUIRE(
-        wait_until([&] { return c.sms[f]->log().size() == static_cast<size_t>(n); }, 10s));
+        eventually([&] { return c.sms[f]->log().size() == static_cast<size_t>(n); }, 10s));
     BOOST_TEST(c.sms[f]->log() == c.sms[l]->log());
 }
 
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(a_follower_barrier_waits_for_what_was_submitted_before_it) 
         10s);
     BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
     BOOST_TEST(seen->load() == static_cast<size_t>(n));
-    BOOST_REQUIRE(wait_until([&] { return applied.load() == n; }, 5s));
+    BOOST_REQUIRE(eventually([&] { return applied.load() == n; }, 5s));
     auto leader_barrier = barrier_and_wait(*c.nodes[leader]);
     BOOST_TEST(leader_barrier.ok());
 }
@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(the_survivors_elect_a_new_leader_and_without_quorum_submits
     auto t0 = std::chrono::steady_clock::now();
     c.nodes[leader].reset();
     int next = -1;
-    bool elected = wait_until(
+    bool elected = eventually(
         [&] {
             next = -1;
             for (size_t i : c.running())

@@ -17,7 +17,7 @@ void check_same_logs(Cluster& c, size_t commands) {
     auto r = c.running();
     for (size_t i : r)
         BOOST_REQUIRE_MESSAGE(
-            wait_until([&] { return c.sms[i]->log().size() == commands; }, 10s),
+            eventually([&] { return c.sms[i]->log().size() == commands; }, 10s),
             "server " << i << " applied " << c.sms[i]->log().size() << " of " << commands);
     for (size_t i : r)
         BOOST_TEST(c.sms[i]->log() == c.sms[r.front()]->log());
@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_SUITE(node_membership)
 BOOST_AUTO_TEST_CASE(a_server_waits_for_bootstrap_expect_servers_and_answers_meanwhile) {
     Cluster c(3);
     c.start_server(0, 3);
-    BOOST_REQUIRE(wait_until(
+    BOOST_REQUIRE(eventually(
         [&] { return c.nodes[0]->status().waiting_for == "1 of 3 servers for bootstrap_expect"; },
         5s));
     BOOST_TEST((c.nodes[0]->status().role == Role::unavailable));
@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(a_server_waits_for_bootstrap_expect_servers_and_answers_mea
     BOOST_TEST(o.error == "no cluster leader (waited 2s)");
     // The second server reaches the first one's RPC before either raft has started.
     c.start_server(1, 3);
-    BOOST_REQUIRE(wait_until(
+    BOOST_REQUIRE(eventually(
         [&] {
             return c.nodes[0]->status().waiting_for == "2 of 3 servers for bootstrap_expect" &&
                    c.nodes[1]->status().waiting_for == "2 of 3 servers for bootstrap_expect";
@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(a_server_stopped_while_forming_fails_what_waits_for_a_leade
     c.nodes[0]->barrier([barrier](Result<void> r) { barrier->set(std::move(r)); });
     auto left = std::make_shared<Slot<Result<void>>>();
     c.nodes[0]->leave([left](Result<void> r) { left->set(std::move(r)); });
-    BOOST_REQUIRE(wait_until([&] { return !c.nodes[0]->status().waiting_for.empty(); }, 5s));
+    BOOST_REQUIRE(eventually([&] { return !c.nodes[0]->status().waiting_for.empty(); }, 5s));
     c.nodes[0].reset();  // its raft never started
     auto o = submitted->wait(1s);
     BOOST_REQUIRE(o.has_value());
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(a_leaving_leader_hands_over_first_and_a_leaving_follower_is
     const uint64_t gone = c.nodes[follower]->id();
     auto out = leave_and_wait(*c.nodes[follower]);
     BOOST_REQUIRE_MESSAGE(out.ok(), (out.ok() ? "" : out.error().message));
-    BOOST_REQUIRE(wait_until(
+    BOOST_REQUIRE(eventually(
         [&] {
             return voter_ids(c.nodes[next]->status()) == std::vector<uint64_t>{c.nodes[next]->id()};
         },

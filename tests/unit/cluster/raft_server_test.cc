@@ -39,17 +39,17 @@ struct Trio {
         std::string addresses[3];
         for (int i = 0; i < 3; ++i) {
             addresses[i] = free_address();
-            auto id = RaftServer::server_id(dirs[i].raft());
+            auto id = RaftServer::server_id(dirs[i].file("raft"));
             BOOST_REQUIRE(id.ok());
             voters.push_back(Peer{*id, addresses[i]});
         }
         for (int i = 0; i < 3; ++i)
-            nodes[i] = start(options(dirs[i].raft(), addresses[i], voters), sms[i]);
+            nodes[i] = start(options(dirs[i].file("raft"), addresses[i], voters), sms[i]);
     }
     // The leader once every server knows the same one.
     int leader() {
         int l = -1;
-        bool agreed = wait_until(
+        bool agreed = eventually(
             [&] {
                 l = -1;
                 for (int i = 0; i < 3; ++i)
@@ -76,8 +76,8 @@ BOOST_AUTO_TEST_CASE(a_single_server_leads_and_group_commits_1000_commands_from_
     TempDir dir;
     RecordingStateMachine sm;
     const std::string address = free_address();
-    auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
-    BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+    auto node = start(options(dir.file("raft"), address, {Peer{0, address}}), sm);
+    BOOST_REQUIRE(eventually([&] { return is_leader(*node); }, 5s));
     auto st = node->status();
     BOOST_TEST(st.id == node->id());
     BOOST_TEST(st.leader_id == node->id());
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(a_single_server_leads_and_group_commits_1000_commands_from_
         });
     for (auto& th : submitters)
         th.join();
-    BOOST_REQUIRE(wait_until([&] { return done.load(std::memory_order_acquire) == 1000; }, 8s));
+    BOOST_REQUIRE(eventually([&] { return done.load(std::memory_order_acquire) == 1000; }, 8s));
     auto elapsed = std::chrono::steady_clock::now() - t0;
 
     std::vector<bool> positions(1001, false);
@@ -141,11 +141,11 @@ BOOST_AUTO_TEST_CASE(one_entry_in_flight_and_small_entries_still_apply_every_com
     TempDir dir;
     RecordingStateMachine sm;
     const std::string address = free_address();
-    auto o = options(dir.raft(), address, {Peer{0, address}});
+    auto o = options(dir.file("raft"), address, {Peer{0, address}});
     o.max_in_flight = 1;      // the next entry waits for the completion of this one
     o.max_entry_bytes = 256;  // about 20 commands of this size per entry
     auto node = start(o, sm);
-    BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+    BOOST_REQUIRE(eventually([&] { return is_leader(*node); }, 5s));
     constexpr int n = 500;
     std::vector<Outcome> outcomes(n);
     std::atomic<int> done{0};
@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(one_entry_in_flight_and_small_entries_still_apply_every_com
             outcomes[i] = Outcome{f, r.ok() ? std::optional<uint64_t>(*r) : std::nullopt, ""};
             done.fetch_add(1, std::memory_order_release);
         });
-    BOOST_REQUIRE(wait_until([&] { return done.load(std::memory_order_acquire) == n; }, 8s));
+    BOOST_REQUIRE(eventually([&] { return done.load(std::memory_order_acquire) == n; }, 8s));
     for (int i = 0; i < n; ++i) {
         BOOST_REQUIRE((outcomes[i].fate == Fate::applied));
         BOOST_REQUIRE(outcomes[i].value == std::optional<uint64_t>(i + 1));
@@ -169,12 +169,12 @@ BOOST_AUTO_TEST_CASE(a_restart_replays_the_log_skipping_applied_entries_and_keep
     TempDir dir;
     RecordingStateMachine sm;  // its applied index outlives the Nodes, as LMDB's would
     const std::string address = free_address();
-    const auto o = options(dir.raft(), address, {Peer{0, address}});
+    const auto o = options(dir.file("raft"), address, {Peer{0, address}});
     uint64_t id = 0;
     uint64_t applied = 0;
     {
         auto node = start(o, sm);
-        BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+        BOOST_REQUIRE(eventually([&] { return is_leader(*node); }, 5s));
         for (int i = 0; i < 10; ++i)
             BOOST_REQUIRE(
                 (submit_and_wait(*node, bytes("c" + std::to_string(i))).fate == Fate::applied));
@@ -182,14 +182,14 @@ BOOST_AUTO_TEST_CASE(a_restart_replays_the_log_skipping_applied_entries_and_keep
         applied = sm.applied_index();
     }
     BOOST_TEST(id != 0U);
-    auto again = RaftServer::server_id(dir.raft());
+    auto again = RaftServer::server_id(dir.file("raft"));
     BOOST_REQUIRE(again.ok());
     BOOST_TEST(*again == id);
     {
         auto node = start(o, sm);  // bootstrap again: the dir has state, so it is ignored
         BOOST_TEST(node->id() == id);
-        BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
-        BOOST_REQUIRE(wait_until([&] { return node->status().last_applied >= applied; }, 5s));
+        BOOST_REQUIRE(eventually([&] { return is_leader(*node); }, 5s));
+        BOOST_REQUIRE(eventually([&] { return node->status().last_applied >= applied; }, 5s));
         BOOST_TEST(sm.replayed() > 0U);
         BOOST_TEST(sm.log().size() == 10U);
         auto o11 = submit_and_wait(*node, bytes("c10"));
@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(a_restart_replays_the_log_skipping_applied_entries_and_keep
     // A state machine that starts empty rebuilds the same log from the Raft log.
     RecordingStateMachine fresh;
     auto node = start(o, fresh);
-    BOOST_REQUIRE(wait_until([&] { return fresh.log().size() == 11U; }, 5s));
+    BOOST_REQUIRE(eventually([&] { return fresh.log().size() == 11U; }, 5s));
     BOOST_TEST(fresh.log() == sm.log());
     BOOST_TEST(fresh.replayed() == 0U);
 }
@@ -209,19 +209,19 @@ BOOST_AUTO_TEST_CASE(a_restart_restores_the_latest_snapshot_then_replays_the_res
     TempDir dir;
     RecordingStateMachine sm;
     const std::string address = free_address();
-    auto o = options(dir.raft(), address, {Peer{0, address}});
+    auto o = options(dir.file("raft"), address, {Peer{0, address}});
     o.snapshot_threshold = 4;
     o.snapshot_trailing = 2;
     {
         auto node = start(o, sm);
-        BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+        BOOST_REQUIRE(eventually([&] { return is_leader(*node); }, 5s));
         for (int i = 0; i < 20; ++i)  // one entry each: the Done comes before the next submit
             BOOST_REQUIRE(
                 (submit_and_wait(*node, bytes("s" + std::to_string(i))).fate == Fate::applied));
-        BOOST_REQUIRE(wait_until([&] { return sm.snapshots() > 0U; }, 5s));
+        BOOST_REQUIRE(eventually([&] { return sm.snapshots() > 0U; }, 5s));
     }
     bool snapshot_file = false;
-    for (const auto& e : std::filesystem::directory_iterator(dir.raft()))
+    for (const auto& e : std::filesystem::directory_iterator(dir.file("raft")))
         snapshot_file |= e.path().filename().string().starts_with("snapshot-");
     BOOST_TEST(snapshot_file);
     {
@@ -229,13 +229,13 @@ BOOST_AUTO_TEST_CASE(a_restart_restores_the_latest_snapshot_then_replays_the_res
         auto node = start(o, sm);
         BOOST_TEST(sm.restores_kept() == 1U);
         BOOST_TEST(sm.restores() == 0U);
-        BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+        BOOST_REQUIRE(eventually([&] { return is_leader(*node); }, 5s));
         BOOST_TEST(sm.log().size() == 20U);
     }
     RecordingStateMachine fresh;
     auto node = start(o, fresh);
     BOOST_TEST(fresh.restores() == 1U);
-    BOOST_REQUIRE(wait_until([&] { return fresh.log().size() == 20U; }, 5s));
+    BOOST_REQUIRE(eventually([&] { return fresh.log().size() == 20U; }, 5s));
     BOOST_TEST(fresh.log() == sm.log());
     BOOST_TEST(fresh.seen().size() < 20U);  // entries after the snapshot only
 }
@@ -252,7 +252,7 @@ BOOST_AUTO_TEST_CASE(three_servers_elect_a_leader_and_replicate) {
         BOOST_TEST(o.value == std::optional<uint64_t>(k + 1));
     }
     for (int i = 0; i < 3; ++i) {
-        BOOST_REQUIRE(wait_until([&] { return trio.sms[i].log().size() == 3U; }, 5s));
+        BOOST_REQUIRE(eventually([&] { return trio.sms[i].log().size() == 3U; }, 5s));
         BOOST_TEST(trio.sms[i].seen() == trio.sms[l].seen());
     }
     for (int i = 0; i < 3; ++i) {
@@ -283,8 +283,8 @@ BOOST_AUTO_TEST_CASE(stopping_runs_every_pending_done_exactly_once) {
     TempDir dir;
     RecordingStateMachine sm;
     const std::string address = free_address();
-    auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
-    BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+    auto node = start(options(dir.file("raft"), address, {Peer{0, address}}), sm);
+    BOOST_REQUIRE(eventually([&] { return is_leader(*node); }, 5s));
     constexpr int n = 2000;
     std::vector<std::atomic<int>> calls(n);
     std::vector<Fate> fates(n);
@@ -307,11 +307,11 @@ BOOST_AUTO_TEST_CASE(a_broken_state_machine_stops_the_node) {
     TempDir dir;
     RecordingStateMachine sm;
     const std::string address = free_address();
-    auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
-    BOOST_REQUIRE(wait_until([&] { return is_leader(*node); }, 5s));
+    auto node = start(options(dir.file("raft"), address, {Peer{0, address}}), sm);
+    BOOST_REQUIRE(eventually([&] { return is_leader(*node); }, 5s));
     auto o = submit_and_wait(*node, Bytes{RecordingStateMachine::break_marker});
     BOOST_TEST((o.fate == Fate::unknown));
-    BOOST_REQUIRE(wait_until([&] { return node->status().role == Role::unavailable; }, 5s));
+    BOOST_REQUIRE(eventually([&] { return node->status().role == Role::unavailable; }, 5s));
     auto later = submit_and_wait(*node, bytes("later"));
     BOOST_TEST((later.fate == Fate::not_leader));
     BOOST_TEST(later.error.find("state machine is broken") != std::string::npos);
@@ -322,20 +322,21 @@ BOOST_AUTO_TEST_CASE(start_errors_name_the_dir_and_address) {
     TempDir other;
     RecordingStateMachine sm;
     const std::string address = free_address();
-    auto bad = RaftServer::start(options(dir.raft(), "localhost:7000", {}), sm);
+    auto bad = RaftServer::start(options(dir.file("raft"), "localhost:7000", {}), sm);
     BOOST_REQUIRE(!bad.ok());
     BOOST_TEST(bad.error().message.find("IPv4") != std::string::npos);
     {
-        auto node = start(options(dir.raft(), address, {Peer{0, address}}), sm);
+        auto node = start(options(dir.file("raft"), address, {Peer{0, address}}), sm);
         RecordingStateMachine sm2;
-        auto clash = RaftServer::start(options(other.raft(), address, {Peer{0, address}}), sm2);
+        auto clash =
+            RaftServer::start(options(other.file("raft"), address, {Peer{0, address}}), sm2);
         BOOST_REQUIRE(!clash.ok());
         BOOST_TEST(clash.error().message.find(address) != std::string::npos);
-        BOOST_TEST(clash.error().message.find(other.raft()) != std::string::npos);
+        BOOST_TEST(clash.error().message.find(other.file("raft")) != std::string::npos);
         BOOST_TEST_MESSAGE("address in use: " << clash.error().message);
     }
-    std::filesystem::remove(dir.raft() + "/id");
-    auto no_id = RaftServer::start(options(dir.raft(), address, {Peer{0, address}}), sm);
+    std::filesystem::remove(dir.file("raft") + "/id");
+    auto no_id = RaftServer::start(options(dir.file("raft"), address, {Peer{0, address}}), sm);
     BOOST_REQUIRE(!no_id.ok());
     BOOST_TEST(no_id.error().message.find("no id file") != std::string::npos);
 }
