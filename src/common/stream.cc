@@ -64,6 +64,41 @@ Stream::Stream(EventLoop& loop, StreamOptions options, StreamCallbacks callbacks
                                                : "TCP connect timed out");
       }) {}
 
+namespace {
+
+// An SSL for a client stream: the peer name checked (SNI and RFC 6125 for a DNS name, the IP
+// otherwise) and the cached session offered for resumption.
+Result<SSL*> client_ssl(const StreamOptions& options) {
+    ERR_clear_error();
+    SSL* ssl = SSL_new(options.tls->raw());
+    if (ssl == nullptr)
+        return make_error("SSL_new failed: " + tls_take_error_text());
+    const std::string& name = options.tls_name;
+    unsigned char ipbuf[16];
+    bool name_is_ip = name.empty() || inet_pton(AF_INET, name.c_str(), ipbuf) == 1 ||
+                      inet_pton(AF_INET6, name.c_str(), ipbuf) == 1;
+    int ok = 1;
+    if (!name_is_ip) {
+        ok &= SSL_set_tlsext_host_name(ssl, name.c_str());  // SNI, RFC 6066 §3
+        ok &= SSL_set1_host(ssl, name.c_str());             // RFC 6125 name check
+    } else {
+        std::string ip = name.empty() ? options.addr.ip_string() : name;
+        ok &= X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip.c_str());
+    }
+    if (options.session != nullptr) {
+        SSL_set_ex_data(ssl, tls_session_slot_index(), options.session);
+        if (!options.session->empty())
+            (void)SSL_set_session(ssl, options.session->get());
+    }
+    if (ok != 1) {
+        SSL_free(ssl);
+        return make_error("cannot set the TLS peer name '" + name + "'");
+    }
+    return ssl;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Stream>> Stream::connect(EventLoop& loop, const StreamOptions& options,
                                                 StreamCallbacks callbacks) {
     if (options.kind == StreamKind::tls && options.tls == nullptr)
@@ -83,31 +118,10 @@ Result<std::unique_ptr<Stream>> Stream::connect(EventLoop& loop, const StreamOpt
             return make_error("bufferevent_socket_new failed");
         owned.release();  // the bufferevent closes it
     } else {
-        ERR_clear_error();
-        SSL* ssl = SSL_new(options.tls->raw());
-        if (ssl == nullptr)
-            return make_error("SSL_new failed: " + tls_take_error_text());
-        const std::string& name = options.tls_name;
-        unsigned char ipbuf[16];
-        bool name_is_ip = name.empty() || inet_pton(AF_INET, name.c_str(), ipbuf) == 1 ||
-                          inet_pton(AF_INET6, name.c_str(), ipbuf) == 1;
-        int ok = 1;
-        if (!name_is_ip) {
-            ok &= SSL_set_tlsext_host_name(ssl, name.c_str());  // SNI, RFC 6066 §3
-            ok &= SSL_set1_host(ssl, name.c_str());             // RFC 6125 name check
-        } else {
-            std::string ip = name.empty() ? options.addr.ip_string() : name;
-            ok &= X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip.c_str());
-        }
-        if (options.session != nullptr) {
-            SSL_set_ex_data(ssl, tls_session_slot_index(), options.session);
-            if (!options.session->empty())
-                (void)SSL_set_session(ssl, options.session->get());
-        }
-        if (ok != 1) {
-            SSL_free(ssl);
-            return make_error("cannot set the TLS peer name '" + name + "'");
-        }
+        auto made = client_ssl(options);
+        if (!made)
+            return made.error();
+        SSL* ssl = *made;
         // With BEV_OPT_CLOSE_ON_FREE the bufferevent frees the SSL and closes fd.
         s->bev_ = bufferevent_openssl_socket_new(loop.raw(), fd, ssl, BUFFEREVENT_SSL_CONNECTING,
                                                  BEV_OPT_CLOSE_ON_FREE);
