@@ -1,23 +1,18 @@
-// rpc_messages: JSON payloads of the cluster RPC, decoded defensively (untrusted input).
+// rpc_messages: JSON payloads of the cluster RPC, decoded defensively (untrusted input), and
+// the checked JSON field readers (rpc_json.hh) the feed's payloads share.
 #include "cluster/internal/rpc_messages.hh"
 
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <charconv>
-#include <nlohmann/json.hpp>
+
+#include "cluster/internal/rpc_json.hh"
 
 namespace muster::cluster::internal {
 namespace {
 
-using nlohmann::json;
 constexpr size_t max_nesting = 8;
-constexpr size_t max_address = 64;
-
-std::vector<uint8_t> dump(const json& j) {
-    std::string s = j.dump();
-    return std::vector<uint8_t>(s.begin(), s.end());
-}
 
 // Refuses deep nesting before the parser sees it (a payload of 64 KiB of '[' is valid JSON).
 bool shallow(std::span<const uint8_t> bytes) {
@@ -46,6 +41,13 @@ bool shallow(std::span<const uint8_t> bytes) {
     return true;
 }
 
+}  // namespace
+
+std::vector<uint8_t> dump(const json& j) {
+    std::string s = j.dump();
+    return std::vector<uint8_t>(s.begin(), s.end());
+}
+
 Result<json> parse_object(std::span<const uint8_t> bytes, const char* what) {
     if (bytes.size() > max_control_payload)
         return make_error(std::string(what) + ": payload too large");
@@ -57,7 +59,6 @@ Result<json> parse_object(std::span<const uint8_t> bytes, const char* what) {
     return j;
 }
 
-// Optional fields: absent is the default; present with the wrong type is an error.
 Result<uint64_t> get_u64(const json& j, const char* key, bool required) {
     auto it = j.find(key);
     if (it == j.end()) {
@@ -105,6 +106,8 @@ Result<std::string> get_address(const json& j, const char* key, bool required) {
 std::string clip(const std::string& s) {
     return s.size() <= max_error_text ? s : s.substr(0, max_error_text);
 }
+
+namespace {
 
 const char* fate_name(Fate f) {
     switch (f) {
