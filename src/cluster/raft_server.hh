@@ -65,6 +65,12 @@ struct RaftServerOptions {
     // A follower forwards submit() and barrier() to the leader over the server port. Without a
     // known leader it waits up to this long for one, then fails (Fate::not_leader, "no leader").
     std::chrono::milliseconds forward_timeout{5000};
+
+    // ---- the change feed for client agents (ReplicaClient). The entries applied last are kept
+    // (raw) up to these bounds; a client resuming from an index older than what they hold gets
+    // a whole snapshot first.
+    size_t feed_ring_entries = 4096;
+    size_t feed_ring_bytes = size_t{64} << 20;
 };
 
 class RaftServer {

@@ -44,6 +44,13 @@ Membership::Options membership_options(const RaftServerOptions& o, uint64_t id) 
     return m;
 }
 
+FeedServer::Limits feed_limits(const RaftServerOptions& o) {
+    FeedServer::Limits l;
+    l.ring_entries = std::max<size_t>(o.feed_ring_entries, 1);
+    l.ring_bytes = std::max<size_t>(o.feed_ring_bytes, 1);
+    return l;
+}
+
 }  // namespace
 
 Core::Core(RaftServerOptions o, StateMachine& fsm, uint64_t id)
@@ -169,6 +176,10 @@ std::string Core::setup() {
         LeaderForwarding::Limits{options_.forward_timeout, max_payload_});
     membership_ = std::make_unique<Membership>(static_cast<Membership::Host&>(*this), *rpc_client_,
                                                membership_options(options_, id_));
+    feed_ = std::make_unique<FeedServer>(static_cast<FeedServer::Host&>(*this),
+                                         feed_limits(options_), state_machine_.applied_index());
+    adapter_->set_observer(feed_.get());
+    rpc_server_->set_closed_handler([this](uint64_t connection) { feed_->closed(connection); });
 
     auto state = has_raft_state(options_.dir);
     if (!state)
@@ -410,7 +421,57 @@ void Core::on_request(RpcServer::Request req) {
         case MessageType::remove:
             membership_->handle_change(req.type, req.payload, std::move(reply));
             break;
+        case MessageType::feed:
+            feed_->handle_feed(req.connection, req.id, req.payload);
+            break;
+        case MessageType::heartbeat:
+            feed_->handle_heartbeat(req.connection, req.id, req.payload);
+            break;
+        case MessageType::submit:
+            feed_->handle_submit(req.connection, req.id, std::move(req.payload));
+            break;
     }
+}
+
+// ---- FeedServer::Host
+
+bool Core::feed_push(uint64_t connection, uint64_t request, std::span<const uint8_t> payload) {
+    return rpc_server_->push(connection, request, MessageType::feed, payload);
+}
+
+void Core::feed_reply(uint64_t connection, uint64_t request, MessageType type,
+                      std::span<const uint8_t> payload) {
+    rpc_server_->reply(connection, request, type, payload);
+}
+
+void Core::feed_close(uint64_t connection, const std::string& why) {
+    rpc_server_->close(connection, why);
+}
+
+size_t Core::feed_unsent(uint64_t connection) const {
+    return rpc_server_->unsent(connection);
+}
+
+Result<FeedServer::Snapshot> Core::feed_snapshot() {
+    if (adapter_->broken())
+        return make_error("the state machine is broken: " + adapter_->broken_reason());
+    try {
+        uint64_t index = state_machine_.applied_index();
+        auto data = state_machine_.snapshot();
+        if (!data)
+            return data.error();
+        return FeedServer::Snapshot{index, std::move(*data)};
+    } catch (const std::exception& e) {
+        return make_error(std::string("snapshot: ") + e.what());
+    }
+}
+
+void Core::feed_submit(std::vector<uint8_t> command, CommandDone done) {
+    if (closing_) {
+        run_done(done, Fate::not_leader, make_error(stop_reason_));
+        return;
+    }
+    forwarding_->command(std::move(command), std::move(done));
 }
 
 // ---- group commit and barriers
@@ -648,6 +709,7 @@ void Core::after_turn() {
     observe_transitions();
     forwarding_->applied(current_.last_applied);
     membership_->update_join_wanted();
+    feed_->pump();
 }
 
 void Core::on_async(uv_async_t* h) {

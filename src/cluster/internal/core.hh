@@ -1,7 +1,8 @@
 // Core: one Raft server's loop. libraft (through raft_shim) on a libuv loop of its own thread,
 // the group commit (Proposals), barriers, and the Status copy published after every turn. It
-// owns the two parts that talk to other servers, LeaderForwarding and Membership, and is the
-// Host both run on. Other threads hand work over through a locked queue and uv_async_send.
+// owns the parts that talk to other servers and client agents, LeaderForwarding, Membership and
+// FeedServer, and is the Host they run on. Other threads hand work over through a locked queue and
+// uv_async_send.
 #pragma once
 
 #include <uv.h>
@@ -19,6 +20,7 @@
 
 #include "cluster/internal/callbacks.hh"
 #include "cluster/internal/change.hh"
+#include "cluster/internal/feed_server.hh"
 #include "cluster/internal/fsm_adapter.hh"
 #include "cluster/internal/leader_forwarding.hh"
 #include "cluster/internal/membership.hh"
@@ -30,7 +32,9 @@
 
 namespace muster::cluster::internal {
 
-class Core final : private LeaderForwarding::Host, private Membership::Host {
+class Core final : private LeaderForwarding::Host,
+                   private Membership::Host,
+                   private FeedServer::Host {
   public:
     Core(RaftServerOptions options, StateMachine& fsm, uint64_t id);
     ~Core();
@@ -75,6 +79,15 @@ class Core final : private LeaderForwarding::Host, private Membership::Host {
     void to_leader(Change change) override;
     void observe_transitions() override;
     bool deliver_discovered(std::vector<std::string> found) override;
+    // ---- FeedServer::Host
+    bool feed_push(uint64_t connection, uint64_t request,
+                   std::span<const uint8_t> payload) override;
+    void feed_reply(uint64_t connection, uint64_t request, MessageType type,
+                    std::span<const uint8_t> payload) override;
+    void feed_close(uint64_t connection, const std::string& why) override;
+    size_t feed_unsent(uint64_t connection) const override;
+    Result<FeedServer::Snapshot> feed_snapshot() override;
+    void feed_submit(std::vector<uint8_t> command, CommandDone done) override;
 
     // ---- the loop's life
     void run(std::promise<std::string>& started);
@@ -133,6 +146,7 @@ class Core final : private LeaderForwarding::Host, private Membership::Host {
     std::unique_ptr<Proposals> proposals_;
     std::unique_ptr<LeaderForwarding> forwarding_;
     std::unique_ptr<Membership> membership_;
+    std::unique_ptr<FeedServer> feed_;
     std::map<uint64_t, BarrierDone> barriers_in_flight_;
     // Barriers on the leader behind commands still queued: (commands_enqueued then, done).
     std::deque<std::pair<uint64_t, BarrierDone>> barriers_waiting_;

@@ -8,6 +8,7 @@
 #include <new>
 #include <string>
 
+#include "cluster/internal/callbacks.hh"
 #include "cluster/internal/raft_shim.h"
 #include "common/log.hh"
 
@@ -75,6 +76,8 @@ int FsmAdapter::apply(uint64_t index, std::span<const uint8_t> bytes) {
             return 1;
         }
         ++entries_applied_;
+        if (observer_ != nullptr && !replay)
+            guarded("feed entry", [&] { observer_->on_entry(index, bytes); });
         if (sink_ != nullptr)
             sink_->on_applied(entry->tag, index, std::move(*results));
         return 0;
@@ -133,6 +136,9 @@ int FsmAdapter::restore(std::span<const uint8_t> bytes) {
             return 1;
         }
         ++snapshots_restored_;
+        if (observer_ != nullptr)
+            guarded("feed restore",
+                    [&] { observer_->on_restored(state_machine_.applied_index()); });
         return 0;
     } catch (const std::exception& e) {
         set_broken(std::string("restore snapshot: exception: ") + e.what());

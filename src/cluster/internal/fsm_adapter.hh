@@ -23,6 +23,16 @@ class ResultSink {
                             std::vector<Result<uint64_t>> results) = 0;
 };
 
+// Sees every entry the state machine applied (not replays), as its raw bytes, and every snapshot
+// restored: the change feed (FeedServer) passes them on to client agents.
+class AppliedObserver {
+  public:
+    virtual ~AppliedObserver() = default;
+    virtual void on_entry(uint64_t index, std::span<const uint8_t> entry) = 0;
+    // The state was replaced by a snapshot; it is at `applied_index` now.
+    virtual void on_restored(uint64_t applied_index) = 0;
+};
+
 class FsmAdapter {
   public:
     // `sink` may be null (it can be set later, before the raft starts).
@@ -32,6 +42,7 @@ class FsmAdapter {
     FsmAdapter& operator=(const FsmAdapter&) = delete;
 
     void set_sink(ResultSink* sink) { sink_ = sink; }
+    void set_observer(AppliedObserver* observer) { observer_ = observer; }
     // For muster_raft_node_init, or raft_fixture_grow + muster_fsm_bind in tests.
     muster_fsm* fsm() { return fsm_; }
 
@@ -56,6 +67,7 @@ class FsmAdapter {
 
     StateMachine& state_machine_;
     ResultSink* sink_;
+    AppliedObserver* observer_ = nullptr;
     muster_fsm* fsm_ = nullptr;
     bool broken_ = false;
     std::string broken_reason_;

@@ -143,6 +143,7 @@ void RpcConnection::flush() {
         return;
     }
     writing_ = true;
+    writing_bytes_ = w->bytes.size();
 }
 
 void RpcConnection::on_write(uv_write_t* req, int status) {
@@ -151,6 +152,7 @@ void RpcConnection::on_write(uv_write_t* req, int status) {
     auto* self = static_cast<RpcConnection*>(req->handle->data);
     delete w;
     self->writing_ = false;
+    self->writing_bytes_ = 0;
     if (status != 0) {
         self->close(std::string("write: ") + uv_strerror(status));
         return;

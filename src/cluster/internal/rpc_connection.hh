@@ -50,6 +50,8 @@ class RpcConnection {
     bool closing() const { return closing_; }
     const std::string& close_reason() const { return close_reason_; }
     uint64_t last_read_ms() const { return last_read_ms_; }  // loop time of the last bytes in
+    // Bytes sent but not yet written to the socket (queued, or in the write in progress).
+    size_t unsent() const { return out_.size() + writing_bytes_; }
 
   private:
     struct WriteRequest;
@@ -70,6 +72,7 @@ class RpcConnection {
     FrameDecoder decoder_;
     std::vector<uint8_t> out_;  // waiting for the write in progress (or the dial)
     bool writing_ = false;
+    size_t writing_bytes_ = 0;
     bool connected_ = false;
     bool closing_ = false;
     std::string close_reason_;

@@ -20,7 +20,7 @@ uint64_t get_le(const uint8_t* p, size_t n) {
 
 bool is_request_type(uint8_t type) {
     return type >= static_cast<uint8_t>(MessageType::hello) &&
-           type <= static_cast<uint8_t>(MessageType::remove);
+           type <= static_cast<uint8_t>(MessageType::submit);
 }
 
 const char* message_type_name(uint8_t type) {
@@ -35,6 +35,12 @@ const char* message_type_name(uint8_t type) {
             return "join";
         case MessageType::remove:
             return "remove";
+        case MessageType::feed:
+            return "feed";
+        case MessageType::heartbeat:
+            return "heartbeat";
+        case MessageType::submit:
+            return "submit";
     }
     return "unknown";
 }

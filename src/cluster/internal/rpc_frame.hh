@@ -22,6 +22,11 @@ enum class MessageType : uint8_t {
     barrier = 3,  // empty; reply JSON BarrierReply
     join = 4,     // JSON JoinRequest; reply JSON Ack
     remove = 5,   // JSON RemoveRequest; reply JSON Ack
+    // A client agent's change feed (feed_messages.hh). The server answers a feed request with
+    // any number of feed|reply_bit frames of that request's id, each a binary FeedMessage.
+    feed = 6,
+    heartbeat = 7,  // JSON HeartbeatRequest; reply JSON HeartbeatReply
+    submit = 8,     // a client's command's bytes, accepted by any server; reply JSON ApplyReply
 };
 inline constexpr uint8_t reply_bit = 0x80;
 inline constexpr size_t frame_length_bytes = 4;

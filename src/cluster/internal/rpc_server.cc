@@ -42,6 +42,30 @@ void RpcServer::reply(uint64_t connection, uint64_t id, MessageType type,
     it->second.connection->send(id, static_cast<uint8_t>(type) | reply_bit, payload);
 }
 
+bool RpcServer::push(uint64_t connection, uint64_t id, MessageType type,
+                     std::span<const uint8_t> payload) {
+    auto it = connections_.find(connection);
+    if (it == connections_.end() || it->second.connection->closing())
+        return false;
+    it->second.connection->send(id, static_cast<uint8_t>(type) | reply_bit, payload);
+    return !it->second.connection->closing();
+}
+
+void RpcServer::close(uint64_t connection, const std::string& why) {
+    auto it = connections_.find(connection);
+    if (it == connections_.end())
+        return;
+    ++protocol_errors_;
+    logger.info("closing an rpc connection",
+                {{"peer", it->second.connection->peer()}, {"reason", why}});
+    it->second.connection->close(why);
+}
+
+size_t RpcServer::unsent(uint64_t connection) const {
+    auto it = connections_.find(connection);
+    return it == connections_.end() ? 0 : it->second.connection->unsent();
+}
+
 void RpcServer::on_frame(RpcConnection& c, Frame f) {
     auto it = connections_.find(c.id());
     if (it == connections_.end())
@@ -72,7 +96,18 @@ void RpcServer::on_frame(RpcConnection& c, Frame f) {
 }
 
 void RpcServer::on_closed(RpcConnection& c) {
-    connections_.erase(c.id());
+    uint64_t id = c.id();
+    connections_.erase(id);
+    if (closed_handler_)
+        guarded_closed(id);
+}
+
+void RpcServer::guarded_closed(uint64_t connection) {
+    try {
+        closed_handler_(connection);
+    } catch (const std::exception& e) {
+        logger.error("rpc close handler failed", {{"error", e.what()}});
+    }
 }
 
 void RpcServer::shutdown() {

@@ -28,7 +28,8 @@ class RpcServer final : private RpcConnection::Owner {
     };
     using Handler = std::function<void(Request)>;
 
-    static constexpr size_t max_connections = 512;
+    // Servers and client agents (one feed connection each) together.
+    static constexpr size_t max_connections = 8192;
     static constexpr size_t max_unanswered = 16384;  // per connection
 
     RpcServer(size_t max_payload, Handler handler);
@@ -41,6 +42,17 @@ class RpcServer final : private RpcConnection::Owner {
     // Replies to request `id` of `connection`; nothing when the connection is gone.
     void reply(uint64_t connection, uint64_t id, MessageType type,
                std::span<const uint8_t> payload);
+    // Sends one more frame for request `id` (a feed's pushes) without counting it as an answer;
+    // false when the connection is gone or closing.
+    bool push(uint64_t connection, uint64_t id, MessageType type, std::span<const uint8_t> payload);
+    // Closes `connection` (a peer that broke the protocol); on_closed follows.
+    void close(uint64_t connection, const std::string& why);
+    // Bytes queued on `connection` and not yet written; 0 when it is gone.
+    size_t unsent(uint64_t connection) const;
+    // Runs for every connection that closed (after its last request was handled).
+    void set_closed_handler(std::function<void(uint64_t connection)> handler) {
+        closed_handler_ = std::move(handler);
+    }
     // Closes every connection; later streams are closed as they come.
     void shutdown();
 
@@ -54,9 +66,11 @@ class RpcServer final : private RpcConnection::Owner {
     };
     void on_frame(RpcConnection& c, Frame f) override;
     void on_closed(RpcConnection& c) override;
+    void guarded_closed(uint64_t connection);
 
     size_t max_payload_;
     Handler handler_;
+    std::function<void(uint64_t connection)> closed_handler_;
     bool shut_down_ = false;
     uint64_t next_connection_ = 1;
     uint64_t protocol_errors_ = 0;
