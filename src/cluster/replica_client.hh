@@ -37,6 +37,7 @@ struct ReplicaOptions {
     // A round tries every known server once. After this many rounds in a row that reached none,
     // the client gives up: status().gave_up is set and on_give_up runs (once). 0: never.
     unsigned retry_max = 0;
+    // Runs on the client's thread: it must not destroy the ReplicaClient (nor must a CommandDone).
     std::function<void(const std::string& why)> on_give_up;
     std::chrono::milliseconds heartbeat_interval{1000};
     // Nothing heard from the server (feed, heartbeat reply) for this long: the connection is
@@ -49,20 +50,19 @@ struct ReplicaStatus {
     bool connected = false;  // subscribed to a server's feed right now
     std::string server;      // that server's address, "" when not connected
     uint64_t sessions = 0;   // feed subscriptions that succeeded since start (a reconnect adds 1)
-    std::string leader_address;       // as the server last said; "" when it knows none
+    std::string leader_address;        // as the server last said; "" when it knows none
     std::vector<std::string> servers;  // every server address learned (voters), sorted
-    uint64_t applied = 0;               // the state machine's applied index
+    uint64_t applied = 0;              // the state machine's applied index
     // When a server last said something on the feed; time_point{} if never.
     std::chrono::steady_clock::time_point last_contact;
-    bool gave_up = false;  // retry_max rounds reached no server
+    bool gave_up = false;    // retry_max rounds reached no server
     std::string last_error;  // why the last connection attempt or connection ended
 };
 
 class ReplicaClient {
   public:
     // Starts the loop thread, which begins joining at once. `fsm` must outlive the client.
-    static Result<std::unique_ptr<ReplicaClient>> start(ReplicaOptions options,
-                                                        StateMachine& fsm);
+    static Result<std::unique_ptr<ReplicaClient>> start(ReplicaOptions options, StateMachine& fsm);
     // Closes the connection and joins the thread. Pending commands get Fate::unknown (sent) or
     // Fate::not_leader (never sent).
     ~ReplicaClient();

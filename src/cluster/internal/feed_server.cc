@@ -94,12 +94,16 @@ void FeedServer::handle_feed(uint64_t connection, uint64_t request,
         host_.feed_reply(connection, request, MessageType::feed, encode_feed_refused(*why));
         return;
     }
+    // servers_sent_ is what every subscriber was told last: the others hear of a change first.
+    if (subscribers_.empty())
+        servers_sent_ = servers_message();
+    else
+        update_servers();
     auto now = Clock::now();
     Subscriber& s = subscribers_[connection];
     s.client = AttachedClient{req->node, req->address, connection, now, now, req->from_index};
     s.request = request;
     s.position = req->from_index;
-    servers_sent_ = servers_message();
     host_.feed_reply(connection, request, MessageType::feed, servers_sent_);
     bool snapshot = req->from_index < floor_;
     logger.info("feed subscribed", {{"node", req->node},
@@ -209,6 +213,11 @@ void FeedServer::pump() {
     for (auto& [connection, s] : subscribers_)
         if (s.transfer)
             send_chunks(s);
+    update_servers();
+}
+
+// Tells every subscriber of a new leader or new voters.
+void FeedServer::update_servers() {
     if (subscribers_.empty())
         return;
     auto message = servers_message();

@@ -122,6 +122,7 @@ class FeedServer final : public AppliedObserver {
     std::vector<uint8_t> next_chunk(Transfer& t) const;
     void catch_up(Subscriber& s);
     std::vector<uint8_t> servers_message() const;
+    void update_servers();
     void drop(uint64_t connection, const std::string& why);
 
     Host& host_;

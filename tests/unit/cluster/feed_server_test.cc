@@ -251,6 +251,21 @@ BOOST_AUTO_TEST_CASE(a_new_leader_is_pushed_to_every_subscriber) {
     BOOST_TEST(got[1].leader_address == "127.0.0.1:2");
 }
 
+BOOST_AUTO_TEST_CASE(a_change_seen_first_at_a_new_subscription_still_reaches_the_others) {
+    FakeHost host;
+    FeedServer feed(host, small_ring(), 0);
+    feed.handle_feed(5, 1, feed_request(0));
+    host.status_.leader_address = "127.0.0.1:2";
+    feed.handle_feed(6, 1, feed_request(0));  // before any pump saw the new leader
+    feed.pump();
+    auto old = host.feed_to(5);
+    BOOST_REQUIRE(old.size() == 2u);
+    BOOST_TEST(old[1].leader_address == "127.0.0.1:2");
+    auto fresh = host.feed_to(6);
+    BOOST_REQUIRE(fresh.size() == 1u);
+    BOOST_TEST(fresh[0].leader_address == "127.0.0.1:2");
+}
+
 BOOST_AUTO_TEST_CASE(a_restore_past_a_subscriber_closes_its_feed) {
     FakeHost host;
     FeedServer feed(host, small_ring(), 0);

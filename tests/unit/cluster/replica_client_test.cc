@@ -13,6 +13,7 @@
 #include <boost/test/unit_test.hpp>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster/internal/feed_messages.hh"
@@ -112,9 +113,76 @@ struct RawRpc {
     }
 };
 
+// A "server" that accepts one feed, answers it with a servers message naming `real` (so the
+// client learns that address), then says nothing more: as a stopped process would, it keeps the
+// TCP connection open.
+struct MuteServer {
+    int listen_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int conn = -1;
+    std::string address;
+    std::thread thread;
+
+    explicit MuteServer(const std::string& real) {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        BOOST_REQUIRE(::bind(listen_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        BOOST_REQUIRE(::listen(listen_fd, 8) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&a), &len);
+        address = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+        timeval tv{5, 0};
+        ::setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        thread = std::thread([this, real] { serve(real); });
+    }
+    ~MuteServer() {
+        thread.join();
+        if (conn >= 0)
+            ::close(conn);
+        ::close(listen_fd);
+    }
+    void serve(const std::string& real) {
+        conn = ::accept(listen_fd, nullptr, nullptr);
+        if (conn < 0)
+            return;
+        timeval tv{5, 0};
+        ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        uint8_t head[5 + internal::frame_header_bytes];  // preamble, then the frame's header
+        size_t got = 0;
+        while (got < sizeof head) {
+            ssize_t n = ::read(conn, head + got, sizeof head - got);
+            if (n <= 0)
+                return;
+            got += static_cast<size_t>(n);
+        }
+        uint64_t id = 0;
+        for (size_t i = 0; i < 8; ++i)
+            id |= uint64_t{head[5 + 4 + i]} << (8 * i);
+        auto frame = internal::encode_frame(
+            id, static_cast<uint8_t>(internal::MessageType::feed) | internal::reply_bit,
+            internal::encode_feed_servers("", {real}));
+        (void)!::write(conn, frame.data(), frame.size());
+    }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(replica_client)
+
+BOOST_AUTO_TEST_CASE(a_server_gone_quiet_after_subscribing_is_left_for_a_learned_one) {
+    Single s;
+    s.write(0, 3);
+    MuteServer mute(s.address);
+    RecordingStateMachine csm;
+    auto o = client_options({mute.address});  // the real server only as the mute one named it
+    o.server_timeout = 300ms;
+    auto client = start_client(o, csm);
+    BOOST_TEST(eventually([&] { return same_log(csm, s.sm, 3); }, 5s));
+    auto st = client->status();
+    BOOST_TEST(st.server == s.address);
+    BOOST_TEST(st.sessions == 2u);
+    BOOST_TEST(st.last_error.find("no word from the server") != std::string::npos, st.last_error);
+}
 
 BOOST_AUTO_TEST_CASE(a_fresh_client_gets_what_was_written_before_then_live_writes) {
     Single s;
