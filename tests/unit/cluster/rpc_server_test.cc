@@ -124,6 +124,43 @@ BOOST_AUTO_TEST_CASE(bad_frames_close_their_connection_and_the_server_keeps_serv
     BOOST_TEST(loop.settle());
 }
 
+BOOST_AUTO_TEST_CASE(pushed_frames_follow_the_reply_and_a_closed_connection_is_reported) {
+    Loop loop;
+    Server s(loop);
+    uint64_t feed_connection = 0;
+    std::vector<uint64_t> closed;
+    s.server = std::make_unique<RpcServer>(max_payload, [&](RpcServer::Request r) {
+        feed_connection = r.connection;
+        s.server->reply(r.connection, r.id, r.type, std::vector<uint8_t>{'a'});
+        BOOST_TEST(s.server->push(r.connection, r.id, r.type, std::vector<uint8_t>{'b'}));
+        BOOST_TEST(s.server->push(r.connection, r.id, r.type, std::vector<uint8_t>{'c'}));
+    });
+    s.server->set_closed_handler([&](uint64_t c) { closed.push_back(c); });
+    RawStream raw(loop.get(), s.address);
+    auto frame = rpc_preamble();
+    internal::append_frame(frame, 5, static_cast<uint8_t>(MessageType::feed), {});
+    raw.write(frame);
+    BOOST_REQUIRE(loop.run_until(
+        [&] { return raw.got.size() >= 3 * (internal::frame_header_bytes + 1); }, 3s));
+    internal::FrameDecoder d(max_payload);
+    std::vector<internal::Frame> frames;
+    BOOST_REQUIRE(d.feed(raw.got, frames).ok());
+    BOOST_REQUIRE(frames.size() == 3U);
+    for (size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(frames[i].id == 5U);
+        BOOST_TEST(frames[i].payload == std::vector<uint8_t>{static_cast<uint8_t>('a' + i)});
+    }
+    BOOST_TEST(s.server->unsent(feed_connection) == 0U);
+    s.server->close(feed_connection, "a test closes it");
+    BOOST_TEST(loop.run_until([&] { return raw.eof; }, 3s));
+    BOOST_TEST(loop.run_until([&] { return !closed.empty(); }, 3s));
+    BOOST_TEST(closed == std::vector<uint64_t>{feed_connection});
+    BOOST_TEST(!s.server->push(feed_connection, 5, MessageType::feed, std::vector<uint8_t>{}));
+    raw.close();
+    s.close();
+    BOOST_TEST(loop.settle());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace muster::cluster
