@@ -234,6 +234,19 @@ BOOST_AUTO_TEST_CASE(a_client_behind_the_ring_gets_a_snapshot_then_entries) {
     BOOST_TEST(csm.seen().size() == 4u);  // the entries after the snapshot, one by one
 }
 
+BOOST_AUTO_TEST_CASE(a_snapshot_bigger_than_a_chunk_is_reassembled) {
+    Single s(/*ring_entries=*/1);
+    for (int i = 0; i < 3; ++i)  // about 1.8 MB of state: two chunks of at most 1 MiB
+        BOOST_REQUIRE(
+            (submit_and_wait(*s.node, Bytes(600 * 1024, static_cast<uint8_t>('a' + i))).fate ==
+             Fate::applied));
+    s.write(3, 4);
+    RecordingStateMachine csm;
+    auto client = start_client(client_options({s.address}), csm);
+    BOOST_TEST(eventually([&] { return same_log(csm, s.sm, 4); }, 5s));
+    BOOST_TEST(csm.restores() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_command_submitted_through_a_follower_commits_through_the_leader) {
     Cluster c(3);
     c.start_all(3);
