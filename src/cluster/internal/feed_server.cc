@@ -57,12 +57,9 @@ void FeedServer::on_restored(uint64_t applied_index) {
     ring_.clear();
     ring_bytes_ = 0;
     floor_ = applied_index;
-    std::vector<uint64_t> behind;
     for (auto& [connection, s] : subscribers_)
-        if (s.live && s.position < applied_index)
-            behind.push_back(connection);
-    for (uint64_t c : behind)
-        drop(c, "this server restored a snapshot past the feed's position");
+        if (!s.dropped && !s.transfer && s.position < applied_index)
+            drop(s, "this server restored a snapshot past the feed's position");
 }
 
 // ---- subscriptions
@@ -124,7 +121,7 @@ void FeedServer::start_snapshot(Subscriber& s) {
     if (!snap) {
         logger.warn("feed snapshot failed",
                     {{"node", s.client.node}, {"error", snap.error().message}});
-        host_.feed_close(s.client.connection, "snapshot failed: " + snap.error().message);
+        drop(s, "snapshot failed: " + snap.error().message);
         return;
     }
     Transfer t;
@@ -173,8 +170,10 @@ std::vector<uint8_t> FeedServer::next_chunk(Transfer& t) const {
     return chunk;
 }
 
-// Sends what the ring holds after the subscriber's position; it is live from then on. A
-// position the ring no longer follows (entries fell off during a transfer) needs a snapshot.
+// Sends what the ring holds after the subscriber's position, paced like a snapshot (a whole ring
+// at once could pass the connection's unsent limit and close it, again at every resume); it is
+// live once it has all. A position the ring no longer follows (entries fell off meanwhile)
+// needs a snapshot.
 void FeedServer::catch_up(Subscriber& s) {
     if (s.position < floor_) {
         start_snapshot(s);
@@ -183,6 +182,8 @@ void FeedServer::catch_up(Subscriber& s) {
     auto it = std::upper_bound(ring_.begin(), ring_.end(), s.position,
                                [](uint64_t i, const RingEntry& e) { return i < e.index; });
     for (; it != ring_.end(); ++it) {
+        if (host_.feed_unsent(s.client.connection) >= limits_.pace_bytes)
+            return;  // the rest on a later turn (pump)
         if (!host_.feed_push(s.client.connection, s.request, it->bytes))
             return;
         s.position = it->index;
@@ -200,8 +201,12 @@ void FeedServer::closed(uint64_t connection) {
     subscribers_.erase(it);
 }
 
-void FeedServer::drop(uint64_t connection, const std::string& why) {
-    host_.feed_close(connection, why);
+// Closes a subscriber's connection; it gets nothing more until closed() forgets it.
+void FeedServer::drop(Subscriber& s, const std::string& why) {
+    s.dropped = true;
+    s.live = false;
+    s.transfer.reset();
+    host_.feed_close(s.client.connection, why);
 }
 
 std::vector<uint8_t> FeedServer::servers_message() const {
@@ -210,9 +215,14 @@ std::vector<uint8_t> FeedServer::servers_message() const {
 }
 
 void FeedServer::pump() {
-    for (auto& [connection, s] : subscribers_)
+    for (auto& [connection, s] : subscribers_) {
+        if (s.dropped)
+            continue;
         if (s.transfer)
             send_chunks(s);
+        else if (!s.live)
+            catch_up(s);
+    }
     update_servers();
 }
 

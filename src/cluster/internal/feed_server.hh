@@ -65,7 +65,8 @@ class FeedServer final : public AppliedObserver {
         size_t ring_bytes = size_t{64} << 20;
         size_t max_subscribers = 4096;
         size_t chunk_bytes = feed_chunk_bytes;
-        // A snapshot transfer waits while its connection has this much unsent.
+        // A snapshot transfer or a catch-up from the ring waits while its connection has this
+        // much unsent.
         size_t pace_bytes = size_t{8} << 20;
     };
 
@@ -112,6 +113,7 @@ class FeedServer final : public AppliedObserver {
         uint64_t request = 0;
         uint64_t position = 0;  // the newest index it was sent
         bool live = false;      // sent everything up to newest(): gets each entry as it comes
+        bool dropped = false;   // its connection is closing
         std::optional<Transfer> transfer;
     };
 
@@ -123,7 +125,7 @@ class FeedServer final : public AppliedObserver {
     void catch_up(Subscriber& s);
     std::vector<uint8_t> servers_message() const;
     void update_servers();
-    void drop(uint64_t connection, const std::string& why);
+    void drop(Subscriber& s, const std::string& why);
 
     Host& host_;
     const Limits limits_;

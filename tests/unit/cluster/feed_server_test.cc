@@ -179,6 +179,23 @@ BOOST_AUTO_TEST_CASE(a_snapshot_waits_while_the_connection_has_too_much_unsent) 
     BOOST_TEST(host.entries_to(3) == (std::vector<uint64_t>{11}));
 }
 
+BOOST_AUTO_TEST_CASE(a_catch_up_from_the_ring_waits_while_the_connection_has_too_much_unsent) {
+    FakeHost host;
+    FeedServer::Limits limits = small_ring();
+    limits.ring_entries = 16;
+    FeedServer feed(host, limits, 0);
+    apply(feed, 1, 4);
+    host.unsent = size_t{100} << 20;
+    feed.handle_feed(3, 1, feed_request(0));
+    apply(feed, 5, 5);
+    BOOST_TEST(host.entries_to(3).empty());
+    host.unsent = 0;
+    feed.pump();
+    apply(feed, 6, 6);
+    BOOST_TEST(host.entries_to(3) == (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
+    BOOST_TEST(host.snapshots == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_subscriber_ahead_of_this_server_gets_only_later_entries) {
     FakeHost host;
     FeedServer feed(host, small_ring(), 0);
