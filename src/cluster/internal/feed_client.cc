@@ -316,6 +316,8 @@ void FeedClient::on_frame(RpcConnection& c, Frame f) {
                         {{"server", server_}, {"error", ok.error().message}});
             c.close("protocol error: " + ok.error().message);
         }
+        // A long restore or apply here is no silence of the server's.
+        last_contact_ = Clock::now();
         publish();
     });
 }
