@@ -43,6 +43,10 @@ void ReplicaClient::submit(std::vector<uint8_t> command, CommandDone done) {
     impl_->submit(std::move(command), std::move(done));
 }
 
+void ReplicaClient::join(std::vector<std::string> servers, std::function<void(Result<void>)> done) {
+    impl_->join(std::move(servers), std::move(done));
+}
+
 ReplicaStatus ReplicaClient::status() const {
     return impl_->status();
 }

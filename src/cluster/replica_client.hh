@@ -75,6 +75,12 @@ class ReplicaClient {
     // submit_timeout, then fails with Fate::not_leader ("no server reachable").
     void submit(std::vector<uint8_t> command, CommandDone done);
 
+    // Any thread. Adds servers ("a.b.c.d:port") to those the client knows, first in line when
+    // it next looks for one (now, when it has no connection). `done` runs on the client's
+    // thread once the client is subscribed to some server's feed (at once when it already
+    // is), or after submit_timeout with the Error of its last attempt.
+    void join(std::vector<std::string> servers, std::function<void(Result<void>)> done);
+
     // Any thread; a copy taken under a lock.
     ReplicaStatus status() const;
 

@@ -97,6 +97,13 @@ void FeedClient::begin_stop() {
     for (auto& w : waiting_)
         run_done(w.done, Fate::not_leader, make_error("the replica client is stopping"));
     waiting_.clear();
+    {
+        std::lock_guard lock(mu_);
+        joins_.insert(joins_.end(), std::make_move_iterator(incoming_joins_.begin()),
+                      std::make_move_iterator(incoming_joins_.end()));
+        incoming_joins_.clear();
+    }
+    answer_joins(true, make_error("the replica client is stopping"));
     fail_sent("the replica client stopped before the outcome was known");
     if (conn_)
         conn_->close("the replica client is stopping");
@@ -113,22 +120,27 @@ void FeedClient::drain() {
     if (closing_)
         return;
     std::vector<Waiting> in;
+    std::vector<Join> joins;
     std::optional<std::vector<std::string>> found;
     bool stop = false;
     {
         std::lock_guard lock(mu_);
         in.swap(incoming_);
+        joins.swap(incoming_joins_);
         found.swap(found_);
         stop = stopping_;
     }
     for (auto& w : in)
         waiting_.push_back(std::move(w));
     if (stop) {
+        joins_.insert(joins_.end(), std::make_move_iterator(joins.begin()),
+                      std::make_move_iterator(joins.end()));
         begin_stop();
         return;
     }
     if (found)
         discovered(std::move(*found));
+    take_joins(std::move(joins));
     send_waiting();
 }
 
@@ -157,6 +169,8 @@ void FeedClient::tick() {
         begin_round();
     }
     expire(now);
+    answer_joins(false,
+                 make_error(last_error_.empty() ? "no server answered in time" : last_error_));
     publish();
 }
 
@@ -174,7 +188,8 @@ void FeedClient::begin_round() {
     auto at = std::find(order.begin(), order.end(), server_);
     if (at != order.end())
         std::rotate(order.begin(), at + 1, order.end());
-    round_.assign(order.begin(), order.end());
+    round_.assign(joined_.begin(), joined_.end());
+    round_.insert(round_.end(), order.begin(), order.end());
     start_discovery();
     next_server();
 }
@@ -353,6 +368,7 @@ void FeedClient::subscribed() {
     logger.info("feed connected", {{"node", options_.node},
                                    {"server", server_},
                                    {"from_index", std::to_string(fsm_.applied_index())}});
+    answer_joins(true, {});
     send_waiting();
 }
 
@@ -505,6 +521,67 @@ void FeedClient::publish() {
 }
 
 // ---- any thread
+
+// join(): the servers go first in every round from now on; a client without a connection starts
+// a round at once (the wait for the next one is skipped), one that has a feed answers at once.
+void FeedClient::take_joins(std::vector<Join> joins) {
+    if (joins.empty())
+        return;
+    for (auto& j : joins) {
+        for (const auto& s : j.servers)
+            if (std::find(joined_.begin(), joined_.end(), s) == joined_.end())
+                joined_.push_back(s);
+        joins_.push_back(std::move(j));
+    }
+    if (subscribed_) {
+        answer_joins(true, {});
+        return;
+    }
+    logger.info("feed: joining through new servers", {{"node", options_.node}});
+    if (round_active_) {
+        for (auto it = joined_.rbegin(); it != joined_.rend(); ++it)
+            round_.push_front(*it);
+        tried_.erase(std::remove_if(tried_.begin(), tried_.end(),
+                                    [&](const auto& t) {
+                                        return std::find(joined_.begin(), joined_.end(), t.first) !=
+                                               joined_.end();
+                                    }),
+                     tried_.end());
+        next_server();
+    } else if (!conn_) {
+        gave_up_ = false;
+        retry_at_.reset();
+        begin_round();
+    }
+}
+
+// all: every waiting join() (a subscription, or stopping); otherwise those past their deadline.
+void FeedClient::answer_joins(bool all, const Result<void>& r) {
+    const auto now = Clock::now();
+    std::vector<Join> ready;
+    for (auto it = joins_.begin(); it != joins_.end();) {
+        if (all || now >= it->deadline) {
+            ready.push_back(std::move(*it));
+            it = joins_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto& j : ready)
+        guarded("join callback", [&] { j.done(r); });
+}
+
+void FeedClient::join(std::vector<std::string> servers, std::function<void(Result<void>)> done) {
+    std::unique_lock lock(mu_);
+    if (stopping_) {
+        lock.unlock();
+        done(make_error("the replica client is stopping"));
+        return;
+    }
+    incoming_joins_.push_back(
+        Join{std::move(servers), std::move(done), Clock::now() + options_.submit_timeout});
+    uv_async_send(&async_);
+}
 
 void FeedClient::submit(std::vector<uint8_t> command, CommandDone done) {
     std::unique_lock lock(mu_);

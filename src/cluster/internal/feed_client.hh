@@ -42,12 +42,18 @@ class FeedClient final : private RpcConnection::Owner {
     std::string start();
     // ---- any thread
     void submit(std::vector<uint8_t> command, CommandDone done);
+    void join(std::vector<std::string> servers, std::function<void(Result<void>)> done);
     ReplicaStatus status() const;
 
   private:
     struct Waiting {
         std::vector<uint8_t> command;
         CommandDone done;
+        Clock::time_point deadline;
+    };
+    struct Join {
+        std::vector<std::string> servers;
+        std::function<void(Result<void>)> done;
         Clock::time_point deadline;
     };
     struct Sent {
@@ -93,6 +99,8 @@ class FeedClient final : private RpcConnection::Owner {
     void send_waiting();
     void expire(Clock::time_point now);
     void fail_sent(const std::string& why);
+    void take_joins(std::vector<Join> joins);
+    void answer_joins(bool all, const Result<void>& r);
     void publish();
 
     const ReplicaOptions options_;
@@ -118,8 +126,10 @@ class FeedClient final : private RpcConnection::Owner {
     Clock::time_point next_heartbeat_{};
     std::optional<Assembly> assembly_;
     std::string leader_address_;
-    std::vector<std::string> learned_;                        // sorted
-    std::deque<std::string> round_;                           // still to try in this round
+    std::vector<std::string> learned_;  // sorted
+    std::vector<std::string> joined_;   // from join(): tried first in every round
+    std::vector<Join> joins_;           // join() calls waiting for a subscription
+    std::deque<std::string> round_;     // still to try in this round
     std::vector<std::pair<std::string, std::string>> tried_;  // (address, why) in this round
     bool discovering_ = false;
     bool round_active_ = false;
@@ -133,6 +143,7 @@ class FeedClient final : private RpcConnection::Owner {
     // ---- other threads hand work over here (`async_` closes only once `stopping_`)
     mutable std::mutex mu_;
     std::vector<Waiting> incoming_;
+    std::vector<Join> incoming_joins_;
     std::optional<std::vector<std::string>> found_;
     bool stopping_ = false;
     ReplicaStatus status_;
