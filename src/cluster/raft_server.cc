@@ -92,6 +92,10 @@ Status RaftServer::status() const {
     return core_->status_copy();
 }
 
+std::optional<std::vector<MemberState>> RaftServer::members() const {
+    return core_->members_copy();
+}
+
 uint64_t RaftServer::id() const {
     return core_->id();
 }

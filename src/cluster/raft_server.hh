@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,13 @@ struct RaftServerOptions {
     // a whole snapshot first.
     size_t feed_ring_entries = 4096;
     size_t feed_ring_bytes = size_t{64} << 20;
+
+    // ---- liveness (members())
+    std::string node;          // this server's catalog node name
+    std::string node_address;  // and its advertised IP
+    // A member not heard from for this long is not alive; a new leader waits as long before it
+    // decides anything. Must exceed a client's server_timeout plus a reconnect.
+    std::chrono::milliseconds member_timeout{5000};
 };
 
 class RaftServer {
@@ -112,6 +120,12 @@ class RaftServer {
     // Any thread. Removes another server (by ID) from the configuration, through the leader
     // (operator use, or a dead server). `done` as for leave().
     void remove(uint64_t id, std::function<void(Result<void>)> done);
+
+    // Any thread. The leader's decided view of which agents are alive: itself, every server
+    // that reports to it, and every client agent attached to any server's feed. nullopt on a
+    // follower, and on a leader for its first member_grace: every member gets a fresh grace
+    // period after a leader change, so a failover marks nobody failed.
+    std::optional<std::vector<MemberState>> members() const;
 
     // Any thread; a copy taken under a lock, refreshed by the Raft thread.
     Status status() const;

@@ -39,6 +39,16 @@ struct Status {
     std::chrono::steady_clock::time_point last_contact;
 };
 
+// An agent as the leader sees it: a server (through its reports, or the leader itself) or a
+// client agent (through the feed of the server it is attached to).
+struct MemberState {
+    std::string node;     // its catalog node name
+    std::string address;  // its advertised IP
+    bool server = false;
+    bool alive = false;  // heard from within the failure timeout
+    bool operator==(const MemberState&) const = default;
+};
+
 // What became of a submitted command.
 enum class Fate {
     applied,     // committed and applied: the result is the state machine's answer

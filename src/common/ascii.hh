@@ -2,6 +2,7 @@
 // header fields, node names and config text are ASCII-case-insensitive, never locale-aware.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace muster::ascii {
@@ -37,6 +38,13 @@ constexpr bool is_blank(char c, std::string_view blanks = line_blanks) {
 
 constexpr char to_lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        c = to_lower(c);
+    return out;
 }
 
 // Equal but for the case of ASCII letters.

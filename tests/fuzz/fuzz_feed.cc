@@ -1,12 +1,14 @@
 // libFuzzer target: the change feed's payloads (feed_messages.hh) as a server or a client agent
 // receives them: feed and heartbeat requests, heartbeat replies, pushed FeedMessages, and a
-// submit's ApplyReply. The first byte picks nothing: every decoder sees every input.
+// submit's ApplyReply, and the liveness report a server sends the leader. The first byte picks
+// nothing: every decoder sees every input.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "cluster/internal/feed_messages.hh"
+#include "cluster/internal/member_report.hh"
 #include "cluster/internal/rpc_messages.hh"
 
 namespace {
@@ -37,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     round_trip(in, decode_heartbeat_reply, encode_heartbeat_reply);
     round_trip(in, decode_feed_message, encode_feed_message);
     round_trip(in, decode_apply_reply, encode_apply_reply);
+    round_trip(in, decode_report, encode_report);
     if (auto m = decode_feed_message(in);
         m.ok() && m->kind == FeedKind::snapshot &&
         (m->offset > m->total || m->bytes.size() > m->total - m->offset))

@@ -39,6 +39,9 @@ def main():
         'servers': b'\x03' + s16('127.0.0.1:8300') + struct.pack('<H', 2) +
                    s16('127.0.0.1:8300') + s16('127.0.0.2:8300'),
         'refused': b'\x04not in a cluster yet',
+        'report': json.dumps({'node': 'srv-2', 'address': '10.0.0.12',
+                              'attached': ['cli-1', '10.0.0.21', 'cli-2', '10.0.0.22'],
+                              'detached': ['cli-3']}),
     }
     for name, data in valid.items():
         data = data if isinstance(data, bytes) else data.encode()
@@ -48,6 +51,7 @@ def main():
     write('servers_count_lies', b'\x03' + s16('') + struct.pack('<H', 500))
     write('unknown_kind', b'\x09\x00')
     write('empty', b'')
+    write('report_odd_attached', json.dumps({'node': 'srv-2', 'attached': ['cli-1']}).encode())
 
 
 if __name__ == '__main__':

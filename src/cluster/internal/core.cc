@@ -180,6 +180,17 @@ std::string Core::setup() {
                                          feed_limits(options_), state_machine_.applied_index());
     adapter_->set_observer(feed_.get());
     rpc_server_->set_closed_handler([this](uint64_t connection) { feed_->closed(connection); });
+    reports_ = std::make_unique<MemberReports>(
+        static_cast<MemberReports::Host&>(*this), *rpc_client_,
+        MemberReports::Options{
+            .node = options_.node,
+            .address = options_.node_address,
+            .interval = std::chrono::milliseconds(500),
+            .heartbeat_fresh = std::chrono::milliseconds(2500),
+            .detach_kept = std::chrono::milliseconds(3000),
+            .timeouts = MemberTimeouts{.member = options_.member_timeout,
+                                       .detached = std::chrono::milliseconds(1500),
+                                       .forget = std::chrono::hours(1)}});
 
     auto state = has_raft_state(options_.dir);
     if (!state)
@@ -429,6 +440,9 @@ void Core::on_request(RpcServer::Request req) {
             break;
         case MessageType::submit:
             feed_->handle_submit(req.connection, req.id, std::move(req.payload));
+            break;
+        case MessageType::report:
+            reports_->handle_report(req.payload, std::move(reply));
             break;
     }
 }
@@ -739,6 +753,7 @@ void Core::on_timer(uv_timer_t* h) {
         self->forwarding_->expire();
         self->forwarding_->pump();
         self->membership_->advance();
+        self->reports_->tick(Clock::now());
     });
 }
 
@@ -796,6 +811,16 @@ void Core::change(Change::Kind kind, uint64_t server, BarrierDone done) {
     c.deadline = Clock::now() + options_.forward_timeout;
     change_requests_.push_back(std::move(c));
     uv_async_send(&async_);
+}
+
+void Core::publish_members(std::optional<std::vector<MemberState>> decided) {
+    std::lock_guard lock(status_mu_);
+    members_ = std::move(decided);
+}
+
+std::optional<std::vector<MemberState>> Core::members_copy() const {
+    std::lock_guard lock(status_mu_);
+    return members_;
 }
 
 Status Core::status_copy() const {

@@ -23,6 +23,7 @@
 #include "cluster/internal/feed_server.hh"
 #include "cluster/internal/fsm_adapter.hh"
 #include "cluster/internal/leader_forwarding.hh"
+#include "cluster/internal/member_reports.hh"
 #include "cluster/internal/membership.hh"
 #include "cluster/internal/proposals.hh"
 #include "cluster/internal/raft_shim.h"
@@ -34,7 +35,8 @@ namespace muster::cluster::internal {
 
 class Core final : private LeaderForwarding::Host,
                    private Membership::Host,
-                   private FeedServer::Host {
+                   private FeedServer::Host,
+                   private MemberReports::Host {
   public:
     Core(RaftServerOptions options, StateMachine& fsm, uint64_t id);
     ~Core();
@@ -51,6 +53,7 @@ class Core final : private LeaderForwarding::Host,
     void barrier(BarrierDone done);
     void change(Change::Kind kind, uint64_t server, BarrierDone done);
     Status status_copy() const;
+    std::optional<std::vector<MemberState>> members_copy() const;
     uint64_t id() const { return id_; }
 
   private:
@@ -88,6 +91,10 @@ class Core final : private LeaderForwarding::Host,
     size_t feed_unsent(uint64_t connection) const override;
     Result<FeedServer::Snapshot> feed_snapshot() override;
     void feed_submit(std::vector<uint8_t> command, CommandDone done) override;
+
+    // ---- MemberReports::Host
+    std::vector<AttachedClient> feed_attached() const override { return feed_->attached(); }
+    void publish_members(std::optional<std::vector<MemberState>> decided) override;
 
     // ---- the loop's life
     void run(std::promise<std::string>& started);
@@ -147,6 +154,7 @@ class Core final : private LeaderForwarding::Host,
     std::unique_ptr<LeaderForwarding> forwarding_;
     std::unique_ptr<Membership> membership_;
     std::unique_ptr<FeedServer> feed_;
+    std::unique_ptr<MemberReports> reports_;
     std::map<uint64_t, BarrierDone> barriers_in_flight_;
     // Barriers on the leader behind commands still queued: (commands_enqueued then, done).
     std::deque<std::pair<uint64_t, BarrierDone>> barriers_waiting_;
@@ -170,6 +178,7 @@ class Core final : private LeaderForwarding::Host,
 
     mutable std::mutex status_mu_;
     Status status_;
+    std::optional<std::vector<MemberState>> members_;  // as reports_ last published
 };
 
 }  // namespace muster::cluster::internal

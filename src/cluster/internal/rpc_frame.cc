@@ -20,7 +20,7 @@ uint64_t get_le(const uint8_t* p, size_t n) {
 
 bool is_request_type(uint8_t type) {
     return type >= static_cast<uint8_t>(MessageType::hello) &&
-           type <= static_cast<uint8_t>(MessageType::submit);
+           type <= static_cast<uint8_t>(MessageType::report);
 }
 
 const char* message_type_name(uint8_t type) {
@@ -39,6 +39,8 @@ const char* message_type_name(uint8_t type) {
             return "feed";
         case MessageType::heartbeat:
             return "heartbeat";
+        case MessageType::report:
+            return "report";
         case MessageType::submit:
             return "submit";
     }

@@ -27,6 +27,7 @@ enum class MessageType : uint8_t {
     feed = 6,
     heartbeat = 7,  // JSON HeartbeatRequest; reply JSON HeartbeatReply
     submit = 8,     // a client's command's bytes, accepted by any server; reply JSON ApplyReply
+    report = 9,     // JSON MemberReport from a server to the leader; reply JSON Ack
 };
 inline constexpr uint8_t reply_bit = 0x80;
 inline constexpr size_t frame_length_bytes = 4;
