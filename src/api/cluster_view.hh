@@ -26,6 +26,9 @@ struct ClusterInfo {
     std::chrono::milliseconds last_contact{0};  // since this server last heard from the leader
     std::vector<RaftServer> servers;            // the configuration, sorted by address
     uint64_t index = 0;                         // this server's last applied Raft index
+    // A client agent: the server its change feed comes from ("" while it has none; a server:
+    // always "").
+    std::string feed_server;
 };
 
 class ClusterView {
@@ -39,6 +42,10 @@ class ClusterView {
     // PUT /v1/agent/leave: leave the cluster for good, then stop the agent. `done` (any thread)
     // once this server is out of the Raft configuration, or the Error.
     virtual void leave(std::function<void(Result<void>)> done) = 0;
+    // PUT /v1/agent/join/:address ("ip" or "ip:port", the server port): join the cluster
+    // through that server. `done` (any thread) once this agent is in the cluster through it or
+    // already was, or the Error.
+    virtual void join(const std::string& address, std::function<void(Result<void>)> done) = 0;
 };
 
 }  // namespace muster::api

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "api/consul_json.hh"
 #include "api/filter.hh"
@@ -207,12 +208,33 @@ json raft_configuration_json(const Options& o, const catalog::Snapshot& snap) {
     return json{{"Servers", std::move(servers)}, {"Index", index}};
 }
 
-// /v1/agent/members: this agent, or every server of the Raft configuration (alive while it is
-// in the configuration; Status 3 "left" is never listed, as Consul drops left members).
+// Serf's member status codes, as Consul's /v1/agent/members reports them.
+constexpr int member_alive = 1;
+constexpr int member_failed = 4;
+
+// A node's Serf status from its serfHealth check: failed once the leader marked it critical.
+int member_status(const catalog::Snapshot& snap, const std::string& node) {
+    for (const auto& c : snap.node_checks(node))
+        if (c.id == "serfHealth" && c.service_id.empty())
+            return c.status == catalog::Status::critical ? member_failed : member_alive;
+    return member_alive;
+}
+
+bool has_serf_check(const catalog::Snapshot& snap, const std::string& node) {
+    for (const auto& c : snap.node_checks(node))
+        if (c.id == "serfHealth" && c.service_id.empty())
+            return true;
+    return false;
+}
+
+// /v1/agent/members: this agent, or every member of the cluster: the servers of the Raft
+// configuration and every node the leader keeps a serfHealth check for (client agents), alive
+// or failed by that check. Left members are not listed: leaving deregisters the node.
 json members_json(const Options& o, const catalog::Snapshot& snap) {
     if (o.cluster == nullptr)
         return json::array({member_json(o)});
     json out = json::array();
+    std::set<std::string> listed;
     auto nodes = server_nodes(snap);
     for (const auto& s : o.cluster->info().servers) {
         json m = member_json(o);
@@ -222,9 +244,41 @@ json members_json(const Options& o, const catalog::Snapshot& snap) {
             m["Addr"] = sa->ip_string(), m["Port"] = sa->port();
         m["Tags"]["id"] = s.id;
         m["Tags"]["role"] = "consul";
+        m["Status"] = it == nodes.end() ? member_alive : member_status(snap, it->second);
+        listed.insert(m["Name"].get<std::string>());
         out.push_back(std::move(m));
     }
+    for (const auto& node : snap.nodes()) {
+        if (listed.count(node.name) || !has_serf_check(snap, node.name))
+            continue;
+        json m = member_json(o);
+        m["Name"] = node.name;
+        m["Addr"] = node.address;
+        m["Port"] = 8301;
+        m["Tags"]["role"] = "node";
+        m["Tags"]["id"] = "";
+        m["Status"] = member_status(snap, node.name);
+        listed.insert(node.name);
+        out.push_back(std::move(m));
+    }
+    if (!listed.count(o.node_name))
+        out.push_back(member_json(o));
     return out;
+}
+
+// Consul's Stats.consul (strings, as Consul writes them), and where a client's feed comes from.
+json self_stats(const Options& o) {
+    json consul = {{"server", o.server ? "true" : "false"}};
+    json feed = json::object();
+    if (o.cluster != nullptr) {
+        auto info = o.cluster->info();
+        consul["known_servers"] = std::to_string(info.servers.size());
+        consul["leader_addr"] = info.leader_address;
+        consul["last_contact"] = std::to_string(info.last_contact.count()) + "ms";
+        if (!o.server)
+            feed = {{"server", info.feed_server}, {"applied_index", std::to_string(info.index)}};
+    }
+    return json{{"consul", std::move(consul)}, {"feed", std::move(feed)}};
 }
 
 json self_json(const Options& o) {
@@ -236,6 +290,7 @@ json self_json(const Options& o) {
                   {"Revision", "muster"},
                   {"Version", o.version}}},
                 {"Member", member_json(o)},
+                {"Stats", self_stats(o)},
                 {"Meta", json::object()}};
 }
 
@@ -704,6 +759,21 @@ WritePlan plan_catalog_register(const Options& o, const http::Request& req) {
     return plan;
 }
 
+// PUT /v1/agent/force-leave/:node: a failed node (serfHealth critical) leaves at once: its
+// node, services and checks are deregistered. A live node stays (its agent would refute the
+// leave, as in Serf); an unknown one is an error, with Consul's text.
+WritePlan plan_force_leave(const Route& route, const catalog::Snapshot& snap) {
+    if (route.arg.empty())
+        return refuse(400, "Missing node name");
+    auto node = snap.node(route.arg);
+    if (!node)
+        return refuse(500, "agent: No node found with name '" + route.arg + "'");
+    WritePlan plan;  // a live node: nothing to write, and 200
+    if (member_status(snap, node->name) == member_failed)
+        plan.batch.push_back(catalog::Deregister{node->name, std::nullopt, std::nullopt});
+    return plan;
+}
+
 WritePlan plan_catalog_deregister(const Options& o, const http::Request& req) {
     auto body = parse_body(req);
     if (!body)
@@ -781,6 +851,8 @@ WritePlan plan_write(const Options& options, const Route& route, const http::Req
             return plan_catalog_register(options, request);
         case Endpoint::catalog_deregister:
             return plan_catalog_deregister(options, request);
+        case Endpoint::agent_force_leave:
+            return plan_force_leave(route, snapshot);
         default:
             return refuse(405, "not a write endpoint");
     }

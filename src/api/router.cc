@@ -48,6 +48,8 @@ constexpr Entry table[] = {
     {"/v1/status/peers", Methods::get, Endpoint::status_peers},
     {"/v1/operator/raft/configuration", Methods::get, Endpoint::operator_raft_configuration},
     {"/v1/agent/leave", Methods::put, Endpoint::agent_leave},
+    {"/v1/agent/force-leave/", Methods::put, Endpoint::agent_force_leave},
+    {"/v1/agent/join/", Methods::put, Endpoint::agent_join},
 };
 
 bool allows(Methods m, http::Method method) {
@@ -110,6 +112,7 @@ bool is_write(Endpoint e) {
         case Endpoint::agent_check_deregister:
         case Endpoint::catalog_register:
         case Endpoint::catalog_deregister:
+        case Endpoint::agent_force_leave:
             return true;
         default:
             return false;

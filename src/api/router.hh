@@ -40,6 +40,8 @@ enum class Endpoint {
     status_peers,
     operator_raft_configuration,
     agent_leave,
+    agent_force_leave,
+    agent_join,
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };

@@ -94,6 +94,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         handle_leave(std::move(exchange));
         return;
     }
+    if (route.endpoint == Endpoint::agent_join) {
+        handle_join(std::move(exchange), route.arg);
+        return;
+    }
     auto query = parse_query_options(req);
     if (!query) {
         exchange->reply(text_response(400, query.error().message));
@@ -119,6 +123,24 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         return;
     }
     serve_read(std::move(exchange), route, *query);
+}
+
+void ApiServer::handle_join(std::shared_ptr<http::Exchange> exchange, const std::string& address) {
+    if (options_.cluster == nullptr) {
+        exchange->reply(text_response(500,
+                                      "this agent is standalone: set retry_join (a client "
+                                      "agent) or server (a server) to join a cluster"));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    std::weak_ptr<ApiServer*> alive = alive_;
+    options_.cluster->join(address, [loop, alive, exchange](Result<void> r) {
+        loop->post([alive, exchange, r] {
+            if (alive.expired())
+                return;
+            exchange->reply(r ? http::Response{} : text_response(500, r.error().message));
+        });
+    });
 }
 
 void ApiServer::handle_leave(std::shared_ptr<http::Exchange> exchange) {

@@ -54,6 +54,7 @@ class ApiServer {
     void handle_write(std::shared_ptr<http::Exchange> exchange, const Route& route);
     void handle_ttl(std::shared_ptr<http::Exchange> exchange, const Route& route);
     void handle_leave(std::shared_ptr<http::Exchange> exchange);
+    void handle_join(std::shared_ptr<http::Exchange> exchange, const std::string& address);
     void serve_read(std::shared_ptr<http::Exchange> exchange, const Route& route,
                     const QueryOptions& query);
     void on_index(uint64_t index);

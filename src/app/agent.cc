@@ -9,6 +9,7 @@
 #include <future>
 #include <type_traits>
 
+#include "app/liveness.hh"
 #include "app/sd_notify.hh"
 #include "app/wiring.hh"
 #include "common/log.hh"
@@ -16,6 +17,11 @@
 namespace muster::app {
 namespace {
 constexpr log::Logger logger("agent");
+using Clock = std::chrono::steady_clock;
+
+int64_t steady_ms(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 config::Settings load_settings(const config::LoadRequest& request) {
     auto settings = config::load(request);
@@ -46,10 +52,13 @@ T started(Result<T> r, const char* what) {
 
 std::shared_ptr<catalog::Store> open_store(const config::Settings& s) {
     // A server's catalog is rebuilt from the Raft log, so it need not fsync (MDB_NOSYNC).
-    auto store = started(catalog::Store::open({.dir = s.data_dir,
-                                               .durability = s.server ? catalog::Durability::no_sync
-                                                                      : catalog::Durability::sync}),
-                         "cannot open the catalog");
+    // So is a client agent's replica: the feed resumes from whatever index it kept.
+    const bool replicated = s.server || client_agent(s);
+    auto store =
+        started(catalog::Store::open({.dir = s.data_dir,
+                                      .durability = replicated ? catalog::Durability::no_sync
+                                                               : catalog::Durability::sync}),
+                "cannot open the catalog");
     return std::shared_ptr<catalog::Store>(std::move(store));
 }
 
@@ -89,10 +98,40 @@ std::unique_ptr<cluster::RaftServer> start_raft(const config::Settings& s,
     return node;
 }
 
-std::unique_ptr<api::Writer> make_writer(cluster::RaftServer* raft, catalog::Store& store) {
+// A client agent's feed starts at once and keeps trying its servers in the background: DNS and
+// the API answer from the replica on disk meanwhile.
+std::unique_ptr<cluster::ReplicaClient> start_client(const config::Settings& s,
+                                                     cluster::StateMachine& state_machine,
+                                                     std::function<void(std::string)> give_up) {
+    if (!client_agent(s))
+        return nullptr;
+    auto options = replica_options(s);
+    options.on_give_up = std::move(give_up);
+    auto client = started(cluster::ReplicaClient::start(std::move(options), state_machine),
+                          "cannot start the client agent's feed");
+    logger.info("client agent: joining the cluster",
+                {{"catalog_applied", std::to_string(state_machine.applied_index())}});
+    return client;
+}
+
+std::unique_ptr<api::Writer> make_writer(cluster::RaftServer* raft, cluster::ReplicaClient* client,
+                                         catalog::Store& store) {
     if (raft)
         return std::make_unique<RaftWriter>(*raft);
+    if (client)
+        return std::make_unique<ReplicaWriter>(*client, store);
     return std::make_unique<api::LocalWriter>(store);
+}
+
+std::unique_ptr<api::ClusterView> make_cluster_view(cluster::RaftServer* raft,
+                                                    cluster::ReplicaClient* client,
+                                                    api::Writer& writer, const std::string& node,
+                                                    uint16_t server_port) {
+    if (raft)
+        return std::make_unique<RaftClusterView>(*raft, writer, node, server_port);
+    if (client)
+        return std::make_unique<ReplicaClusterView>(*client, writer, node, server_port);
+    return nullptr;
 }
 
 // A TTL check starts from the state its last run saved (critical when that TTL ran out while
@@ -186,9 +225,14 @@ Agent::Agent(const config::LoadRequest& request)
       store_(open_store(settings_)),
       state_machine_(*store_),
       raft_(start_raft(settings_, state_machine_)),
-      writer_(make_writer(raft_.get(), *store_)),
-      cluster_view_(raft_ ? std::make_unique<RaftClusterView>(*raft_, *writer_, settings_.node_name)
-                          : nullptr),
+      client_(start_client(settings_, state_machine_,
+                           [this](const std::string& why) { give_up(why); })),
+      writer_(make_writer(raft_.get(), client_.get(), *store_)),
+      replica_writer_(client_ ? static_cast<ReplicaWriter*>(writer_.get()) : nullptr),
+      cluster_view_(make_cluster_view(raft_.get(), client_.get(), *writer_, settings_.node_name,
+                                      settings_.server_port)),
+      replica_contact_(std::make_shared<std::atomic<int64_t>>(steady_ms(Clock::now()))),
+      replica_timer_(loop_, [this] { replica_tick(); }),
       restored_(restored_ttl_states(settings_)),
       checks_(settings_, *writer_, *store_),
       registered_(register_at_start()),
@@ -200,6 +244,8 @@ Agent::Agent(const config::LoadRequest& request)
       dns_options_(resolver_options(settings_)),
       dns_([this] {
           dns_options_.catalog = catalog_options(settings_, store_);
+          if (client_)
+              dns_options_.catalog.replica_contact_ms = replica_contact_;
           return dns_options_;
       }()) {
     reload_request_ = reload_request(request, settings_);
@@ -207,14 +253,20 @@ Agent::Agent(const config::LoadRequest& request)
     logger.info("agent running", {{"node", settings_.node_name},
                                   {"datacenter", settings_.datacenter},
                                   {"data_dir", settings_.data_dir}});
-    if (!registered_)
+    if (client_)
+        replica_timer_.arm(std::chrono::milliseconds(250));
+    if (raft_)
+        liveness_ = std::jthread([this](std::stop_token stop) { keep_members(stop); });
+    if (client_)
+        registrar_ = std::jthread([this](std::stop_token stop) { keep_in_sync(stop); });
+    else if (!registered_)
         registrar_ = std::jthread([this](std::stop_token stop) { register_when_led(stop); });
 }
 
 Agent::~Agent() = default;
 
 bool Agent::register_at_start() {
-    bool now = !raft_ || raft_->status().role == cluster::Role::leader;
+    bool now = raft_ ? raft_->status().role == cluster::Role::leader : !client_;
     if (now) {
         config_regs_ = started(register_self(), "");
         run_checks();
@@ -224,6 +276,13 @@ bool Agent::register_at_start() {
 }
 
 Result<ConfigRegistrations> Agent::register_self() {
+    if (client_) {
+        auto st = client_->status();
+        if (!st.connected || st.applied == 0)
+            return make_error("no server reached yet (the replica is not in sync)");
+        if (auto in_use = node_name_in_use(*store_->snapshot(), self_node(settings_)))
+            return make_error(*in_use);
+    }
     auto synced =
         sync_config_registrations(*writer_, settings_, {}, *store_->snapshot(), restored_);
     if (!synced)
@@ -254,12 +313,116 @@ void Agent::register_when_led(std::stop_token stop) {
             });
             return;
         }
-        logger.info("waiting for a cluster leader to register this node",
-                    {{"error", r.error().message}});
+        logger.info("cannot register this node yet; retrying", {{"error", r.error().message}});
         auto until = std::chrono::steady_clock::now() + settings_.retry_interval;
         while (!stop.stop_requested() && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+}
+
+// A client agent's anti-entropy (Consul's rule: the agent's own view wins). Once it reaches a
+// server it registers its node, config services and checks; then, after every reconnect and
+// whenever the replica lacks its node or a config service (a lost server state, a catalog
+// edit, a deregistration by someone else), it registers them again.
+void Agent::keep_in_sync(std::stop_token stop) {
+    register_when_led(stop);
+    const catalog::Node self = self_node(settings_);
+    uint64_t synced_session = client_->status().sessions;
+    auto wait = [&](std::chrono::milliseconds d) {
+        auto until = std::chrono::steady_clock::now() + d;
+        while (!stop.stop_requested() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    };
+    while (!stop.stop_requested()) {
+        wait(std::chrono::seconds(1));
+        auto st = client_->status();
+        if (stop.stop_requested() || !st.connected)
+            continue;
+        if (st.sessions == synced_session && in_sync_with_replica(self))
+            continue;
+        auto r = register_self();
+        if (!r) {
+            logger.warn("anti-entropy: cannot register this node again",
+                        {{"error", r.error().message}});
+            wait(settings_.retry_interval);
+            continue;
+        }
+        logger.info("anti-entropy: this node's entries are back in the catalog",
+                    {{"server", st.server}});
+        synced_session = st.sessions;
+    }
+}
+
+// On the leader, every 250 ms: the decided member view as serfHealth checks, one Raft write per
+// round that changes anything.
+void Agent::keep_members(std::stop_token stop) {
+    FailedNodeReaper reaper(settings_.reconnect_timeout);
+    while (!stop.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        auto members = raft_->members();
+        if (!members)
+            reaper.forget();
+        if (stop.stop_requested() || !members)
+            continue;
+        auto snap = store_->snapshot();
+        auto batch = liveness_changes(*snap, *members);
+        for (auto& c : reaper.reap(*snap, Clock::now())) {
+            logger.warn("failed member removed after reconnect_timeout",
+                        {{"node", std::get<catalog::Deregister>(c).node}});
+            batch.push_back(std::move(c));
+        }
+        snap.reset();
+        if (batch.empty())
+            continue;
+        for (const auto& c : batch) {
+            if (const auto* u = std::get_if<catalog::UpdateCheck>(&c))
+                logger.warn("member failed: its agent is not heard from", {{"node", u->node}});
+            else if (const auto* r = std::get_if<catalog::Register>(&c))
+                logger.info("member alive", {{"node", r->node.name}});
+        }
+        auto done = std::make_shared<std::promise<Result<uint64_t>>>();
+        auto future = done->get_future();
+        writer_->submit(std::move(batch),
+                        [done](Result<uint64_t> r) { done->set_value(std::move(r)); });
+        if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+            continue;
+        if (auto r = future.get(); !r)
+            logger.warn("member liveness not written", {{"error", r.error().message}});
+    }
+}
+
+// The replica holds this node at this agent's address and every service of the config.
+bool Agent::in_sync_with_replica(const catalog::Node& self) const {
+    auto snap = store_->snapshot();
+    auto node = snap->node(self.name);
+    if (!node || node->address != self.address)
+        return false;
+    auto services = snap->node_services(settings_.node_name);
+    for (const auto& def : settings_.services) {
+        const std::string& id = def.service.id.empty() ? def.service.name : def.service.id;
+        if (std::none_of(services.begin(), services.end(),
+                         [&](const catalog::Service& s) { return s.id == id; }))
+            return false;
+    }
+    return true;
+}
+
+// Every 250 ms on a client agent: when a server last spoke, and writes whose replica lags.
+void Agent::replica_tick() {
+    auto contact = client_->status().last_contact;
+    if (contact != Clock::time_point{})
+        replica_contact_->store(steady_ms(contact), std::memory_order_relaxed);
+    replica_writer_->expire();
+    replica_timer_.arm(std::chrono::milliseconds(250));
+}
+
+// retry_max rounds reached no server (on the feed's thread).
+void Agent::give_up(const std::string& why) {
+    logger.error("giving up joining the cluster (retry_max)", {{"error", why}});
+    loop_.post([this] {
+        exit_status_ = 1;
+        loop_.stop();
+    });
 }
 
 void Agent::reload() {
@@ -291,7 +454,7 @@ void Agent::reload() {
 
 void Agent::stop() {
     sd_notify("STOPPING=1");
-    if (cluster_view_ && settings_.leave_on_terminate) {
+    if (cluster_view_ && settings_.leave_on_terminate.value_or(!settings_.server)) {
         // Leave for good first (bounded): the others stop counting this server as a voter.
         auto left = std::make_shared<std::promise<Result<void>>>();
         auto future = left->get_future();
@@ -315,8 +478,9 @@ int Agent::run() {
     sd_notify("READY=1");
     loop_.run();
     registrar_ = {};  // asks it to stop and joins it: nothing registers while we stop
+    liveness_ = {};
     dns_.stop(dns_options_.zones.upstream.timeout + std::chrono::seconds(1));
-    return 0;
+    return exit_status_;
 }
 
 int run_agent(const config::LoadRequest& request) {

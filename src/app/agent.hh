@@ -13,11 +13,13 @@
 #include "api/server.hh"
 #include "app/agent_catalog.hh"
 #include "app/agent_checks.hh"
+#include "app/client_replica.hh"
 #include "app/raft_cluster_view.hh"
 #include "app/replicated_catalog.hh"
 #include "catalog/store.hh"
 #include "checks/monitor.hh"
 #include "cluster/raft_server.hh"
+#include "cluster/replica_client.hh"
 #include "common/dir_lock.hh"
 #include "common/event_loop.hh"
 #include "config/config.hh"
@@ -87,19 +89,32 @@ class Agent {
     void run_checks();
     bool register_at_start();
     void register_when_led(std::stop_token stop);
+    void keep_in_sync(std::stop_token stop);
+    void keep_members(std::stop_token stop);
+    bool in_sync_with_replica(const catalog::Node& self) const;
+    void give_up(const std::string& why);
+    void replica_tick();
 
     config::LoadRequest reload_request_;
     config::Settings settings_;
     TemporaryDir temporary_dir_;
     DirLock dir_lock_;
+    EventLoop loop_;  // the main loop: signals, reloads, stopping
+    int exit_status_ = 0;
     std::shared_ptr<catalog::Store> store_;
     CatalogStateMachine state_machine_;
-    std::unique_ptr<cluster::RaftServer> raft_;      // servers only
-    std::unique_ptr<api::Writer> writer_;            // through Raft on servers, else into the store
-    std::unique_ptr<RaftClusterView> cluster_view_;  // servers only
-    EventLoop loop_;                                 // the main loop: signals, reloads, stopping
-    RestoredStatus restored_;                        // TTL checks' states the last run saved
-    ConfigRegistrations config_regs_;                // main loop only
+    std::unique_ptr<cluster::RaftServer> raft_;       // servers only
+    std::unique_ptr<cluster::ReplicaClient> client_;  // client agents only (see client_agent)
+    // Through Raft on servers, through the feed on client agents, else into the store.
+    std::unique_ptr<api::Writer> writer_;
+    ReplicaWriter* replica_writer_ = nullptr;         // writer_, on a client agent
+    std::unique_ptr<api::ClusterView> cluster_view_;  // servers and client agents
+    // Client agents: when a server last spoke (steady ms), for dns_config.max_stale; from the
+    // start of this run until one does.
+    std::shared_ptr<std::atomic<int64_t>> replica_contact_;
+    Timer replica_timer_;      // client agents: refreshes replica_contact_, replica_writer_->expire
+    RestoredStatus restored_;  // TTL checks' states the last run saved
+    ConfigRegistrations config_regs_;  // main loop only
     Checks checks_;
     // Standalone, or a cluster of one: the node, config services and checks are registered
     // before the API and DNS start, so the first answer has them. Otherwise false: the
@@ -108,8 +123,12 @@ class Agent {
     Api api_;
     resolver::Options dns_options_;
     resolver::Resolver dns_;
-    // A server whose cluster has no leader yet registers its node once there is one.
+    // A server whose cluster has no leader yet registers its node once there is one; a client
+    // agent registers once it reaches a server, then keeps the catalog in step with its own
+    // view (anti-entropy).
     std::jthread registrar_;
+    // A server: while it leads, writes the members' liveness as serfHealth checks.
+    std::jthread liveness_;
 };
 
 // Runs the agent until it is stopped; returns the process exit status.

@@ -388,6 +388,30 @@ int leave_command(int argc) {
     return 0;
 }
 
+// muster join ADDR...: PUT /v1/agent/join/ADDR for each; prints how many joined, as Consul.
+int join_command(int argc, char** argv) {
+    if (argc < 2) {
+        std::fputs("usage: muster join ADDR...\n", stderr);
+        return 2;
+    }
+    int joined = 0;
+    for (int i = 1; i < argc; ++i) {
+        std::string address = argv[i];
+        if (address.empty() || address.find_first_of("/?#% ") != std::string::npos) {
+            std::fprintf(stderr, "muster join: \"%s\" is not an address\n", argv[i]);
+            return 2;
+        }
+        if (call_agent("PUT", "/v1/agent/join/" + address))
+            ++joined;
+    }
+    if (joined == 0) {
+        std::fputs("Error joining the cluster: no address could be joined\n", stderr);
+        return 1;
+    }
+    std::printf("Successfully joined cluster by contacting %d nodes.\n", joined);
+    return 0;
+}
+
 // muster operator raft list-peers: the Raft configuration, as Consul prints it.
 int operator_command(int argc, char** argv) {
     if (argc != 3 || std::string(argv[1]) != "raft" || std::string(argv[2]) != "list-peers") {

@@ -31,7 +31,7 @@ int usage(FILE* out, int status) {
 }
 
 // Commands of the design that later versions bring; say so rather than pretend.
-constexpr const char* planned_commands[] = {"join", "keygen"};
+constexpr const char* planned_commands[] = {"keygen"};
 
 int dispatch(const std::string& cmd, int argc, char** argv) {
     using namespace muster::app;
@@ -49,6 +49,8 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
         return check_command(argc, argv);
     if (cmd == "leave")
         return leave_command(argc);
+    if (cmd == "join")
+        return join_command(argc, argv);
     if (cmd == "operator")
         return operator_command(argc, argv);
     if (cmd == "version" || cmd == "--version") {
@@ -60,8 +62,8 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
     for (const char* p : planned_commands) {
         if (cmd == p) {
             std::fprintf(stderr,
-                         "muster %s: not available in this version yet (client agents are "
-                         "still to come)\n",
+                         "muster %s: not available in this version yet (the cluster key comes "
+                         "with transport security)\n",
                          p);
             return 1;
         }

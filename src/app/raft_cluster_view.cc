@@ -35,18 +35,34 @@ void RaftClusterView::barrier(std::function<void(Result<void>)> done) {
     node_.barrier(std::move(done));
 }
 
+void RaftClusterView::join(const std::string& address, std::function<void(Result<void>)> done) {
+    auto wanted = join_address(address);
+    if (!wanted) {
+        done(wanted.error());
+        return;
+    }
+    cluster::Status st = node_.status();
+    for (const auto& p : st.voters)
+        if (p.address == *wanted) {
+            done({});
+            return;
+        }
+    done(make_error(st.voters.empty()
+                        ? "join: a server joins a cluster through retry_join (set it and "
+                          "restart this server)"
+                        : "join: this server is in a cluster already, which has no server at " +
+                              *wanted));
+}
+
 void RaftClusterView::leave(std::function<void(Result<void>)> done) {
-    auto shared = std::make_shared<std::function<void(Result<void>)>>(std::move(done));
     cluster::RaftServer* node = &node_;
-    writer_.submit({catalog::Deregister{node_name_, std::nullopt, std::nullopt}},
-                   [node, shared](Result<uint64_t> r) {
-                       if (!r) {
-                           (*shared)(make_error("cannot deregister this node before leaving: " +
-                                                r.error().message));
-                           return;
-                       }
-                       node->leave([shared](Result<void> left) { (*shared)(std::move(left)); });
-                   });
+    deregister_self([node, done = std::move(done)](Result<void> r) mutable {
+        if (!r) {
+            done(make_error(r.error().message + " (before leaving)"));
+            return;
+        }
+        node->leave(std::move(done));
+    });
 }
 
 }  // namespace muster::app

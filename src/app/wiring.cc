@@ -107,6 +107,7 @@ resolver::CatalogOptions catalog_options(const config::Settings& s,
     c.only_passing = s.dns.only_passing;
     c.a_record_limit = s.dns.a_record_limit;
     c.forward_unknown_in_domain = s.dns.forward_unknown_in_domain;
+    c.max_stale = s.dns.max_stale;
     return c;
 }
 
@@ -189,10 +190,32 @@ Result<cluster::RaftServerOptions> raft_options(const config::Settings& s, bool 
         };
     }
     o.retry_interval = s.retry_interval;
+    o.node = s.node_name;
+    o.node_address = ip;
     o.election_timeout = s.raft_election_timeout;
     o.heartbeat_timeout = std::max(std::chrono::milliseconds(10), s.raft_election_timeout / 10);
     o.snapshot_threshold = s.raft_snapshot_threshold;
     o.snapshot_trailing = s.raft_trailing_logs;
+    return o;
+}
+
+bool client_agent(const config::Settings& s) {
+    return !s.server && !s.retry_join.empty();
+}
+
+cluster::ReplicaOptions replica_options(const config::Settings& s) {
+    cluster::ReplicaOptions o;
+    o.node = s.node_name;
+    o.address = self_node(s).address;
+    o.discover = [entries = s.retry_join, port = s.server_port] {
+        return resolve_join_addresses(entries, {.default_port = port});
+    };
+    o.retry_interval = s.retry_interval;
+    o.retry_max = s.retry_max;
+    // The leader's member timeout (5 s) must outlast a move to another server: silence for
+    // server_timeout, a dial, and the new server's next report (every 500 ms).
+    o.heartbeat_interval = std::chrono::milliseconds(500);
+    o.server_timeout = std::chrono::milliseconds(2500);
     return o;
 }
 

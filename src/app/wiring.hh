@@ -9,6 +9,7 @@
 #include "catalog/store.hh"
 #include "checks/monitor.hh"
 #include "cluster/raft_server.hh"
+#include "cluster/replica_client.hh"
 #include "config/settings.hh"
 #include "resolver/options.hh"
 
@@ -27,5 +28,13 @@ checks::MonitorOptions monitor_options(const config::Settings& s);
 // (127.0.0.1 with --dev) on ports.server. `has_state`: data_dir/raft holds Raft state already.
 // Errors say which setting is missing or wrong.
 Result<cluster::RaftServerOptions> raft_options(const config::Settings& s, bool has_state);
+
+// A client agent: `server: false` with servers to join (retry_join, start_join, --join). It keeps
+// a replica of the cluster's catalog fed by one server. `server: false` without any is a
+// standalone agent with a catalog of its own.
+bool client_agent(const config::Settings& s);
+// The feed of a client agent: its node at its advertised address, joining through retry_join
+// every retry_interval, giving up after retry_max rounds.
+cluster::ReplicaOptions replica_options(const config::Settings& s);
 
 }  // namespace muster::app

@@ -159,7 +159,10 @@ const OptionDef options[] = {
      .kind = Kind::join_list,
      .default_text = "[]",
      .doc = "Servers to find the cluster through, tried again every retry_interval until this "
-            "server is in a cluster: an IPv4 address or a DNS name (all its IPv4 addresses), "
+            "server is in a cluster (a client agent: until it reaches a server; with this set, "
+            "an agent that is no server is a client agent with a replica of the cluster's "
+            "catalog, without it a standalone agent): an IPv4 address or a DNS name (all its IPv4 "
+            "addresses), "
             "each with an optional :port (default ports.server), or exec:COMMAND, run with "
             "/bin/sh, whose output lists such addresses separated by white space (cloud "
             "auto-join without cloud SDKs). Lists from several sources append.",
@@ -180,18 +183,42 @@ const OptionDef options[] = {
     {.key = "retry_interval",
      .kind = Kind::duration,
      .default_text = R"("5s")",
-     .doc = "How long a server waits between attempts to form or join a cluster.",
+     .doc = "How long a server waits between attempts to form or join a cluster, and a client "
+            "agent between rounds that reached no server.",
      .example = R"("30s")",
      .apply = [](const Json& v, Loading& c) { set_duration_ms(v, c, c.settings.retry_interval); }},
+    {.key = "retry_max",
+     .kind = Kind::uint,
+     .default_text = "0 (retry forever)",
+     .doc = "How many rounds of retry_join a client agent tries before it gives up: it logs "
+            "why and exits with status 1. A round tries every known server once.",
+     .example = "10",
+     .apply = [](const Json& v,
+                 Loading& c) { set_uint(v, c, c.settings.retry_max, 0, 1'000'000); }},
+    {.key = "reconnect_timeout",
+     .kind = Kind::duration,
+     .default_text = R"("72h")",
+     .doc = "How long the leader keeps a failed node (its serfHealth check critical) in the "
+            "catalog before it deregisters it, as Consul does. At least 8h, as in Consul; a "
+            "smaller value is accepted only with --dev (and tests).",
+     .example = R"("24h")",
+     .apply = [](const Json& v,
+                 Loading& c) { set_duration_ms(v, c, c.settings.reconnect_timeout); }},
     {.key = "leave_on_terminate",
      .kind = Kind::boolean,
-     .default_text = "false",
+     .default_text = "false on a server, true on a client agent (as Consul)",
      .doc = "On SIGTERM, leave the cluster for good (as muster leave) before stopping: a "
             "leader hands leadership over first, the server is removed from the Raft "
-            "configuration and its node from the catalog. Otherwise a stopped server stays a "
-            "voter and is expected back.",
+            "configuration and its node from the catalog; a client agent deregisters its node. "
+            "Otherwise a stopped server stays a voter and is expected back, and a stopped "
+            "client's node turns failed.",
      .example = "true",
-     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.leave_on_terminate); }},
+     .apply =
+         [](const Json& v, Loading& c) {
+             bool on = false;
+             set_bool(v, c, on);
+             c.settings.leave_on_terminate = on;
+         }},
     {.key = "raft",
      .kind = Kind::object,
      .default_text = "",
@@ -464,6 +491,14 @@ const OptionDef options[] = {
      .doc = "Leave out service instances with a warning check too, not only critical ones.",
      .example = "true",
      .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.dns.only_passing); }},
+    {.key = "dns_config.max_stale",
+     .kind = Kind::duration,
+     .default_text = R"("0s" (no limit))",
+     .doc = "On a client agent: once no server has been heard from for this long, catalog "
+            "answers (still served from the local replica) carry EDE 3 (Stale Answer) for "
+            "clients that send EDNS. 0: never.",
+     .example = R"("10s")",
+     .apply = [](const Json& v, Loading& c) { set_duration_ms(v, c, c.settings.dns.max_stale); }},
     {.key = "dns_config.a_record_limit",
      .kind = Kind::uint,
      .default_text = "0 (no limit)",

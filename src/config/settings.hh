@@ -78,11 +78,12 @@ struct DnsSettings {
     uint32_t local_ttl = 0;  // default TTL of records without "ttl" and of hosts-file names
 
     // Catalog answers (<node>.node.<domain>, <service>.service.<domain>, ...).
-    std::chrono::seconds node_ttl{0};       // TTL of node answers, at most 2^31 - 1
-    std::vector<ServiceTtl> service_ttl;    // in the order first given; none: TTL 0
-    bool only_passing = false;              // leave out instances with a warning check too
-    unsigned a_record_limit = 0;            // most A/AAAA records per answer; 0: no limit
-    bool forward_unknown_in_domain = true;  // names in the domain that are not catalog names
+    std::chrono::seconds node_ttl{0};        // TTL of node answers, at most 2^31 - 1
+    std::vector<ServiceTtl> service_ttl;     // in the order first given; none: TTL 0
+    std::chrono::milliseconds max_stale{0};  // client agents: EDE 3 after this without a server
+    bool only_passing = false;               // leave out instances with a warning check too
+    unsigned a_record_limit = 0;             // most A/AAAA records per answer; 0: no limit
+    bool forward_unknown_in_domain = true;   // names in the domain that are not catalog names
     bool operator==(const DnsSettings&) const = default;
 };
 
@@ -113,7 +114,9 @@ struct Settings {
     unsigned raft_trailing_logs = 10240;       // entries kept behind a snapshot (Consul's)
     std::vector<std::string> retry_join;       // as written: IPv4[:port], name[:port], exec:COMMAND
     std::chrono::milliseconds retry_interval{5000};
-    bool leave_on_terminate = false;
+    std::chrono::milliseconds reconnect_timeout{std::chrono::hours(72)};  // failed -> removed
+    unsigned retry_max = 0;                  // client rounds that reached no server; 0: forever
+    std::optional<bool> leave_on_terminate;  // unset: true on a client agent, false on a server
 
     std::vector<Recursor> recursors;
     std::string tls_ca_file;  // extra CA bundle for DoT upstreams (system bundle otherwise)

@@ -181,6 +181,17 @@ uint64_t CatalogZone::random() {
     return rng_ * 0x2545F4914F6CDD1DULL;
 }
 
+// A client agent whose servers have been silent for longer than max_stale (RFC 8914 §4.4).
+bool CatalogZone::stale() const {
+    if (!options_.replica_contact_ms || options_.max_stale.count() <= 0)
+        return false;
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    return now - options_.replica_contact_ms->load(std::memory_order_relaxed) >
+           options_.max_stale.count();
+}
+
 CatalogZone::Outcome CatalogZone::answer(const dns::Query& q, dns::ResponseWriter& w,
                                          const dns::EdnsOut& edns, uint16_t extra_flags) {
     if (!options_.source || (q.qclass != dns::klass::in && q.qclass != dns::klass::any))
@@ -204,8 +215,18 @@ CatalogZone::Outcome CatalogZone::answer(const dns::Query& q, dns::ResponseWrite
         reader_ = options_.source->reader();  // once per worker, on its own thread
     ReadScope scope(*this);
     const dns::Name& domain = n.domain ? *n.domain : options_.domain;
-    Reply r{
-        q, w, edns, static_cast<uint16_t>(dns::flag::aa | extra_flags), domain, reader_->index()};
+    dns::EdnsOut stale_edns = edns;
+    const bool mark_stale = edns.present && stale();
+    if (mark_stale) {
+        stale_edns.has_ede = true;
+        stale_edns.ede_code = dns::ede::stale_answer;
+    }
+    Reply r{q,
+            w,
+            mark_stale ? stale_edns : edns,
+            static_cast<uint16_t>(dns::flag::aa | extra_flags),
+            domain,
+            reader_->index()};
     switch (n.kind) {
         case CatalogNameKind::reverse:
             return answer_reverse(r, n) ? Outcome::answered : Outcome::not_ours;

@@ -57,6 +57,7 @@ class CatalogZone {
     struct Reply;
     class ReadScope;
 
+    bool stale() const;
     void negative(Reply& r, uint8_t rcode);
     void add_soa(Reply& r, dns::Section section);
     void answer_apex(Reply& r);

@@ -1,6 +1,7 @@
 // resolver::Options: everything the resolver needs, filled by app/ from config::Settings.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -77,6 +78,11 @@ struct CatalogOptions {
     unsigned a_record_limit = 0;       // most A/AAAA records per answer; 0 = no limit
     // A name under the domain that is not of the grammar: forwarded (true) or NXDOMAIN.
     bool forward_unknown_in_domain = true;
+    // A client agent's replica: when a server last spoke (steady_clock ms since its epoch),
+    // kept by the agent. Once that is more than max_stale ago, catalog answers carry EDE 3
+    // (Stale Answer). Null or max_stale 0: never stale.
+    std::shared_ptr<const std::atomic<int64_t>> replica_contact_ms;
+    std::chrono::milliseconds max_stale{0};
 
     static dns::Name default_catalog_domain() {
         dns::Name n;

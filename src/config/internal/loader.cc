@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/duration.hh"
 #include "config/internal/loading.hh"
 #include "config/options.hh"
 
@@ -197,6 +198,11 @@ void finish(const LoadRequest& req, Loading& c) {
                            ": bootstrap_expect: expected retry_join to list the other servers "
                            "(got bootstrap_expect " +
                            std::to_string(s.bootstrap_expect) + " and no retry_join)");
+    if (!req.dev && s.reconnect_timeout < std::chrono::hours(8))
+        c.errors.push_back(file_of("reconnect_timeout") +
+                           ": reconnect_timeout: expected at least 8h (smaller values only with "
+                           "--dev; got " +
+                           go_duration_text(s.reconnect_timeout) + ")");
     if (s.dns.cache.min_ttl > s.dns.cache.max_ttl) {
         c.errors.push_back(
             file_of("dns_config.cache.min_ttl") +

@@ -300,6 +300,91 @@ BOOST_AUTO_TEST_CASE(self_members_and_status) {
     BOOST_TEST(do_read(Endpoint::status_peers, "", get(), snap).body == "[\"127.0.0.1:8300\"]");
 }
 
+namespace {
+
+// A cluster of one server (srv-1) as a client agent sees it.
+class FakeCluster final : public ClusterView {
+  public:
+    ClusterInfo info() const override {
+        ClusterInfo i;
+        i.known_leader = true;
+        i.leader_address = "10.0.0.11:8300";
+        i.servers = {{.id = "1", .address = "10.0.0.11:8300", .leader = true, .voter = true}};
+        i.index = 40;
+        i.feed_server = "10.0.0.11:8300";
+        return i;
+    }
+    void barrier(std::function<void(Result<void>)> done) override { done({}); }
+    void leave(std::function<void(Result<void>)> done) override { done({}); }
+    void join(const std::string&, std::function<void(Result<void>)> done) override { done({}); }
+};
+
+// srv-1 (a server: its "muster" service), cli-1 alive and cli-2 failed by serfHealth, and
+// "external" without serfHealth (written with /v1/catalog/register).
+FakeSnapshot members_sample() {
+    FakeSnapshot s;
+    s.node_list = {{"cli-1", "10.0.0.21", "dc1", {}, {}, {}},
+                   {"cli-2", "10.0.0.22", "dc1", {}, {}, {}},
+                   {"external", "192.0.2.1", "dc1", {}, {}, {}},
+                   {"srv-1", "10.0.0.11", "dc1", {}, {}, {}}};
+    catalog::Service muster_svc;
+    muster_svc.node = "srv-1";
+    muster_svc.id = muster_svc.name = "muster";
+    muster_svc.port = 8300;
+    s.service_list = {muster_svc};
+    s.check_list = {check("cli-1", "serfHealth", "", catalog::Status::passing),
+                    check("cli-2", "serfHealth", "", catalog::Status::critical),
+                    check("srv-1", "serfHealth", "", catalog::Status::passing)};
+    return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(members_list_servers_and_agents_by_their_serf_check) {
+    FakeSnapshot snap = members_sample();
+    FakeCluster cluster;
+    Options o = options();
+    o.node_name = "cli-1";
+    o.node_address = "10.0.0.21";
+    o.server = false;
+    o.server_address = "";
+    o.cluster = &cluster;
+    Route route{RouteStatus::found, Endpoint::agent_members, "", ""};
+    auto q = parse_query_options(get());
+    json members = json::parse(read(o, route, get(), *q, snap).body);
+    std::map<std::string, json> by_name;
+    for (const auto& m : members)
+        by_name[m["Name"].get<std::string>()] = m;
+    BOOST_TEST(by_name.size() == 3u);  // "external" runs no agent
+    BOOST_TEST(by_name["srv-1"]["Tags"]["role"] == "consul");
+    BOOST_TEST(by_name["srv-1"]["Status"] == 1);
+    BOOST_TEST(by_name["cli-1"]["Tags"]["role"] == "node");
+    BOOST_TEST(by_name["cli-1"]["Addr"] == "10.0.0.21");
+    BOOST_TEST(by_name["cli-1"]["Status"] == 1);
+    BOOST_TEST(by_name["cli-2"]["Status"] == 4);
+    json self = json::parse(
+        read(o, Route{RouteStatus::found, Endpoint::agent_self, "", ""}, get(), *q, snap).body);
+    BOOST_TEST(self["Config"]["Server"] == false);
+    BOOST_TEST(self["Stats"]["feed"]["server"] == "10.0.0.11:8300");
+    BOOST_TEST(self["Stats"]["consul"]["known_servers"] == "1");
+}
+
+BOOST_AUTO_TEST_CASE(force_leave_deregisters_a_failed_node_only) {
+    FakeSnapshot snap = members_sample();
+    auto failed = do_write(Endpoint::agent_force_leave, "cli-2", body(""), snap);
+    BOOST_REQUIRE(failed.batch.size() == 1u);
+    const auto& d = std::get<catalog::Deregister>(failed.batch[0]);
+    BOOST_TEST(d.node == "cli-2");
+    BOOST_TEST(!d.service_id);
+    auto alive = do_write(Endpoint::agent_force_leave, "cli-1", body(""), snap);
+    BOOST_TEST(alive.batch.empty());
+    BOOST_TEST(alive.refusal.status == 200);
+    auto unknown = do_write(Endpoint::agent_force_leave, "nope", body(""), snap);
+    BOOST_TEST(unknown.batch.empty());
+    BOOST_TEST(unknown.refusal.status == 500);
+    BOOST_TEST(unknown.refusal.body.find("No node found") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(agent_register_plans_the_registration_on_this_node) {
     FakeSnapshot snap = sample();
     auto plan = do_write(

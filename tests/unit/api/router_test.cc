@@ -31,6 +31,18 @@ BOOST_AUTO_TEST_CASE(similar_paths_are_not_confused) {
     BOOST_TEST((route(Method::get, "/").status == RouteStatus::not_found));
 }
 
+BOOST_AUTO_TEST_CASE(membership_endpoints_are_routed) {
+    Route join = route(Method::put, "/v1/agent/join/10.0.0.11:8300");
+    BOOST_TEST((join.endpoint == Endpoint::agent_join));
+    BOOST_TEST(join.arg == "10.0.0.11:8300");
+    BOOST_TEST(
+        (route(Method::get, "/v1/agent/join/10.0.0.11").status == RouteStatus::method_not_allowed));
+    Route force = route(Method::put, "/v1/agent/force-leave/web-1");
+    BOOST_TEST((force.endpoint == Endpoint::agent_force_leave));
+    BOOST_TEST(force.arg == "web-1");
+    BOOST_TEST(is_write(force.endpoint));
+}
+
 BOOST_AUTO_TEST_CASE(check_endpoints_are_routed) {
     Route pass = route(Method::put, "/v1/agent/check/pass/service:web");
     BOOST_TEST((pass.endpoint == Endpoint::agent_check_pass));

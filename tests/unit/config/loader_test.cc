@@ -281,6 +281,25 @@ BOOST_AUTO_TEST_CASE(only_servers_may_bootstrap_or_expect_servers) {
                    .ok());
 }
 
+BOOST_AUTO_TEST_CASE(client_agent_keys_take_their_values_and_defaults) {
+    auto r = load_text(R"({"retry_max": 5, "reconnect_timeout": "24h",
+                           "dns_config": {"max_stale": "10s"}})");
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->retry_max == 5u);
+    BOOST_TEST(r->reconnect_timeout.count() == 24 * 3600 * 1000);
+    BOOST_TEST(r->dns.max_stale.count() == 10000);
+    BOOST_TEST(!r->leave_on_terminate.has_value(), "by role unless set");
+    BOOST_TEST((load_text(R"({"leave_on_terminate": false})")->leave_on_terminate == false));
+    std::string e = errors_of(load_text(R"({"reconnect_timeout": "1h"})"));
+    BOOST_TEST(e.starts_with("a.json: reconnect_timeout: expected at least 8h"), e);
+    BOOST_TEST(load_texts({{"a.json", R"({"reconnect_timeout": "30s"})"}},
+                          LoadRequest{.files = {}, .dirs = {}, .overrides = {}, .dev = true})
+                   .ok(),
+               "smaller values with --dev");
+    e = errors_of(load_text(R"({"retry_max": -1})"));
+    BOOST_TEST(e.starts_with("a.json: retry_max: expected"), e);
+}
+
 BOOST_AUTO_TEST_CASE(records_are_parsed_via_rdata_and_get_local_ttl_by_default) {
     auto r = load_texts({
         {"1.json", R"({"records": [

@@ -1,0 +1,32 @@
+// AgentClusterView: what the cluster views of a server (RaftClusterView) and of a client agent
+// (ReplicaClusterView) share: this agent's catalog node, deregistered when it leaves, and the
+// server port of a join address given without one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "api/cluster_view.hh"
+#include "api/writer.hh"
+
+namespace muster::app {
+
+class AgentClusterView : public api::ClusterView {
+  protected:
+    AgentClusterView(api::Writer& writer, std::string node_name, uint16_t server_port)
+        : writer_(writer), node_name_(std::move(node_name)), server_port_(server_port) {}
+
+    // Deregisters this agent's node (its services and checks go with it); `then` gets the
+    // outcome, on whatever thread the writer answers.
+    void deregister_self(std::function<void(Result<void>)> then);
+    // A join address as "a.b.c.d:port" (IPv4; ports.server when it has no port), or the Error.
+    Result<std::string> join_address(const std::string& address) const;
+
+  private:
+    api::Writer& writer_;
+    std::string node_name_;
+    uint16_t server_port_;
+};
+
+}  // namespace muster::app
