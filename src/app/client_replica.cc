@@ -88,9 +88,7 @@ api::ClusterInfo ReplicaClusterView::info() const {
 }
 
 void ReplicaClusterView::barrier(std::function<void(Result<void>)> done) {
-    done(
-        make_error("consistent reads are not built on a client agent yet: ask a server, or "
-                   "read this agent's replica without ?consistent"));
+    client_.barrier(std::move(done));
 }
 
 void ReplicaClusterView::join(const std::string& address, std::function<void(Result<void>)> done) {

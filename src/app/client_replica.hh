@@ -66,7 +66,7 @@ class ReplicaClusterView final : public AgentClusterView {
                        uint16_t server_port)
         : AgentClusterView(writer, std::move(node_name), server_port), client_(client) {}
     api::ClusterInfo info() const override;
-    // ?consistent on a client: not built yet; says so.
+    // ?consistent: a read barrier through the client's server and the leader.
     void barrier(std::function<void(Result<void>)> done) override;
     // A client is no Raft member: leaving deregisters its node from the catalog.
     void leave(std::function<void(Result<void>)> done) override {

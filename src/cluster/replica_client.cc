@@ -47,6 +47,10 @@ void ReplicaClient::join(std::vector<std::string> servers, std::function<void(Re
     impl_->join(std::move(servers), std::move(done));
 }
 
+void ReplicaClient::barrier(std::function<void(Result<void>)> done) {
+    impl_->barrier(std::move(done));
+}
+
 ReplicaStatus ReplicaClient::status() const {
     return impl_->status();
 }

@@ -81,6 +81,12 @@ class ReplicaClient {
     // is), or after submit_timeout with the Error of its last attempt.
     void join(std::vector<std::string> servers, std::function<void(Result<void>)> done);
 
+    // Any thread. A read barrier (?consistent): `done` runs on the client's thread once this
+    // replica holds everything the leader committed before the call (the server the client is
+    // attached to runs a barrier through the leader and answers after pushing it all), or with
+    // the Error (no server within submit_timeout, no leader, the connection lost).
+    void barrier(std::function<void(Result<void>)> done);
+
     // Any thread; a copy taken under a lock.
     ReplicaStatus status() const;
 

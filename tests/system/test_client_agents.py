@@ -402,6 +402,11 @@ def test_a_blocking_query_on_a_client_wakes_on_a_write_made_elsewhere(fleet):
     reply = result["reply"]
     assert int(reply.headers["X-Consul-Index"]) > index
     assert [e["Service"]["ID"] for e in reply.json()] == ["web-a"]
-    # ?consistent is not built on a client yet, and says so
-    consistent = b.api("GET", "/v1/catalog/services?consistent")
-    assert consistent.status == 500 and "client agent" in consistent.text
+    # ?consistent goes through the client's server to the leader, then reads the replica: a
+    # write made on the leader just before is there
+    cluster.leader().api_ok("PUT", "/v1/catalog/register",
+                            {"Node": "ext-1", "Address": "192.0.2.7",
+                             "Service": {"Service": "fresh", "Port": 1}})
+    consistent = b.api("GET", "/v1/catalog/service/fresh?consistent")
+    assert consistent.status == 200, consistent.text
+    assert [e["Node"] for e in consistent.json()] == ["ext-1"]

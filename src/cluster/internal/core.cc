@@ -444,6 +444,9 @@ void Core::on_request(RpcServer::Request req) {
         case MessageType::report:
             reports_->handle_report(req.payload, std::move(reply));
             break;
+        case MessageType::read_barrier:
+            feed_->handle_read_barrier(req.connection, req.id);
+            break;
     }
 }
 
@@ -486,6 +489,15 @@ void Core::feed_submit(std::vector<uint8_t> command, CommandDone done) {
         return;
     }
     forwarding_->command(std::move(command), std::move(done));
+}
+
+void Core::feed_barrier(std::function<void(Result<uint64_t>)> done) {
+    barrier([this, done = std::move(done)](Result<void> r) {
+        if (!r)
+            done(r.error());
+        else
+            done(applied_now());
+    });
 }
 
 // ---- group commit and barriers

@@ -91,6 +91,7 @@ class Core final : private LeaderForwarding::Host,
     size_t feed_unsent(uint64_t connection) const override;
     Result<FeedServer::Snapshot> feed_snapshot() override;
     void feed_submit(std::vector<uint8_t> command, CommandDone done) override;
+    void feed_barrier(std::function<void(Result<uint64_t>)> done) override;
 
     // ---- MemberReports::Host
     std::vector<AttachedClient> feed_attached() const override { return feed_->attached(); }

@@ -323,6 +323,8 @@ void FeedClient::on_frame(RpcConnection& c, Frame f) {
             ok = on_heartbeat_reply(f.payload);
         else if (f.type == (static_cast<uint8_t>(MessageType::submit) | reply_bit))
             ok = on_submit_reply(f.id, f.payload);
+        else if (f.type == (static_cast<uint8_t>(MessageType::read_barrier) | reply_bit))
+            ok = on_read_reply(f.id, f.payload);
         else if ((f.type & reply_bit) == 0)
             ok = make_error(std::string("a request (") + message_type_name(f.type) +
                             ") from the server");
@@ -467,6 +469,24 @@ Result<void> FeedClient::on_submit_reply(uint64_t id, std::span<const uint8_t> p
     return {};
 }
 
+// The server answers a read barrier once it holds everything the leader committed before it and
+// has pushed all of that on this connection, ahead of the reply: it is applied here already.
+Result<void> FeedClient::on_read_reply(uint64_t id, std::span<const uint8_t> payload) {
+    auto r = decode_barrier_reply(payload);
+    if (!r)
+        return r.error();
+    auto it = sent_.find(id);
+    if (it == sent_.end())
+        return {};  // expired meanwhile
+    CommandDone done = std::move(it->second.done);
+    sent_.erase(it);
+    if (r->error.empty())
+        run_done(done, Fate::applied, fsm_.applied_index());
+    else
+        run_done(done, Fate::not_leader, make_error(r->error));
+    return {};
+}
+
 void FeedClient::send_waiting() {
     if (!subscribed_ || !conn_ || conn_->closing())
         return;
@@ -474,7 +494,9 @@ void FeedClient::send_waiting() {
         Waiting w = std::move(waiting_.front());
         waiting_.pop_front();
         uint64_t id = next_request_++;
-        conn_->send(id, static_cast<uint8_t>(MessageType::submit), w.command);
+        conn_->send(id,
+                    static_cast<uint8_t>(w.read ? MessageType::read_barrier : MessageType::submit),
+                    w.command);
         sent_.emplace(id, Sent{std::move(w.done), w.deadline});
     }
 }
@@ -581,6 +603,22 @@ void FeedClient::join(std::vector<std::string> servers, std::function<void(Resul
     incoming_joins_.push_back(
         Join{std::move(servers), std::move(done), Clock::now() + options_.submit_timeout});
     uv_async_send(&async_);
+}
+
+void FeedClient::barrier(std::function<void(Result<void>)> done) {
+    CommandDone adapt = [done = std::move(done)](Fate, Result<uint64_t> r) {
+        done(r ? Result<void>{} : Result<void>(r.error()));
+    };
+    std::unique_lock lock(mu_);
+    if (stopping_) {
+        lock.unlock();
+        run_done(adapt, Fate::not_leader, make_error("the replica client is stopping"));
+        return;
+    }
+    incoming_.push_back(
+        Waiting{{}, std::move(adapt), Clock::now() + options_.submit_timeout, true});
+    if (incoming_.size() == 1)
+        uv_async_send(&async_);
 }
 
 void FeedClient::submit(std::vector<uint8_t> command, CommandDone done) {

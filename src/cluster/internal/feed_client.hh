@@ -43,6 +43,7 @@ class FeedClient final : private RpcConnection::Owner {
     // ---- any thread
     void submit(std::vector<uint8_t> command, CommandDone done);
     void join(std::vector<std::string> servers, std::function<void(Result<void>)> done);
+    void barrier(std::function<void(Result<void>)> done);
     ReplicaStatus status() const;
 
   private:
@@ -50,6 +51,7 @@ class FeedClient final : private RpcConnection::Owner {
         std::vector<uint8_t> command;
         CommandDone done;
         Clock::time_point deadline;
+        bool read = false;  // a read barrier (no command): done gets Fate::applied, 0
     };
     struct Join {
         std::vector<std::string> servers;
@@ -91,6 +93,7 @@ class FeedClient final : private RpcConnection::Owner {
     Result<void> add_chunk(const FeedMessage& m);
     Result<void> on_heartbeat_reply(std::span<const uint8_t> payload);
     Result<void> on_submit_reply(uint64_t id, std::span<const uint8_t> payload);
+    Result<void> on_read_reply(uint64_t id, std::span<const uint8_t> payload);
     void subscribed();
     void learn(const std::string& leader, const std::vector<std::string>& servers);
     void send_heartbeat();

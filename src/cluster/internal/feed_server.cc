@@ -223,6 +223,8 @@ void FeedServer::pump() {
         else if (!s.live)
             catch_up(s);
     }
+    if (!reads_.empty())
+        answer_reads();
     update_servers();
 }
 
@@ -271,6 +273,43 @@ void FeedServer::handle_submit(uint64_t connection, uint64_t request,
                 a.error = result.error().message;
             host->feed_reply(connection, request, MessageType::submit, encode_apply_reply(a));
         });
+}
+
+// The reply goes out once the barrier is done here and the subscriber on that connection is
+// live: every entry up to the barrier was pushed before the reply, so the client holds all of
+// it when it reads the reply.
+void FeedServer::handle_read_barrier(uint64_t connection, uint64_t request) {
+    Host* host = &host_;  // as for submit: the Done may outlive this object
+    std::weak_ptr<FeedServer*> self = alive_;
+    host_.feed_barrier([host, self, connection, request](Result<uint64_t> applied) {
+        if (!applied.ok() || self.expired()) {
+            BarrierReply b;
+            b.error = applied.ok() ? "the server is stopping" : applied.error().message;
+            host->feed_reply(connection, request, MessageType::read_barrier,
+                             encode_barrier_reply(b));
+            return;
+        }
+        (*self.lock())->reads_.push_back(PendingRead{connection, request, *applied});
+        (*self.lock())->answer_reads();
+    });
+}
+
+void FeedServer::answer_reads() {
+    for (auto it = reads_.begin(); it != reads_.end();) {
+        auto s = subscribers_.find(it->connection);
+        if (s != subscribers_.end() && !s->second.dropped && !s->second.live) {
+            ++it;
+            continue;
+        }
+        BarrierReply b;
+        if (s == subscribers_.end() || s->second.dropped)
+            b.error = "no feed on this connection";
+        else
+            b.index = it->index;
+        host_.feed_reply(it->connection, it->request, MessageType::read_barrier,
+                         encode_barrier_reply(b));
+        it = reads_.erase(it);
+    }
 }
 
 std::vector<AttachedClient> FeedServer::attached() const {

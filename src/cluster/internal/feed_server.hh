@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,6 +56,9 @@ class FeedServer final : public AppliedObserver {
         virtual Result<Snapshot> feed_snapshot() = 0;
         // A client's command into this server's submit path (forwarded when not the leader).
         virtual void feed_submit(std::vector<uint8_t> command, CommandDone done) = 0;
+        // A barrier through this server's own path (a follower's goes through the leader);
+        // `done` gets this server's applied index once it holds everything committed before.
+        virtual void feed_barrier(std::function<void(Result<uint64_t>)> done) = 0;
 
       protected:
         ~Host() = default;
@@ -83,6 +87,7 @@ class FeedServer final : public AppliedObserver {
     void handle_feed(uint64_t connection, uint64_t request, std::span<const uint8_t> payload);
     void handle_heartbeat(uint64_t connection, uint64_t request, std::span<const uint8_t> payload);
     void handle_submit(uint64_t connection, uint64_t request, std::vector<uint8_t> payload);
+    void handle_read_barrier(uint64_t connection, uint64_t request);
     void closed(uint64_t connection);
 
     // Every loop turn: continues snapshot transfers, tells subscribers of a new leader or voters.
@@ -117,6 +122,13 @@ class FeedServer final : public AppliedObserver {
         std::optional<Transfer> transfer;
     };
 
+    struct PendingRead {
+        uint64_t connection = 0;
+        uint64_t request = 0;
+        uint64_t index = 0;
+    };
+
+    void answer_reads();
     std::optional<std::string> refusal() const;
     void append(uint64_t index, std::span<const uint8_t> entry);
     void start_snapshot(Subscriber& s);
@@ -134,6 +146,9 @@ class FeedServer final : public AppliedObserver {
     uint64_t floor_ = 0;
     std::map<uint64_t, Subscriber> subscribers_;  // by connection
     std::vector<uint8_t> servers_sent_;           // the last servers message pushed
+    std::vector<PendingRead> reads_;              // barriers done, waiting for a live feed
+    // Barrier callbacks may outlive this object (the loop's shutdown): they check this first.
+    std::shared_ptr<FeedServer*> alive_ = std::make_shared<FeedServer*>(this);
 };
 
 }  // namespace muster::cluster::internal

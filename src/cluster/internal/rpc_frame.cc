@@ -20,7 +20,7 @@ uint64_t get_le(const uint8_t* p, size_t n) {
 
 bool is_request_type(uint8_t type) {
     return type >= static_cast<uint8_t>(MessageType::hello) &&
-           type <= static_cast<uint8_t>(MessageType::report);
+           type <= static_cast<uint8_t>(MessageType::read_barrier);
 }
 
 const char* message_type_name(uint8_t type) {
@@ -41,6 +41,8 @@ const char* message_type_name(uint8_t type) {
             return "heartbeat";
         case MessageType::report:
             return "report";
+        case MessageType::read_barrier:
+            return "read_barrier";
         case MessageType::submit:
             return "submit";
     }

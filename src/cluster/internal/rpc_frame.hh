@@ -28,6 +28,9 @@ enum class MessageType : uint8_t {
     heartbeat = 7,  // JSON HeartbeatRequest; reply JSON HeartbeatReply
     submit = 8,     // a client's command's bytes, accepted by any server; reply JSON ApplyReply
     report = 9,     // JSON MemberReport from a server to the leader; reply JSON Ack
+    // A client's barrier (?consistent), accepted by any server: empty; reply JSON BarrierReply
+    // with the server's applied index once everything the leader committed is applied there.
+    read_barrier = 10,
 };
 inline constexpr uint8_t reply_bit = 0x80;
 inline constexpr size_t frame_length_bytes = 4;

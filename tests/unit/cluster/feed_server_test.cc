@@ -57,6 +57,10 @@ class FakeHost final : public FeedServer::Host {
         submitted.push_back(command);
         done(Fate::applied, uint64_t{command.size()});
     }
+    std::vector<std::function<void(Result<uint64_t>)>> barriers;
+    void feed_barrier(std::function<void(Result<uint64_t>)> done) override {
+        barriers.push_back(std::move(done));
+    }
 
     std::vector<FeedMessage> feed_to(uint64_t c) const {
         std::vector<FeedMessage> out;
@@ -308,6 +312,49 @@ BOOST_AUTO_TEST_CASE(a_submitted_command_is_answered_with_an_apply_reply) {
     BOOST_REQUIRE(a.ok());
     BOOST_TEST((a->fate == Fate::applied));
     BOOST_TEST(a->value == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_read_barrier_is_answered_once_the_feed_is_live_behind_it) {
+    FakeHost host;
+    FeedServer::Limits limits = small_ring();
+    limits.ring_entries = 16;
+    FeedServer feed(host, limits, 0);
+    apply(feed, 1, 4);
+    host.unsent = size_t{100} << 20;  // the catch-up waits: the subscriber is not live yet
+    feed.handle_feed(3, 1, feed_request(0));
+    feed.handle_read_barrier(3, 2);
+    BOOST_REQUIRE(host.barriers.size() == 1u);
+    host.barriers[0](uint64_t{4});
+    auto replies = [&] {
+        std::vector<BarrierReply> out;
+        for (const auto& s : host.sent)
+            if (s.type == MessageType::read_barrier)
+                out.push_back(*decode_barrier_reply(s.payload));
+        return out;
+    };
+    BOOST_TEST(replies().empty(), "not before entries 1..4 went out");
+    host.unsent = 0;
+    feed.pump();
+    BOOST_REQUIRE(replies().size() == 1u);
+    BOOST_TEST(replies()[0].error == "");
+    BOOST_TEST(replies()[0].index == 4u);
+    // the reply comes after the entries on the same connection
+    size_t last_entry = 0, reply_at = 0;
+    for (size_t i = 0; i < host.sent.size(); ++i) {
+        if (host.sent[i].type == MessageType::feed && host.sent[i].message.kind == FeedKind::entry)
+            last_entry = i;
+        if (host.sent[i].type == MessageType::read_barrier)
+            reply_at = i;
+    }
+    BOOST_TEST(reply_at > last_entry);
+    // a failed barrier, and one for a connection without a feed, answer with the error
+    feed.handle_read_barrier(3, 5);
+    host.barriers[1](make_error("no leader"));
+    feed.handle_read_barrier(9, 6);
+    host.barriers[2](uint64_t{4});
+    BOOST_REQUIRE(replies().size() == 3u);
+    BOOST_TEST(replies()[1].error == "no leader");
+    BOOST_TEST(replies()[2].error == "no feed on this connection");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

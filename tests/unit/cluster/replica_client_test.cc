@@ -265,6 +265,28 @@ BOOST_AUTO_TEST_CASE(a_command_submitted_through_a_follower_commits_through_the_
     BOOST_TEST(client->status().servers.size() == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(a_read_barrier_returns_once_the_replica_holds_the_leaders_writes) {
+    Cluster c(3);
+    c.start_all(3);
+    int leader = c.settled(3);
+    BOOST_REQUIRE(leader >= 0);
+    size_t follower = (static_cast<size_t>(leader) + 1) % 3;
+    RecordingStateMachine csm;
+    auto client = start_client(client_options({c.address(follower)}), csm);
+    BOOST_REQUIRE(eventually([&] { return client->status().connected; }, 5s));
+    for (int i = 0; i < 20; ++i)
+        BOOST_REQUIRE((submit_and_wait(*c.nodes[leader], bytes("w" + std::to_string(i))).fate ==
+                       Fate::applied));
+    auto slot = std::make_shared<Slot<std::string>>();
+    client->barrier([slot](Result<void> r) { slot->set(r ? "" : r.error().message); });
+    auto got = slot->wait(10s);
+    BOOST_REQUIRE_MESSAGE(got.has_value(), "no barrier Done within the timeout");
+    BOOST_TEST(*got == "");
+    // no waiting: everything the leader had committed is applied here already
+    BOOST_TEST(csm.log().size() == 20u);
+    BOOST_TEST(csm.applied_index() >= c.sms[leader]->applied_index());
+}
+
 BOOST_AUTO_TEST_CASE(when_its_server_stops_the_client_moves_to_another_and_keeps_up) {
     Cluster c(3);
     c.start_all(3);
