@@ -146,6 +146,15 @@ RestoredStatus restored_ttl_states(const config::Settings& s) {
     return restored;
 }
 
+Result<void> submit_and_wait(api::Writer& writer, std::vector<catalog::Command> batch) {
+    std::promise<Result<uint64_t>> done;
+    auto future = done.get_future();
+    writer.submit(std::move(batch), [&done](Result<uint64_t> r) { done.set_value(std::move(r)); });
+    if (auto r = future.get(); !r)
+        return r.error();
+    return {};
+}
+
 // A server (and --dev) lists itself as an instance of service "muster" at its server port, as
 // Consul servers register "consul": muster.service.<domain> lists the servers.
 Result<void> register_server_service(api::Writer& writer, const config::Settings& s) {
@@ -158,12 +167,7 @@ Result<void> register_server_service(api::Writer& writer, const config::Settings
     catalog::Register reg;
     reg.node = self;
     reg.service = std::move(svc);
-    std::promise<Result<uint64_t>> done;
-    auto future = done.get_future();
-    writer.submit({std::move(reg)}, [&done](Result<uint64_t> r) { done.set_value(std::move(r)); });
-    if (auto r = future.get(); !r)
-        return r.error();
-    return {};
+    return submit_and_wait(writer, {std::move(reg)});
 }
 
 }  // namespace
@@ -290,6 +294,10 @@ Result<ConfigRegistrations> Agent::register_self() {
     if (settings_.server)
         if (auto r = register_server_service(*writer_, settings_); !r)
             return make_error("cannot register the muster service: " + r.error().message);
+    if (raft_ || client_)
+        if (auto r = submit_and_wait(*writer_, {serf_health_registration(self_node(settings_))});
+            !r)
+            return make_error("cannot register serfHealth: " + r.error().message);
     return synced;
 }
 
@@ -357,15 +365,20 @@ void Agent::keep_in_sync(std::stop_token stop) {
 // round that changes anything.
 void Agent::keep_members(std::stop_token stop) {
     FailedNodeReaper reaper(settings_.reconnect_timeout);
+    AbsentSince absent;
     while (!stop.stop_requested()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         auto members = raft_->members();
-        if (!members)
+        if (!members) {
             reaper.forget();
+            absent.clear();
+        }
         if (stop.stop_requested() || !members)
             continue;
         auto snap = store_->snapshot();
-        auto batch = liveness_changes(*snap, *members);
+        // An agent not heard of yet gets as long as a member that stopped being heard from.
+        auto batch = liveness_changes(*snap, *members, absent, Clock::now(),
+                                      std::chrono::milliseconds(5000));
         for (auto& c : reaper.reap(*snap, Clock::now())) {
             logger.warn("failed member removed after reconnect_timeout",
                         {{"node", std::get<catalog::Deregister>(c).node}});

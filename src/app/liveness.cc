@@ -31,19 +31,42 @@ std::optional<catalog::Check> serf_of(const std::vector<catalog::Check>& checks)
 
 }  // namespace
 
+catalog::Command serf_health_registration(const catalog::Node& self) {
+    catalog::Register reg;
+    reg.node = self;
+    reg.skip_node_update = true;
+    reg.checks.push_back(serf_check(self.name, catalog::Status::passing));
+    reg.checks.back().output = std::string(serf_registered_output);
+    return reg;
+}
+
 std::vector<catalog::Command> liveness_changes(const catalog::Snapshot& snapshot,
-                                               const std::vector<cluster::MemberState>& members) {
+                                               const std::vector<cluster::MemberState>& members,
+                                               AbsentSince& absent,
+                                               std::chrono::steady_clock::time_point now,
+                                               std::chrono::milliseconds absent_grace) {
     std::map<std::string, bool> alive;  // lowercase node name -> alive
     for (const auto& m : members) {
         bool& a = alive[ascii::to_lower(m.node)];
         a = a || m.alive;
     }
+    AbsentSince still_absent;
     std::vector<catalog::Command> out;
     for (const auto& node : snapshot.nodes()) {
         auto serf = serf_of(snapshot.node_checks(node.name));
         auto it = alive.find(ascii::to_lower(node.name));
         const bool live = it != alive.end() && it->second;
-        if (live && (!serf || serf->status != catalog::Status::passing)) {
+        bool waiting = false;  // not heard of yet, within absent_grace: no write either way
+        if (it == alive.end() && serf && serf->status != catalog::Status::critical) {
+            auto since = absent.find(node.name);
+            auto first = since == absent.end() ? now : since->second;
+            still_absent.emplace(node.name, first);
+            waiting = now - first < absent_grace;
+        }
+        if (waiting)
+            continue;
+        if (live && (!serf || serf->status != catalog::Status::passing ||
+                     serf->output != serf_alive_output)) {
             catalog::Register reg;
             reg.node = node;
             reg.skip_node_update = true;
@@ -55,6 +78,7 @@ std::vector<catalog::Command> liveness_changes(const catalog::Snapshot& snapshot
                                                   std::string(serf_failed_output)});
         }
     }
+    absent = std::move(still_absent);
     return out;
 }
 

@@ -22,14 +22,30 @@ inline constexpr std::string_view serf_check_id = "serfHealth";
 inline constexpr std::string_view serf_check_name = "Serf Health Status";
 inline constexpr std::string_view serf_alive_output = "Agent alive and reachable";
 inline constexpr std::string_view serf_failed_output = "Agent not live or unreachable";
+// What an agent registers itself with, until the leader first hears from it.
+inline constexpr std::string_view serf_registered_output =
+    "Agent registered; the leader has not heard from it yet";
+
+// Nodes whose serfHealth is passing but that the leader's view does not list at all (an agent
+// that registered a moment before its server's first report, or that died before this leader
+// heard of it), by name: when each was first seen absent. Kept by the caller between rounds.
+using AbsentSince = std::map<std::string, std::chrono::steady_clock::time_point>;
 
 // The commands that bring the catalog's serfHealth checks in line with `members` (the leader's
 // decided view): a live member's node gets a passing check (added if missing; a node the agent
-// has not registered yet is left for the next round), and a node whose serfHealth is not
-// critical turns critical when no live member has its name. Nodes without serfHealth and
-// without a member are external and untouched. Empty when nothing changes.
+// has not registered yet is left for the next round); a node whose serfHealth is not critical
+// turns critical when its member is not alive, or when no member has its name for longer than
+// `absent_grace`. Nodes without serfHealth and without a member are external and untouched.
+// Empty when nothing changes.
 std::vector<catalog::Command> liveness_changes(const catalog::Snapshot& snapshot,
-                                               const std::vector<cluster::MemberState>& members);
+                                               const std::vector<cluster::MemberState>& members,
+                                               AbsentSince& absent,
+                                               std::chrono::steady_clock::time_point now,
+                                               std::chrono::milliseconds absent_grace);
+
+// The passing serfHealth an agent of a cluster registers with its node, so a node whose agent
+// dies before the leader first heard of it still turns critical.
+catalog::Command serf_health_registration(const catalog::Node& self);
 
 // Why `self` may not register: another live node (serfHealth passing) has its name at another
 // address. nullopt when it may (a free name, its own entry, or a failed node's name).

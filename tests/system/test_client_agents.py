@@ -60,7 +60,8 @@ def feed_server(agent) -> str:
 
 
 def serf_status(agent, node: str) -> str:
-    """The node's serfHealth status as the agent's replica has it ("" when none)."""
+    """The node's serfHealth status as the agent's replica has it ("" when none); "registered"
+    while it is the agent's own passing check that the leader has not confirmed yet."""
     try:
         reply = agent.api("GET", f"/v1/health/node/{node}", timeout=2)
     except OSError:
@@ -69,6 +70,8 @@ def serf_status(agent, node: str) -> str:
         return ""
     for check in reply.json():
         if check["CheckID"] == "serfHealth":
+            if check["Status"] == "passing" and check["Output"] != "Agent alive and reachable":
+                return "registered"
             return check["Status"]
     return ""
 

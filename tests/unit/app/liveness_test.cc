@@ -19,6 +19,9 @@ struct Catalog {
                               .max_readers = 16})
             .value();
 
+    AbsentSince absent;
+    std::chrono::steady_clock::time_point now{};
+
     void add_node(const std::string& name, const std::string& address) {
         catalog::Register r;
         r.node.name = name;
@@ -26,7 +29,7 @@ struct Catalog {
         BOOST_REQUIRE(store->apply(catalog::Command{r}).ok());
     }
     std::vector<catalog::Command> changes(const std::vector<cluster::MemberState>& m) {
-        return liveness_changes(*store->snapshot(), m);
+        return liveness_changes(*store->snapshot(), m, absent, now, std::chrono::milliseconds(0));
     }
     void apply(const std::vector<catalog::Command>& batch) {
         BOOST_REQUIRE(store->apply(batch).ok());
@@ -84,6 +87,29 @@ BOOST_AUTO_TEST_CASE(external_nodes_and_unregistered_members_are_left_alone) {
     c.add_node("external", "192.0.2.1");  // /v1/catalog/register: no agent, no serfHealth
     BOOST_TEST(c.changes({member("not-registered-yet", true)}).empty());
     BOOST_TEST(!c.serf("external"));
+}
+
+BOOST_AUTO_TEST_CASE(an_agent_node_nobody_heard_of_turns_critical_after_the_grace) {
+    using namespace std::chrono_literals;
+    Catalog c;
+    c.add_node("web-1", "10.0.0.1");
+    c.apply({serf_health_registration(*c.store->snapshot()->node("web-1"))});
+    BOOST_TEST((c.serf("web-1")->status == Status::passing), "the agent registered it");
+    std::chrono::steady_clock::time_point t0{};
+    auto round = [&](std::chrono::milliseconds at, std::vector<cluster::MemberState> m) {
+        return liveness_changes(*c.store->snapshot(), m, c.absent, t0 + at, 5000ms);
+    };
+    BOOST_TEST(round(0ms, {}).empty(), "not heard of yet: no flap");
+    BOOST_TEST(round(3000ms, {}).empty());
+    auto confirmed = round(3500ms, {member("web-1", true)});
+    BOOST_TEST(confirmed.size() == 1u, "its first report: the leader confirms it");
+    c.apply(confirmed);
+    BOOST_TEST(c.serf("web-1")->output == "Agent alive and reachable");
+    BOOST_TEST(round(4000ms, {}).empty(), "absent again: a new grace");
+    auto batch = round(9001ms, {});
+    BOOST_REQUIRE(batch.size() == 1u);
+    c.apply(batch);
+    BOOST_TEST((c.serf("web-1")->status == Status::critical));
 }
 
 BOOST_AUTO_TEST_CASE(failed_nodes_are_removed_after_reconnect_timeout) {
