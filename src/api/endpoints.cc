@@ -388,8 +388,10 @@ Body agent_services_body(const Options& o, const QueryOptions& q, const catalog:
 Body agent_checks_body(const Options& o, const QueryOptions& q, const catalog::Snapshot& snap) {
     json out = json::object();
     ServiceTags tags(snap);
+    // The agent's own checks, as Consul's: serfHealth is the cluster's, not the agent's.
     for (const auto& c : snap.node_checks(o.node_name))
-        out[c.id] = check_json(c, tags.of(c));
+        if (c.id != "serfHealth" || !c.service_id.empty())
+            out[c.id] = check_json(c, tags.of(c));
     return from(filtered(std::move(out), q, check_shape()));
 }
 

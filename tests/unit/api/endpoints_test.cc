@@ -367,6 +367,10 @@ BOOST_AUTO_TEST_CASE(members_list_servers_and_agents_by_their_serf_check) {
     BOOST_TEST(self["Config"]["Server"] == false);
     BOOST_TEST(self["Stats"]["feed"]["server"] == "10.0.0.11:8300");
     BOOST_TEST(self["Stats"]["consul"]["known_servers"] == "1");
+    // serfHealth is the cluster's check, not one of the agent's own (as in Consul)
+    json agent_checks = json::parse(
+        read(o, Route{RouteStatus::found, Endpoint::agent_checks, "", ""}, get(), *q, snap).body);
+    BOOST_TEST(agent_checks.empty());
 }
 
 BOOST_AUTO_TEST_CASE(force_leave_deregisters_a_failed_node_only) {
