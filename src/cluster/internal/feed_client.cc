@@ -453,15 +453,21 @@ void FeedClient::send_heartbeat() {
 
 // ---- commands
 
+// The Done of a sent command or read barrier, taken out of sent_; empty when it expired meanwhile.
+CommandDone FeedClient::take_sent(uint64_t id) {
+    auto it = sent_.find(id);
+    if (it == sent_.end())
+        return {};
+    CommandDone done = std::move(it->second.done);
+    sent_.erase(it);
+    return done;
+}
+
 Result<void> FeedClient::on_submit_reply(uint64_t id, std::span<const uint8_t> payload) {
     auto r = decode_apply_reply(payload);
     if (!r)
         return r.error();
-    auto it = sent_.find(id);
-    if (it == sent_.end())
-        return {};  // expired meanwhile
-    CommandDone done = std::move(it->second.done);
-    sent_.erase(it);
+    CommandDone done = take_sent(id);
     if (r->fate == Fate::applied && r->error.empty())
         run_done(done, Fate::applied, r->value);
     else
@@ -475,11 +481,7 @@ Result<void> FeedClient::on_read_reply(uint64_t id, std::span<const uint8_t> pay
     auto r = decode_barrier_reply(payload);
     if (!r)
         return r.error();
-    auto it = sent_.find(id);
-    if (it == sent_.end())
-        return {};  // expired meanwhile
-    CommandDone done = std::move(it->second.done);
-    sent_.erase(it);
+    CommandDone done = take_sent(id);
     if (r->error.empty())
         run_done(done, Fate::applied, fsm_.applied_index());
     else

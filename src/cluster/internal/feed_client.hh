@@ -94,6 +94,7 @@ class FeedClient final : private RpcConnection::Owner {
     Result<void> on_heartbeat_reply(std::span<const uint8_t> payload);
     Result<void> on_submit_reply(uint64_t id, std::span<const uint8_t> payload);
     Result<void> on_read_reply(uint64_t id, std::span<const uint8_t> payload);
+    CommandDone take_sent(uint64_t id);
     void subscribed();
     void learn(const std::string& leader, const std::vector<std::string>& servers);
     void send_heartbeat();
