@@ -1,5 +1,5 @@
-// api::CheckRunner: the agent's check runner as the HTTP API sees it (the agent implements it
-// over checks::Monitor, and keeps what the API registered across restarts).
+// api::CheckRunner: the agent's check runner and own state as the HTTP API sees it (the agent
+// implements it over checks::Monitor, and keeps what the API registered across restarts).
 #pragma once
 
 #include <functional>
@@ -19,7 +19,12 @@ class CheckRunner {
     // that needs no runner (external) are only remembered.
     virtual void registered(const std::vector<catalog::CheckDefinition>& checks,
                             const std::vector<catalog::Status>& statuses) = 0;
-    // After a committed deregistration: stop these checks, and every check of these services.
+    // After a committed /v1/agent/service/register: the definition as the API took it (JSON
+    // text that catalog::parse_service_definition reads back), kept as the agent's own state
+    // (a client agent registers it again when the catalog loses it).
+    virtual void service_registered(const std::string& service_id, std::string definition) = 0;
+    // After a committed deregistration: stop these checks, and every check of these services
+    // (which are no longer the agent's own).
     virtual void removed(const std::vector<std::string>& check_ids,
                          const std::vector<std::string>& service_ids) = 0;
     // A TTL update; `done` runs once on any thread with the HTTP status (200 when the catalog

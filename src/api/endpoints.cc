@@ -567,16 +567,7 @@ std::string unknown_service(const std::string& id) {
 
 // What the catalog has now for each check of this agent's node (re-registration keeps it).
 catalog::CurrentStatus current_status(const Options& o, const catalog::Snapshot& snap) {
-    auto known = std::make_shared<std::map<std::string, std::pair<catalog::Status, std::string>>>();
-    for (const auto& c : snap.node_checks(o.node_name))
-        known->emplace(c.id, std::make_pair(c.status, c.output));
-    return
-        [known](const std::string& id) -> std::optional<std::pair<catalog::Status, std::string>> {
-            auto it = known->find(id);
-            if (it == known->end())
-                return std::nullopt;
-            return it->second;
-        };
+    return catalog::current_status(snap.node_checks(o.node_name));
 }
 
 // Whether this agent may run the check: script checks only with enable_script_checks (a
@@ -622,6 +613,8 @@ WritePlan plan_agent_register(const Options& o, const http::Request& req,
         plan.run.push_back(def->checks[i]);
         plan.run_status.push_back(reg.checks[i].status);
     }
+    plan.own_service = reg.service->id;
+    plan.own_definition = body->dump();
     plan.batch.push_back(std::move(reg));
     return plan;
 }
@@ -832,21 +825,52 @@ http::Response read(const Options& options, const Route& route, const http::Requ
     return r;
 }
 
-WritePlan plan_write(const Options& options, const Route& route, const http::Request& request,
-                     const catalog::Snapshot& snapshot) {
-    if (auto dc = request.param("dc"); dc && !dc->empty() && *dc != options.datacenter)
-        return refuse(500, "No path to datacenter");
+namespace {
+
+// A write through the agent API that may create this agent's node in a cluster: serfHealth
+// comes with it when the node lacks it (an agent that dies before the leader first heard of it
+// still turns failed, and takes its instances out of DNS).
+WritePlan with_serf_health(const Options& o, const catalog::Snapshot& snap, WritePlan plan) {
+    if (o.cluster == nullptr || plan.batch.empty())
+        return plan;
+    for (const auto& c : snap.node_checks(o.node_name))
+        if (c.id == catalog::serf_check_id && c.service_id.empty())
+            return plan;
+    plan.batch.insert(plan.batch.begin(), catalog::serf_health_registration(self_node(o, snap)));
+    return plan;
+}
+
+WritePlan plan_agent_write(const Options& options, const Route& route, const http::Request& request,
+                           const catalog::Snapshot& snapshot) {
     switch (route.endpoint) {
         case Endpoint::agent_service_register:
             return plan_agent_register(options, request, snapshot);
-        case Endpoint::agent_service_deregister:
-            return plan_agent_deregister(options, route, snapshot);
         case Endpoint::agent_service_maintenance:
             return plan_maintenance(options, route, request, snapshot);
         case Endpoint::agent_maintenance:
             return plan_node_maintenance(options, request, snapshot);
         case Endpoint::agent_check_register:
             return plan_check_register(options, request, snapshot);
+        default:
+            return refuse(405, "not a write endpoint");
+    }
+}
+
+}  // namespace
+
+WritePlan plan_write(const Options& options, const Route& route, const http::Request& request,
+                     const catalog::Snapshot& snapshot) {
+    if (auto dc = request.param("dc"); dc && !dc->empty() && *dc != options.datacenter)
+        return refuse(500, "No path to datacenter");
+    switch (route.endpoint) {
+        case Endpoint::agent_service_register:
+        case Endpoint::agent_service_maintenance:
+        case Endpoint::agent_maintenance:
+        case Endpoint::agent_check_register:
+            return with_serf_health(options, snapshot,
+                                    plan_agent_write(options, route, request, snapshot));
+        case Endpoint::agent_service_deregister:
+            return plan_agent_deregister(options, route, snapshot);
         case Endpoint::agent_check_deregister:
             return plan_check_deregister(options, route, snapshot);
         case Endpoint::catalog_register:

@@ -31,6 +31,10 @@ struct WritePlan {
     std::vector<catalog::Status> run_status;  // parallel to run
     std::vector<std::string> stop_checks;
     std::vector<std::string> stop_services;
+    // /v1/agent/service/register: the service the agent keeps as its own, and its definition
+    // as JSON text.
+    std::string own_service;
+    std::string own_definition;
 };
 
 // A TTL update (/v1/agent/check/pass|warn|fail/:id?note=, PUT /v1/agent/check/update/:id with

@@ -193,22 +193,24 @@ void ApiServer::handle_write(std::shared_ptr<http::Exchange> exchange, const Rou
     CheckRunner* checks = checks_;
     auto after = std::make_shared<WritePlan>(std::move(plan));
     auto batch = std::move(after->batch);
-    writer_.submit(std::move(batch),
-                   [loop, exchange, route, checks, after](Result<uint64_t> applied) {
-                       // The writer may answer on any thread (the Raft thread, which must not wait
-                       // for the runner's file writes); the rest happens on the loop's.
-                       loop->post([exchange, route, checks, after, applied] {
-                           // The runner hears of the change before the client does, so a check
-                           // registered by a reply is already scheduled.
-                           if (applied && checks) {
-                               if (!after->stop_checks.empty() || !after->stop_services.empty())
-                                   checks->removed(after->stop_checks, after->stop_services);
-                               if (!after->run.empty())
-                                   checks->registered(after->run, after->run_status);
-                           }
-                           exchange->reply(write_done(route, applied));
-                       });
-                   });
+    writer_.submit(
+        std::move(batch), [loop, exchange, route, checks, after](Result<uint64_t> applied) {
+            // The writer may answer on any thread (the Raft thread, which must not wait
+            // for the runner's file writes); the rest happens on the loop's.
+            loop->post([exchange, route, checks, after, applied] {
+                // The runner hears of the change before the client does, so a check
+                // registered by a reply is already scheduled.
+                if (applied && checks) {
+                    if (!after->stop_checks.empty() || !after->stop_services.empty())
+                        checks->removed(after->stop_checks, after->stop_services);
+                    if (!after->run.empty())
+                        checks->registered(after->run, after->run_status);
+                    if (!after->own_service.empty())
+                        checks->service_registered(after->own_service, after->own_definition);
+                }
+                exchange->reply(write_done(route, applied));
+            });
+        });
 }
 
 void ApiServer::handle_ttl(std::shared_ptr<http::Exchange> exchange, const Route& route) {

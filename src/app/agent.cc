@@ -182,7 +182,8 @@ Agent::TemporaryDir::~TemporaryDir() {
 Agent::Checks::Checks(const config::Settings& s, api::Writer& writer, catalog::Store& store)
     : sink(writer),
       monitor(std::make_unique<checks::Monitor>(loop, monitor_options(s), sink, store)),
-      agent_checks(*monitor, (std::filesystem::path(s.data_dir) / "api-checks.json").string()) {
+      agent_checks(*monitor, (std::filesystem::path(s.data_dir) / "api-checks.json").string(),
+                   (std::filesystem::path(s.data_dir) / "api-services.json").string()) {
     monitor->on_service_reaped(
         [this](const std::string& service_id) { agent_checks.service_reaped(service_id); });
 }
@@ -287,6 +288,12 @@ Result<ConfigRegistrations> Agent::register_self() {
         if (auto in_use = node_name_in_use(*store_->snapshot(), self_node(settings_)))
             return make_error(*in_use);
     }
+    // serfHealth first: a node of a cluster never exists without it (else its instances would
+    // outlive an agent that dies before the leader heard of it).
+    if (raft_ || client_)
+        if (auto r = submit_and_wait(*writer_, {serf_health_registration(self_node(settings_))});
+            !r)
+            return make_error("cannot register serfHealth: " + r.error().message);
     auto synced =
         sync_config_registrations(*writer_, settings_, {}, *store_->snapshot(), restored_);
     if (!synced)
@@ -294,17 +301,70 @@ Result<ConfigRegistrations> Agent::register_self() {
     if (settings_.server)
         if (auto r = register_server_service(*writer_, settings_); !r)
             return make_error("cannot register the muster service: " + r.error().message);
-    if (raft_ || client_)
-        if (auto r = submit_and_wait(*writer_, {serf_health_registration(self_node(settings_))});
-            !r)
-            return make_error("cannot register serfHealth: " + r.error().message);
+    if (client_)
+        if (auto r = restore_own_services(); !r)
+            return make_error(r.error().message);
     return synced;
+}
+
+namespace {
+
+// The catalog holds `local` as the agent registered it (its tags aside when
+// enable_tag_override lets others change them, as in Consul).
+bool holds(const std::vector<catalog::Service>& catalog_services, catalog::Service local) {
+    auto it = std::find_if(catalog_services.begin(), catalog_services.end(),
+                           [&](const catalog::Service& s) { return s.id == local.id; });
+    if (it == catalog_services.end())
+        return false;
+    local.index = it->index;
+    local.node = it->node;
+    if (local.enable_tag_override)
+        local.tags = it->tags;
+    return local == *it;
+}
+
+}  // namespace
+
+// A client agent's services registered through the API that the replica lacks or holds
+// otherwise (a lost server state, a catalog edit): registered again, their checks at their
+// catalog status (else the initial one) and run from there.
+Result<void> Agent::restore_own_services() {
+    const catalog::Node self = self_node(settings_);
+    std::vector<catalog::Command> batch;
+    std::vector<catalog::CheckDefinition> run;
+    std::vector<catalog::Status> statuses;
+    {
+        auto snap = store_->snapshot();
+        auto current = catalog::current_status(snap->node_checks(self.name));
+        auto services = snap->node_services(self.name);
+        for (const auto& [id, def] : checks_.agent_checks.services()) {
+            auto reg = catalog::registration(def, self, current);
+            if (holds(services, *reg.service))
+                continue;
+            for (size_t i = 0; i < def.checks.size(); ++i) {
+                run.push_back(def.checks[i]);
+                statuses.push_back(reg.checks[i].status);
+            }
+            batch.push_back(std::move(reg));
+        }
+    }
+    if (batch.empty())
+        return {};
+    auto count = batch.size();
+    if (auto r = submit_and_wait(*writer_, std::move(batch)); !r)
+        return make_error("cannot register the services of the API again: " + r.error().message);
+    checks_.agent_checks.registered(run, statuses);
+    logger.info("anti-entropy: services registered through the API are back in the catalog",
+                {{"services", std::to_string(count)}});
+    return {};
 }
 
 // The checks an earlier run took through the API first (sync_config saves that list), then
 // the config's.
 void Agent::run_checks() {
-    if (auto r = checks_.agent_checks.restore(*store_->snapshot(), settings_.node_name); !r)
+    if (auto r = checks_.agent_checks.restore(*store_->snapshot(), settings_.node_name,
+                                              client_ != nullptr);
+        !r)
         logger.error("checks registered through the API not restored",
                      {{"error", r.error().message}});
     checks_.agent_checks.sync_config(config_regs_.checks, config_regs_.statuses);
@@ -404,7 +464,8 @@ void Agent::keep_members(std::stop_token stop) {
     }
 }
 
-// The replica holds this node at this agent's address and every service of the config.
+// The replica holds this node at this agent's address, and every service of the config and
+// of the API as this agent registered it.
 bool Agent::in_sync_with_replica(const catalog::Node& self) const {
     auto snap = store_->snapshot();
     auto node = snap->node(self.name);
@@ -412,11 +473,15 @@ bool Agent::in_sync_with_replica(const catalog::Node& self) const {
         return false;
     auto services = snap->node_services(settings_.node_name);
     for (const auto& def : settings_.services) {
-        const std::string& id = def.service.id.empty() ? def.service.name : def.service.id;
-        if (std::none_of(services.begin(), services.end(),
-                         [&](const catalog::Service& s) { return s.id == id; }))
+        catalog::Service local = *catalog::registration(def, self).service;
+        if (local.id.empty())
+            local.id = local.name;
+        if (!holds(services, std::move(local)))
             return false;
     }
+    for (const auto& [id, def] : checks_.agent_checks.services())
+        if (!holds(services, *catalog::registration(def, self).service))
+            return false;
     return true;
 }
 

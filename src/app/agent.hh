@@ -92,6 +92,7 @@ class Agent {
     void keep_in_sync(std::stop_token stop);
     void keep_members(std::stop_token stop);
     bool in_sync_with_replica(const catalog::Node& self) const;
+    Result<void> restore_own_services();
     void give_up(const std::string& why);
     void replica_tick();
 

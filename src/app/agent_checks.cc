@@ -48,20 +48,78 @@ bool runs(const catalog::CheckDefinition& def) {
     return def.kind != catalog::CheckKind::external;
 }
 
-}  // namespace
-
-AgentChecks::AgentChecks(checks::Monitor& monitor, std::string saved_path)
-    : monitor_(monitor), saved_path_(std::move(saved_path)) {}
-
-Result<void> AgentChecks::restore(const catalog::Snapshot& snapshot, const std::string& node) {
-    if (saved_path_.empty())
-        return {};
-    std::ifstream in(saved_path_);
+std::optional<std::string> read_file(const std::string& path) {
+    std::ifstream in(path);
     if (!in)
-        return {};  // nothing registered through the API yet
+        return std::nullopt;
     std::stringstream text;
     text << in.rdbuf();
-    auto doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    return text.str();
+}
+
+// data_dir/api-services.json: {"Services": [<definition as the API took it>, ...]}.
+std::map<std::string, std::string> read_services(const std::string& path) {
+    std::map<std::string, std::string> out;
+    auto text = path.empty() ? std::nullopt : read_file(path);
+    if (!text)
+        return out;
+    auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("Services") ||
+        !doc["Services"].is_array()) {
+        logger.error("services registered through the API not restored",
+                     {{"error", path + ": expected {\"Services\": [...]} (the file is corrupt)"}});
+        return out;
+    }
+    const auto& list = doc["Services"];
+    for (size_t i = 0; i < list.size(); ++i) {
+        auto def =
+            agent_service_definition(list[i], path + ": Services[" + std::to_string(i) + "]");
+        if (!def) {
+            logger.warn("saved service dropped", {{"error", def.error().message}});
+            continue;
+        }
+        out.emplace(def->service.id, list[i].dump());
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<catalog::ServiceDefinition> agent_service_definition(const nlohmann::json& body,
+                                                            const std::string& where) {
+    auto def = catalog::parse_service_definition(body, where);
+    if (!def)
+        return def;
+    for (auto& c : def->checks)
+        c.service_id = def->service.id;
+    return def;
+}
+
+AgentChecks::AgentChecks(checks::Monitor& monitor, std::string saved_path,
+                         std::string services_path)
+    : monitor_(monitor),
+      saved_path_(std::move(saved_path)),
+      services_path_(std::move(services_path)),
+      services_(read_services(services_path_)) {}
+
+Result<void> AgentChecks::restore(const catalog::Snapshot& snapshot, const std::string& node,
+                                  bool keep_services) {
+    if (!keep_services) {
+        std::lock_guard lock(mu_);
+        auto before = services_.size();
+        std::set<std::string> in_catalog;
+        for (const auto& s : snapshot.node_services(node))
+            in_catalog.insert(s.id);
+        std::erase_if(services_, [&](const auto& kv) { return !in_catalog.contains(kv.first); });
+        if (services_.size() != before)
+            save_services_locked();
+    }
+    if (saved_path_.empty())
+        return {};
+    auto text = read_file(saved_path_);
+    if (!text)
+        return {};  // nothing registered through the API yet
+    auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded() || !doc.is_object() || !doc.contains("Checks") ||
         !doc["Checks"].is_array())
         return make_error(saved_path_ + ": expected {\"Checks\": [...]} (the file is corrupt)");
@@ -114,6 +172,25 @@ void AgentChecks::service_reaped(const std::string& service_id) {
     std::lock_guard lock(mu_);
     std::erase_if(api_, [&](const auto& kv) { return kv.second.service_id == service_id; });
     save_locked();
+    if (services_.erase(service_id) > 0)
+        save_services_locked();
+}
+
+std::map<std::string, catalog::ServiceDefinition> AgentChecks::services() const {
+    std::lock_guard lock(mu_);
+    std::map<std::string, catalog::ServiceDefinition> out;
+    for (const auto& [id, text] : services_) {
+        auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+        if (auto def = agent_service_definition(doc, id))
+            out.emplace(id, std::move(*def));
+    }
+    return out;
+}
+
+void AgentChecks::service_registered(const std::string& service_id, std::string definition) {
+    std::lock_guard lock(mu_);
+    services_.insert_or_assign(service_id, std::move(definition));
+    save_services_locked();
 }
 
 void AgentChecks::registered(const std::vector<catalog::CheckDefinition>& checks,
@@ -140,11 +217,14 @@ void AgentChecks::removed(const std::vector<std::string>& check_ids,
         config_.erase(id);
     }
     for (const auto& service : service_ids) {
+        services_.erase(service);
         monitor_.remove_service(service);
         std::erase_if(api_, [&](const auto& kv) { return kv.second.service_id == service; });
         std::erase_if(config_, [&](const auto& kv) { return kv.second.service_id == service; });
     }
     save_locked();
+    if (!service_ids.empty())
+        save_services_locked();
 }
 
 void AgentChecks::update_ttl(const std::string& check_id, catalog::Status status,
@@ -172,6 +252,18 @@ void AgentChecks::save_locked() {
     nlohmann::json doc = {{"Checks", std::move(list)}};
     if (auto r = write_atomically(saved_path_, doc.dump(2) + "\n"); !r)
         logger.error("cannot save the checks registered through the API",
+                     {{"error", r.error().message}});
+}
+
+void AgentChecks::save_services_locked() {
+    if (services_path_.empty())
+        return;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [id, text] : services_)
+        list.push_back(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
+    nlohmann::json doc = {{"Services", std::move(list)}};
+    if (auto r = write_atomically(services_path_, doc.dump(2) + "\n"); !r)
+        logger.error("cannot save the services registered through the API",
                      {{"error", r.error().message}});
 }
 

@@ -1,6 +1,7 @@
-// The agent's health checks: the bridge between the HTTP API, the config and the check runner
-// (checks::Monitor), and the file that keeps the checks registered through the API across
-// restarts (as Consul keeps them in data_dir/checks).
+// The agent's health checks and own services: the bridge between the HTTP API, the config and
+// the check runner (checks::Monitor), and the files that keep the checks and services
+// registered through the API across restarts (as Consul keeps them in data_dir/checks and
+// data_dir/services).
 #pragma once
 
 #include <map>
@@ -32,13 +33,20 @@ class WriterSink final : public checks::CommandSink {
 
 class AgentChecks final : public api::CheckRunner {
   public:
-    // `saved_path`: the JSON file of the checks registered through the API ("" = not kept).
-    AgentChecks(checks::Monitor& monitor, std::string saved_path);
+    // `saved_path`, `services_path`: the JSON files of the checks and of the services
+    // registered through the API ("" = not kept). The services are read at once; a corrupt
+    // file is logged and read as empty.
+    AgentChecks(checks::Monitor& monitor, std::string saved_path, std::string services_path = "");
 
     // At start: runs the checks an earlier run registered through the API that the catalog
-    // (`snapshot`, this agent's node `node`) still has, from their status there. A corrupt
-    // file is reported and changes nothing.
-    Result<void> restore(const catalog::Snapshot& snapshot, const std::string& node);
+    // (`snapshot`, this agent's node `node`) still has, from their status there. Unless
+    // `keep_services` (a client agent, whose anti-entropy registers them again), forgets the
+    // services the catalog no longer has. A corrupt file is reported and changes nothing.
+    Result<void> restore(const catalog::Snapshot& snapshot, const std::string& node,
+                         bool keep_services = false);
+
+    // The services registered through the API that are still this agent's own, by ID.
+    std::map<std::string, catalog::ServiceDefinition> services() const;
 
     // The config's checks (at start and after every reload): runs the new and changed ones,
     // stops the ones the config dropped. Unchanged definitions keep running undisturbed.
@@ -50,6 +58,7 @@ class AgentChecks final : public api::CheckRunner {
 
     void registered(const std::vector<catalog::CheckDefinition>& checks,
                     const std::vector<catalog::Status>& statuses) override;
+    void service_registered(const std::string& service_id, std::string definition) override;
     void removed(const std::vector<std::string>& check_ids,
                  const std::vector<std::string>& service_ids) override;
     void update_ttl(const std::string& check_id, catalog::Status status, std::string output,
@@ -57,12 +66,20 @@ class AgentChecks final : public api::CheckRunner {
 
   private:
     void save_locked();
+    void save_services_locked();
 
     checks::Monitor& monitor_;
     std::string saved_path_;
-    std::mutex mu_;
+    std::string services_path_;
+    mutable std::mutex mu_;
     std::map<std::string, catalog::CheckDefinition> config_;  // by check ID
     std::map<std::string, catalog::CheckDefinition> api_;     // by check ID; saved
+    std::map<std::string, std::string> services_;             // by service ID: JSON; saved
 };
+
+// An agent service definition from its JSON (the API's body): parsed, with every check
+// carrying the service's ID.
+Result<catalog::ServiceDefinition> agent_service_definition(const nlohmann::json& body,
+                                                            const std::string& where);
 
 }  // namespace muster::app

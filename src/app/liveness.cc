@@ -31,15 +31,6 @@ std::optional<catalog::Check> serf_of(const std::vector<catalog::Check>& checks)
 
 }  // namespace
 
-catalog::Command serf_health_registration(const catalog::Node& self) {
-    catalog::Register reg;
-    reg.node = self;
-    reg.skip_node_update = true;
-    reg.checks.push_back(serf_check(self.name, catalog::Status::passing));
-    reg.checks.back().output = std::string(serf_registered_output);
-    return reg;
-}
-
 std::vector<catalog::Command> liveness_changes(const catalog::Snapshot& snapshot,
                                                const std::vector<cluster::MemberState>& members,
                                                AbsentSince& absent,

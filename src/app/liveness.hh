@@ -13,18 +13,18 @@
 #include <vector>
 
 #include "catalog/command.hh"
+#include "catalog/definition.hh"
 #include "catalog/store.hh"
 #include "cluster/types.hh"
 
 namespace muster::app {
 
-inline constexpr std::string_view serf_check_id = "serfHealth";
-inline constexpr std::string_view serf_check_name = "Serf Health Status";
-inline constexpr std::string_view serf_alive_output = "Agent alive and reachable";
-inline constexpr std::string_view serf_failed_output = "Agent not live or unreachable";
-// What an agent registers itself with, until the leader first hears from it.
-inline constexpr std::string_view serf_registered_output =
-    "Agent registered; the leader has not heard from it yet";
+using catalog::serf_alive_output;
+using catalog::serf_check_id;
+using catalog::serf_check_name;
+using catalog::serf_failed_output;
+using catalog::serf_health_registration;
+using catalog::serf_registered_output;
 
 // Nodes whose serfHealth is passing but that the leader's view does not list at all (an agent
 // that registered a moment before its server's first report, or that died before this leader
@@ -42,10 +42,6 @@ std::vector<catalog::Command> liveness_changes(const catalog::Snapshot& snapshot
                                                AbsentSince& absent,
                                                std::chrono::steady_clock::time_point now,
                                                std::chrono::milliseconds absent_grace);
-
-// The passing serfHealth an agent of a cluster registers with its node, so a node whose agent
-// dies before the leader first heard of it still turns critical.
-catalog::Command serf_health_registration(const catalog::Node& self);
 
 // Why `self` may not register: another live node (serfHealth passing) has its name at another
 // address. nullopt when it may (a free name, its own entry, or a failed node's name).

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <set>
 #include <span>
 #include <string_view>
@@ -556,6 +557,32 @@ Check catalog_check(const CheckDefinition& definition, const std::string& node,
         }
     }
     return check;
+}
+
+Register serf_health_registration(const Node& self) {
+    Register reg;
+    reg.node = self;
+    reg.skip_node_update = true;
+    Check c;
+    c.node = self.name;
+    c.id = std::string(serf_check_id);
+    c.name = std::string(serf_check_name);
+    c.status = Status::passing;
+    c.output = std::string(serf_registered_output);
+    reg.checks.push_back(std::move(c));
+    return reg;
+}
+
+CurrentStatus current_status(const std::vector<Check>& checks) {
+    auto known = std::make_shared<std::map<std::string, std::pair<Status, std::string>>>();
+    for (const auto& c : checks)
+        known->emplace(c.id, std::make_pair(c.status, c.output));
+    return [known](const std::string& id) -> std::optional<std::pair<Status, std::string>> {
+        auto it = known->find(id);
+        if (it == known->end())
+            return std::nullopt;
+        return it->second;
+    };
 }
 
 Register registration(const ServiceDefinition& definition, const Node& self,

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/command.hh"
@@ -68,6 +69,23 @@ Result<CheckDefinition> parse_check_definition(const nlohmann::json& value,
 // resetting it to its initial status (no DNS flap on a reload or a repeated registration).
 using CurrentStatus =
     std::function<std::optional<std::pair<Status, std::string>>(const std::string& check_id)>;
+
+// Consul's node check for an agent's liveness, which the cluster's leader keeps (app/liveness).
+inline constexpr std::string_view serf_check_id = "serfHealth";
+inline constexpr std::string_view serf_check_name = "Serf Health Status";
+inline constexpr std::string_view serf_alive_output = "Agent alive and reachable";
+inline constexpr std::string_view serf_failed_output = "Agent not live or unreachable";
+// What an agent registers itself with, until the leader first hears from it.
+inline constexpr std::string_view serf_registered_output =
+    "Agent registered; the leader has not heard from it yet";
+
+// The passing serfHealth an agent of a cluster registers with its node (before anything else
+// of the node), so a node whose agent dies before the leader first heard of it still turns
+// critical.
+Register serf_health_registration(const Node& self);
+
+// What `checks` (a node's checks now) say of each check.
+CurrentStatus current_status(const std::vector<Check>& checks);
 
 // The catalog entry of a defined check on `node`, for the service `service` (nullptr: the
 // definition's own service_id, without a name; the store fills the name in). Its status is

@@ -232,6 +232,55 @@ def test_a_client_puts_its_node_back_when_the_catalog_loses_it(fleet):
                scaled(10), 0.1, "cli-1 registered again by its agent")
 
 
+def web_ports(agent) -> dict[str, int]:
+    reply = agent.api("GET", "/v1/catalog/service/web", timeout=2)
+    return {s["ServiceID"]: s["ServicePort"] for s in reply.json()} if reply.status == 200 else {}
+
+
+def test_a_client_keeps_the_services_of_its_api_as_its_own_state(fleet):
+    """Services registered through a client's /v1/agent/service/register are its local state
+    (Consul's anti-entropy: the agent's view wins): a catalog edit or deregistration elsewhere is
+    undone, they survive a restart of the agent after the cluster forgot its node, and only the
+    agent's own deregistration ends them."""
+    cluster, clients = fleet
+    a, b, _ = clients.agents
+    server = cluster.agents[0]
+    register_web(a, "web-a", "127.0.0.21", ttl_check=True)
+    register_web(a, "web-a2", "127.0.0.21")
+    wait_until(lambda: web_ports(b) == {"web-a": 80, "web-a2": 80}, scaled(10), 0.1,
+               "both services of cli-1 on cli-2")
+
+    # another agent deregisters one and edits the other through the catalog API
+    server.api_ok("PUT", "/v1/catalog/deregister", {"Node": "cli-1", "ServiceID": "web-a"})
+    server.api_ok("PUT", "/v1/catalog/register", {
+        "Node": "cli-1", "Address": "127.0.0.21",
+        "Service": {"ID": "web-a2", "Service": "web", "Address": "127.0.0.21", "Port": 9999}})
+    wait_until(lambda: web_ports(b) == {"web-a": 80, "web-a2": 80}, scaled(10), 0.1,
+               "cli-1's agent put its services back as it registered them")
+    wait_until(lambda: a_records(b, "web.service.internal") == {"127.0.0.21"}, scaled(10), 0.1,
+               "web-a answers again (its TTL check is passing)")
+
+    # in step now: anti-entropy writes nothing more
+    def syncs():
+        return a.log_text().count("anti-entropy: services registered through the API")
+    settled = syncs()
+    time.sleep(3)
+    assert syncs() == settled, "anti-entropy keeps rewriting services already in step"
+
+    # the agent dies and the cluster forgets its node; back, it registers its own services
+    a.kill()
+    server.api_ok("PUT", "/v1/catalog/deregister", {"Node": "cli-1"})
+    wait_until(lambda: web_ports(b) == {}, scaled(10), 0.1, "cli-1 forgotten")
+    a.start()
+    wait_until(lambda: web_ports(b) == {"web-a": 80, "web-a2": 80}, scaled(15), 0.1,
+               "cli-1's services back with its agent")
+
+    # the agent's own deregistration is final
+    a.api_ok("PUT", "/v1/agent/service/deregister/web-a2")
+    time.sleep(3)
+    assert web_ports(b) == {"web-a": 80}
+
+
 def test_a_client_with_retry_max_gives_up_with_status_1(muster):
     cfg = muster.config()
     for key in ("bootstrap", "server"):

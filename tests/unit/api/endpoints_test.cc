@@ -406,6 +406,30 @@ BOOST_AUTO_TEST_CASE(agent_register_plans_the_registration_on_this_node) {
     BOOST_TEST(reg->checks[0].service_id == "api");
 }
 
+BOOST_AUTO_TEST_CASE(an_agent_of_a_cluster_registers_serf_health_with_its_first_service) {
+    FakeSnapshot snap = sample();
+    FakeCluster cluster;
+    Options o = options();
+    o.cluster = &cluster;
+    auto req = body(R"({"name": "api", "port": 9000})");
+    req.method = http::Method::put;
+    Route route{RouteStatus::found, Endpoint::agent_service_register, "", ""};
+    auto plan = plan_write(o, route, req, snap);
+    BOOST_TEST_REQUIRE(plan.batch.size() == 2u, plan.refusal.body);
+    const auto& serf = std::get<catalog::Register>(plan.batch[0]);
+    BOOST_TEST_REQUIRE(serf.checks.size() == 1u);
+    BOOST_TEST(serf.checks[0].id == "serfHealth");
+    BOOST_TEST(serf.node.name == "self");
+    BOOST_TEST(std::get<catalog::Register>(plan.batch[1]).service->name == "api");
+    BOOST_TEST(plan.own_service == "api");
+    // once the node has it, or outside a cluster, the registration goes alone
+    snap.check_list.push_back(check("self", "serfHealth", "", catalog::Status::passing));
+    BOOST_TEST(plan_write(o, route, req, snap).batch.size() == 1u);
+    o.cluster = nullptr;
+    snap.check_list.pop_back();
+    BOOST_TEST(plan_write(o, route, req, snap).batch.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(agent_register_runs_checks_and_keeps_their_current_status) {
     FakeSnapshot snap = sample();
     catalog::Check known;
