@@ -28,6 +28,7 @@ class FakeSnapshot final : public catalog::Snapshot {
     std::vector<catalog::Node> node_list;
     std::vector<catalog::Service> service_list;
     std::vector<catalog::Check> check_list;
+    std::vector<catalog::LeftMember> left_list;
     mutable std::optional<catalog::HealthFilter> asked_filter;
     mutable std::optional<std::string> asked_tag;
 
@@ -93,6 +94,7 @@ class FakeSnapshot final : public catalog::Snapshot {
                 out.push_back(c);
         return out;
     }
+    std::vector<catalog::LeftMember> left_members() const override { return left_list; }
 };
 
 Options options() {
