@@ -44,8 +44,8 @@ struct UpdateCheck {
 // A member leaves the cluster: its node goes exactly as with Deregister{node} (services and
 // checks with it), and the store keeps a LeftMember record of it (name, the stored address,
 // `server`, the catalog index) until a Register of the same name brings it back, or newer
-// leaves push it out (Store keeps the newest left_members_kept). Leaving an unknown node
-// changes nothing and records nothing.
+// leaves push it out (the store keeps the newest 1000). Leaving an unknown node changes
+// nothing and records nothing.
 struct Leave {
     std::string node;
     bool server = false;  // the node was a server (known to the agent or API that writes this)
