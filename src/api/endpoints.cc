@@ -10,6 +10,7 @@
 #include "api/filter.hh"
 #include "catalog/definition.hh"
 #include "checks/probe.hh"
+#include "common/ascii.hh"
 
 namespace muster::api {
 namespace {
@@ -210,6 +211,7 @@ json raft_configuration_json(const Options& o, const catalog::Snapshot& snap) {
 
 // Serf's member status codes, as Consul's /v1/agent/members reports them.
 constexpr int member_alive = 1;
+constexpr int member_left = 3;
 constexpr int member_failed = 4;
 
 // A node's Serf status from its serfHealth check: failed once the leader marked it critical.
@@ -227,9 +229,17 @@ bool has_serf_check(const catalog::Snapshot& snap, const std::string& node) {
     return false;
 }
 
+bool is_server_node(const catalog::Snapshot& snap, const std::string& node) {
+    for (const auto& [address, name] : server_nodes(snap))
+        if (name == node)
+            return true;
+    return false;
+}
+
 // /v1/agent/members: this agent, or every member of the cluster: the servers of the Raft
 // configuration and every node the leader keeps a serfHealth check for (client agents), alive
-// or failed by that check. Left members are not listed: leaving deregisters the node.
+// or failed by that check, then the members that left (the store's left records: leaving
+// deregistered their nodes) as Serf's "left".
 json members_json(const Options& o, const catalog::Snapshot& snap) {
     if (o.cluster == nullptr)
         return json::array({member_json(o)});
@@ -259,6 +269,19 @@ json members_json(const Options& o, const catalog::Snapshot& snap) {
         m["Tags"]["id"] = "";
         m["Status"] = member_status(snap, node.name);
         listed.insert(node.name);
+        out.push_back(std::move(m));
+    }
+    for (const auto& left : snap.left_members()) {
+        if (listed.count(left.name))
+            continue;
+        json m = member_json(o);
+        m["Name"] = left.name;
+        m["Addr"] = left.address;
+        m["Port"] = 8301;
+        m["Tags"]["role"] = left.server ? "consul" : "node";
+        m["Tags"]["id"] = "";
+        m["Status"] = member_left;
+        listed.insert(left.name);
         out.push_back(std::move(m));
     }
     if (!listed.count(o.node_name))
@@ -754,18 +777,28 @@ WritePlan plan_catalog_register(const Options& o, const http::Request& req) {
     return plan;
 }
 
+bool has_left(const catalog::Snapshot& snap, const std::string& node) {
+    auto left = snap.left_members();
+    return std::any_of(left.begin(), left.end(),
+                       [&](const catalog::LeftMember& m) { return ascii::iequals(m.name, node); });
+}
+
 // PUT /v1/agent/force-leave/:node: a failed node (serfHealth critical) leaves at once: its
-// node, services and checks are deregistered. A live node stays (its agent would refute the
-// leave, as in Serf); an unknown one is an error, with Consul's text.
+// node, services and checks are deregistered and it is listed as left (catalog::Leave). A live
+// node stays (its agent would refute the leave, as in Serf), and so does one that left already
+// (both 200, nothing written); an unknown one is an error, with Consul's text.
 WritePlan plan_force_leave(const Route& route, const catalog::Snapshot& snap) {
     if (route.arg.empty())
         return refuse(400, "Missing node name");
     auto node = snap.node(route.arg);
+    if (!node && has_left(snap, route.arg))
+        return WritePlan{};
     if (!node)
         return refuse(500, "agent: No node found with name '" + route.arg + "'");
     WritePlan plan;  // a live node: nothing to write, and 200
     if (member_status(snap, node->name) == member_failed)
-        plan.batch.push_back(catalog::Deregister{node->name, std::nullopt, std::nullopt});
+        plan.batch.push_back(
+            catalog::Leave{.node = node->name, .server = is_server_node(snap, node->name)});
     return plan;
 }
 

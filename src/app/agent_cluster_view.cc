@@ -10,7 +10,7 @@
 namespace muster::app {
 
 void AgentClusterView::deregister_self(std::function<void(Result<void>)> then) {
-    writer_.submit({catalog::Deregister{node_name_, std::nullopt, std::nullopt}},
+    writer_.submit({catalog::Leave{.node = node_name_, .server = role_ == AgentRole::server}},
                    [then = std::move(then)](Result<uint64_t> r) {
                        if (!r) {
                            then(make_error("cannot deregister this node: " + r.error().message));

@@ -1,6 +1,6 @@
 // AgentClusterView: what the cluster views of a server (RaftClusterView) and of a client agent
-// (ReplicaClusterView) share: this agent's catalog node, deregistered when it leaves, and the
-// server port of a join address given without one.
+// (ReplicaClusterView) share: this agent's catalog node, deregistered and recorded as left when
+// it leaves, and the server port of a join address given without one.
 #pragma once
 
 #include <cstdint>
@@ -12,13 +12,21 @@
 
 namespace muster::app {
 
+// Whether the agent is a server: its left record says so (members show role "consul").
+enum class AgentRole { server, client };
+
 class AgentClusterView : public api::ClusterView {
   protected:
-    AgentClusterView(api::Writer& writer, std::string node_name, uint16_t server_port)
-        : writer_(writer), node_name_(std::move(node_name)), server_port_(server_port) {}
+    AgentClusterView(api::Writer& writer, std::string node_name, uint16_t server_port,
+                     AgentRole role)
+        : writer_(writer),
+          node_name_(std::move(node_name)),
+          server_port_(server_port),
+          role_(role) {}
 
-    // Deregisters this agent's node (its services and checks go with it); `then` gets the
-    // outcome, on whatever thread the writer answers.
+    // Deregisters this agent's node (its services and checks go with it) and records it as a
+    // left member (catalog::Leave); `then` gets the outcome, on whatever thread the writer
+    // answers.
     void deregister_self(std::function<void(Result<void>)> then);
     // A join address as "a.b.c.d:port" (IPv4; ports.server when it has no port), or the Error.
     Result<std::string> join_address(const std::string& address) const;
@@ -27,6 +35,7 @@ class AgentClusterView : public api::ClusterView {
     api::Writer& writer_;
     std::string node_name_;
     uint16_t server_port_;
+    AgentRole role_;
 };
 
 }  // namespace muster::app

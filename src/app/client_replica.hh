@@ -64,11 +64,13 @@ class ReplicaClusterView final : public AgentClusterView {
     // `server_port`: the port of a join address without one.
     ReplicaClusterView(cluster::ReplicaClient& client, api::Writer& writer, std::string node_name,
                        uint16_t server_port)
-        : AgentClusterView(writer, std::move(node_name), server_port), client_(client) {}
+        : AgentClusterView(writer, std::move(node_name), server_port, AgentRole::client),
+          client_(client) {}
     api::ClusterInfo info() const override;
     // ?consistent: a read barrier through the client's server and the leader.
     void barrier(std::function<void(Result<void>)> done) override;
-    // A client is no Raft member: leaving deregisters its node from the catalog.
+    // A client is no Raft member: leaving deregisters its node from the catalog and records it
+    // as left (catalog::Leave).
     void leave(std::function<void(Result<void>)> done) override {
         deregister_self(std::move(done));
     }

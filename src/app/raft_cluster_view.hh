@@ -14,7 +14,8 @@ class RaftClusterView final : public AgentClusterView {
     // `server_port`: the port of a join address without one.
     RaftClusterView(cluster::RaftServer& node, api::Writer& writer, std::string node_name,
                     uint16_t server_port)
-        : AgentClusterView(writer, std::move(node_name), server_port), node_(node) {}
+        : AgentClusterView(writer, std::move(node_name), server_port, AgentRole::server),
+          node_(node) {}
     api::ClusterInfo info() const override;
     void barrier(std::function<void(Result<void>)> done) override;
     // Deregisters this agent's node (while still a member, so the write commits), then leaves.

@@ -55,12 +55,19 @@ void write(MsgWriter& w, const UpdateCheck& c) {
     w.key("type").str("UpdateCheck");
 }
 
+void write(MsgWriter& w, const Leave& c) {
+    w.map(3);
+    w.key("node").str(c.node);
+    w.key("server").boolean(c.server);
+    w.key("type").str("Leave");
+}
+
 // ---- decoding
 
 // Every field of every command type: one pass over a command map finds them all.
-constexpr std::array<std::string_view, 9> command_keys{
+constexpr std::array<std::string_view, 10> command_keys{
     "type",     "node",       "service", "checks", "skip_node_update",
-    "check_id", "service_id", "status",  "output"};
+    "check_id", "service_id", "status",  "output", "server"};
 
 bool read_register(FieldReader& r, Register& out, std::string& error) {
     if (auto node = r.map("node", Nil::rejected))
@@ -93,6 +100,12 @@ bool read_update_check(FieldReader& r, UpdateCheck& out) {
     return r.ok();
 }
 
+bool read_leave(FieldReader& r, Leave& out) {
+    r.str("node", out.node);
+    r.flag("server", out.server);
+    return r.ok();
+}
+
 // One command map; the "type" field picks the alternative and names the path.
 bool read_command(MsgReader& in, Command& out, std::string& error) {
     if (in.peek() != MsgType::map) {
@@ -115,7 +128,11 @@ bool read_command(MsgReader& in, Command& out, std::string& error) {
         r.rename("UpdateCheck");
         return read_update_check(r, out.emplace<UpdateCheck>());
     }
-    error = "type: expected Register, Deregister or UpdateCheck";
+    if (type == "Leave") {
+        r.rename("Leave");
+        return read_leave(r, out.emplace<Leave>());
+    }
+    error = "type: expected Register, Deregister, UpdateCheck or Leave";
     return false;
 }
 

@@ -41,7 +41,17 @@ struct UpdateCheck {
     std::string output;
 };
 
-using Command = std::variant<Register, Deregister, UpdateCheck>;
+// A member leaves the cluster: its node goes exactly as with Deregister{node} (services and
+// checks with it), and the store keeps a LeftMember record of it (name, the stored address,
+// `server`, the catalog index) until a Register of the same name brings it back, or newer
+// leaves push it out (the store keeps the newest 1000). Leaving an unknown node changes
+// nothing and records nothing.
+struct Leave {
+    std::string node;
+    bool server = false;  // the node was a server (known to the agent or API that writes this)
+};
+
+using Command = std::variant<Register, Deregister, UpdateCheck, Leave>;
 
 // Wire format: one version byte (command_format_version) then a MessagePack body. A batch of
 // commands (group commit: one Raft entry, one LMDB transaction) is encoded the same way.

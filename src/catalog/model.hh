@@ -69,6 +69,16 @@ struct Check {
     Indexes index;
 };
 
+// A node whose agent left the cluster (muster leave, or force-leave of a failed node), kept so
+// that /v1/agent/members lists it as Serf's "left" (status 3) after its catalog entry is gone.
+struct LeftMember {
+    std::string name;     // as registered
+    std::string address;  // the node's address when it left
+    bool server = false;  // it was a server (Consul's role "consul")
+    uint64_t index = 0;   // the catalog index of the Leave
+    bool operator==(const LeftMember&) const = default;
+};
+
 // The DNS/health rule shared by DNS answers and the HTTP `?passing` filter: an instance is
 // served iff no check of the instance and no check of its node is critical, and (with
 // only_passing) none is warning either.

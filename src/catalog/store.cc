@@ -267,6 +267,8 @@ Result<void> Store::restore(std::span<const uint8_t> image) {
         for (std::size_t i = 0; i < internal::db_count; ++i) {
             if (auto r = txn->clear(to[i]); !r)
                 return r.error();
+            if (from[i].handle == internal::absent_dbi)
+                continue;  // an image from before this database: it restores as empty
             lmdb::Cursor cursor((*opened)->txn(), from[i]);
             for (auto e = cursor.first(); e; e = cursor.next()) {
                 if (auto r = txn->append(to[i], e->key, e->value); !r)

@@ -66,6 +66,8 @@ class Snapshot {
     virtual std::vector<Check> service_checks(std::string_view service_name) const = 0;
     // Every check, or those in one state (/v1/health/state/:state).
     virtual std::vector<Check> checks(std::optional<Status> state) const = 0;
+    // The members that left (a Leave) and have not come back since, sorted by lowercase name.
+    virtual std::vector<LeftMember> left_members() const = 0;
 };
 
 // Per-thread DNS access: one reused read transaction (mdb_txn_reset/renew), so a lookup

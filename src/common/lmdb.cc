@@ -145,6 +145,18 @@ Result<Dbi> Txn::open_db(const std::string& name, DbCreate create) {
     return Dbi{dbi};
 }
 
+Result<std::optional<Dbi>> Txn::open_db_if_present(const std::string& name) {
+    require_active("open_db");
+    MDB_dbi dbi = 0;
+    int rc = mdb_dbi_open(txn_, name.c_str(), 0, &dbi);
+    if (rc == MDB_NOTFOUND)
+        return std::optional<Dbi>();
+    if (rc != 0)
+        return make_error("lmdb " + env_->path() + ": open database " + name + ": " +
+                          error_text(rc));
+    return std::optional<Dbi>(Dbi{dbi});
+}
+
 std::optional<Bytes> Txn::get(Dbi db, Bytes key) const {
     require_active("get");
     MDB_val k = val(key);

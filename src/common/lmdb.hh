@@ -106,6 +106,8 @@ class Txn {
     ~Txn();  // aborts when still open
 
     Result<Dbi> open_db(const std::string& name, DbCreate create);
+    // An existing database, or nullopt when the file has none of that name.
+    Result<std::optional<Dbi>> open_db_if_present(const std::string& name);
 
     std::optional<Bytes> get(Dbi db, Bytes key) const;
     std::optional<Bytes> get(Dbi db, std::string_view key) const { return get(db, bytes(key)); }

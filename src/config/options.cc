@@ -210,6 +210,7 @@ const OptionDef options[] = {
      .doc = "On SIGTERM, leave the cluster for good (as muster leave) before stopping: a "
             "leader hands leadership over first, the server is removed from the Raft "
             "configuration and its node from the catalog; a client agent deregisters its node. "
+            "Either is then listed by members as left. "
             "Otherwise a stopped server stays a voter and is expected back, and a stopped "
             "client's node turns failed.",
      .example = "true",

@@ -72,6 +72,8 @@ std::optional<std::vector<std::string>> entries(std::span<const uint8_t> image) 
     std::vector<std::string> out;
     auto list = in::db_list((*opened)->dbs());
     for (std::size_t i = 0; i < in::db_count; ++i) {
+        if (list[i].handle == in::absent_dbi)
+            continue;  // an image from before this database
         muster::lmdb::Cursor c((*opened)->txn(), list[i]);
         for (auto e = c.first(); e; e = c.next())
             out.push_back(std::to_string(i) + " " + std::string(muster::lmdb::text(e->key)) +

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Generates the seed corpora for fuzz_query, fuzz_response and fuzz_hosts (dnspython)."""
+"""Generates the seed corpora for fuzz_query, fuzz_response and fuzz_hosts (dnspython), and the
+Leave inputs of fuzz_command (the older command inputs were written by hand)."""
 import os
 import struct
 
@@ -158,7 +159,47 @@ def hosts():
     write('hosts', 'v6_forms', '::ffff:10.0.0.1 mapped\n2001:db8::1 v6\n:: any\n[::1] bracket\n')
 
 
+def msgpack(v):
+    """The little MessagePack the command inputs need (small maps, arrays, strings, ints)."""
+    if v is None:
+        return b'\xc0'
+    if isinstance(v, bool):
+        return b'\xc3' if v else b'\xc2'
+    if isinstance(v, int):
+        assert 0 <= v < 128
+        return bytes([v])
+    if isinstance(v, str):
+        b = v.encode()
+        assert len(b) < 32
+        return bytes([0xa0 | len(b)]) + b
+    if isinstance(v, list):
+        assert len(v) < 16
+        return bytes([0x90 | len(v)]) + b''.join(msgpack(x) for x in v)
+    assert isinstance(v, dict) and len(v) < 16
+    return bytes([0x80 | len(v)]) + b''.join(msgpack(k) + msgpack(x) for k, x in v.items())
+
+
+def commands():
+    def batch(*cmds):
+        return b'\1' + msgpack(list(cmds))
+
+    def leave(node='cli-1', server=False, **extra):
+        return dict({'node': node, 'server': server, 'type': 'Leave'}, **extra)
+    write('command', 'leave_client', batch(leave()))
+    write('command', 'leave_server', batch(leave('srv-2', True)))
+    write('command', 'leave_in_batch', batch(
+        {'check_id': None, 'node': 'a', 'service_id': None, 'type': 'Deregister'}, leave('a'),
+        {'check_id': 'serfHealth', 'node': 'b', 'output': '', 'status': 'critical',
+         'type': 'UpdateCheck'}))
+    write('command', 'leave_no_server', batch({'node': 'cli-1', 'type': 'Leave'}))
+    write('command', 'leave_server_not_bool', batch(leave(server=1)))
+    write('command', 'leave_node_nil', batch(leave(node=None)))
+    write('command', 'leave_unknown_key', batch(leave(service_id='x')))
+    write('command', 'leave_truncated', batch(leave())[:-3])
+
+
 if __name__ == '__main__':
     queries()
     responses()
     hosts()
+    commands()

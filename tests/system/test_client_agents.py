@@ -293,23 +293,48 @@ def test_a_client_with_retry_max_gives_up_with_status_1(muster):
     assert "retry_max" in agent.log_text()
 
 
-def test_leave_on_a_client_deregisters_its_node(fleet):
+def test_leave_and_force_leave_list_a_client_as_left_until_it_comes_back(fleet):
     cluster, clients = fleet
-    a, b, _ = clients.agents
+    a, b, c = clients.agents
+    server = cluster.agents[0]
     wait_until(lambda: a_records(b, "cli-1.node.internal") == {"127.0.0.21"}, scaled(10), 0.1,
                "cli-1 known on client b")
     assert a.stop() == 0  # SIGTERM: leave_on_terminate is true on a client
     wait_until(lambda: a_records(b, "cli-1.node.internal") == set(), scaled(10), 0.1,
                "cli-1 gone after it left")
+    for observer in (b, server):  # Serf's StatusLeft, on a client and on a server
+        wait_until(lambda o=observer: members(o).get("cli-1") == (3, "node"), scaled(10), 0.1,
+                   f"cli-1 left on {observer}")
     # muster leave: the same, and the agent stops
-    wait_until(lambda: a_records(clients.agents[2], "cli-2.node.internal") == {"127.0.0.22"},
+    wait_until(lambda: a_records(c, "cli-2.node.internal") == {"127.0.0.22"},
                scaled(10), 0.1, "cli-2 known on client c")
     r = run_muster(["leave"], env={"MUSTER_HTTP_ADDR": b.http_addr})
     assert r.returncode == 0, r.stderr
     wait_until(lambda: not b.alive(), scaled(10), 0.1, "cli-2 stopped after muster leave")
-    wait_until(lambda: a_records(clients.agents[2], "cli-2.node.internal") == set(), scaled(10),
+    wait_until(lambda: a_records(c, "cli-2.node.internal") == set(), scaled(10),
                0.1, "cli-2 gone after muster leave")
-    assert "cli-2" not in members(clients.agents[2])
+    wait_until(lambda: members(c).get("cli-2") == (3, "node"), scaled(10), 0.1, "cli-2 left")
+    assert members(server)["cli-2"] == (3, "node")
+    out = run_muster(["members"], env={"MUSTER_HTTP_ADDR": c.http_addr}).stdout
+    assert any("cli-2" in line and "left" in line for line in out.splitlines()), out
+    # force-leave: a failed client is left at once (a live one stays)
+    assert server.api("PUT", "/v1/agent/force-leave/srv-2").status == 200
+    assert members(server)["srv-2"] == (1, "consul")
+    c.kill()
+    wait_until(lambda: members(server).get("cli-3", (0, ""))[0] == 4, scaled(15), 0.2,
+               "cli-3 failed")
+    reply = server.api("PUT", "/v1/agent/force-leave/cli-3")
+    assert reply.status == 200, reply.text
+    for observer in (server, cluster.agents[1]):
+        wait_until(lambda o=observer: members(o).get("cli-3") == (3, "node"), scaled(10), 0.1,
+                   f"cli-3 left on {observer}")
+    # a left client that starts again is alive again
+    a.start()
+    wait_until(lambda: members(server).get("cli-1", (0, ""))[0] == 1, scaled(15), 0.2,
+               "cli-1 alive again")
+    wait_until(lambda: a_records(server, "cli-1.node.internal") == {"127.0.0.21"}, scaled(10),
+               0.1, "cli-1 back in the catalog")
+    assert members(server)["cli-2"] == (3, "node")
 
 
 def test_a_node_name_of_a_live_node_at_another_address_is_refused(fleet):

@@ -348,6 +348,14 @@ def test_a_fourth_server_joins_and_a_server_leaves(muster):
     assert f"{cluster.ips[1]}:{cluster.port}" not in rest[0].api_ok("GET", "/v1/status/peers")
     wait_until(lambda: "srv-2" not in {n["Node"] for n in rest[0].api_ok("GET",
                "/v1/catalog/nodes")}, scaled(10), 0.1, "srv-2 gone from the catalog")
+    # ... and listed as a server that left (Serf's status 3)
+    def srv2_member():
+        for m in rest[0].api_ok("GET", "/v1/agent/members"):
+            if m["Name"] == "srv-2":
+                return m["Status"], m["Tags"]["role"], m["Addr"]
+        return None
+    wait_until(lambda: srv2_member() == (3, "consul", cluster.ips[1]), scaled(10), 0.1,
+               "srv-2 listed as a server that left")
     assert register(rest[0], "after-leave", "10.4.0.2") == 200
 
 

@@ -239,6 +239,7 @@ constexpr std::array<std::string_view, 11> check_keys{
     "node",   "id",    "name", "service_id",   "service_name", "status",
     "output", "notes", "type", "create_index", "modify_index"};
 constexpr std::array<std::string_view, 3> change_keys{"index", "nodes", "services"};
+constexpr std::array<std::string_view, 4> left_member_keys{"address", "index", "name", "server"};
 
 }  // namespace
 
@@ -290,6 +291,14 @@ void write(MsgWriter& w, const Change& c) {
     w.key("index").uint(c.index);
     w.key("nodes").strings(c.nodes);
     w.key("services").strings(c.services);
+}
+
+void write(MsgWriter& w, const LeftMember& m) {
+    w.map(left_member_keys.size());
+    w.key("address").str(m.address);
+    w.key("index").uint(m.index);
+    w.key("name").str(m.name);
+    w.key("server").boolean(m.server);
 }
 
 bool read(MsgReader& in, const Path& path, Node& out, std::string& error) {
@@ -345,6 +354,15 @@ bool read(MsgReader& in, const Path& path, Change& out, std::string& error) {
     r.u64("index", out.index);
     r.strings("nodes", out.nodes);
     r.strings("services", out.services);
+    return r.ok();
+}
+
+bool read(MsgReader& in, const Path& path, LeftMember& out, std::string& error) {
+    FieldReader r(in, path, left_member_keys, error);
+    r.str("name", out.name);
+    r.str("address", out.address);
+    r.flag("server", out.server);
+    r.u64("index", out.index);
     return r.ok();
 }
 

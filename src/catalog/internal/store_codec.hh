@@ -97,10 +97,12 @@ void write(MsgWriter& w, const Node& node);
 void write(MsgWriter& w, const Service& service);
 void write(MsgWriter& w, const Check& check);
 void write(MsgWriter& w, const Change& change);
+void write(MsgWriter& w, const LeftMember& member);
 bool read(MsgReader& in, const Path& path, Node& out, std::string& error);
 bool read(MsgReader& in, const Path& path, Service& out, std::string& error);
 bool read(MsgReader& in, const Path& path, Check& out, std::string& error);
 bool read(MsgReader& in, const Path& path, Change& out, std::string& error);
+bool read(MsgReader& in, const Path& path, LeftMember& out, std::string& error);
 
 // Store-side helpers: encode to MessagePack; decode or panic (a stored entry that does not
 // decode is a corrupt store, never served).

@@ -12,6 +12,7 @@ constexpr std::array<lmdb::Dbi Dbs::*, db_count> db_members = {
     &Dbs::meta,         &Dbs::nodes,         &Dbs::services,   &Dbs::checks,
     &Dbs::check_health, &Dbs::service_index, &Dbs::addr_index, &Dbs::changes,
     &Dbs::dns_instance, &Dbs::dns_service,   &Dbs::dns_node,   &Dbs::dns_ptr,
+    &Dbs::left_members,
 };
 
 }  // namespace
@@ -19,6 +20,13 @@ constexpr std::array<lmdb::Dbi Dbs::*, db_count> db_members = {
 Result<Dbs> open_dbs(lmdb::Txn& txn, lmdb::DbCreate create) {
     Dbs dbs;
     for (std::size_t i = 0; i < db_count; ++i) {
+        if (i >= first_added_db && create == lmdb::DbCreate::no) {
+            auto r = txn.open_db_if_present(std::string(db_names[i]));
+            if (!r.ok())
+                return r.error();
+            dbs.*db_members[i] = r->value_or(lmdb::Dbi{absent_dbi});  // see first_added_db
+            continue;
+        }
         auto r = txn.open_db(std::string(db_names[i]), create);
         if (!r.ok())
             return r.error();

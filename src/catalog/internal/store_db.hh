@@ -35,16 +35,30 @@ namespace muster::catalog::internal {
 //                 in record order; absent for an instance the record cannot hold)
 //   dns_service   service name -> ServiceRecord (the dns_instance fragments concatenated)
 //   dns_node      node -> NodeRecord;  dns_ptr  addr (4 or 16 bytes) -> PtrRecord
+//   left_members  node -> LeftMember (the newest left_members_kept; Writer::apply(Leave))
 struct Dbs {
     lmdb::Dbi meta, nodes, services, checks, check_health, service_index, addr_index, changes;
     lmdb::Dbi dns_instance, dns_service, dns_node, dns_ptr;
+    lmdb::Dbi left_members;
 };
-inline constexpr unsigned db_count = 12;
+inline constexpr unsigned db_count = 13;
 
 // The LMDB names of the databases, in the order of Dbs' members (and of a dump).
 inline constexpr std::array<std::string_view, db_count> db_names = {
-    "meta",       "nodes",   "services",     "checks",      "check_health", "service_index",
-    "addr_index", "changes", "dns_instance", "dns_service", "dns_node",     "dns_ptr"};
+    "meta",          "nodes",      "services",    "checks",       "check_health",
+    "service_index", "addr_index", "changes",     "dns_instance", "dns_service",
+    "dns_node",      "dns_ptr",    "left_members"};
+
+// Databases from this one on came after the first image format: an older store or image lacks
+// them. open_dbs(DbCreate::no) gives such a missing database the handle absent_dbi (restore
+// copies nothing from it); DbCreate::yes creates it as empty.
+inline constexpr std::size_t first_added_db = 12;
+inline constexpr unsigned absent_dbi = ~0U;
+
+// How many left members the store keeps: a Leave beyond that drops the oldest record (Consul
+// forgets left members after its 24h tombstone; a bound on the count needs no clock in the
+// deterministic apply path).
+inline constexpr std::size_t left_members_kept = 1000;
 
 Result<Dbs> open_dbs(lmdb::Txn& txn, lmdb::DbCreate create);
 std::array<lmdb::Dbi, db_count> db_list(const Dbs& dbs);  // in db_names order

@@ -43,6 +43,14 @@ class LmdbSnapshot final : public Snapshot {
         return load_node(txn_, dbs_, name);
     }
 
+    std::vector<LeftMember> left_members() const override {
+        std::vector<LeftMember> out;
+        lmdb::Cursor c(txn_, dbs_.left_members);
+        for (auto e = c.first(); e; e = c.next())
+            out.push_back(decode_entity<LeftMember>(e->value, "left member"));
+        return out;
+    }
+
     std::vector<std::pair<std::string, std::vector<std::string>>> services() const override {
         std::map<std::string, std::pair<std::string, std::set<std::string>>> by_name;
         lmdb::Cursor c(txn_, dbs_.services);

@@ -58,6 +58,9 @@ Result<void> Writer::apply(const Command& command) {
 Result<void> Writer::apply(const Register& c) {
     if (auto r = check_key_part("Register.node.name", c.node.name); !r)
         return r;
+    // The node is back: it is a member again, no longer a left one.
+    if (auto r = txn_.del(dbs_.left_members, lower(c.node.name)); !r)
+        return r.error();
     Node node;
     if (auto r = upsert_node(c, node); !r)
         return r;
@@ -293,6 +296,41 @@ Result<void> Writer::apply(const UpdateCheck& c) {
     check.output = c.output;
     check.index.modify = index_;
     return put_check(check, old);
+}
+
+// ---- Leave
+
+Result<void> Writer::apply(const Leave& c) {
+    if (auto r = check_key_part("Leave.node", c.node); !r)
+        return r;
+    auto node = load_node(txn_, dbs_, c.node);
+    if (!node)
+        return {};
+    if (auto r = remove_node(*node); !r)
+        return r;
+    LeftMember left{
+        .name = node->name, .address = node->address, .server = c.server, .index = index_};
+    if (auto r = txn_.put(dbs_.left_members, lower(node->name), encode_entity(left)); !r)
+        return r;
+    return trim_left_members();
+}
+
+// Keeps the newest left_members_kept records: drops those with the lowest index.
+Result<void> Writer::trim_left_members() {
+    std::vector<std::pair<uint64_t, std::string>> by_index;  // (index, key)
+    lmdb::Cursor cursor(txn_, dbs_.left_members);
+    for (auto e = cursor.first(); e; e = cursor.next())
+        by_index.emplace_back(decode_entity<LeftMember>(e->value, "left member").index,
+                              std::string(lmdb::text(e->key)));
+    if (by_index.size() <= left_members_kept)
+        return {};
+    const auto excess = static_cast<std::ptrdiff_t>(by_index.size() - left_members_kept);
+    std::nth_element(by_index.begin(), by_index.begin() + excess - 1, by_index.end());
+    for (auto it = by_index.begin(); it != by_index.begin() + excess; ++it) {
+        if (auto r = txn_.del(dbs_.left_members, it->second); !r)
+            return r.error();
+    }
+    return {};
 }
 
 // ---- touched sets

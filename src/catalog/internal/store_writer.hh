@@ -36,6 +36,9 @@ class Writer {
     Result<void> apply(const Register& c);
     Result<void> apply(const Deregister& c);
     Result<void> apply(const UpdateCheck& c);
+    Result<void> apply(const Leave& c);
+
+    Result<void> trim_left_members();
 
     Result<void> upsert_node(const Register& c, Node& stored);
     Result<void> upsert_service(const Node& node, Service service);

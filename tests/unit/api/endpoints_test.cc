@@ -28,6 +28,7 @@ class FakeSnapshot final : public catalog::Snapshot {
     std::vector<catalog::Node> node_list;
     std::vector<catalog::Service> service_list;
     std::vector<catalog::Check> check_list;
+    std::vector<catalog::LeftMember> left_list;
     mutable std::optional<catalog::HealthFilter> asked_filter;
     mutable std::optional<std::string> asked_tag;
 
@@ -93,6 +94,7 @@ class FakeSnapshot final : public catalog::Snapshot {
                 out.push_back(c);
         return out;
     }
+    std::vector<catalog::LeftMember> left_members() const override { return left_list; }
 };
 
 Options options() {
@@ -373,13 +375,47 @@ BOOST_AUTO_TEST_CASE(members_list_servers_and_agents_by_their_serf_check) {
     BOOST_TEST(agent_checks.empty());
 }
 
-BOOST_AUTO_TEST_CASE(force_leave_deregisters_a_failed_node_only) {
+BOOST_AUTO_TEST_CASE(left_members_are_listed_with_serf_status_left) {
+    FakeSnapshot snap = members_sample();
+    snap.left_list = {{.name = "cli-3", .address = "10.0.0.23", .server = false, .index = 7},
+                      {.name = "srv-2", .address = "10.0.0.12", .server = true, .index = 8},
+                      // listed already (a stale record): shown once, as the catalog says
+                      {.name = "cli-1", .address = "10.0.0.21", .server = false, .index = 3}};
+    FakeCluster cluster;
+    Options o = options();
+    o.cluster = &cluster;
+    Route route{RouteStatus::found, Endpoint::agent_members, "", ""};
+    auto q = parse_query_options(get());
+    json members = json::parse(read(o, route, get(), *q, snap).body);
+    std::map<std::string, json> by_name;
+    for (const auto& m : members)
+        by_name[m["Name"].get<std::string>()] = m;
+    BOOST_TEST(members.size() == by_name.size());
+    BOOST_TEST(by_name["cli-3"]["Status"] == 3);
+    BOOST_TEST(by_name["cli-3"]["Addr"] == "10.0.0.23");
+    BOOST_TEST(by_name["cli-3"]["Tags"]["role"] == "node");
+    BOOST_TEST(by_name["srv-2"]["Status"] == 3);
+    BOOST_TEST(by_name["srv-2"]["Tags"]["role"] == "consul");
+    BOOST_TEST(by_name["cli-1"]["Status"] == 1);
+    BOOST_TEST(by_name["cli-2"]["Status"] == 4);
+}
+
+BOOST_AUTO_TEST_CASE(force_leave_marks_a_failed_node_left_only) {
     FakeSnapshot snap = members_sample();
     auto failed = do_write(Endpoint::agent_force_leave, "cli-2", body(""), snap);
     BOOST_REQUIRE(failed.batch.size() == 1u);
-    const auto& d = std::get<catalog::Deregister>(failed.batch[0]);
+    const auto& d = std::get<catalog::Leave>(failed.batch[0]);
     BOOST_TEST(d.node == "cli-2");
-    BOOST_TEST(!d.service_id);
+    BOOST_TEST(!d.server);
+    snap.check_list.push_back(check("srv-1", "serfHealth", "", catalog::Status::critical));
+    snap.check_list.erase(snap.check_list.begin() + 2);  // srv-1's passing serfHealth
+    auto server = do_write(Endpoint::agent_force_leave, "srv-1", body(""), snap);
+    BOOST_REQUIRE(server.batch.size() == 1u);
+    BOOST_TEST(std::get<catalog::Leave>(server.batch[0]).server);
+    snap.left_list = {{.name = "gone", .address = "10.0.0.9", .server = false, .index = 3}};
+    auto left = do_write(Endpoint::agent_force_leave, "gone", body(""), snap);
+    BOOST_TEST(left.batch.empty());
+    BOOST_TEST(left.refusal.status == 200);
     auto alive = do_write(Endpoint::agent_force_leave, "cli-1", body(""), snap);
     BOOST_TEST(alive.batch.empty());
     BOOST_TEST(alive.refusal.status == 200);

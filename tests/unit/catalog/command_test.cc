@@ -40,6 +40,9 @@ bool equal(const UpdateCheck& a, const UpdateCheck& b) {
     return std::tie(a.node, a.check_id, a.status, a.output) ==
            std::tie(b.node, b.check_id, b.status, b.output);
 }
+bool equal(const Leave& a, const Leave& b) {
+    return std::tie(a.node, a.server) == std::tie(b.node, b.server);
+}
 bool equal(const Command& a, const Command& b) {
     if (a.index() != b.index())
         return false;
@@ -153,6 +156,9 @@ json oracle_json(const UpdateCheck& c) {
                 {"status", std::string(status_name(c.status))},
                 {"output", c.output}};
 }
+json oracle_json(const Leave& c) {
+    return json{{"type", "Leave"}, {"node", c.node}, {"server", c.server}};
+}
 std::vector<uint8_t> oracle(const std::vector<Command>& batch) {
     json commands = json::array();
     for (const auto& c : batch)
@@ -224,14 +230,38 @@ BOOST_AUTO_TEST_CASE(update_check_round_trips_every_status) {
         BOOST_TEST(equal(out[i], batch[i]), "command " << i);
 }
 
+BOOST_AUTO_TEST_CASE(leave_round_trips_for_clients_and_servers) {
+    std::vector<Command> batch = {Leave{.node = "Web-1", .server = false},
+                                  Leave{.node = "srv", .server = true}};
+    auto out = round_trip(batch);
+    BOOST_TEST_REQUIRE(out.size() == 2u);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        BOOST_TEST(equal(out[i], batch[i]), "command " << i);
+    BOOST_TEST(std::holds_alternative<Leave>(out[0]));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_leave_is_an_error_naming_the_field) {
+    std::vector<Command> leave = {Leave{.node = "n", .server = true}};
+    auto no_server = mutated(leave, [](json& j) { j[0].erase("server"); });
+    BOOST_TEST(decode_error(no_server) == "command 0: Leave.server: missing");
+    auto node_number = mutated(leave, [](json& j) { j[0]["node"] = 7; });
+    BOOST_TEST(decode_error(node_number) == "command 0: Leave.node: expected a string");
+    auto server_text = mutated(leave, [](json& j) { j[0]["server"] = "yes"; });
+    BOOST_TEST(decode_error(server_text) == "command 0: Leave.server: expected a boolean");
+    auto bytes = encode(leave);
+    for (std::size_t n = 0; n < bytes.size(); ++n)
+        BOOST_TEST(!decode(std::span(bytes.data(), n)).ok(), "prefix of " << n << " bytes");
+}
+
 BOOST_AUTO_TEST_CASE(mixed_batch_keeps_order) {
     std::vector<Command> batch = {
         UpdateCheck{.node = "a", .check_id = "x", .status = Status::passing, .output = ""},
         full_register(),
         Deregister{.node = "b", .service_id = std::nullopt, .check_id = std::nullopt},
+        Leave{.node = "c", .server = false},
     };
     auto out = round_trip(batch);
-    BOOST_TEST_REQUIRE(out.size() == 3u);
+    BOOST_TEST_REQUIRE(out.size() == 4u);
     for (std::size_t i = 0; i < batch.size(); ++i)
         BOOST_TEST(equal(out[i], batch[i]), "command " << i);
 }
@@ -294,7 +324,7 @@ BOOST_AUTO_TEST_CASE(out_of_range_port_is_an_error) {
 BOOST_AUTO_TEST_CASE(unknown_type_and_non_map_command_are_errors) {
     auto unknown = mutated({dereg("a")}, [](json& j) { j[0]["type"] = "Drop"; });
     BOOST_TEST(decode_error(unknown) ==
-               "command 0: type: expected Register, Deregister or UpdateCheck");
+               "command 0: type: expected Register, Deregister, UpdateCheck or Leave");
     auto scalar = mutated({dereg("a")}, [](json& j) { j[1] = 3; });
     BOOST_TEST(decode_error(scalar) == "command 1: expected a map");
     auto not_array = mutated({}, [](json& j) { j = json::object(); });
@@ -336,6 +366,7 @@ BOOST_AUTO_TEST_CASE(encoding_matches_the_nlohmann_encoder_byte_for_byte) {
                      .status = Status::warning,
                      .output = std::string(300, 'o')}},
         big_batch,
+        {Leave{.node = "n", .server = true}, Leave{.node = std::string(40, 'n'), .server = false}},
     };
     for (std::size_t i = 0; i < batches.size(); ++i)
         BOOST_TEST((encode(batches[i]) == oracle(batches[i])), "batch " << i);

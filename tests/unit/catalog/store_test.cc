@@ -245,6 +245,9 @@ std::vector<std::string> contents(const Store& store, const std::vector<std::str
     for (const auto& a : addrs)
         for (const auto& [kind, name] : dns_ptr(store, a))
             out.push_back("ptr " + a + " " + std::to_string(static_cast<int>(kind)) + " " + name);
+    for (const auto& m : snap->left_members())
+        out.push_back("left " + m.name + " " + m.address + " " + (m.server ? "server" : "client") +
+                      " " + std::to_string(m.index));
     for (const auto& c : store.changes_since(0)) {
         std::string line = "change " + std::to_string(c.index);
         for (const auto& n : c.nodes)
@@ -270,7 +273,44 @@ void fill_small(Store& store) {
                  {reg(node("b", "10.0.0.2"), db, {check("serf", "", Status::warning)})}});
     apply_entry(store, 4,
                 {{update("a", "web-http", Status::critical, "down")},
-                 {reg(node("c", "10.0.0.3"), service("web", "web-2", 8081))}});
+                 {reg(node("c", "10.0.0.3"), service("web", "web-2", 8081)),
+                  reg(node("gone", "10.0.0.8")), Leave{.node = "gone", .server = true}}});
+}
+
+// `image` as a build from before the left_members database wrote it: the same LMDB file
+// without that database, framed again.
+Bytes without_left_members(const Bytes& image, const muster::test::TempDir& dir) {
+    auto header = internal::parse_image_header(image);
+    BOOST_TEST_REQUIRE(header.ok());
+    auto path = (dir.path() / "old.mdb").string();
+    auto copy = (dir.path() / "old-copy.mdb").string();
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(image.data() + internal::image_header_size),
+                  static_cast<std::streamsize>(image.size() - internal::image_header_size));
+    }
+    MDB_env* env = nullptr;
+    BOOST_TEST_REQUIRE(mdb_env_create(&env) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_set_maxdbs(env, 32) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_set_mapsize(env, size_t{1} << 26) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_NOLOCK, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    BOOST_TEST_REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi dbi = 0;
+    BOOST_TEST_REQUIRE(mdb_dbi_open(txn, "left_members", 0, &dbi) == 0);
+    BOOST_TEST_REQUIRE(mdb_drop(txn, dbi, 1) == 0);
+    BOOST_TEST_REQUIRE(mdb_txn_commit(txn) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_copy2(env, copy.c_str(), MDB_CP_COMPACT) == 0);
+    mdb_env_close(env);
+    std::ifstream in(copy, std::ios::binary);
+    Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto framed = internal::encode_image_header({.raft_index = header->raft_index,
+                                                 .index = header->index,
+                                                 .file_size = file.size(),
+                                                 .checksum = internal::image_checksum(file)});
+    Bytes out(framed.begin(), framed.end());
+    out.insert(out.end(), file.begin(), file.end());
+    return out;
 }
 
 Bytes image_of(const Store& store) {
@@ -289,6 +329,8 @@ std::vector<std::string> raw_entries(const Bytes& image) {
     std::vector<std::string> out;
     auto list = internal::db_list((*opened)->dbs());
     for (std::size_t i = 0; i < internal::db_count; ++i) {
+        if (list[i].handle == internal::absent_dbi)
+            continue;  // an image from before this database
         muster::lmdb::Cursor c((*opened)->txn(), list[i]);
         for (auto e = c.first(); e; e = c.next())
             out.push_back(std::string(internal::db_names[i]) + " " +
@@ -481,6 +523,75 @@ BOOST_AUTO_TEST_CASE(deregister_node_removes_its_services_checks_and_records) {
     BOOST_TEST(!reader->node("b").empty());
     reader->end();
     BOOST_TEST(dns_ptr(*f.store, "10.0.0.1").empty());
+}
+
+BOOST_AUTO_TEST_CASE(leave_removes_the_node_as_deregister_does_and_records_it_left) {
+    Fixture f;
+    f.apply(reg(node("Cli-1", "10.0.0.1"), service("web"),
+                {check("c1", "web", Status::passing), check("serfHealth", "", Status::passing)}));
+    f.apply(reg(node("b", "10.0.0.2"), service("web")));
+    uint64_t at = f.apply(Leave{.node = "cli-1", .server = false});
+    auto snap = f.store->snapshot();
+    BOOST_TEST(!snap->node("cli-1").has_value());
+    BOOST_TEST(snap->node_services("cli-1").empty());
+    BOOST_TEST(snap->checks(std::nullopt).empty());
+    BOOST_TEST(entry_nodes(snap->service("web", std::nullopt, HealthFilter::any)) ==
+               (Names{"b/web"}));
+    BOOST_TEST(dns_ptr(*f.store, "10.0.0.1").empty());
+    auto left = snap->left_members();
+    BOOST_TEST_REQUIRE(left.size() == 1u);
+    BOOST_TEST((left[0] ==
+                LeftMember{.name = "Cli-1", .address = "10.0.0.1", .server = false, .index = at}));
+    auto changes = f.store->changes_since(at - 1);
+    BOOST_TEST_REQUIRE(changes.size() == 1u);
+    BOOST_TEST(changes[0].nodes == (std::vector<std::string>{"Cli-1"}));
+}
+
+BOOST_AUTO_TEST_CASE(leave_of_an_unknown_node_records_nothing) {
+    Fixture f;
+    f.apply(Leave{.node = "nobody", .server = false});
+    BOOST_TEST(f.store->snapshot()->left_members().empty());
+    BOOST_TEST(f.apply_error({Leave{.node = "", .server = false}}).find("Leave.node: empty") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(register_of_a_left_node_brings_it_back) {
+    Fixture f;
+    f.apply(reg(node("srv-2", "10.0.0.2")));
+    f.apply(reg(node("cli-3", "10.0.0.3")));
+    f.apply(std::vector<Command>{Leave{.node = "srv-2", .server = true},
+                                 Leave{.node = "cli-3", .server = false}});
+    BOOST_TEST(f.store->snapshot()->left_members().size() == 2u);
+    f.apply(reg(node("SRV-2", "10.0.0.12")));
+    auto snap = f.store->snapshot();
+    auto left = snap->left_members();
+    BOOST_TEST_REQUIRE(left.size() == 1u);
+    BOOST_TEST(left[0].name == "cli-3");
+    BOOST_TEST(snap->node("srv-2")->address == "10.0.0.12");
+    // Left again: the record follows the newest leave.
+    uint64_t at = f.apply(Leave{.node = "srv-2", .server = true});
+    left = f.store->snapshot()->left_members();
+    BOOST_TEST_REQUIRE(left.size() == 2u);
+    BOOST_TEST((left[1] ==
+                LeftMember{.name = "SRV-2", .address = "10.0.0.12", .server = true, .index = at}));
+}
+
+BOOST_AUTO_TEST_CASE(only_the_newest_left_records_are_kept) {
+    Fixture f;
+    const std::size_t kept = internal::left_members_kept;
+    std::vector<Command> registers, first, rest;
+    for (std::size_t i = 0; i < kept + 2; ++i) {
+        std::string name = "n" + std::to_string(i);
+        registers.push_back(reg(node(name, "10.1.0.1")));
+        (i < 2 ? first : rest).push_back(Leave{.node = name, .server = false});
+    }
+    f.apply(registers);
+    f.apply(first);
+    f.apply(rest);
+    auto left = f.store->snapshot()->left_members();
+    BOOST_TEST(left.size() == kept);
+    for (const auto& m : left)
+        BOOST_TEST((m.name != "n0" && m.name != "n1"), m.name << " kept");
 }
 
 BOOST_AUTO_TEST_CASE(deregister_service_removes_only_its_checks) {
@@ -1388,6 +1499,35 @@ BOOST_AUTO_TEST_CASE(damaged_images_are_errors_and_change_nothing) {
     BOOST_TEST(target.store->snapshot()->node("mine").has_value());
     BOOST_TEST(target.store->restore(image).ok());  // the intact image still restores
     BOOST_TEST(heard == (std::vector<uint64_t>{4}));
+}
+
+BOOST_AUTO_TEST_CASE(image_carries_the_left_members) {
+    Fixture source;
+    fill_small(*source.store);
+    auto left = source.store->snapshot()->left_members();
+    BOOST_TEST_REQUIRE(left.size() == 1u);
+    BOOST_TEST(left[0].name == "gone");
+    BOOST_TEST(left[0].server);
+    Fixture target;
+    BOOST_TEST_REQUIRE(target.store->restore(image_of(*source.store)).ok());
+    BOOST_TEST((target.store->snapshot()->left_members() == left));
+}
+
+BOOST_AUTO_TEST_CASE(image_from_before_left_members_restores_without_them) {
+    Fixture source;
+    fill_small(*source.store);
+    auto old = without_left_members(image_of(*source.store), source.dir);
+    BOOST_TEST(raw_entries(old).size() + 1 == raw_entries(image_of(*source.store)).size());
+    Fixture target;
+    target.apply(reg(node("x", "10.0.0.7")));
+    target.apply(Leave{.node = "x", .server = false});
+    auto r = target.store->restore(old);
+    BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().message));
+    BOOST_TEST(target.store->snapshot()->left_members().empty());
+    BOOST_TEST(target.store->snapshot()->nodes().size() == 3u);
+    // The store goes on: later leaves are recorded.
+    apply_entry(*target.store, 5, {{Leave{.node = "a", .server = false}}});
+    BOOST_TEST(target.store->snapshot()->left_members().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(image_of_an_empty_store_restores_to_an_empty_store) {

@@ -210,6 +210,19 @@ BOOST_AUTO_TEST_CASE(open_missing_db_without_create_is_an_error) {
     BOOST_TEST(db.error().message.find("nope") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(open_db_if_present_tells_a_missing_db_from_an_existing_one) {
+    TempDir dir;
+    auto env = open_env(dir);
+    create_db(env, "here");
+    auto t = read_txn(env);
+    auto missing = t.open_db_if_present("nope");
+    BOOST_REQUIRE(missing.ok());
+    BOOST_TEST(!missing->has_value());
+    auto present = t.open_db_if_present("here");
+    BOOST_REQUIRE(present.ok());
+    BOOST_TEST(present->has_value());
+}
+
 BOOST_AUTO_TEST_CASE(full_map_is_an_error_on_write_not_a_crash) {
     TempDir dir;
     auto env = open_env(dir, 64 * 1024);
