@@ -176,8 +176,9 @@ void FeedClient::tick() {
 
 // ---- finding a server
 
-// Tries every learned server once (starting after the one just lost), then what discover()
-// finds; a server that answers the feed request ends the round.
+// Tries the servers of join() first, then every learned server once (in a random order, the one
+// just lost last), then what discover() finds (shuffled); a server that answers the feed
+// request ends the round.
 void FeedClient::begin_round() {
     if (closing_ || gave_up_ || conn_)
         return;
@@ -185,9 +186,10 @@ void FeedClient::begin_round() {
     tried_.clear();
     round_.clear();
     std::vector<std::string> order = learned_;
+    std::shuffle(order.begin(), order.end(), shuffle_);
     auto at = std::find(order.begin(), order.end(), server_);
     if (at != order.end())
-        std::rotate(order.begin(), at + 1, order.end());
+        std::rotate(at, at + 1, order.end());  // the one just lost goes last
     round_.assign(joined_.begin(), joined_.end());
     round_.insert(round_.end(), order.begin(), order.end());
     start_discovery();
@@ -262,6 +264,7 @@ void FeedClient::start_discovery() {
 
 void FeedClient::discovered(std::vector<std::string> found) {
     discovering_ = false;
+    std::shuffle(found.begin(), found.end(), shuffle_);
     for (auto& address : found)
         if (std::find(round_.begin(), round_.end(), address) == round_.end())
             round_.push_back(std::move(address));

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -132,8 +133,11 @@ class FeedClient final : private RpcConnection::Owner {
     std::string leader_address_;
     std::vector<std::string> learned_;  // sorted
     std::vector<std::string> joined_;   // from join(): tried first in every round
-    std::vector<Join> joins_;           // join() calls waiting for a subscription
-    std::deque<std::string> round_;     // still to try in this round
+    // Each client tries the servers in an order of its own, so clients spread over the
+    // servers (at start, and when their server dies) instead of all taking the first.
+    std::minstd_rand shuffle_{std::random_device{}()};
+    std::vector<Join> joins_;        // join() calls waiting for a subscription
+    std::deque<std::string> round_;  // still to try in this round
     std::vector<std::pair<std::string, std::string>> tried_;  // (address, why) in this round
     bool discovering_ = false;
     bool round_active_ = false;
