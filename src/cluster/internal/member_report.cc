@@ -38,7 +38,7 @@ std::vector<uint8_t> encode_report(const MemberReport& r) {
 }
 
 Result<MemberReport> decode_report(std::span<const uint8_t> bytes) {
-    auto j = parse_object(bytes, "report");
+    auto j = parse_object(bytes, "report", max_report_payload);
     if (!j)
         return j.error();
     auto fail = [](const Error& e) { return make_error("report: " + e.message); };

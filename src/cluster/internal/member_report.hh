@@ -3,6 +3,7 @@
 // and those whose feed connection closed lately. Untrusted bytes: decode checks every field.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -27,8 +28,12 @@ struct MemberReport {
     bool operator==(const MemberReport&) const = default;
 };
 
+// A report is larger than other control messages: about 30 bytes per attached client, so
+// 1 MiB holds some 30,000 clients of one server (an RPC frame carries at least 1 MiB + 64 KiB).
+inline constexpr size_t max_report_payload = size_t{1} << 20;
+
 // JSON: {"node", "address", "attached": [node, address, node, address, ...], "detached": [...]}
-// (flat, so a report of ~2,000 clients fits one control payload).
+// (flat, to keep it small).
 std::vector<uint8_t> encode_report(const MemberReport& r);
 Result<MemberReport> decode_report(std::span<const uint8_t> bytes);
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/internal/rpc_messages.hh"
 #include "common/result.hh"
 
 namespace muster::cluster::internal {
@@ -19,8 +20,9 @@ using nlohmann::json;
 inline constexpr size_t max_address = 64;
 
 std::vector<uint8_t> dump(const json& j);
-// A JSON object of at most max_control_payload bytes and shallow nesting; `what` names it.
-Result<json> parse_object(std::span<const uint8_t> bytes, const char* what);
+// A JSON object of at most `max` bytes and shallow nesting; `what` names it.
+Result<json> parse_object(std::span<const uint8_t> bytes, const char* what,
+                          size_t max = max_control_payload);
 // Optional fields: absent is the default; present with the wrong type is an error.
 Result<uint64_t> get_u64(const json& j, const char* key, bool required);
 Result<bool> get_bool(const json& j, const char* key);

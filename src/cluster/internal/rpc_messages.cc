@@ -48,8 +48,8 @@ std::vector<uint8_t> dump(const json& j) {
     return std::vector<uint8_t>(s.begin(), s.end());
 }
 
-Result<json> parse_object(std::span<const uint8_t> bytes, const char* what) {
-    if (bytes.size() > max_control_payload)
+Result<json> parse_object(std::span<const uint8_t> bytes, const char* what, size_t max) {
+    if (bytes.size() > max)
         return make_error(std::string(what) + ": payload too large");
     if (!shallow(bytes))
         return make_error(std::string(what) + ": nested too deeply");

@@ -80,6 +80,22 @@ BOOST_AUTO_TEST_CASE(the_report_round_trips_and_refuses_bad_shapes) {
                     .ok());
 }
 
+BOOST_AUTO_TEST_CASE(a_report_of_ten_thousand_clients_goes_through) {
+    // Far beyond a control message's 64 KiB: one server's report must not be refused (its
+    // clients would all turn failed).
+    MemberReport r{.node = "srv-1", .address = "10.0.0.11", .attached = {}, .detached = {}};
+    for (int i = 0; i < 10000; ++i)
+        r.attached.push_back({"client-node-" + std::to_string(i),
+                              "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250)});
+    auto bytes = encode_report(r);
+    BOOST_TEST(bytes.size() > max_control_payload);
+    auto back = decode_report(bytes);
+    BOOST_REQUIRE(back.ok());
+    BOOST_TEST(back->attached.size() == 10000u);
+    std::vector<uint8_t> huge(max_report_payload + 1, ' ');
+    BOOST_TEST(!decode_report(huge).ok());
+}
+
 BOOST_AUTO_TEST_CASE(a_follower_reports_itself_its_fresh_clients_and_the_ones_that_left) {
     FakeHost host;
     test::FakeRpc rpc;
