@@ -64,10 +64,19 @@ def client_ip(i):
     return f"127.0.{n // 254 + 1}.{n % 254 + 1}"
 
 
+_handed_out = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    # Never the same port twice: the kernel hands a closed port out again, and 400 agents
+    # starting at once would then collide on their DNS or HTTP listeners.
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def http_raw(port, path, method="GET", body=None, timeout=5):
