@@ -250,19 +250,21 @@ def test_a_client_keeps_the_services_of_its_api_as_its_own_state(fleet):
     wait_until(lambda: web_ports(b) == {"web-a": 80, "web-a2": 80}, scaled(10), 0.1,
                "both services of cli-1 on cli-2")
 
+    def syncs():
+        return a.log_text().count("anti-entropy: services registered through the API")
+    assert syncs() == 0
+
     # another agent deregisters one and edits the other through the catalog API
     server.api_ok("PUT", "/v1/catalog/deregister", {"Node": "cli-1", "ServiceID": "web-a"})
     server.api_ok("PUT", "/v1/catalog/register", {
         "Node": "cli-1", "Address": "127.0.0.21",
         "Service": {"ID": "web-a2", "Service": "web", "Address": "127.0.0.21", "Port": 9999}})
-    wait_until(lambda: web_ports(b) == {"web-a": 80, "web-a2": 80}, scaled(10), 0.1,
-               "cli-1's agent put its services back as it registered them")
+    wait_until(lambda: syncs() > 0 and web_ports(b) == {"web-a": 80, "web-a2": 80}, scaled(10),
+               0.1, "cli-1's agent put its services back as it registered them")
     wait_until(lambda: a_records(b, "web.service.internal") == {"127.0.0.21"}, scaled(10), 0.1,
                "web-a answers again (its TTL check is passing)")
 
     # in step now: anti-entropy writes nothing more
-    def syncs():
-        return a.log_text().count("anti-entropy: services registered through the API")
     settled = syncs()
     time.sleep(3)
     assert syncs() == settled, "anti-entropy keeps rewriting services already in step"
