@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
+#include <set>
 #include <type_traits>
 
 #include "app/liveness.hh"
@@ -325,9 +326,9 @@ bool holds(const std::vector<catalog::Service>& catalog_services, catalog::Servi
 
 }  // namespace
 
-// A client agent's services registered through the API that the replica lacks or holds
-// otherwise (a lost server state, a catalog edit): registered again, their checks at their
-// catalog status (else the initial one) and run from there.
+// A client agent's services and checks registered through the API that the replica lacks or
+// holds otherwise (a lost server state, a catalog edit): registered again, their checks at
+// their catalog status (else the initial one) and run from there.
 Result<void> Agent::restore_own_services() {
     const catalog::Node self = self_node(settings_);
     std::vector<catalog::Command> batch;
@@ -337,6 +338,7 @@ Result<void> Agent::restore_own_services() {
         auto snap = store_->snapshot();
         auto current = catalog::current_status(snap->node_checks(self.name));
         auto services = snap->node_services(self.name);
+        std::set<std::string> restored;  // check IDs the service registrations bring back
         for (const auto& [id, def] : checks_.agent_checks.services()) {
             auto reg = catalog::registration(def, self, current);
             if (holds(services, *reg.service))
@@ -344,7 +346,30 @@ Result<void> Agent::restore_own_services() {
             for (size_t i = 0; i < def.checks.size(); ++i) {
                 run.push_back(def.checks[i]);
                 statuses.push_back(reg.checks[i].status);
+                restored.insert(def.checks[i].id);
             }
+            batch.push_back(std::move(reg));
+        }
+        // Checks of /v1/agent/check/register the catalog lost: on the node, or on a service it
+        // holds (else the next round, once the service is back).
+        std::set<std::string> in_catalog;
+        for (const auto& c : snap->node_checks(self.name))
+            in_catalog.insert(c.id);
+        for (const auto& [id, def] : checks_.agent_checks.checks()) {
+            if (in_catalog.contains(id) || restored.contains(id))
+                continue;
+            auto service =
+                std::find_if(services.begin(), services.end(),
+                             [&](const catalog::Service& s) { return s.id == def.service_id; });
+            if (!def.service_id.empty() && service == services.end())
+                continue;
+            catalog::Register reg;
+            reg.node = self;
+            reg.skip_node_update = true;
+            reg.checks.push_back(catalog::catalog_check(
+                def, self.name, def.service_id.empty() ? nullptr : &*service, current));
+            run.push_back(def);
+            statuses.push_back(reg.checks.back().status);
             batch.push_back(std::move(reg));
         }
     }
@@ -354,8 +379,9 @@ Result<void> Agent::restore_own_services() {
     if (auto r = submit_and_wait(*writer_, std::move(batch)); !r)
         return make_error("cannot register the services of the API again: " + r.error().message);
     checks_.agent_checks.registered(run, statuses);
-    logger.info("anti-entropy: services registered through the API are back in the catalog",
-                {{"services", std::to_string(count)}});
+    logger.info(
+        "anti-entropy: services and checks registered through the API are back in the catalog",
+        {{"registrations", std::to_string(count)}});
     return {};
 }
 
@@ -482,7 +508,21 @@ bool Agent::in_sync_with_replica(const catalog::Node& self) const {
     for (const auto& [id, def] : checks_.agent_checks.services())
         if (!holds(services, *catalog::registration(def, self).service))
             return false;
-    return true;
+    auto api_checks = checks_.agent_checks.checks();
+    if (api_checks.empty())
+        return true;
+    std::set<std::string> in_catalog;
+    for (const auto& c : snap->node_checks(self.name))
+        in_catalog.insert(c.id);
+    // A check of a service the catalog does not hold waits for the service (restore skips it).
+    return std::all_of(api_checks.begin(), api_checks.end(), [&](const auto& kv) {
+        const auto& def = kv.second;
+        bool waits = !def.service_id.empty() &&
+                     std::none_of(services.begin(), services.end(), [&](const catalog::Service& s) {
+                         return s.id == def.service_id;
+                     });
+        return waits || in_catalog.contains(kv.first);
+    });
 }
 
 // Every 250 ms on a client agent: when a server last spoke, and writes whose replica lags.

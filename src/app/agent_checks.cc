@@ -57,6 +57,33 @@ std::optional<std::string> read_file(const std::string& path) {
     return text.str();
 }
 
+// data_dir/api-checks.json: {"Checks": [<definition>, ...]}. A corrupt file is logged and
+// read as empty.
+std::map<std::string, catalog::CheckDefinition> read_checks(const std::string& path) {
+    std::map<std::string, catalog::CheckDefinition> out;
+    auto text = path.empty() ? std::nullopt : read_file(path);
+    if (!text)
+        return out;  // nothing registered through the API yet
+    auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("Checks") ||
+        !doc["Checks"].is_array()) {
+        logger.error("checks registered through the API not restored",
+                     {{"error", path + ": expected {\"Checks\": [...]} (the file is corrupt)"}});
+        return out;
+    }
+    const auto& list = doc["Checks"];
+    for (size_t i = 0; i < list.size(); ++i) {
+        auto def =
+            catalog::parse_check_definition(list[i], path + ": Checks[" + std::to_string(i) + "]");
+        if (!def) {
+            logger.warn("saved check dropped", {{"error", def.error().message}});
+            continue;
+        }
+        out.emplace(def->id, std::move(*def));
+    }
+    return out;
+}
+
 // data_dir/api-services.json: {"Services": [<definition as the API took it>, ...]}.
 std::map<std::string, std::string> read_services(const std::string& path) {
     std::map<std::string, std::string> out;
@@ -100,6 +127,7 @@ AgentChecks::AgentChecks(checks::Monitor& monitor, std::string saved_path,
     : monitor_(monitor),
       saved_path_(std::move(saved_path)),
       services_path_(std::move(services_path)),
+      api_(read_checks(saved_path_)),
       services_(read_services(services_path_)) {}
 
 Result<void> AgentChecks::restore(const catalog::Snapshot& snapshot, const std::string& node,
@@ -114,33 +142,21 @@ Result<void> AgentChecks::restore(const catalog::Snapshot& snapshot, const std::
         if (services_.size() != before)
             save_services_locked();
     }
-    if (saved_path_.empty())
-        return {};
-    auto text = read_file(saved_path_);
-    if (!text)
-        return {};  // nothing registered through the API yet
-    auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("Checks") ||
-        !doc["Checks"].is_array())
-        return make_error(saved_path_ + ": expected {\"Checks\": [...]} (the file is corrupt)");
     std::map<std::string, catalog::Status> in_catalog;
     for (const auto& c : snapshot.node_checks(node))
         in_catalog.emplace(c.id, c.status);
     std::lock_guard lock(mu_);
-    const auto& list = doc["Checks"];
-    for (size_t i = 0; i < list.size(); ++i) {
-        auto def = catalog::parse_check_definition(
-            list[i], saved_path_ + ": Checks[" + std::to_string(i) + "]");
-        if (!def) {
-            logger.warn("saved check dropped", {{"error", def.error().message}});
+    for (auto it = api_.begin(); it != api_.end();) {
+        auto now = in_catalog.find(it->first);
+        if (now == in_catalog.end()) {
+            // Deregistered meanwhile (e.g. through the catalog API): a client agent registers it
+            // again (and runs it then), any other agent forgets it.
+            it = keep_services ? std::next(it) : api_.erase(it);
             continue;
         }
-        auto it = in_catalog.find(def->id);
-        if (it == in_catalog.end())
-            continue;  // deregistered meanwhile (e.g. through the catalog API)
-        if (runs(*def))
-            monitor_.add(*def, it->second);
-        api_.emplace(def->id, std::move(*def));
+        if (runs(it->second))
+            monitor_.add(it->second, now->second);
+        ++it;
     }
     save_locked();
     return {};
@@ -185,6 +201,11 @@ std::map<std::string, catalog::ServiceDefinition> AgentChecks::services() const 
             out.emplace(id, std::move(*def));
     }
     return out;
+}
+
+std::map<std::string, catalog::CheckDefinition> AgentChecks::checks() const {
+    std::lock_guard lock(mu_);
+    return api_;
 }
 
 void AgentChecks::service_registered(const std::string& service_id, std::string definition) {

@@ -34,19 +34,21 @@ class WriterSink final : public checks::CommandSink {
 class AgentChecks final : public api::CheckRunner {
   public:
     // `saved_path`, `services_path`: the JSON files of the checks and of the services
-    // registered through the API ("" = not kept). The services are read at once; a corrupt
-    // file is logged and read as empty.
+    // registered through the API ("" = not kept). Both are read at once (nothing runs yet); a
+    // corrupt file is logged and read as empty.
     AgentChecks(checks::Monitor& monitor, std::string saved_path, std::string services_path = "");
 
     // At start: runs the checks an earlier run registered through the API that the catalog
     // (`snapshot`, this agent's node `node`) still has, from their status there. Unless
     // `keep_services` (a client agent, whose anti-entropy registers them again), forgets the
-    // services the catalog no longer has. A corrupt file is reported and changes nothing.
+    // services and checks the catalog no longer has.
     Result<void> restore(const catalog::Snapshot& snapshot, const std::string& node,
                          bool keep_services = false);
 
     // The services registered through the API that are still this agent's own, by ID.
     std::map<std::string, catalog::ServiceDefinition> services() const;
+    // The checks registered through the API that are still this agent's own, by ID.
+    std::map<std::string, catalog::CheckDefinition> checks() const;
 
     // The config's checks (at start and after every reload): runs the new and changed ones,
     // stops the ones the config dropped. Unchanged definitions keep running undisturbed.

@@ -237,8 +237,13 @@ def web_ports(agent) -> dict[str, int]:
     return {s["ServiceID"]: s["ServicePort"] for s in reply.json()} if reply.status == 200 else {}
 
 
+def check_ids(agent, node: str) -> set[str]:
+    reply = agent.api("GET", f"/v1/health/node/{node}", timeout=2)
+    return {c["CheckID"] for c in reply.json()} if reply.status == 200 else set()
+
+
 def test_a_client_keeps_the_services_of_its_api_as_its_own_state(fleet):
-    """Services registered through a client's /v1/agent/service/register are its local state
+    """Services and checks registered through a client's agent API are its local state
     (Consul's anti-entropy: the agent's view wins): a catalog edit or deregistration elsewhere is
     undone, they survive a restart of the agent after the cluster forgot its node, and only the
     agent's own deregistration ends them."""
@@ -250,11 +255,18 @@ def test_a_client_keeps_the_services_of_its_api_as_its_own_state(fleet):
     wait_until(lambda: web_ports(b) == {"web-a": 80, "web-a2": 80}, scaled(10), 0.1,
                "both services of cli-1 on cli-2")
 
+    a.api_ok("PUT", "/v1/agent/check/register",
+             {"ID": "disk", "Name": "disk", "TTL": "60s", "Status": "passing"})
+    wait_until(lambda: check_ids(b, "cli-1") >= {"disk", "web-a-ttl"}, scaled(10), 0.1,
+               "cli-1's checks on cli-2")
+
     def syncs():
-        return a.log_text().count("anti-entropy: services registered through the API")
+        return a.log_text().count("anti-entropy: services and checks registered through the API")
     assert syncs() == 0
 
-    # another agent deregisters one and edits the other through the catalog API
+    # another agent deregisters one service and a check, and edits the other service through
+    # the catalog API
+    server.api_ok("PUT", "/v1/catalog/deregister", {"Node": "cli-1", "CheckID": "disk"})
     server.api_ok("PUT", "/v1/catalog/deregister", {"Node": "cli-1", "ServiceID": "web-a"})
     server.api_ok("PUT", "/v1/catalog/register", {
         "Node": "cli-1", "Address": "127.0.0.21",
@@ -263,6 +275,7 @@ def test_a_client_keeps_the_services_of_its_api_as_its_own_state(fleet):
                0.1, "cli-1's agent put its services back as it registered them")
     wait_until(lambda: a_records(b, "web.service.internal") == {"127.0.0.21"}, scaled(10), 0.1,
                "web-a answers again (its TTL check is passing)")
+    wait_until(lambda: "disk" in check_ids(b, "cli-1"), scaled(10), 0.1, "the disk check back")
 
     # in step now: anti-entropy writes nothing more
     settled = syncs()
@@ -276,6 +289,8 @@ def test_a_client_keeps_the_services_of_its_api_as_its_own_state(fleet):
     a.start()
     wait_until(lambda: web_ports(b) == {"web-a": 80, "web-a2": 80}, scaled(15), 0.1,
                "cli-1's services back with its agent")
+    wait_until(lambda: check_ids(b, "cli-1") >= {"disk", "web-a-ttl"}, scaled(10), 0.1,
+               "cli-1's checks back with its agent")
 
     # the agent's own deregistration is final
     a.api_ok("PUT", "/v1/agent/service/deregister/web-a2")
