@@ -85,8 +85,8 @@ std::map<std::string, catalog::CheckDefinition> read_checks(const std::string& p
 }
 
 // data_dir/api-services.json: {"Services": [<definition as the API took it>, ...]}.
-std::map<std::string, std::string> read_services(const std::string& path) {
-    std::map<std::string, std::string> out;
+std::map<std::string, AgentChecks::OwnService> read_services(const std::string& path) {
+    std::map<std::string, AgentChecks::OwnService> out;
     auto text = path.empty() ? std::nullopt : read_file(path);
     if (!text)
         return out;
@@ -105,7 +105,8 @@ std::map<std::string, std::string> read_services(const std::string& path) {
             logger.warn("saved service dropped", {{"error", def.error().message}});
             continue;
         }
-        out.emplace(def->service.id, list[i].dump());
+        std::string id = def->service.id;
+        out.emplace(std::move(id), AgentChecks::OwnService{list[i], std::move(*def)});
     }
     return out;
 }
@@ -195,11 +196,8 @@ void AgentChecks::service_reaped(const std::string& service_id) {
 std::map<std::string, catalog::ServiceDefinition> AgentChecks::services() const {
     std::lock_guard lock(mu_);
     std::map<std::string, catalog::ServiceDefinition> out;
-    for (const auto& [id, text] : services_) {
-        auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-        if (auto def = agent_service_definition(doc, id))
-            out.emplace(id, std::move(*def));
-    }
+    for (const auto& [id, own] : services_)
+        out.emplace(id, own.definition);
     return out;
 }
 
@@ -209,8 +207,15 @@ std::map<std::string, catalog::CheckDefinition> AgentChecks::checks() const {
 }
 
 void AgentChecks::service_registered(const std::string& service_id, std::string definition) {
+    auto body = nlohmann::json::parse(definition, nullptr, /*allow_exceptions=*/false);
+    auto def = agent_service_definition(body, "service " + service_id);
+    if (!def) {  // the API parsed this very text: not expected
+        logger.error("service registered through the API not kept",
+                     {{"error", def.error().message}});
+        return;
+    }
     std::lock_guard lock(mu_);
-    services_.insert_or_assign(service_id, std::move(definition));
+    services_.insert_or_assign(service_id, OwnService{std::move(body), std::move(*def)});
     save_services_locked();
 }
 
@@ -280,8 +285,8 @@ void AgentChecks::save_services_locked() {
     if (services_path_.empty())
         return;
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& [id, text] : services_)
-        list.push_back(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
+    for (const auto& [id, own] : services_)
+        list.push_back(own.body);
     nlohmann::json doc = {{"Services", std::move(list)}};
     if (auto r = write_atomically(services_path_, doc.dump(2) + "\n"); !r)
         logger.error("cannot save the services registered through the API",

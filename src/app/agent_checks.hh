@@ -6,6 +6,7 @@
 
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,13 @@ class AgentChecks final : public api::CheckRunner {
     void update_ttl(const std::string& check_id, catalog::Status status, std::string output,
                     std::function<void(int, std::string)> done) override;
 
+    // A service registered through the API: its body as the API took it (what is saved) and
+    // that body parsed.
+    struct OwnService {
+        nlohmann::json body;
+        catalog::ServiceDefinition definition;
+    };
+
   private:
     void save_locked();
     void save_services_locked();
@@ -76,7 +84,7 @@ class AgentChecks final : public api::CheckRunner {
     mutable std::mutex mu_;
     std::map<std::string, catalog::CheckDefinition> config_;  // by check ID
     std::map<std::string, catalog::CheckDefinition> api_;     // by check ID; saved
-    std::map<std::string, std::string> services_;             // by service ID: JSON; saved
+    std::map<std::string, OwnService> services_;              // by service ID; saved
 };
 
 // An agent service definition from its JSON (the API's body): parsed, with every check
