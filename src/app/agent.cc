@@ -474,7 +474,10 @@ void Agent::keep_members(std::stop_token stop) {
         if (batch.empty())
             continue;
         for (const auto& c : batch) {
-            if (const auto* u = std::get_if<catalog::UpdateCheck>(&c))
+            if (const auto* u = std::get_if<catalog::UpdateCheck>(&c);
+                u && u->status == catalog::Status::passing)
+                logger.info("member alive", {{"node", u->node}});
+            else if (u)
                 logger.warn("member failed: its agent is not heard from", {{"node", u->node}});
             else if (const auto* r = std::get_if<catalog::Register>(&c))
                 logger.info("member alive", {{"node", r->node.name}});

@@ -56,8 +56,14 @@ std::vector<catalog::Command> liveness_changes(const catalog::Snapshot& snapshot
         }
         if (waiting)
             continue;
-        if (live && (!serf || serf->status != catalog::Status::passing ||
-                     serf->output != serf_alive_output)) {
+        if (live && serf &&
+            (serf->status != catalog::Status::passing || serf->output != serf_alive_output)) {
+            // An update, never a Register: this snapshot may predate the node's Leave, and a
+            // Register applied after it would bring the node back, failed, for good.
+            out.emplace_back(catalog::UpdateCheck{node.name, std::string(serf_check_id),
+                                                  catalog::Status::passing,
+                                                  std::string(serf_alive_output)});
+        } else if (live && !serf) {
             catalog::Register reg;
             reg.node = node;
             reg.skip_node_update = true;

@@ -112,6 +112,18 @@ BOOST_AUTO_TEST_CASE(an_agent_node_nobody_heard_of_turns_critical_after_the_grac
     BOOST_TEST((c.serf("web-1")->status == Status::critical));
 }
 
+BOOST_AUTO_TEST_CASE(a_confirmation_made_before_a_leave_does_not_bring_the_node_back) {
+    Catalog c;
+    c.add_node("srv-3", "10.0.0.3");
+    c.apply({serf_health_registration(*c.store->snapshot()->node("srv-3"))});
+    auto confirmed = c.changes({member("srv-3", true)});  // the leader's snapshot: still there
+    BOOST_REQUIRE(confirmed.size() == 1u);
+    c.apply({catalog::Leave{"srv-3", true}});  // committed first
+    BOOST_TEST(!c.store->apply(confirmed).ok(), "the update finds no node and changes nothing");
+    BOOST_TEST(!c.store->snapshot()->node("srv-3"), "the node stays gone");
+    BOOST_TEST(c.changes({member("srv-3", true)}).empty(), "the next round has nothing to do");
+}
+
 BOOST_AUTO_TEST_CASE(failed_nodes_are_removed_after_reconnect_timeout) {
     using namespace std::chrono_literals;
     Catalog c;
