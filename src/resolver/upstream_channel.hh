@@ -4,6 +4,7 @@
 // Health, failover and timeouts across upstreams are the UpstreamPool's job, not this one's.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -66,6 +67,9 @@ struct ChannelOptions {
     unsigned max_in_flight = 512;                   // per connection; more wait in a queue
     std::chrono::milliseconds reconnect_backoff_min{100};
     std::chrono::milliseconds reconnect_backoff_max{5000};
+    // Every dropped reply is also added here: a total over many channels that other threads
+    // may read (the worker's, for metrics). Null: only ChannelStats counts them.
+    std::atomic<uint64_t>* dropped_replies_total = nullptr;
 };
 
 // Counters for metrics; monotonic over the channel's life.

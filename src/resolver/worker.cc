@@ -34,6 +34,7 @@ Worker::Worker(const Options& options, Cache& cache, TlsClientContext* tls, unsi
           [this, tls](const UpstreamSpec& spec, UpstreamListener& listener) {
               ChannelOptions co;
               co.query_timeout = options_.zones.upstream.timeout + std::chrono::seconds(1);
+              co.dropped_replies_total = &stats_.upstream_replies_dropped;
               return UpstreamChannel::create(loop_, spec, tls, listener, co);
           },
           [this](QueryContext& ctx) { complete(ctx); }),

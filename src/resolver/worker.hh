@@ -28,6 +28,10 @@ namespace muster::resolver {
 
 struct WorkerStats {
     std::atomic<uint64_t> queries{0}, formerr{0}, dropped{0}, refused{0}, tcp_rejected{0};
+    // Upstream replies that did not match an outstanding query (ID, question), over all of
+    // this worker's channels: a cache-poisoning signal (RFC 5452 §9.1). UDP replies from
+    // another address or port never get here: the connected socket's kernel drops them.
+    std::atomic<uint64_t> upstream_replies_dropped{0};
 };
 
 class Worker final : private internal::QuerySink {

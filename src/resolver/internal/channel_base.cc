@@ -100,6 +100,12 @@ void ChannelBase::retire(std::shared_ptr<void> object) {
         zero_timer_.arm(Duration::zero());
 }
 
+void ChannelBase::count_dropped_reply() {
+    ++stats_.dropped_replies;
+    if (options_.dropped_replies_total)
+        options_.dropped_replies_total->fetch_add(1, std::memory_order_relaxed);
+}
+
 std::vector<uint8_t> ChannelBase::take_buffer() {
     if (spare_buffers_.empty()) {
         std::vector<uint8_t> buf;

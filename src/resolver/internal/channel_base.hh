@@ -59,6 +59,8 @@ class ChannelBase : public UpstreamChannel {
     TimePoint track_deadline(uint64_t token);
     // Frees an object on the next loop turn, never inside the callback it is running.
     void retire(std::shared_ptr<void> object);
+    // A reply that is not a response to an outstanding query of ours (RFC 5452 §9.1).
+    void count_dropped_reply();
     // Query buffers, reused between queries.
     std::vector<uint8_t> take_buffer();
     void give_back(std::vector<uint8_t>&& buf);

@@ -54,6 +54,17 @@ bool read_question(std::span<const uint8_t> msg, Question& out) {
     return true;
 }
 
+ReplyMatch match_reply(std::span<const uint8_t> msg, uint16_t id, const Question& asked) {
+    if (msg.size() < header_size || !is_response(msg) || message_id(msg) != id)
+        return ReplyMatch::not_ours;
+    if (qdcount_of(msg) > 1)
+        return ReplyMatch::not_ours;  // we asked one question; no server answers more
+    Question answered;
+    if (!read_question(msg, answered))
+        return ReplyMatch::no_question;
+    return answered == asked ? ReplyMatch::ours : ReplyMatch::not_ours;
+}
+
 bool read_query_question(std::span<const uint8_t> query, Question& out) {
     if (query.size() < header_size || query.size() > 65535 || qdcount_of(query) != 1)
         return false;

@@ -48,4 +48,15 @@ inline uint16_t qdcount_of(std::span<const uint8_t> m) {
     return static_cast<uint16_t>(m[4] << 8 | m[5]);
 }
 
+enum class ReplyMatch {
+    ours,         // a response with our ID and exactly our question
+    not_ours,     // drop it and keep waiting (count it: it may be a spoofing attempt)
+    no_question,  // our ID but no question to compare (e.g. FORMERR with QDCOUNT 0)
+};
+
+// RFC 5452 §4.1 and §9.1 (and RFC 7766 §7 for TCP/TLS): a reply is accepted only when it is a
+// response, carries the ID we sent and one question equal to ours (name case-insensitively,
+// type and class). Where it came from is the transport's check, not this one's.
+ReplyMatch match_reply(std::span<const uint8_t> msg, uint16_t id, const Question& asked);
+
 }  // namespace muster::resolver::internal

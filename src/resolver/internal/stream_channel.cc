@@ -190,24 +190,16 @@ void StreamChannel::on_readable(StreamInput& in) {
 }
 
 bool StreamChannel::on_frame(std::span<const uint8_t> msg) {
-    if (msg.size() < 12 || !is_response(msg)) {
-        ++stats_.dropped_replies;
+    // RFC 7766 §7: match on ID and question; anything else is not ours, keep waiting. The
+    // connection itself is bound to the upstream's address and port.
+    auto slot = msg.size() < 12 ? in_flight_.end() : in_flight_.find(message_id(msg));
+    auto it = slot == in_flight_.end() ? queries_.end() : queries_.find(slot->second);
+    if (it == queries_.end() ||
+        match_reply(msg, it->second.id, it->second.question) != ReplyMatch::ours) {
+        count_dropped_reply();
         return true;
     }
-    auto slot = in_flight_.find(message_id(msg));
-    if (slot == in_flight_.end()) {
-        ++stats_.dropped_replies;
-        return true;
-    }
-    uint64_t token = slot->second;
-    auto it = queries_.find(token);
-    Question answered;
-    if (it == queries_.end() || !read_question(msg, answered) ||
-        !(answered == it->second.question)) {
-        // RFC 7766 §7: match on ID and question; a mismatch is not ours, keep waiting.
-        ++stats_.dropped_replies;
-        return true;
-    }
+    uint64_t token = it->first;
     remove(token);
     if (!deliver_reply(token, msg))
         return false;

@@ -89,17 +89,6 @@ void UdpChannel::on_deadline(uint64_t token, TimePoint deadline) {
     (void)deliver_failure(token, UpstreamFailure::timeout);
 }
 
-UdpChannel::Verdict UdpChannel::check_reply(const Query& q, std::span<const uint8_t> msg) {
-    if (msg.size() < 12 || !is_response(msg) || message_id(msg) != q.id)
-        return Verdict::not_ours;
-    Question answered;
-    // Our ID from the upstream's address but no question to compare: typically FORMERR or
-    // NOTIMP with QDCOUNT 0. Nothing more will come, so fail rather than wait for a timeout.
-    if (!read_question(msg, answered))
-        return Verdict::malformed;
-    return answered == q.question ? Verdict::ours : Verdict::not_ours;
-}
-
 void UdpChannel::on_udp_readable(uint64_t token) {
     auto it = queries_.find(token);
     if (it == queries_.end())
@@ -116,16 +105,19 @@ void UdpChannel::on_udp_readable(uint64_t token) {
             return;
         }
         std::span<const uint8_t> msg(rx_.data(), static_cast<size_t>(n));
-        switch (check_reply(q, msg)) {
-            case Verdict::not_ours:
+        switch (match_reply(msg, q.id, q.question)) {
+            case ReplyMatch::not_ours:
                 // RFC 5452 §9.1: drop and keep listening; count it (a spoofing signal).
-                ++stats_.dropped_replies;
+                count_dropped_reply();
                 continue;
-            case Verdict::malformed:
+            case ReplyMatch::no_question:
+                // Our ID from the upstream's address and port but no question to compare:
+                // typically FORMERR or NOTIMP with QDCOUNT 0. Nothing more will come, so fail
+                // rather than wait for a timeout.
                 finish(token);
                 (void)deliver_failure(token, UpstreamFailure::malformed);
                 return;
-            case Verdict::ours:
+            case ReplyMatch::ours:
                 break;
         }
         if (is_truncated(msg)) {
@@ -185,12 +177,13 @@ void UdpChannel::on_tcp_readable(uint64_t token, StreamInput& in) {
         std::span<const uint8_t> msg = next_frame(in, consumed);
         if (consumed == 0)
             return;
-        if (check_reply(*it->second, msg) == Verdict::ours) {
+        const Query& q = *it->second;
+        if (match_reply(msg, q.id, q.question) == ReplyMatch::ours) {
             finish(token);
             (void)deliver_reply(token, msg);  // the stream is retired, `in` stays valid
             return;
         }
-        ++stats_.dropped_replies;
+        count_dropped_reply();
         in.drain(consumed);
     }
 }

@@ -23,13 +23,11 @@ class UdpChannel final : public ChannelBase {
 
   private:
     struct Query;
-    enum class Verdict { ours, not_ours, malformed };
 
     void on_deadline(uint64_t token, TimePoint deadline) override;
     // Removes the query; its socket or TCP stream is freed on the next loop turn.
     void finish(uint64_t token);
     void on_udp_readable(uint64_t token);
-    Verdict check_reply(const Query& q, std::span<const uint8_t> msg);
     // False when the listener destroyed the channel.
     bool retry_over_tcp(uint64_t token, Query& q);
     bool live(uint64_t token, const Query* q) const;
