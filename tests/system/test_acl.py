@@ -4,6 +4,9 @@ answered to them; allowed clients are served. Clients use 127.0.0.2 as their sou
 
 import re
 
+import dns.query
+import pytest
+
 import harness
 from harness import udp_uri
 
@@ -64,4 +67,33 @@ def test_default_allows_the_whole_loopback_net(muster, nsd):
     cfg = muster.config([udp_uri(nsd.port)])  # default 127.0.0.0/8 and ::1
     agent = muster.start(cfg)
     r = agent.query("www.example.test", source="127.0.0.2")
+    assert harness.rrset_values(r, "www.example.test.", "A") == ["192.0.2.1"]
+
+
+def host_address() -> str:
+    """An IPv4 address of this host outside 127.0.0.0/8; skips the test when there is none."""
+    out = harness.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], check=False).stdout
+    for m in re.finditer(r"\binet (\d+\.\d+\.\d+\.\d+)/", out):
+        return m.group(1)
+    pytest.skip("no non-loopback IPv4 address on this host")
+
+
+def test_default_refuses_recursion_to_other_hosts(muster, nsd):
+    # no open resolver out of the box: listening everywhere, the default ACL still only
+    # recurses for loopback clients (issue 15, "no open recursion by default")
+    addr = host_address()
+    cfg = muster.config([udp_uri(nsd.port)])  # allow_recursion left at its default
+    cfg["client_addr"] = "0.0.0.0"
+    cfg["records"] = RECORDS
+    agent = muster.start(cfg)
+    for tcp in (False, True):
+        q = harness.make_query("www.example.test", "A")
+        ask = dns.query.tcp if tcp else dns.query.udp
+        r = ask(q, addr, port=agent.dns_port, source=addr, timeout=harness.scaled(3))
+        assert harness.rcode_text(r) == "REFUSED", r
+        assert not r.answer
+        local = ask(harness.make_query("printer.lan.test", "A"), addr, port=agent.dns_port,
+                    source=addr, timeout=harness.scaled(3))
+        assert harness.rrset_values(local, "printer.lan.test.", "A") == ["192.0.2.77"]
+    r = agent.query("www.example.test", source="127.0.0.1")
     assert harness.rrset_values(r, "www.example.test.", "A") == ["192.0.2.1"]
