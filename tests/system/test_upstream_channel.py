@@ -275,6 +275,7 @@ def test_udp_drops_replies_that_do_not_match(tmp_path):
         assert rc == 0, err
         assert answers(out)["A.Test"] == ["NOERROR", "1"]
         assert stats(out)["dropped"] == 2
+        assert stats(out)["dropped_total"] == 2  # the worker-wide total gets them too
     finally:
         t.join(timeout=5)
         srv.close()

@@ -10,6 +10,7 @@
 // in --stdin mode, and exits 1 when anything failed.
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -75,6 +76,9 @@ std::vector<uint8_t> build_query(const std::string& name, uint16_t qtype, bool w
         q.insert(q.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});  // 1232 octets
     return q;
 }
+
+// ChannelOptions::dropped_replies_total, as a worker would hand it over.
+std::atomic<uint64_t> dropped_total{0};
 
 struct Args {
     UpstreamSpec spec;
@@ -198,11 +202,12 @@ class Probe final : public muster::resolver::UpstreamListener {
         auto s = channel_->stats();
         std::printf(
             "STATS sent=%llu replies=%llu dropped=%llu tc_retries=%llu connects=%llu resumed=%llu "
-            "connect_failures=%llu timeouts=%llu\n",
+            "connect_failures=%llu timeouts=%llu dropped_total=%llu\n",
             (unsigned long long)s.sent, (unsigned long long)s.replies,
             (unsigned long long)s.dropped_replies, (unsigned long long)s.truncated_retries,
             (unsigned long long)s.connects, (unsigned long long)s.tls_resumed,
-            (unsigned long long)s.connect_failures, (unsigned long long)s.timeouts);
+            (unsigned long long)s.connect_failures, (unsigned long long)s.timeouts,
+            (unsigned long long)dropped_total.load());
         std::fflush(stdout);
     }
 
@@ -260,6 +265,7 @@ int main(int argc, char** argv) {
         tls = std::move(ctx.value());
     }
     Probe probe(loop, args);
+    args.options.dropped_replies_total = &dropped_total;
     auto channel = UpstreamChannel::create(loop, args.spec, tls.get(), probe, args.options);
     probe.attach(channel.get());
 
