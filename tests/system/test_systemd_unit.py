@@ -1,18 +1,25 @@
 """The sample systemd unit etc/muster.service: hardened (an exposure score of at most 2.0 in
 `systemd-analyze security --offline=true`, where Debian's unbound and dnsmasq units score 9.6),
-only CAP_NET_BIND_SERVICE, and still a unit systemd accepts without a warning.
+only CAP_NET_BIND_SERVICE, still a unit systemd accepts without a warning, and one the agent
+can work in: every system call, socket family and memory mapping that an agent with script and
+HTTP checks makes (strace) is one the unit allows.
 
-These read the unit file; they need no running systemd (this container has none as PID 1, so
-starting the unit for real is not tested here)."""
+These need no running systemd: this container has none as PID 1, so the unit itself is not
+started here."""
 
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from harness import REPO_ROOT
+from harness import REPO_ROOT, closed_port, dns_query, free_port, muster_bin, scaled, udp_uri, \
+    wait_until
 
 UNIT = REPO_ROOT / "etc" / "muster.service"
 MAX_EXPOSURE = 2.0
@@ -89,3 +96,99 @@ def test_systemd_accepts_the_unit_without_a_warning(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
     # Unknown keys and unknown system-call groups are only warned about; here they fail.
     assert res.stdout + res.stderr == ""
+
+
+def syscall_groups() -> dict[str, list[str]]:
+    """systemd's system-call groups (@system-service, ...) and their members."""
+    out = subprocess.run(["systemd-analyze", "syscall-filter"], capture_output=True, text=True,
+                         timeout=60).stdout
+    groups: dict[str, list[str]] = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith("@"):
+            current = line.strip()
+            groups[current] = []
+        elif current and line.strip() and not line.strip().startswith("#"):
+            groups[current].append(line.strip())
+    return groups
+
+
+def allowed_syscalls() -> set[str]:
+    """What the unit's SystemCallFilter= lines let through: the allow-list, then each ~deny."""
+    groups = syscall_groups()
+
+    def expand(items):
+        out = set()
+        for item in items:
+            out |= expand(groups[item]) if item.startswith("@") else {item}
+        return out
+
+    allowed: set[str] = set()
+    for value in unit_settings()["SystemCallFilter"]:
+        if value.startswith("~"):
+            allowed -= expand(value[1:].split())
+        else:
+            allowed |= expand(value.split())
+    return allowed
+
+
+def ptrace_works() -> bool:
+    if shutil.which("strace") is None:
+        return False
+    return subprocess.run(["strace", "-qq", "-o", "/dev/null", "true"],
+                          capture_output=True, timeout=30).returncode == 0
+
+
+def traced_agent_session(tmp_path: Path) -> str:
+    """Runs a dev agent with a script check and an HTTP check under strace -f (its children
+    too): DNS over UDP and TCP, the HTTP API, a reload, a graceful stop. Returns the trace."""
+    dns_port, http_port = free_port(), free_port()
+    config = tmp_path / "muster.json"
+    config.write_text(json.dumps({
+        "enable_local_script_checks": True,
+        "services": [{"name": "web", "port": 80, "checks": [
+            {"args": ["/bin/sh", "-c", "cat /proc/loadavg >/dev/null"], "interval": "1s"},
+            {"http": f"http://127.0.0.1:{http_port}/v1/status/leader", "interval": "1s"}]}]}))
+    trace = tmp_path / "trace"
+    argv = ["strace", "-f", "-qq", "-o", str(trace), "--", muster_bin(), "agent", "--dev",
+            "--dns-port", str(dns_port), "--http-port", str(http_port),
+            "--server-port", str(free_port()), "--recursor", udp_uri(closed_port()),
+            "--config-file", str(config)]
+    with open(tmp_path / "muster.log", "wb") as log:
+        strace = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+                                  stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        children = Path(f"/proc/{strace.pid}/task/{strace.pid}/children")
+        agent = int(wait_until(lambda: children.read_text().split()[:1], scaled(10),
+                               what="strace starts the agent")[0])
+
+        def web_answers():
+            try:
+                return dns_query(dns_port, "web.service.internal", timeout=1).answer
+            except Exception:  # not listening yet
+                return None
+        wait_until(web_answers, scaled(30), 0.2, "web.service.internal answers")
+        dns_query(dns_port, "web.service.internal", tcp=True)
+        time.sleep(2.5)  # both checks run a few times
+        os.kill(agent, signal.SIGHUP)
+        time.sleep(1)
+        os.kill(agent, signal.SIGTERM)
+        strace.wait(timeout=scaled(20))
+    finally:
+        if strace.poll() is None:
+            os.killpg(strace.pid, signal.SIGKILL)
+            strace.wait()
+    assert "stopped" in (tmp_path / "muster.log").read_text()
+    return trace.read_text()
+
+
+@pytest.mark.skipif(not ptrace_works(), reason="strace is missing or may not trace here")
+def test_the_agent_needs_nothing_the_unit_forbids(tmp_path):
+    trace = traced_agent_session(tmp_path)
+    used = set(re.findall(r"^\d+\s+([a-z0-9_]+)\(", trace, re.M))
+    assert {"execve", "bind", "io_submit"} <= used, "the trace saw the checks and Raft"
+    assert not used - allowed_syscalls(), "system calls SystemCallFilter= would refuse"
+    families = set(re.findall(r"socket\((AF_[A-Z0-9]+)", trace))
+    assert not families - set(unit_settings()["RestrictAddressFamilies"][-1].split())
+    # MemoryDenyWriteExecute=: no writable+executable mapping, no mprotect to executable.
+    assert not re.search(r"mmap\([^)]*PROT_WRITE\|PROT_EXEC|mprotect\([^)]*PROT_EXEC", trace)
