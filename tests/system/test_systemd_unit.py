@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import REPO_ROOT, closed_port, dns_query, free_port, muster_bin, scaled, udp_uri, \
-    wait_until
+from harness import REPO_ROOT, dns_query, dot_uri, free_port, muster_bin, scaled, wait_until
 
 UNIT = REPO_ROOT / "etc" / "muster.service"
 MAX_EXPOSURE = 2.0
@@ -139,20 +138,22 @@ def ptrace_works() -> bool:
                           capture_output=True, timeout=30).returncode == 0
 
 
-def traced_agent_session(tmp_path: Path) -> str:
+def traced_agent_session(tmp_path: Path, recursor: str, ca_file: Path) -> str:
     """Runs a dev agent with a script check and an HTTP check under strace -f (its children
-    too): DNS over UDP and TCP, the HTTP API, a reload, a graceful stop. Returns the trace."""
+    too): catalog DNS over UDP and TCP, a name forwarded over DNS-over-TLS, the HTTP API, a
+    reload, a graceful stop. Returns the trace."""
     dns_port, http_port = free_port(), free_port()
     config = tmp_path / "muster.json"
     config.write_text(json.dumps({
         "enable_local_script_checks": True,
+        "tls": {"ca_file": str(ca_file)},
         "services": [{"name": "web", "port": 80, "checks": [
             {"args": ["/bin/sh", "-c", "cat /proc/loadavg >/dev/null"], "interval": "1s"},
             {"http": f"http://127.0.0.1:{http_port}/v1/status/leader", "interval": "1s"}]}]}))
     trace = tmp_path / "trace"
     argv = ["strace", "-f", "-qq", "-o", str(trace), "--", muster_bin(), "agent", "--dev",
             "--dns-port", str(dns_port), "--http-port", str(http_port),
-            "--server-port", str(free_port()), "--recursor", udp_uri(closed_port()),
+            "--server-port", str(free_port()), "--recursor", recursor,
             "--config-file", str(config)]
     with open(tmp_path / "muster.log", "wb") as log:
         strace = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
@@ -169,6 +170,8 @@ def traced_agent_session(tmp_path: Path) -> str:
                 return None
         wait_until(web_answers, scaled(30), 0.2, "web.service.internal answers")
         dns_query(dns_port, "web.service.internal", tcp=True)
+        forwarded = dns_query(dns_port, "www.example.test", timeout=scaled(5))
+        assert "192.0.2.1" in str(forwarded.answer), forwarded
         time.sleep(2.5)  # both checks run a few times
         os.kill(agent, signal.SIGHUP)
         time.sleep(1)
@@ -183,8 +186,8 @@ def traced_agent_session(tmp_path: Path) -> str:
 
 
 @pytest.mark.skipif(not ptrace_works(), reason="strace is missing or may not trace here")
-def test_the_agent_needs_nothing_the_unit_forbids(tmp_path):
-    trace = traced_agent_session(tmp_path)
+def test_the_agent_needs_nothing_the_unit_forbids(tmp_path, unbound, ca):
+    trace = traced_agent_session(tmp_path, dot_uri(unbound), ca.pem)
     used = set(re.findall(r"^\d+\s+([a-z0-9_]+)\(", trace, re.M))
     assert {"execve", "bind", "io_submit"} <= used, "the trace saw the checks and Raft"
     assert not used - allowed_syscalls(), "system calls SystemCallFilter= would refuse"
