@@ -38,6 +38,7 @@ using NamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
 using EkuPtr = std::unique_ptr<EXTENDED_KEY_USAGE, Deleter<EXTENDED_KEY_USAGE_free>>;
+using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
 
 Error openssl_error(const std::string& what) {
     std::string detail = tls_take_error_text();
@@ -328,6 +329,25 @@ void read_usages(X509* cert, CertificateInfo& info) {
     }
 }
 
+// Consul's "Consul Agent CA <serial>": CAs made one after another never share a subject name,
+// so a verifier holding the old and the new CA during a rotation cannot confuse them.
+Result<void> name_after_serial(X509* cert, const std::string& common_name) {
+    BnPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+    char* decimal = serial ? BN_bn2dec(serial.get()) : nullptr;
+    if (decimal == nullptr)
+        return openssl_error("cannot read the serial number");
+    const std::string cn = common_name + " " + decimal;
+    OPENSSL_free(decimal);
+    NamePtr name(X509_NAME_new());
+    const auto* text = reinterpret_cast<const unsigned char*>(cn.c_str());
+    if (!name ||
+        X509_NAME_add_entry_by_NID(name.get(), NID_commonName, MBSTRING_UTF8, text, -1, -1, 0) !=
+            1 ||
+        X509_set_subject_name(cert, name.get()) != 1 || X509_set_issuer_name(cert, name.get()) != 1)
+        return openssl_error("cannot set the subject");
+    return {};
+}
+
 }  // namespace
 
 Result<PemCertificate> create_ca(const CaSpec& spec) {
@@ -338,6 +358,8 @@ Result<PemCertificate> create_ca(const CaSpec& spec) {
     auto cert = build_cert(key->get(), nullptr, spec, ca_extensions);
     if (!cert)
         return cert.error();
+    if (auto r = name_after_serial(cert->get(), spec.common_name); !r)
+        return r.error();
     return sign_and_encode(cert->get(), key->get(), key->get());
 }
 

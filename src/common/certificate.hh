@@ -22,7 +22,7 @@ struct PemCertificate {
 };
 
 struct CaSpec {
-    std::string common_name;
+    std::string common_name;  // followed by the serial number in decimal, as Consul names its CA
     std::chrono::system_clock::time_point not_before;
     std::chrono::days validity{1825};
 };

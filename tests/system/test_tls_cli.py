@@ -67,6 +67,10 @@ def test_ca_create_writes_the_ca_and_its_private_key(tmp_path):
     assert "ecdsa-with-SHA256" in text
     assert key.read_text().startswith("-----BEGIN EC PRIVATE KEY-----")
     assert abs(validity_days(ca) - 1825) < 0.01
+    # Consul's "Consul Agent CA <serial>": each CA has a subject name of its own
+    subject = openssl("x509", "-noout", "-subject", "-in", str(ca)).strip()
+    serial = openssl("x509", "-noout", "-serial", "-in", str(ca)).strip().split("=")[1]
+    assert subject == f"subject=CN = Muster Agent CA {int(serial, 16)}"
     # the key is the CA's
     assert openssl("pkey", "-pubout", "-in", str(key)) == \
         openssl("x509", "-noout", "-pubkey", "-in", str(ca))
