@@ -1,11 +1,12 @@
-// muster: command-line entry point. Dispatches to the agent command (agent_command.cc) and the
-// client commands (client_commands.cc).
+// muster: command-line entry point. Dispatches to the agent command (agent_command.cc), the
+// client commands (client_commands.cc) and `muster tls` (tls_command.cc).
 #include <cstdio>
 #include <exception>
 #include <string>
 
 #include "app/agent_command.hh"
 #include "app/client_commands.hh"
+#include "app/tls_command.hh"
 
 namespace {
 
@@ -19,6 +20,10 @@ void print_usage(FILE* out) {
                  "       muster members\n"
                  "       muster leave\n"
                  "       muster operator raft list-peers\n"
+                 "       muster tls ca create [-days N] [-domain D]\n"
+                 "       muster tls cert create -server|-client [-dc DC] [-domain D] [-days N]\n"
+                 "              [-ca F] [-key F] [-node N] [-additional-dnsname NAME]...\n"
+                 "              [-additional-ipaddress IP]...\n"
                  "       muster version\n"
                  "(client commands reach the agent at $MUSTER_HTTP_ADDR, default "
                  "http://127.0.0.1:8500)\n",
@@ -53,6 +58,8 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
         return join_command(argc, argv);
     if (cmd == "operator")
         return operator_command(argc, argv);
+    if (cmd == "tls")
+        return tls_command(argc, argv);
     if (cmd == "version" || cmd == "--version") {
         std::printf("muster %s\n", MUSTER_VERSION);
         return 0;
