@@ -115,8 +115,9 @@ Result<std::vector<uint8_t>> decode_cluster_key(std::string_view base64) {
     EVP_DecodeInit(ctx);
     int n = 0;
     int tail = 0;
-    int r = EVP_DecodeUpdate(ctx, out.data(), &n, reinterpret_cast<const unsigned char*>(base64.data()),
-                             static_cast<int>(base64.size()));
+    int r =
+        EVP_DecodeUpdate(ctx, out.data(), &n, reinterpret_cast<const unsigned char*>(base64.data()),
+                         static_cast<int>(base64.size()));
     bool ok = r >= 0 && EVP_DecodeFinal(ctx, out.data() + n, &tail) == 1;
     EVP_ENCODE_CTX_free(ctx);
     ERR_clear_error();
@@ -189,8 +190,8 @@ TlsLinkSession::~TlsLinkSession() {
 Result<std::unique_ptr<TlsLinkSession>> TlsLinkSession::create(
     std::shared_ptr<TlsLinkContext> context, TlsLinkRole role) {
     ERR_clear_error();
-    SSL* ssl = SSL_new(role == TlsLinkRole::dialler ? context->client_ctx()
-                                                    : context->server_ctx());
+    SSL* ssl =
+        SSL_new(role == TlsLinkRole::dialler ? context->client_ctx() : context->server_ctx());
     if (ssl == nullptr)
         return make_error("SSL_new failed: " + tls_take_error_text());
     std::unique_ptr<TlsLinkSession> out(new TlsLinkSession(std::move(context), ssl));
@@ -221,6 +222,8 @@ Result<void> TlsLinkSession::advance(std::vector<uint8_t>& plain) {
             if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
                 return {};
             std::string why = tls_take_error_text();
+            if (why.find("binder does not verify") != std::string::npos)
+                why = "the peer has another cluster key";
             return make_error("TLS handshake failed: " +
                               (why.empty() ? std::string("the peer closed it") : why));
         }

@@ -291,8 +291,9 @@ static void incoming_sniff(struct incoming* in) {
     in->sniffing = 0;
     if (in->buf[0] != MUX_TLS_HANDSHAKE) {
         if (!muster_link_accept_plain(m->policy)) {
-            incoming_reject(in, "plaintext connection, but this server requires the cluster key "
-                                "(encrypt_verify_incoming)");
+            incoming_reject(in,
+                            "plaintext connection, but this server requires the cluster key "
+                            "(encrypt_verify_incoming)");
             return;
         }
         in->want = MUX_HEAD; /* the byte read is the preamble's first */
@@ -524,8 +525,8 @@ static int mux_connect(struct raft_uv_transport* t, struct raft_uv_connect* req,
     out->tcp = tcp;
     outgoing_preamble(out);
     const int secure = muster_link_dial_secure(m->policy);
-    if ((secure ? uv_pipe_init(m->loop, (uv_pipe_t*)tcp, 0) : uv_tcp_init(m->loop, (uv_tcp_t*)tcp)) !=
-        0) {
+    if ((secure ? uv_pipe_init(m->loop, (uv_pipe_t*)tcp, 0)
+                : uv_tcp_init(m->loop, (uv_tcp_t*)tcp)) != 0) {
         free(out);
         raft_free(tcp);
         return RAFT_NOCONNECTION;
@@ -539,8 +540,8 @@ static int mux_connect(struct raft_uv_transport* t, struct raft_uv_connect* req,
     m->outgoing = out;
     out->connect.data = out;
     if (secure) {
-        out->dial = muster_link_dial_start(m->policy, m->loop, &addr, address, outgoing_link_ready,
-                                           out);
+        out->dial =
+            muster_link_dial_start(m->policy, m->loop, &addr, address, outgoing_link_ready, out);
         return 0;
     }
     int rv = uv_tcp_connect(&out->connect, (uv_tcp_t*)tcp, (const struct sockaddr*)&addr,

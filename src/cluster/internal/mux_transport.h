@@ -40,8 +40,8 @@ typedef void (*muster_rpc_accept_cb)(void* data, struct uv_stream_s* stream, con
  * `bind_address` ("a.b.c.d:port"). `policy` (which must outlive the transport) holds the
  * cluster key: with one, a connection that opens with a TLS handshake runs through a relay
  * (secure_link.h) and its preamble is read inside; a plaintext one is refused unless
- * encrypt_verify_incoming is off; Raft dials use TLS when encrypt_verify_outgoing is on. Returns 0, or a libraft error code with t->errmsg saying
- * what failed (nothing is left open then). */
+ * encrypt_verify_incoming is off; Raft dials use TLS when encrypt_verify_outgoing is on. Returns 0,
+ * or a libraft error code with t->errmsg saying what failed (nothing is left open then). */
 int muster_mux_transport_init(struct raft_uv_transport* t, struct uv_loop_s* loop,
                               const char* bind_address, muster_rpc_accept_cb rpc_accept,
                               void* rpc_data, const struct muster_link_policy* policy);

@@ -18,7 +18,12 @@ struct RpcConnection::WriteRequest {
 
 RpcConnection::RpcConnection(Owner& owner, uint64_t id, uv_stream_t* accepted,
                              const std::string& peer, size_t max_payload)
-    : owner_(owner), id_(id), peer_(peer), loop_(accepted->loop), tcp_(accepted), decoder_(max_payload) {
+    : owner_(owner),
+      id_(id),
+      peer_(peer),
+      loop_(accepted->loop),
+      tcp_(accepted),
+      decoder_(max_payload) {
     tcp_->data = this;
     connected_ = true;
     if (tcp_->type == UV_TCP)

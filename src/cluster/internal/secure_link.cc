@@ -130,8 +130,7 @@ class Relay {
         if (self->closing_)
             return;
         if (status != 0) {
-            self->fail_dial(status,
-                            "connect to " + self->peer_ + ": " + uv_strerror(status));
+            self->fail_dial(status, "connect to " + self->peer_ + ": " + uv_strerror(status));
             return;
         }
         auto session = TlsLinkSession::create(self->policy_.tls, TlsLinkRole::dialler);
@@ -159,7 +158,7 @@ class Relay {
             return;
         if (nread < 0) {
             self->close(self->tls_ && self->tls_->established() ? ""
-                                                                 : "closed during the handshake");
+                                                                : "closed during the handshake");
             return;
         }
         self->from_net(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf->base),
@@ -436,9 +435,8 @@ int muster_link_accept(const struct muster_link_policy* policy, struct uv_tcp_s*
 
 struct muster_link_dial* muster_link_dial_start(const struct muster_link_policy* policy,
                                                 struct uv_loop_s* loop,
-                                                const struct sockaddr_in* address,
-                                                const char* peer, muster_link_dial_cb cb,
-                                                void* data) {
+                                                const struct sockaddr_in* address, const char* peer,
+                                                muster_link_dial_cb cb, void* data) {
     auto* d = new muster_link_dial;
     d->cb = cb;
     d->data = data;

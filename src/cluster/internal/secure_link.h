@@ -47,9 +47,8 @@ int muster_link_accept(const struct muster_link_policy* policy, struct uv_tcp_s*
 typedef void (*muster_link_dial_cb)(void* data, int fd, int status, const char* why);
 struct muster_link_dial* muster_link_dial_start(const struct muster_link_policy* policy,
                                                 struct uv_loop_s* loop,
-                                                const struct sockaddr_in* address,
-                                                const char* peer, muster_link_dial_cb cb,
-                                                void* data);
+                                                const struct sockaddr_in* address, const char* peer,
+                                                muster_link_dial_cb cb, void* data);
 /* The callback will not run; the dial is abandoned (its connection closes). */
 void muster_link_dial_cancel(struct muster_link_dial* dial);
 

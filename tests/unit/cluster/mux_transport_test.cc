@@ -198,8 +198,8 @@ BOOST_AUTO_TEST_CASE(a_port_in_use_fails_init_and_an_abandoned_transport_closes_
     const std::string address = free_address();
     mux_test* first = make(loop, address, 1, nullptr);
     char err[256] = {0};
-    BOOST_TEST(mux_test_new(loop.get(), address.c_str(), 2, nullptr, nullptr, nullptr, err, sizeof err) ==
-               nullptr);
+    BOOST_TEST(mux_test_new(loop.get(), address.c_str(), 2, nullptr, nullptr, nullptr, err,
+                            sizeof err) == nullptr);
     BOOST_TEST(std::string(err).find(address) != std::string::npos);
     BOOST_TEST_MESSAGE("port in use: " << err);
     // libraft never took `first` (raft_init failed, say): abandoning closes what it opened,
@@ -281,16 +281,16 @@ BOOST_AUTO_TEST_CASE(with_the_cluster_key_only_peers_that_have_it_get_through) {
 BOOST_AUTO_TEST_CASE(during_a_rolling_switch_a_keyed_server_accepts_both) {
     Loop loop;
     Echo echo;
-    auto rolling = internal::make_link_policy(
-                       {.key = decode_cluster_key("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=")
-                                   .value(),
-                        .verify_incoming = false,
-                        .verify_outgoing = false})
-                       .value();
-    auto keyed = internal::make_link_policy({.key = rolling->security.key,
-                                             .verify_incoming = true,
-                                             .verify_outgoing = true})
-                     .value();
+    auto rolling =
+        internal::make_link_policy(
+            {.key = decode_cluster_key("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=").value(),
+             .verify_incoming = false,
+             .verify_outgoing = false})
+            .value();
+    auto keyed =
+        internal::make_link_policy(
+            {.key = rolling->security.key, .verify_incoming = true, .verify_outgoing = true})
+            .value();
     auto plain = internal::make_link_policy({}).value();
     const std::string address = free_address();
     mux_test* server = make(loop, address, 1, &echo, rolling.get());

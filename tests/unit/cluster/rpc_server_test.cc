@@ -42,8 +42,7 @@ struct Server {
             [](void* d, uv_stream_t* s, const char* peer) {
                 static_cast<Server*>(d)->server->accept(s, peer);
             },
-            this, nullptr, err,
-            sizeof err);
+            this, nullptr, err, sizeof err);
         BOOST_REQUIRE_MESSAGE(mux != nullptr, err);
     }
     void close() {

@@ -73,9 +73,9 @@ BOOST_AUTO_TEST_CASE(another_key_fails_the_handshake_and_delivers_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(plaintext_or_garbage_is_refused_by_the_acceptor) {
-    auto acceptor = TlsLinkSession::create(TlsLinkContext::create(key_of(key_a)).value(),
-                                           TlsLinkRole::acceptor)
-                        .value();
+    auto acceptor =
+        TlsLinkSession::create(TlsLinkContext::create(key_of(key_a)).value(), TlsLinkRole::acceptor)
+            .value();
     std::vector<uint8_t> plain;
     std::vector<uint8_t> garbage{0x16, 3, 1, 0, 5, 'M', 'S', 'T', 'R', 1};
     BOOST_TEST(!acceptor->receive(garbage, plain).ok());
@@ -101,8 +101,9 @@ BOOST_AUTO_TEST_CASE(cluster_keys_are_base64_of_16_24_or_32_bytes) {
     BOOST_TEST(made.size() == 44u);
     BOOST_TEST(decode_cluster_key(made).value().size() == 32u);
     BOOST_TEST(made != make_cluster_key());
-    for (const char* bad : {"", "not base64!", "AAAA", "pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s",
-                            " pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="}) {
+    for (const char* bad :
+         {"", "not base64!", "AAAA", "pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s",
+          " pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="}) {
         auto r = decode_cluster_key(bad);
         BOOST_TEST(!r.ok(), bad);
         if (!r.ok())
