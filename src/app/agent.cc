@@ -33,6 +33,8 @@ config::Settings load_settings(const config::LoadRequest& request) {
                            "muster: data_dir: expected a directory for the catalog (set data_dir "
                            "or --data-dir, or use --dev)");
     log::set_level(settings->log_level);
+    for (const auto& w : settings->warnings)
+        logger.warn("configuration", {{"warning", w}});
     return std::move(settings).value();
 }
 

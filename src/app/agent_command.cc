@@ -170,6 +170,8 @@ int validate_command(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", settings.error().message.c_str());
         return 2;
     }
+    for (const auto& w : settings->warnings)
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
     std::puts("configuration valid");
     return 0;
 }

@@ -7,6 +7,7 @@
 #include "app/agent_command.hh"
 #include "app/client_commands.hh"
 #include "app/tls_command.hh"
+#include "common/tls_link.hh"
 
 namespace {
 
@@ -24,6 +25,7 @@ void print_usage(FILE* out) {
                  "       muster tls cert create -server|-client [-dc DC] [-domain D] [-days N]\n"
                  "              [-ca F] [-key F] [-node N] [-additional-dnsname NAME]...\n"
                  "              [-additional-ipaddress IP]...\n"
+                 "       muster keygen\n"
                  "       muster version\n"
                  "(client commands reach the agent at $MUSTER_HTTP_ADDR, default "
                  "http://127.0.0.1:8500)\n",
@@ -34,9 +36,6 @@ int usage(FILE* out, int status) {
     print_usage(out);
     return status;
 }
-
-// Commands of the design that later versions bring; say so rather than pretend.
-constexpr const char* planned_commands[] = {"keygen"};
 
 int dispatch(const std::string& cmd, int argc, char** argv) {
     using namespace muster::app;
@@ -60,21 +59,20 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
         return operator_command(argc, argv);
     if (cmd == "tls")
         return tls_command(argc, argv);
+    if (cmd == "keygen") {
+        if (argc > 2) {
+            std::fputs("muster keygen: takes no arguments\n", stderr);
+            return 2;
+        }
+        std::printf("%s\n", muster::make_cluster_key().c_str());
+        return 0;
+    }
     if (cmd == "version" || cmd == "--version") {
         std::printf("muster %s\n", MUSTER_VERSION);
         return 0;
     }
     if (cmd == "help" || cmd == "--help" || cmd == "-h")
         return usage(stdout, 0);
-    for (const char* p : planned_commands) {
-        if (cmd == p) {
-            std::fprintf(stderr,
-                         "muster %s: not available in this version yet (the cluster key comes "
-                         "with transport security)\n",
-                         p);
-            return 1;
-        }
-    }
     std::fprintf(stderr, "muster: unknown command \"%s\"\n", cmd.c_str());
     return usage(stderr, 2);
 }

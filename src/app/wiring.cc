@@ -196,7 +196,14 @@ Result<cluster::RaftServerOptions> raft_options(const config::Settings& s, bool 
     o.heartbeat_timeout = std::max(std::chrono::milliseconds(10), s.raft_election_timeout / 10);
     o.snapshot_threshold = s.raft_snapshot_threshold;
     o.snapshot_trailing = s.raft_trailing_logs;
+    o.security = link_security(s);
     return o;
+}
+
+cluster::LinkSecurity link_security(const config::Settings& s) {
+    return {.key = s.encrypt_key,
+            .verify_incoming = s.encrypt_verify_incoming,
+            .verify_outgoing = s.encrypt_verify_outgoing};
 }
 
 bool client_agent(const config::Settings& s) {
@@ -216,6 +223,7 @@ cluster::ReplicaOptions replica_options(const config::Settings& s) {
     // server_timeout, a dial, and the new server's next report (every 500 ms).
     o.heartbeat_interval = std::chrono::milliseconds(500);
     o.server_timeout = std::chrono::milliseconds(2500);
+    o.security = link_security(s);
     return o;
 }
 

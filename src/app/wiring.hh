@@ -32,6 +32,8 @@ Result<cluster::RaftServerOptions> raft_options(const config::Settings& s, bool 
 // A client agent: `server: false` with servers to join (retry_join, start_join, --join). It keeps
 // a replica of the cluster's catalog fed by one server. `server: false` without any is a
 // standalone agent with a catalog of its own.
+// The cluster key and its verify flags, for the server port (servers and client agents).
+cluster::LinkSecurity link_security(const config::Settings& s);
 bool client_agent(const config::Settings& s);
 // The feed of a client agent: its node at its advertised address, joining through retry_join
 // every retry_interval, giving up after retry_max rounds.

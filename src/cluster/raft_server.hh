@@ -49,6 +49,7 @@ struct RaftServerOptions {
     unsigned snapshot_trailing = 10240;   // entries kept behind a snapshot (Consul's)
     unsigned max_in_flight = 1000;        // appended but not yet applied entries (libraft trap)
     size_t max_entry_bytes = size_t{1} << 20;  // group commit packs commands up to this size
+    LinkSecurity security;  // the cluster key on the server port (all links, both directions)
 
     // ---- forming and joining a cluster (only while `dir` has no Raft state and `bootstrap` is
     // empty). The transport listens at once, so other servers can reach this one before it

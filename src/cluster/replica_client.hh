@@ -44,6 +44,7 @@ struct ReplicaOptions {
     // dead, move to another server.
     std::chrono::milliseconds server_timeout{3000};
     std::chrono::milliseconds submit_timeout{5000};  // a command without an outcome by then
+    LinkSecurity security;  // the cluster key: how this client dials its servers
 };
 
 struct ReplicaStatus {

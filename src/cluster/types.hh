@@ -39,6 +39,17 @@ struct Status {
     std::chrono::steady_clock::time_point last_contact;
 };
 
+// The cluster key (Consul's `encrypt`) on the server port. With a key, a link is TLS 1.3
+// with a PSK derived from it (common/tls_link.hh), for Raft, RPC, feeds and forwarded writes
+// alike. The two flags allow a rolling switch of a running cluster, as Consul's
+// encrypt_verify_incoming / encrypt_verify_outgoing: first every agent gets the key with both
+// off (accepts both, dials plaintext), then outgoing on (dials with TLS), then incoming on.
+struct LinkSecurity {
+    std::vector<uint8_t> key;     // 16, 24 or 32 bytes; empty: no key, plaintext only
+    bool verify_incoming = true;  // with a key: refuse a peer that connects in plaintext
+    bool verify_outgoing = true;  // with a key: dial with TLS (else plaintext)
+};
+
 // An agent as the leader sees it: a server (through its reports, or the leader itself) or a
 // client agent (through the feed of the server it is attached to).
 struct MemberState {

@@ -220,6 +220,45 @@ const OptionDef options[] = {
              set_bool(v, c, on);
              c.settings.leave_on_terminate = on;
          }},
+    {.key = "encrypt",
+     .kind = Kind::string,
+     .default_text = R"("" (no key: the server port is plaintext))",
+     .doc = "The cluster key, as muster keygen (or consul keygen) prints it: base64 of 32 "
+            "bytes (16 or 24 from older Consul versions). Every connection on the server port "
+            "(Raft, RPC, client feeds, forwarded writes) then runs TLS 1.3 with a key derived "
+            "from it, both ways; a peer without it gets nothing and is logged. Give every agent "
+            "of the cluster the same key. A secret: rather set encrypt_file, or a systemd "
+            "credential named encrypt ($CREDENTIALS_DIRECTORY/encrypt), which is read when "
+            "neither is set.",
+     .example = R"("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=")",
+     .apply = [](const Json& v, Loading& c) { set_cluster_key(v, c); },
+     .flags = {"encrypt"}},
+    {.key = "encrypt_file",
+     .kind = Kind::string,
+     .default_text = R"("" (none))",
+     .doc = "A file holding the cluster key (as encrypt; surrounding white space is ignored). "
+            "A file that other users may read is warned about. Set at most one of encrypt and "
+            "encrypt_file.",
+     .example = R"("/etc/muster.d/encrypt.key")",
+     .apply = [](const Json& v, Loading& c) { set_cluster_key_file(v, c); }},
+    {.key = "encrypt_verify_incoming",
+     .kind = Kind::boolean,
+     .default_text = "true",
+     .doc = "With a cluster key: refuse peers that connect in plaintext. Off only while a "
+            "running cluster switches to the key (as Consul): give every agent the key with "
+            "both verify flags off, restart them one by one, then turn "
+            "encrypt_verify_outgoing on everywhere, then this.",
+     .example = "false",
+     .apply = [](const Json& v,
+                 Loading& c) { set_bool(v, c, c.settings.encrypt_verify_incoming); }},
+    {.key = "encrypt_verify_outgoing",
+     .kind = Kind::boolean,
+     .default_text = "true",
+     .doc = "With a cluster key: dial the other agents with TLS. Off, this agent dials in "
+            "plaintext (and still accepts TLS): the first step of a rolling switch.",
+     .example = "false",
+     .apply = [](const Json& v,
+                 Loading& c) { set_bool(v, c, c.settings.encrypt_verify_outgoing); }},
     {.key = "raft",
      .kind = Kind::object,
      .default_text = "",

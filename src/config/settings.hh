@@ -117,6 +117,14 @@ struct Settings {
     std::chrono::milliseconds reconnect_timeout{std::chrono::hours(72)};  // failed -> removed
     unsigned retry_max = 0;                  // client rounds that reached no server; 0: forever
     std::optional<bool> leave_on_terminate;  // unset: true on a client agent, false on a server
+    // The cluster key (encrypt, encrypt_file or the systemd credential "encrypt"), decoded;
+    // empty: none. A secret: never logged or shown.
+    std::vector<uint8_t> encrypt_key;
+    bool encrypt_verify_incoming = true;
+    bool encrypt_verify_outgoing = true;
+    // Things worth saying that are not errors (e.g. a secret file others can read); the agent
+    // logs them at start, muster validate prints them.
+    std::vector<std::string> warnings;
 
     std::vector<Recursor> recursors;
     std::string tls_ca_file;  // extra CA bundle for DoT upstreams (system bundle otherwise)

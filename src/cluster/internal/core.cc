@@ -65,6 +65,10 @@ Core::~Core() {
 }
 
 std::string Core::start() {
+    auto policy = make_link_policy(options_.security);
+    if (!policy)
+        return "the cluster key: " + policy.error().message;
+    link_policy_ = std::move(policy).value();
     std::promise<std::string> started;
     auto result = started.get_future();
     thread_ = std::thread([this, &started] { run(started); });
@@ -170,7 +174,7 @@ std::string Core::setup() {
     adapter_->set_sink(proposals_.get());
     rpc_server_ = std::make_unique<RpcServer>(
         max_payload_, [this](RpcServer::Request req) { on_request(std::move(req)); });
-    rpc_client_ = std::make_unique<RpcClient>(&loop_, max_payload_);
+    rpc_client_ = std::make_unique<RpcClient>(&loop_, max_payload_, link_policy_);
     forwarding_ = std::make_unique<LeaderForwarding>(
         static_cast<LeaderForwarding::Host&>(*this), *rpc_client_,
         LeaderForwarding::Limits{options_.forward_timeout, max_payload_});
@@ -205,7 +209,7 @@ std::string Core::setup() {
     char errmsg[512] = {0};
     if (muster_raft_node_init(&raft_node_, &loop_, options_.dir.c_str(), id_,
                               options_.address.c_str(), adapter_->fsm(), &ro, &Core::on_rpc_accept,
-                              this, errmsg, sizeof errmsg) != 0) {
+                              this, link_policy_.get(), errmsg, sizeof errmsg) != 0) {
         raft_node_ = nullptr;
         return errmsg;
     }
@@ -291,9 +295,9 @@ std::string Core::start_raft() {
     return {};
 }
 
-void Core::on_rpc_accept(void* data, uv_stream_t* stream) {
+void Core::on_rpc_accept(void* data, uv_stream_t* stream, const char* peer) {
     auto* self = static_cast<Core*>(data);
-    guarded("accept", [&] { self->rpc_server_->accept(stream); });
+    guarded("accept", [&] { self->rpc_server_->accept(stream, peer); });
 }
 
 std::string Core::not_leader_message() const {

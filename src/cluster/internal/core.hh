@@ -29,6 +29,7 @@
 #include "cluster/internal/raft_shim.h"
 #include "cluster/internal/rpc_client.hh"
 #include "cluster/internal/rpc_server.hh"
+#include "cluster/internal/secure_link.hh"
 #include "cluster/raft_server.hh"
 
 namespace muster::cluster::internal {
@@ -126,9 +127,10 @@ class Core final : private LeaderForwarding::Host,
     static void on_apply_done(void* arg, uint64_t seq, int status);
     static void on_barrier_done(void* arg, uint64_t tag, int status);
     static void on_raft_closed(void* arg);
-    static void on_rpc_accept(void* data, uv_stream_t* stream);
+    static void on_rpc_accept(void* data, uv_stream_t* stream, const char* peer);
 
     const RaftServerOptions options_;
+    std::shared_ptr<LinkPolicy> link_policy_;  // made in start(), before the transport
     StateMachine& state_machine_;
     const uint64_t id_;
     const uint64_t session_;    // tags this instance's entries

@@ -30,6 +30,10 @@ FeedClient::~FeedClient() {
 }
 
 std::string FeedClient::start() {
+    auto policy = make_link_policy(options_.security);
+    if (!policy)
+        return "the cluster key: " + policy.error().message;
+    link_policy_ = std::move(policy).value();
     std::promise<std::string> started;
     auto result = started.get_future();
     thread_ = std::thread([this, &started] { run(started); });
@@ -277,7 +281,8 @@ void FeedClient::dial(const std::string& address) {
     assembly_.reset();
     dialled_ = Clock::now();
     conn_ = std::make_unique<RpcConnection>(static_cast<RpcConnection::Owner&>(*this),
-                                            next_connection_++, &loop_, address, feed_max_payload);
+                                            next_connection_++, &loop_, address, feed_max_payload,
+                                            *link_policy_);
     feed_request_ = next_request_++;
     conn_->send(
         feed_request_, static_cast<uint8_t>(MessageType::feed),

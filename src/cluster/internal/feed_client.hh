@@ -109,6 +109,7 @@ class FeedClient final : private RpcConnection::Owner {
     void publish();
 
     const ReplicaOptions options_;
+    std::shared_ptr<LinkPolicy> link_policy_;  // made in start()
     StateMachine& fsm_;
     std::thread thread_;
     std::thread discovery_;

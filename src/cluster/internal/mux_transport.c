@@ -1,12 +1,17 @@
 /* mux_transport: Raft and cluster RPC on one TCP port (see mux_transport.h). */
 #include "cluster/internal/mux_transport.h"
 
+#include "cluster/internal/secure_link.h"
+
 #include <raft.h>
 #include <raft/uv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
+
+#define MUX_TLS_HANDSHAKE 0x16 /* the first byte of a TLS ClientHello record */
 
 #define MUX_HEAD MUSTER_MUX_PREAMBLE_BYTES
 #define MUX_RAFT_FIXED (MUX_HEAD + 10) /* + id (8) + address length (2) */
@@ -20,8 +25,12 @@ struct mux;
 /* An accepted connection whose preamble is still being read. */
 struct incoming {
     struct mux* mux;
-    uv_tcp_t* tcp; /* raft_malloc'ed: libraft frees a stream it was handed with raft_free */
+    /* raft_malloc'ed: libraft frees a stream it was handed with raft_free. The accepted TCP,
+     * or, once a TLS ClientHello began, a pipe to the relay (secure_link.h) */
+    uv_stream_t* tcp;
     uint64_t accepted_at;
+    char peer[64];
+    int sniffing; /* the first byte decides: TLS, or (when allowed) plaintext */
     uint8_t buf[MUX_RAFT_FIXED + MUX_MAX_ADDRESS];
     size_t have;
     size_t want;
@@ -33,7 +42,8 @@ struct incoming {
 struct outgoing {
     struct mux* mux;
     struct raft_uv_connect* req;
-    uv_tcp_t* tcp;
+    uv_stream_t* tcp; /* a uv_tcp_t, or with the key a uv_pipe_t opened once the link is up */
+    struct muster_link_dial* dial; /* the TLS dial in progress */
     uv_connect_t connect;
     uv_write_t write;
     uint8_t preamble[MUX_RAFT_FIXED + MUX_MAX_ADDRESS];
@@ -54,6 +64,7 @@ struct mux {
     raft_uv_accept_cb accept_cb; /* NULL until libraft calls listen() */
     muster_rpc_accept_cb rpc_accept;
     void* rpc_data;
+    const struct muster_link_policy* policy;
     struct incoming* incoming;
     unsigned n_incoming;
     struct outgoing* outgoing;
@@ -80,7 +91,7 @@ int muster_mux_parse_address(const char* address, void* out) {
 }
 
 void* muster_mux_alloc_stream(void) {
-    return raft_malloc(sizeof(uv_tcp_t));
+    return raft_malloc(sizeof(uv_tcp_t) > sizeof(uv_pipe_t) ? sizeof(uv_tcp_t) : sizeof(uv_pipe_t));
 }
 
 void muster_mux_free_stream(uv_handle_t* handle) {
@@ -168,6 +179,10 @@ static void outgoing_closed(uv_handle_t* handle) {
 
 static void outgoing_fail(struct outgoing* out, int status) {
     outgoing_unlink(out);
+    if (out->dial != NULL) {
+        muster_link_dial_cancel(out->dial);
+        out->dial = NULL;
+    }
     if (!out->done) {
         out->done = 1;
         out->req->cb(out->req, NULL, status);
@@ -197,8 +212,9 @@ static void incoming_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf)
     buf->len = in->want - in->have;
 }
 
-static void incoming_reject(struct incoming* in) {
+static void incoming_reject(struct incoming* in, const char* why) {
     in->mux->rejected++;
+    muster_link_refused(in->mux->policy, in->peer, why);
     incoming_drop(in);
 }
 
@@ -218,17 +234,19 @@ static uv_stream_t* incoming_release(struct incoming* in) {
 static void incoming_head(struct incoming* in) {
     struct mux* m = in->mux;
     if (memcmp(in->buf, MUSTER_MUX_MAGIC, 4) != 0) {
-        incoming_reject(in);
+        incoming_reject(in, "not a muster server-port connection");
         return;
     }
     if (in->buf[4] == MUSTER_MUX_KIND_RPC && m->rpc_accept != NULL) {
         muster_rpc_accept_cb cb = m->rpc_accept;
         void* data = m->rpc_data;
-        cb(data, incoming_release(in));
+        char peer[sizeof in->peer];
+        memcpy(peer, in->peer, sizeof peer);
+        cb(data, incoming_release(in), peer);
         return;
     }
     if (in->buf[4] != MUSTER_MUX_KIND_RAFT) {
-        incoming_reject(in);
+        incoming_reject(in, "unknown connection kind");
         return;
     }
     if (m->accept_cb == NULL) {
@@ -250,7 +268,7 @@ static void incoming_identity(struct incoming* in) {
     memcpy(address, in->buf + MUX_RAFT_FIXED, len);
     address[len] = '\0';
     if (id == 0 || memchr(address, '\0', len) != NULL) {
-        incoming_reject(in);
+        incoming_reject(in, "bad Raft identity");
         return;
     }
     if (m->accept_cb == NULL || m->closing) {
@@ -261,6 +279,51 @@ static void incoming_identity(struct incoming* in) {
     raft_uv_accept_cb cb = m->accept_cb;
     struct raft_uv_transport* t = m->t;
     cb(t, id, address, incoming_release(in)); /* libraft owns the stream now */
+}
+
+static void incoming_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+
+/* The first byte of a connection when this server has the cluster key: a TLS ClientHello goes
+ * through a relay (the preamble is then read from its plaintext end), plaintext only while
+ * encrypt_verify_incoming is off. */
+static void incoming_sniff(struct incoming* in) {
+    struct mux* m = in->mux;
+    in->sniffing = 0;
+    if (in->buf[0] != MUX_TLS_HANDSHAKE) {
+        if (!muster_link_accept_plain(m->policy)) {
+            incoming_reject(in,
+                            "plaintext connection, but this server requires the cluster key "
+                            "(encrypt_verify_incoming)");
+            return;
+        }
+        in->want = MUX_HEAD; /* the byte read is the preamble's first */
+        return;
+    }
+    uv_stream_t* pipe = muster_mux_alloc_stream();
+    if (pipe == NULL) {
+        incoming_drop(in);
+        return;
+    }
+    uv_read_stop(in->tcp);
+    in->tcp->data = NULL;
+    /* the relay takes the TCP handle over (and closes it on failure) */
+    int fd = muster_link_accept(m->policy, (uv_tcp_t*)in->tcp, in->buf, in->have, in->peer);
+    uv_pipe_init(m->loop, (uv_pipe_t*)pipe, 0);
+    pipe->data = in;
+    in->tcp = pipe;
+    in->have = 0;
+    in->want = MUX_HEAD;
+    if (fd < 0) {
+        incoming_drop(in);
+        return;
+    }
+    if (uv_pipe_open((uv_pipe_t*)pipe, fd) != 0) {
+        close(fd);
+        incoming_drop(in);
+        return;
+    }
+    if (uv_read_start(pipe, incoming_alloc, incoming_read) != 0)
+        incoming_drop(in);
 }
 
 static void incoming_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
@@ -275,6 +338,10 @@ static void incoming_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
     in->have += (size_t)nread;
     if (in->have < in->want)
         return;
+    if (in->sniffing) {
+        incoming_sniff(in);
+        return;
+    }
     if (in->have == MUX_HEAD) {
         incoming_head(in);
         return;
@@ -282,7 +349,7 @@ static void incoming_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
     if (in->have == MUX_RAFT_FIXED) {
         size_t len = (size_t)in->buf[13] | ((size_t)in->buf[14] << 8);
         if (len == 0 || len > MUX_MAX_ADDRESS) {
-            incoming_reject(in);
+            incoming_reject(in, "bad Raft identity");
             return;
         }
         in->want = MUX_RAFT_FIXED + len;
@@ -303,8 +370,9 @@ static void on_connection(uv_stream_t* server, int status) {
         return;
     }
     in->mux = m;
-    in->tcp = tcp;
-    in->want = MUX_HEAD;
+    in->tcp = (uv_stream_t*)tcp;
+    in->sniffing = muster_link_accept_secure(m->policy);
+    in->want = in->sniffing ? 1 : MUX_HEAD;
     in->accepted_at = uv_now(m->loop);
     tcp->data = in;
     m->handles++;
@@ -318,8 +386,17 @@ static void on_connection(uv_stream_t* server, int status) {
         incoming_drop(in);
         return;
     }
+    struct sockaddr_storage sa;
+    int sa_len = sizeof sa;
+    snprintf(in->peer, sizeof in->peer, "?");
+    if (uv_tcp_getpeername(tcp, (struct sockaddr*)&sa, &sa_len) == 0 && sa.ss_family == AF_INET) {
+        char ip[INET_ADDRSTRLEN] = {0};
+        const struct sockaddr_in* sin = (const struct sockaddr_in*)&sa;
+        uv_ip4_name(sin, ip, sizeof ip);
+        snprintf(in->peer, sizeof in->peer, "%s:%u", ip, (unsigned)ntohs(sin->sin_port));
+    }
     if (m->n_incoming > MUX_MAX_INCOMING) {
-        incoming_reject(in);
+        incoming_reject(in, "too many connections opening at once");
         return;
     }
     if (uv_read_start((uv_stream_t*)tcp, incoming_alloc, incoming_read) != 0)
@@ -334,7 +411,7 @@ static void on_sweep(uv_timer_t* timer) {
     while (in != NULL) {
         struct incoming* next = in->next;
         if (now - in->accepted_at >= MUX_PREAMBLE_TIMEOUT_MS)
-            incoming_reject(in);
+            incoming_reject(in, "no preamble within 5s");
         in = next;
     }
 }
@@ -370,7 +447,7 @@ static void outgoing_written(uv_write_t* write, int status) {
     }
     struct mux* m = out->mux;
     outgoing_unlink(out);
-    uv_tcp_t* tcp = out->tcp;
+    uv_stream_t* tcp = out->tcp;
     struct raft_uv_connect* req = out->req;
     tcp->data = NULL;
     m->handles--; /* libraft owns it now */
@@ -391,6 +468,26 @@ static void outgoing_connected(uv_connect_t* connect, int status) {
     out->write.data = out;
     if (uv_write(&out->write, (uv_stream_t*)out->tcp, &buf, 1, outgoing_written) != 0)
         outgoing_fail(out, RAFT_NOCONNECTION);
+}
+
+/* The TLS link is up (secure_link.h): its plaintext end carries the preamble and then Raft. */
+static void outgoing_link_ready(void* data, int fd, int status, const char* why) {
+    (void)status;
+    (void)why; /* libraft retries; the acceptor logs what it refused */
+    struct outgoing* out = data;
+    out->dial = NULL;
+    if (fd < 0 || out->mux->closing) {
+        if (fd >= 0)
+            close(fd);
+        outgoing_fail(out, out->mux->closing ? RAFT_CANCELED : RAFT_NOCONNECTION);
+        return;
+    }
+    if (uv_pipe_open((uv_pipe_t*)out->tcp, fd) != 0) {
+        close(fd);
+        outgoing_fail(out, RAFT_NOCONNECTION);
+        return;
+    }
+    outgoing_connected(&out->connect, 0);
 }
 
 static void outgoing_preamble(struct outgoing* out) {
@@ -416,7 +513,7 @@ static int mux_connect(struct raft_uv_transport* t, struct raft_uv_connect* req,
     if (muster_mux_parse_address(address, &addr) != 0)
         return RAFT_NOCONNECTION;
     struct outgoing* out = calloc(1, sizeof *out);
-    uv_tcp_t* tcp = raft_malloc(sizeof *tcp);
+    uv_stream_t* tcp = muster_mux_alloc_stream();
     if (out == NULL || tcp == NULL) {
         free(out);
         raft_free(tcp);
@@ -427,7 +524,9 @@ static int mux_connect(struct raft_uv_transport* t, struct raft_uv_connect* req,
     out->req = req;
     out->tcp = tcp;
     outgoing_preamble(out);
-    if (uv_tcp_init(m->loop, tcp) != 0) {
+    const int secure = muster_link_dial_secure(m->policy);
+    if ((secure ? uv_pipe_init(m->loop, (uv_pipe_t*)tcp, 0)
+                : uv_tcp_init(m->loop, (uv_tcp_t*)tcp)) != 0) {
         free(out);
         raft_free(tcp);
         return RAFT_NOCONNECTION;
@@ -440,7 +539,13 @@ static int mux_connect(struct raft_uv_transport* t, struct raft_uv_connect* req,
         m->outgoing->prev = out;
     m->outgoing = out;
     out->connect.data = out;
-    int rv = uv_tcp_connect(&out->connect, tcp, (const struct sockaddr*)&addr, outgoing_connected);
+    if (secure) {
+        out->dial =
+            muster_link_dial_start(m->policy, m->loop, &addr, address, outgoing_link_ready, out);
+        return 0;
+    }
+    int rv = uv_tcp_connect(&out->connect, (uv_tcp_t*)tcp, (const struct sockaddr*)&addr,
+                            outgoing_connected);
     if (rv != 0) {
         outgoing_unlink(out);
         out->done = 1; /* the caller hears the error from the return value, not cb */
@@ -457,6 +562,10 @@ static void mux_close(struct raft_uv_transport* t, raft_uv_transport_close_cb cb
     while (m->outgoing != NULL) {
         struct outgoing* out = m->outgoing;
         outgoing_unlink(out);
+        if (out->dial != NULL) {
+            muster_link_dial_cancel(out->dial);
+            out->dial = NULL;
+        }
         if (!uv_is_closing((uv_handle_t*)out->tcp))
             uv_close((uv_handle_t*)out->tcp, outgoing_closed); /* callbacks: RAFT_CANCELED */
     }
@@ -493,7 +602,7 @@ static int mux_start_listening(struct mux* m, struct raft_uv_transport* t) {
 
 int muster_mux_transport_init(struct raft_uv_transport* t, struct uv_loop_s* loop,
                               const char* bind_address, muster_rpc_accept_cb rpc_accept,
-                              void* rpc_data) {
+                              void* rpc_data, const struct muster_link_policy* policy) {
     if (bind_address == NULL || strlen(bind_address) > MUX_MAX_ADDRESS) {
         snprintf(t->errmsg, sizeof t->errmsg, "no listen address");
         return RAFT_INVALID;
@@ -507,6 +616,7 @@ int muster_mux_transport_init(struct raft_uv_transport* t, struct uv_loop_s* loo
     m->loop = loop;
     m->rpc_accept = rpc_accept;
     m->rpc_data = rpc_data;
+    m->policy = policy;
     snprintf(m->bind, sizeof m->bind, "%s", bind_address);
     int rv = mux_start_listening(m, t);
     if (rv != 0) {
@@ -542,6 +652,10 @@ void muster_mux_transport_abandon(struct raft_uv_transport* t) {
         struct outgoing* out = m->outgoing;
         outgoing_unlink(out);
         out->done = 1; /* nobody to tell */
+        if (out->dial != NULL) {
+            muster_link_dial_cancel(out->dial);
+            out->dial = NULL;
+        }
         if (!uv_is_closing((uv_handle_t*)out->tcp))
             uv_close((uv_handle_t*)out->tcp, outgoing_closed);
     }

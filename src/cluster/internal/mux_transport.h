@@ -25,21 +25,26 @@ struct raft_uv_transport;
 struct uv_loop_s;
 struct uv_stream_s;
 struct uv_handle_s;
+struct muster_link_policy;
 
 enum { MUSTER_MUX_KIND_RAFT = 1, MUSTER_MUX_KIND_RPC = 2 };
 #define MUSTER_MUX_MAGIC "MSTR"
 enum { MUSTER_MUX_PREAMBLE_BYTES = 5 }; /* magic + kind */
 
-/* An accepted RPC stream (a uv_tcp_t, reading stopped): the callee owns it, and must uv_close
- * it with muster_mux_free_stream as the close callback. */
-typedef void (*muster_rpc_accept_cb)(void* data, struct uv_stream_s* stream);
+/* An accepted RPC stream (reading stopped; a uv_tcp_t, or a uv_pipe_t from a TLS relay) and
+ * the peer's "a.b.c.d:port": the callee owns the stream, and must uv_close it with
+ * muster_mux_free_stream as the close callback. */
+typedef void (*muster_rpc_accept_cb)(void* data, struct uv_stream_s* stream, const char* peer);
 
 /* Fills `t` (zeroed by the caller) with the multiplexing transport and starts listening on
- * `bind_address` ("a.b.c.d:port"). Returns 0, or a libraft error code with t->errmsg saying
- * what failed (nothing is left open then). */
+ * `bind_address` ("a.b.c.d:port"). `policy` (which must outlive the transport) holds the
+ * cluster key: with one, a connection that opens with a TLS handshake runs through a relay
+ * (secure_link.h) and its preamble is read inside; a plaintext one is refused unless
+ * encrypt_verify_incoming is off; Raft dials use TLS when encrypt_verify_outgoing is on. Returns 0,
+ * or a libraft error code with t->errmsg saying what failed (nothing is left open then). */
 int muster_mux_transport_init(struct raft_uv_transport* t, struct uv_loop_s* loop,
                               const char* bind_address, muster_rpc_accept_cb rpc_accept,
-                              void* rpc_data);
+                              void* rpc_data, const struct muster_link_policy* policy);
 
 /* Frees the transport once libraft has closed it (after raft_close's callback). */
 void muster_mux_transport_close(struct raft_uv_transport* t);
@@ -52,7 +57,8 @@ void muster_mux_transport_abandon(struct raft_uv_transport* t);
 /* The close callback for a stream handed over by rpc_accept, or dialled for RPC with a handle
  * from muster_mux_alloc_stream. */
 void muster_mux_free_stream(struct uv_handle_s* handle);
-/* Memory for a uv_tcp_t that muster_mux_free_stream frees; NULL when out of memory. */
+/* Memory for a uv_tcp_t or uv_pipe_t that muster_mux_free_stream frees; NULL when out of
+ * memory. */
 void* muster_mux_alloc_stream(void);
 
 /* Parses "a.b.c.d:port" into a sockaddr_in (as `out`, sizeof struct sockaddr_in bytes).

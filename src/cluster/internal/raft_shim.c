@@ -393,7 +393,8 @@ static void set_error(char* errmsg, size_t len, const char* what, int rv, const 
 int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop, const char* dir,
                           uint64_t id, const char* address, struct muster_fsm* fsm,
                           const struct muster_raft_node_options* options,
-                          muster_raft_rpc_accept_cb rpc_accept, void* rpc_data, char* errmsg,
+                          muster_raft_rpc_accept_cb rpc_accept, void* rpc_data,
+                          const struct muster_link_policy* policy, char* errmsg,
                           size_t errmsg_len) {
     struct muster_raft_node* n = raft_calloc(1, sizeof *n);
     int rv;
@@ -403,7 +404,7 @@ int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop,
     }
     rv = muster_mux_transport_init(&n->transport, loop,
                                    options->bind_address != NULL ? options->bind_address : address,
-                                   rpc_accept, rpc_data);
+                                   rpc_accept, rpc_data, policy);
     if (rv != 0) {
         set_error(errmsg, errmsg_len, "transport", rv, n->transport.errmsg);
         raft_free(n);

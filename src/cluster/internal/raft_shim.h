@@ -128,13 +128,16 @@ struct muster_raft_node_options {
 struct muster_raft_node;
 /* RPC streams accepted on the server port (see mux_transport.h): the callee owns `stream` and
  * closes it with muster_mux_free_stream. */
-typedef void (*muster_raft_rpc_accept_cb)(void* data, struct uv_stream_s* stream);
+typedef void (*muster_raft_rpc_accept_cb)(void* data, struct uv_stream_s* stream,
+                                          const char* peer);
+struct muster_link_policy;
 /* Sets up the transport (listening at once), the I/O and the raft (not started). On error
  * errmsg says what failed; what was opened closes itself on the loop (keep running it). */
 int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop, const char* dir,
                           uint64_t id, const char* address, struct muster_fsm* fsm,
                           const struct muster_raft_node_options* options,
-                          muster_raft_rpc_accept_cb rpc_accept, void* rpc_data, char* errmsg,
+                          muster_raft_rpc_accept_cb rpc_accept, void* rpc_data,
+                          const struct muster_link_policy* policy, char* errmsg,
                           size_t errmsg_len);
 struct raft* muster_raft_node_raft(struct muster_raft_node* node);
 /* Bootstraps with these voters. MUSTER_RAFT_CANTBOOTSTRAP when the dir has state. */

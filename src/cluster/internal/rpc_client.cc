@@ -10,7 +10,8 @@ namespace {
 constexpr const log::Logger& logger = node_logger;
 }
 
-RpcClient::RpcClient(uv_loop_t* loop, size_t max_payload) : loop_(loop), max_payload_(max_payload) {
+RpcClient::RpcClient(uv_loop_t* loop, size_t max_payload, std::shared_ptr<const LinkPolicy> policy)
+    : loop_(loop), max_payload_(max_payload), policy_(std::move(policy)) {
     uv_timer_init(loop_, &timer_);
     timer_.data = this;
     timer_open_ = true;
@@ -34,7 +35,7 @@ RpcConnection& RpcClient::connection_to(const std::string& address) {
     }
     uint64_t id = next_connection_++;
     auto c = std::make_unique<RpcConnection>(static_cast<RpcConnection::Owner&>(*this), id, loop_,
-                                             address, max_payload_);
+                                             address, max_payload_, *policy_);
     RpcConnection& ref = *c;
     connections_.emplace(id, std::move(c));
     by_address_[address] = id;

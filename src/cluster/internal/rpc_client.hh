@@ -46,7 +46,8 @@ class RpcCalls {
 
 class RpcClient final : public RpcCalls, private RpcConnection::Owner {
   public:
-    RpcClient(uv_loop_t* loop, size_t max_payload);
+    // `policy`: how connections are dialled (the cluster key); shared, it outlives them.
+    RpcClient(uv_loop_t* loop, size_t max_payload, std::shared_ptr<const LinkPolicy> policy);
     // After shutdown() and once the loop has run the closes.
     ~RpcClient();
     RpcClient(const RpcClient&) = delete;
@@ -80,6 +81,7 @@ class RpcClient final : public RpcCalls, private RpcConnection::Owner {
 
     uv_loop_t* loop_;
     size_t max_payload_;
+    std::shared_ptr<const LinkPolicy> policy_;
     uv_timer_t timer_{};
     bool timer_open_ = false;
     bool shut_down_ = false;

@@ -3,6 +3,8 @@
 
 #include <netinet/in.h>
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include "cluster/internal/mux_transport.h"
@@ -14,45 +16,47 @@ struct RpcConnection::WriteRequest {
     std::vector<uint8_t> bytes;
 };
 
-RpcConnection::RpcConnection(Owner& owner, uint64_t id, uv_stream_t* accepted, size_t max_payload)
+RpcConnection::RpcConnection(Owner& owner, uint64_t id, uv_stream_t* accepted,
+                             const std::string& peer, size_t max_payload)
     : owner_(owner),
       id_(id),
+      peer_(peer),
       loop_(accepted->loop),
-      tcp_(reinterpret_cast<uv_tcp_t*>(accepted)),
+      tcp_(accepted),
       decoder_(max_payload) {
     tcp_->data = this;
     connected_ = true;
-    sockaddr_storage sa{};
-    int len = sizeof sa;
-    if (uv_tcp_getpeername(tcp_, reinterpret_cast<sockaddr*>(&sa), &len) == 0 &&
-        sa.ss_family == AF_INET) {
-        char ip[INET_ADDRSTRLEN] = {0};
-        const auto* in = reinterpret_cast<const sockaddr_in*>(&sa);
-        uv_ip4_name(in, ip, sizeof ip);
-        peer_ = std::string(ip) + ":" + std::to_string(ntohs(in->sin_port));
-    }
-    uv_tcp_nodelay(tcp_, 1);
+    if (tcp_->type == UV_TCP)
+        uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(tcp_), 1);
     last_read_ms_ = uv_now(loop_);
     start_reading();
 }
 
 RpcConnection::RpcConnection(Owner& owner, uint64_t id, uv_loop_t* loop, const std::string& address,
-                             size_t max_payload)
+                             size_t max_payload, const LinkPolicy& policy)
     : owner_(owner), id_(id), peer_(address), loop_(loop), decoder_(max_payload) {
-    tcp_ = static_cast<uv_tcp_t*>(muster_mux_alloc_stream());
+    tcp_ = static_cast<uv_stream_t*>(muster_mux_alloc_stream());
     if (tcp_ == nullptr)
         MUSTER_PANIC("out of memory for an RPC connection");
-    uv_tcp_init(loop, tcp_);  // cannot fail for an unbound socket
+    const bool secure = muster_link_dial_secure(&policy) != 0;
+    // cannot fail for an unbound handle
+    if (secure)
+        uv_pipe_init(loop, reinterpret_cast<uv_pipe_t*>(tcp_), 0);
+    else
+        uv_tcp_init(loop, reinterpret_cast<uv_tcp_t*>(tcp_));
     tcp_->data = this;
     last_read_ms_ = uv_now(loop_);
     out_.insert(out_.end(), MUSTER_MUX_MAGIC, MUSTER_MUX_MAGIC + 4);
     out_.push_back(MUSTER_MUX_KIND_RPC);
     sockaddr_in sa{};
     int rv = muster_mux_parse_address(address.c_str(), &sa);
-    if (rv == 0) {
+    if (rv == 0 && secure) {
+        dial_ = muster_link_dial_start(&policy, loop, &sa, address.c_str(),
+                                       &RpcConnection::on_link_ready, this);
+    } else if (rv == 0) {
         connect_.data = this;
-        rv = uv_tcp_connect(&connect_, tcp_, reinterpret_cast<const sockaddr*>(&sa),
-                            &RpcConnection::on_connect);
+        rv = uv_tcp_connect(&connect_, reinterpret_cast<uv_tcp_t*>(tcp_),
+                            reinterpret_cast<const sockaddr*>(&sa), &RpcConnection::on_connect);
     }
     if (rv != 0)
         close(std::string("connect to ") + address + ": " + uv_strerror(rv));
@@ -72,15 +76,34 @@ void RpcConnection::on_connect(uv_connect_t* req, int status) {
         self->close("connect to " + self->peer_ + ": " + uv_strerror(status));
         return;
     }
-    self->connected_ = true;
-    uv_tcp_nodelay(self->tcp_, 1);
-    self->start_reading();
-    self->flush();
+    uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(self->tcp_), 1);
+    self->on_connected();
+}
+
+void RpcConnection::on_link_ready(void* data, int fd, int status, const char* why) {
+    auto* self = static_cast<RpcConnection*>(data);
+    self->dial_ = nullptr;
+    if (fd < 0) {
+        self->close(status == UV_EPROTO ? std::string(why)
+                                        : "connect to " + self->peer_ + ": " + uv_strerror(status));
+        return;
+    }
+    if (int rv = uv_pipe_open(reinterpret_cast<uv_pipe_t*>(self->tcp_), fd); rv != 0) {
+        ::close(fd);
+        self->close(std::string("link: ") + uv_strerror(rv));
+        return;
+    }
+    self->on_connected();
+}
+
+void RpcConnection::on_connected() {
+    connected_ = true;
+    start_reading();
+    flush();
 }
 
 void RpcConnection::start_reading() {
-    int rv = uv_read_start(reinterpret_cast<uv_stream_t*>(tcp_), &RpcConnection::on_alloc,
-                           &RpcConnection::on_read);
+    int rv = uv_read_start(tcp_, &RpcConnection::on_alloc, &RpcConnection::on_read);
     if (rv != 0)
         close(std::string("read: ") + uv_strerror(rv));
 }
@@ -135,8 +158,7 @@ void RpcConnection::flush() {
     w->req.data = w;
     uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(w->bytes.data()),
                              static_cast<unsigned>(w->bytes.size()));
-    int rv =
-        uv_write(&w->req, reinterpret_cast<uv_stream_t*>(tcp_), &b, 1, &RpcConnection::on_write);
+    int rv = uv_write(&w->req, tcp_, &b, 1, &RpcConnection::on_write);
     if (rv != 0) {
         delete w;
         close(std::string("write: ") + uv_strerror(rv));
@@ -166,6 +188,10 @@ void RpcConnection::close(const std::string& why) {
     closing_ = true;
     close_reason_ = why;
     out_.clear();
+    if (dial_ != nullptr) {
+        muster_link_dial_cancel(dial_);
+        dial_ = nullptr;
+    }
     uv_close(reinterpret_cast<uv_handle_t*>(tcp_), &RpcConnection::on_close);
 }
 

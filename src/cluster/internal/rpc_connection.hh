@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cluster/internal/rpc_frame.hh"
+#include "cluster/internal/secure_link.hh"
 
 namespace muster::cluster::internal {
 
@@ -31,11 +32,13 @@ class RpcConnection {
     // Output that a peer leaves unread beyond this closes the connection.
     static constexpr size_t max_unsent_bytes = size_t{64} << 20;
 
-    // Takes over a stream the mux accepted (a handle muster_mux_free_stream frees).
-    RpcConnection(Owner& owner, uint64_t id, uv_stream_t* accepted, size_t max_payload);
-    // Dials "a.b.c.d:port". A failure shows as on_closed, never from the constructor.
-    RpcConnection(Owner& owner, uint64_t id, uv_loop_t* loop, const std::string& address,
+    // Takes over a stream the mux accepted (a handle muster_mux_free_stream frees) from `peer`.
+    RpcConnection(Owner& owner, uint64_t id, uv_stream_t* accepted, const std::string& peer,
                   size_t max_payload);
+    // Dials "a.b.c.d:port", with TLS when `policy` says so (the connection counts as connected
+    // once the handshake is done). A failure shows as on_closed, never from the constructor.
+    RpcConnection(Owner& owner, uint64_t id, uv_loop_t* loop, const std::string& address,
+                  size_t max_payload, const LinkPolicy& policy);
     ~RpcConnection();
     RpcConnection(const RpcConnection&) = delete;
     RpcConnection& operator=(const RpcConnection&) = delete;
@@ -58,6 +61,8 @@ class RpcConnection {
     void start_reading();
     void flush();
     static void on_connect(uv_connect_t* req, int status);
+    static void on_link_ready(void* data, int fd, int status, const char* why);
+    void on_connected();
     static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
     static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
     static void on_write(uv_write_t* req, int status);
@@ -67,7 +72,10 @@ class RpcConnection {
     uint64_t id_;
     std::string peer_;
     uv_loop_t* loop_;
-    uv_tcp_t* tcp_ = nullptr;  // from muster_mux_alloc_stream or the mux; freed on close
+    // from muster_mux_alloc_stream or the mux; freed on close. A uv_tcp_t, or a uv_pipe_t to a
+    // TLS relay (secure_link.h)
+    uv_stream_t* tcp_ = nullptr;
+    muster_link_dial* dial_ = nullptr;  // the TLS dial in progress
     uv_connect_t connect_{};
     FrameDecoder decoder_;
     std::vector<uint8_t> out_;  // waiting for the write in progress (or the dial)

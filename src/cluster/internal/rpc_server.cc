@@ -20,7 +20,7 @@ RpcServer::~RpcServer() {
         MUSTER_PANIC("RpcServer destroyed with connections open");
 }
 
-void RpcServer::accept(uv_stream_t* stream) {
+void RpcServer::accept(uv_stream_t* stream, const std::string& peer) {
     if (shut_down_ || connections_.size() >= max_connections) {
         uv_close(reinterpret_cast<uv_handle_t*>(stream), &muster_mux_free_stream);
         return;
@@ -28,7 +28,7 @@ void RpcServer::accept(uv_stream_t* stream) {
     uint64_t id = next_connection_++;
     connections_.emplace(
         id, Entry{std::make_unique<RpcConnection>(static_cast<RpcConnection::Owner&>(*this), id,
-                                                  stream, max_payload_),
+                                                  stream, peer, max_payload_),
                   0});
 }
 

@@ -38,7 +38,7 @@ class RpcServer final : private RpcConnection::Owner {
     RpcServer& operator=(const RpcServer&) = delete;
 
     // A stream from the mux (muster_rpc_accept_cb).
-    void accept(uv_stream_t* stream);
+    void accept(uv_stream_t* stream, const std::string& peer);
     // Replies to request `id` of `connection`; nothing when the connection is gone.
     void reply(uint64_t connection, uint64_t id, MessageType type,
                std::span<const uint8_t> payload);

@@ -177,6 +177,8 @@ void finish(const LoadRequest& req, Loading& c) {
         a.set_port(s.http_port);
     for (size_t i : c.records_without_ttl)
         s.records[i].ttl = s.dns.local_ttl;
+    if (s.encrypt_key.empty() && !c.was_set("encrypt") && !c.was_set("encrypt_file"))
+        cluster_key_from_credentials(c);
     check_definitions(c);
 
     auto file_of = [&](std::string_view key) {

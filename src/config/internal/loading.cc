@@ -2,17 +2,22 @@
 // "FILE: KEY: expected WHAT (got VALUE)".
 #include "config/internal/loading.hh"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "catalog/definition.hh"
 #include "checks/probe.hh"
 #include "common/json_describe.hh"
+#include "common/tls_link.hh"
 #include "config/internal/duration.hh"
 #include "dns/rdata.hh"
 #include "dns/wire.hh"
@@ -266,6 +271,78 @@ void set_bool(const Json& v, Loading& c, bool& out) {
     if (!v.is_boolean())
         return c.expected("true or false", v);
     out = v.get<bool>();
+}
+
+namespace {
+
+// A secret's text from a file: white space around it dropped; a file others may read warned
+// about. Errors name the file, never its content.
+bool read_secret(const std::string& path, Loading& c, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    struct stat st {};
+    if (!in || ::stat(path.c_str(), &st) != 0) {
+        c.fail("cannot read " + quote_text(path) + ": " + std::strerror(errno));
+        return false;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto first = text.find_first_not_of(" \t\r\n");
+    auto last = text.find_last_not_of(" \t\r\n");
+    out = first == std::string::npos ? "" : text.substr(first, last - first + 1);
+    if ((st.st_mode & 077) != 0)
+        c.settings.warnings.push_back(c.file + ": " + c.key + ": " + path +
+                                      " holds a secret and other users may read it (chmod "
+                                      "600 it)");
+    return true;
+}
+
+void use_cluster_key(std::string_view text, Loading& c, const std::string& where) {
+    const std::string this_key = c.key == "encrypt_file" ? "encrypt_file" : "encrypt";
+    if (!c.cluster_key_from.empty() && c.cluster_key_from != this_key) {
+        c.fail("expected one of encrypt and encrypt_file, not both");
+        return;
+    }
+    c.cluster_key_from = this_key;
+    auto key = decode_cluster_key(text);
+    if (!key) {
+        c.fail(where + key.error().message);
+        return;
+    }
+    c.settings.encrypt_key = std::move(key).value();
+}
+
+}  // namespace
+
+void set_cluster_key(const Json& v, Loading& c) {
+    if (!v.is_string()) {
+        c.fail("expected a string: the base64 of 32 random bytes, as muster keygen prints");
+        return;
+    }
+    if (v.get_ref<const std::string&>().empty())
+        return;  // "" is no key, as in Consul
+    use_cluster_key(v.get_ref<const std::string&>(), c, "");
+}
+
+void set_cluster_key_file(const Json& v, Loading& c) {
+    std::string path;
+    if (!get_string(v, c, "a file name", path) || path.empty())
+        return;
+    std::string text;
+    if (read_secret(path, c, text))
+        use_cluster_key(text, c, "the key in " + quote_text(path) + ": ");
+}
+
+void cluster_key_from_credentials(Loading& c) {
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr || *dir == '\0')
+        return;
+    std::string path = std::string(dir) + "/encrypt";
+    if (::access(path.c_str(), F_OK) != 0)
+        return;
+    c.file = "systemd credential";
+    c.key = "encrypt";
+    std::string text;
+    if (read_secret(path, c, text))
+        use_cluster_key(text, c, "the key in " + quote_text(path) + ": ");
 }
 
 bool get_uint(const Json& v, Loading& c, uint64_t min, uint64_t max, uint64_t& out) {

@@ -29,6 +29,7 @@ struct Loading {
     std::vector<InterfaceAddr> interfaces;
     bool interfaces_loaded = false;
 
+    std::string cluster_key_from;  // "encrypt" or "encrypt_file": which one set the key
     std::vector<size_t> records_without_ttl;  // get dns_config.local_ttl at the end
     // Where each of settings.services / settings.checks was defined ("FILE: services[1]"), for
     // the checks across sources at the end.
@@ -52,6 +53,11 @@ void set_nonempty_string(const Json& v, Loading& c, std::string& out);
 void set_name(const Json& v, Loading& c, dns::Name& out);
 void set_optional_name(const Json& v, Loading& c, std::optional<dns::Name>& out);
 void set_bool(const Json& v, Loading& c, bool& out);
+// encrypt / encrypt_file: the cluster key, checked; errors never show the key.
+void set_cluster_key(const Json& v, Loading& c);
+void set_cluster_key_file(const Json& v, Loading& c);
+// The systemd credential "encrypt" when neither key is set (in finish).
+void cluster_key_from_credentials(Loading& c);
 // Integer in [min, max]; the message says which range.
 bool get_uint(const Json& v, Loading& c, uint64_t min, uint64_t max, uint64_t& out);
 template <class T>

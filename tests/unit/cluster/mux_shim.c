@@ -22,7 +22,8 @@ struct dial {
 };
 
 struct mux_test* mux_test_new(struct uv_loop_s* loop, const char* address, uint64_t id,
-                              muster_rpc_accept_cb rpc_accept, void* rpc_data, char* errmsg,
+                              muster_rpc_accept_cb rpc_accept, void* rpc_data,
+                              const struct muster_link_policy* policy, char* errmsg,
                               size_t errmsg_len) {
     struct mux_test* m = calloc(1, sizeof *m);
     int rv;
@@ -30,7 +31,7 @@ struct mux_test* mux_test_new(struct uv_loop_s* loop, const char* address, uint6
         snprintf(errmsg, errmsg_len, "out of memory");
         return NULL;
     }
-    rv = muster_mux_transport_init(&m->t, loop, address, rpc_accept, rpc_data);
+    rv = muster_mux_transport_init(&m->t, loop, address, rpc_accept, rpc_data, policy);
     if (rv != 0) {
         snprintf(errmsg, errmsg_len, "%s", m->t.errmsg);
         free(m);

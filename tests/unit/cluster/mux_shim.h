@@ -24,7 +24,8 @@ typedef void (*mux_test_closed_cb)(void* data);
 /* muster_mux_transport_init, then the transport's init(id, address) as raft_init does. NULL
  * on error, with errmsg set. */
 struct mux_test* mux_test_new(struct uv_loop_s* loop, const char* address, uint64_t id,
-                              muster_rpc_accept_cb rpc_accept, void* rpc_data, char* errmsg,
+                              muster_rpc_accept_cb rpc_accept, void* rpc_data,
+                              const struct muster_link_policy* policy, char* errmsg,
                               size_t errmsg_len);
 /* What raft_start does: listen(); Raft connections go to `cb` from now on. */
 int mux_test_listen(struct mux_test* m, mux_test_accept_cb cb, void* data);

@@ -6,6 +6,7 @@
 
 #include "cluster/internal/rpc_client.hh"
 #include "cluster/internal/rpc_server.hh"
+#include "common/tls_link.hh"
 #include "loop_fixture.hh"
 #include "mux_shim.h"
 #include "node_fixture.hh"
@@ -29,8 +30,8 @@ struct Echo {
             server->reply(r.connection, r.id, r.type, r.payload);
         });
     }
-    static void accept(void* data, uv_stream_t* stream) {
-        static_cast<Echo*>(data)->server->accept(stream);
+    static void accept(void* data, uv_stream_t* stream, const char* peer) {
+        static_cast<Echo*>(data)->server->accept(stream, peer);
     }
 };
 
@@ -61,10 +62,11 @@ void on_raft_dialled(void* data, uv_stream_t* stream, int status) {
         d->stream = std::make_unique<RawStream>(stream);
 }
 
-mux_test* make(Loop& loop, const std::string& address, uint64_t id, Echo* echo) {
+mux_test* make(Loop& loop, const std::string& address, uint64_t id, Echo* echo,
+               const internal::LinkPolicy* policy = nullptr) {
     char err[256] = {0};
     mux_test* m = mux_test_new(loop.get(), address.c_str(), id, echo ? &Echo::accept : nullptr,
-                               echo, err, sizeof err);
+                               echo, policy, err, sizeof err);
     BOOST_REQUIRE_MESSAGE(m != nullptr, err);
     return m;
 }
@@ -98,7 +100,7 @@ BOOST_AUTO_TEST_CASE(rpc_is_answered_before_raft_listens_and_raft_connections_wa
     mux_test* server = make(loop, address, 1, &echo);
     const std::string dialer_address = free_address();
     mux_test* dialer = make(loop, dialer_address, 2, nullptr);
-    RpcClient client(loop.get(), max_payload);
+    RpcClient client(loop.get(), max_payload, internal::make_link_policy({}).value());
 
     // RPC works while libraft has not called listen() (a pristine raft, forming a cluster).
     BOOST_TEST(echo_call(loop, client, address, "before raft starts") == "before raft starts");
@@ -196,8 +198,8 @@ BOOST_AUTO_TEST_CASE(a_port_in_use_fails_init_and_an_abandoned_transport_closes_
     const std::string address = free_address();
     mux_test* first = make(loop, address, 1, nullptr);
     char err[256] = {0};
-    BOOST_TEST(mux_test_new(loop.get(), address.c_str(), 2, nullptr, nullptr, err, sizeof err) ==
-               nullptr);
+    BOOST_TEST(mux_test_new(loop.get(), address.c_str(), 2, nullptr, nullptr, nullptr, err,
+                            sizeof err) == nullptr);
     BOOST_TEST(std::string(err).find(address) != std::string::npos);
     BOOST_TEST_MESSAGE("port in use: " << err);
     // libraft never took `first` (raft_init failed, say): abandoning closes what it opened,
@@ -208,6 +210,101 @@ BOOST_AUTO_TEST_CASE(a_port_in_use_fails_init_and_an_abandoned_transport_closes_
     mux_test_abandon(first);
     BOOST_TEST(loop.run_until([&] { return client->eof; }, 5s));
     client->close();
+    BOOST_TEST(loop.settle());
+}
+
+BOOST_AUTO_TEST_CASE(with_the_cluster_key_only_peers_that_have_it_get_through) {
+    Loop loop;
+    Echo echo;
+    const auto key = [](const char* b64) { return decode_cluster_key(b64).value(); };
+    auto keyed =
+        internal::make_link_policy({.key = key("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="),
+                                    .verify_incoming = true,
+                                    .verify_outgoing = true})
+            .value();
+    auto other =
+        internal::make_link_policy({.key = key("8gYVdF4x4gjHy2nbM3h2zX4y5mXQ2m8n+Xx0QKzWmqM="),
+                                    .verify_incoming = true,
+                                    .verify_outgoing = true})
+            .value();
+    auto plain = internal::make_link_policy({}).value();
+    const std::string address = free_address();
+    mux_test* server = make(loop, address, 1, &echo, keyed.get());
+    Accepted accepted;
+    BOOST_REQUIRE(mux_test_listen(server, &on_raft_accept, &accepted) == 0);
+
+    RpcClient good(loop.get(), max_payload, keyed);
+    BOOST_TEST(echo_call(loop, good, address, "over TLS") == "over TLS");
+
+    // Another key, and plaintext: no reply, nothing handled.
+    RpcClient wrong(loop.get(), max_payload, other);
+    RpcClient clear(loop.get(), max_payload, plain);
+    for (RpcClient* c : {&wrong, &clear}) {
+        std::optional<RpcClient::Response> got;
+        c->call(address, MessageType::hello, std::vector<uint8_t>{'x'}, 3s,
+                [&](RpcClient::Response r) { got = std::move(r); });
+        BOOST_REQUIRE(loop.run_until([&] { return got.has_value(); }, 5s));
+        BOOST_TEST((got->outcome != RpcClient::Outcome::replied));
+    }
+    BOOST_TEST(mux_test_rejected(server) == 1U, "the plaintext one, at its first byte");
+    BOOST_TEST(echo.server->connections() == 1U, "only the keyed client's");
+
+    // Raft with the key: the dialler's identity and libraft's bytes arrive through the relay.
+    const std::string dialer_address = free_address();
+    mux_test* dialer = make(loop, dialer_address, 2, nullptr, keyed.get());
+    Dialled dial;
+    BOOST_REQUIRE(mux_test_connect(dialer, 1, address.c_str(), &on_raft_dialled, &dial) == 0);
+    BOOST_REQUIRE(loop.run_until([&] { return dial.done; }, 5s));
+    BOOST_REQUIRE(dial.status == 0);
+    dial.stream->write("raft over TLS");
+    BOOST_REQUIRE(loop.run_until([&] { return accepted.stream != nullptr; }, 5s));
+    BOOST_TEST(accepted.id == 2U);
+    BOOST_REQUIRE(loop.run_until(
+        [&] { return accepted.stream->got.size() == std::string("raft over TLS").size(); }, 5s));
+    BOOST_TEST(accepted.stream->text() == "raft over TLS");
+    // A Raft dial with another key never reaches libraft.
+    mux_test* stranger = make(loop, free_address(), 3, nullptr, other.get());
+    Dialled refused;
+    BOOST_REQUIRE(mux_test_connect(stranger, 1, address.c_str(), &on_raft_dialled, &refused) == 0);
+    BOOST_REQUIRE(loop.run_until([&] { return refused.done; }, 5s));
+    BOOST_TEST(refused.status != 0);
+
+    dial.stream->close();
+    accepted.stream->close();
+    for (RpcClient* c : {&good, &wrong, &clear})
+        c->shutdown("test over");
+    echo.server->shutdown();
+    close_and_settle(loop, {server, dialer, stranger});
+    BOOST_TEST(loop.settle());
+}
+
+BOOST_AUTO_TEST_CASE(during_a_rolling_switch_a_keyed_server_accepts_both) {
+    Loop loop;
+    Echo echo;
+    auto rolling =
+        internal::make_link_policy(
+            {.key = decode_cluster_key("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=").value(),
+             .verify_incoming = false,
+             .verify_outgoing = false})
+            .value();
+    auto keyed =
+        internal::make_link_policy(
+            {.key = rolling->security.key, .verify_incoming = true, .verify_outgoing = true})
+            .value();
+    auto plain = internal::make_link_policy({}).value();
+    const std::string address = free_address();
+    mux_test* server = make(loop, address, 1, &echo, rolling.get());
+    RpcClient tls(loop.get(), max_payload, keyed);
+    RpcClient clear(loop.get(), max_payload, plain);
+    RpcClient not_yet(loop.get(), max_payload, rolling);  // dials in plaintext still
+    BOOST_TEST(echo_call(loop, tls, address, "a") == "a");
+    BOOST_TEST(echo_call(loop, clear, address, "b") == "b");
+    BOOST_TEST(echo_call(loop, not_yet, address, "c") == "c");
+    BOOST_TEST(mux_test_rejected(server) == 0U);
+    for (RpcClient* c : {&tls, &clear, &not_yet})
+        c->shutdown("test over");
+    echo.server->shutdown();
+    close_and_settle(loop, {server});
     BOOST_TEST(loop.settle());
 }
 

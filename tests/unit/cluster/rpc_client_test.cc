@@ -42,15 +42,16 @@ struct Remote {
     explicit Remote(Loop& l) : loop(l) {
         new_server();
         char err[256] = {0};
-        mux = mux_test_new(loop.get(), address.c_str(), 1, &Remote::accept, this, err, sizeof err);
+        mux = mux_test_new(loop.get(), address.c_str(), 1, &Remote::accept, this, nullptr, err,
+                           sizeof err);
         BOOST_REQUIRE_MESSAGE(mux != nullptr, err);
     }
     void new_server() {
         server = std::make_unique<RpcServer>(
             max_payload, [this](RpcServer::Request r) { requests.push_back(std::move(r)); });
     }
-    static void accept(void* data, uv_stream_t* stream) {
-        static_cast<Remote*>(data)->server->accept(stream);
+    static void accept(void* data, uv_stream_t* stream, const char* peer) {
+        static_cast<Remote*>(data)->server->accept(stream, peer);
     }
     void answer(const RpcServer::Request& r, const std::string& text) {
         server->reply(r.connection, r.id, r.type, b(text));
@@ -78,7 +79,7 @@ BOOST_AUTO_TEST_SUITE(rpc_client)
 BOOST_AUTO_TEST_CASE(requests_share_one_connection_and_replies_find_their_request_in_any_order) {
     Loop loop;
     Remote peer(loop);
-    RpcClient client(loop.get(), max_payload);
+    RpcClient client(loop.get(), max_payload, internal::make_link_policy({}).value());
     Calls calls;
     constexpr int n = 20;
     for (int i = 0; i < n; ++i)
@@ -104,7 +105,7 @@ BOOST_AUTO_TEST_CASE(requests_share_one_connection_and_replies_find_their_reques
 BOOST_AUTO_TEST_CASE(a_timeout_is_lost_and_a_port_nobody_listens_on_is_not_sent) {
     Loop loop;
     Remote peer(loop);
-    RpcClient client(loop.get(), max_payload);
+    RpcClient client(loop.get(), max_payload, internal::make_link_policy({}).value());
     Calls calls;
     client.call(peer.address, MessageType::barrier, {}, 100ms, calls.slot(0));
     client.call(free_address(), MessageType::barrier, {}, 5s, calls.slot(1));
@@ -129,7 +130,7 @@ BOOST_AUTO_TEST_CASE(a_timeout_is_lost_and_a_port_nobody_listens_on_is_not_sent)
 BOOST_AUTO_TEST_CASE(a_lost_connection_fails_its_requests_and_the_next_request_dials_again) {
     Loop loop;
     Remote peer(loop);
-    RpcClient client(loop.get(), max_payload);
+    RpcClient client(loop.get(), max_payload, internal::make_link_policy({}).value());
     Calls calls;
     client.call(peer.address, MessageType::apply, b("one"), 5s, calls.slot(0));
     BOOST_REQUIRE(loop.run_until([&] { return peer.requests.size() == 1; }, 5s));

@@ -39,8 +39,10 @@ struct Server {
         char err[256] = {0};
         mux = mux_test_new(
             loop.get(), address.c_str(), 1,
-            [](void* d, uv_stream_t* s) { static_cast<Server*>(d)->server->accept(s); }, this, err,
-            sizeof err);
+            [](void* d, uv_stream_t* s, const char* peer) {
+                static_cast<Server*>(d)->server->accept(s, peer);
+            },
+            this, nullptr, err, sizeof err);
         BOOST_REQUIRE_MESSAGE(mux != nullptr, err);
     }
     void close() {
@@ -112,7 +114,7 @@ BOOST_AUTO_TEST_CASE(bad_frames_close_their_connection_and_the_server_keeps_serv
     BOOST_TEST(!raw.eof);
     raw.close();
     // And a well-formed request is still answered.
-    RpcClient client(loop.get(), max_payload);
+    RpcClient client(loop.get(), max_payload, internal::make_link_policy({}).value());
     std::optional<RpcClient::Response> got;
     client.call(s.address, MessageType::hello, {'h', 'i'}, 3s,
                 [&](RpcClient::Response r) { got = std::move(r); });

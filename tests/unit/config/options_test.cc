@@ -1,5 +1,7 @@
 // Tests for src/config/options.cc: the option table and what follows from it (examples, the man
 // page the build makes from man/muster.json.5.in, the sample config etc/muster.json).
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -13,6 +15,7 @@
 #include "config/config.hh"
 #include "config/internal/loader.hh"
 #include "config/options.hh"
+#include "support/temp_dir.hh"
 
 using namespace muster::config;
 using Json = nlohmann::json;
@@ -146,6 +149,14 @@ BOOST_AUTO_TEST_CASE(every_example_loads_without_error) {
             // Only servers form a cluster: those examples need server: true beside them.
             if (def.key == "bootstrap" || def.key == "bootstrap_expect")
                 doc["server"] = true;
+            // A key file's example names a file that only exists where it is installed.
+            muster::test::TempDir dir;
+            if (def.key == "encrypt_file") {
+                std::string key_file = (dir.path() / "encrypt.key").string();
+                std::ofstream(key_file) << find_option("encrypt")->example.substr(1, 44) << "\n";
+                ::chmod(key_file.c_str(), 0600);
+                doc["encrypt_file"] = key_file;
+            }
             std::string text = doc.dump();
             auto r = internal::load_sources({{"example.json", text}}, LoadRequest{}, {});
             BOOST_TEST(r.ok(), (r.ok() ? std::string() : r.error().message));
