@@ -341,7 +341,8 @@ void cluster_key_from_credentials(Loading& c) {
     c.file = "systemd credential";
     c.key = "encrypt";
     std::string text;
-    if (read_secret(path, c, text))
+    // An empty credential is no key (the sample unit's SetCredential=encrypt: fallback).
+    if (read_secret(path, c, text) && !text.empty())
         use_cluster_key(text, c, "the key in " + quote_text(path) + ": ");
 }
 

@@ -3,10 +3,15 @@
 
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "config/internal/loader.hh"
+#include "support/temp_dir.hh"
 
 using namespace muster;
 using namespace muster::config;
@@ -596,6 +601,52 @@ BOOST_AUTO_TEST_CASE(edit_distance_counts_single_character_edits) {
     BOOST_TEST(internal::edit_distance("", "abc") == 3u);
     BOOST_TEST(internal::edit_distance("size", "size") == 0u);
     BOOST_TEST(internal::edit_distance("ports", "port") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_cluster_key_comes_from_encrypt_a_file_or_a_credential_and_never_shows) {
+    const std::string key = "pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=";
+    auto r = load_text(R"({"encrypt": ")" + key + R"("})");
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->encrypt_key.size() == 32u);
+    BOOST_TEST(r->encrypt_verify_incoming);
+    BOOST_TEST(r->encrypt_verify_outgoing);
+    BOOST_TEST(load_text(R"({"encrypt": ""})")->encrypt_key.empty(), "\"\" is no key");
+
+    // A bad key: the file and key are named, the value is not.
+    std::string e = errors_of(load_text(R"({"encrypt": "pUqJrVyVRj5jsiYEkM/tFQYfWyJ"})"));
+    BOOST_TEST(e.find("a.json: encrypt: expected the base64 of 32 random bytes") == 0u, e);
+    BOOST_TEST(e.find("pUqJ") == std::string::npos, e);
+    e = errors_of(load_text(R"({"encrypt": 42})"));
+    BOOST_TEST(e.find("a.json: encrypt: expected a string") == 0u, e);
+
+    muster::test::TempDir dir;
+    const std::string file = (dir.path() / "encrypt.key").string();
+    { std::ofstream(file) << "  " << key << "\n"; }
+    ::chmod(file.c_str(), 0644);
+    r = load_text(R"({"encrypt_file": ")" + file + R"("})");
+    BOOST_REQUIRE(r.ok());
+    BOOST_TEST(r->encrypt_key.size() == 32u);
+    BOOST_REQUIRE(r->warnings.size() == 1u);
+    BOOST_TEST(r->warnings[0].find("other users may read it") != std::string::npos);
+    ::chmod(file.c_str(), 0600);
+    BOOST_TEST(load_text(R"({"encrypt_file": ")" + file + R"("})")->warnings.empty());
+    e = errors_of(load_texts({{"a.json", R"({"encrypt": ")" + key + R"("})"},
+                              {"b.json", R"({"encrypt_file": ")" + file + R"("})"}}));
+    BOOST_TEST(e.find("b.json: encrypt_file: expected one of encrypt and encrypt_file") == 0u, e);
+    e = errors_of(load_text(R"({"encrypt_file": "/nonexistent/k"})"));
+    BOOST_TEST(e.find("a.json: encrypt_file: cannot read \"/nonexistent/k\"") == 0u, e);
+
+    // The systemd credential "encrypt", when the config sets no key; empty means none.
+    const std::string creds = (dir.path() / "creds").string();
+    std::filesystem::create_directory(creds);
+    { std::ofstream(creds + "/encrypt") << key; }
+    ::chmod((creds + "/encrypt").c_str(), 0600);
+    ::setenv("CREDENTIALS_DIRECTORY", creds.c_str(), 1);
+    BOOST_TEST(load_text("{}")->encrypt_key.size() == 32u);
+    BOOST_TEST(load_text(R"({"encrypt": ""})")->encrypt_key.empty(), "the config said: no key");
+    { std::ofstream(creds + "/encrypt", std::ios::trunc); }
+    BOOST_TEST(load_text("{}")->encrypt_key.empty());
+    ::unsetenv("CREDENTIALS_DIRECTORY");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
