@@ -87,6 +87,18 @@ struct DnsSettings {
     bool operator==(const DnsSettings&) const = default;
 };
 
+// The agent's own mutual TLS (tls.defaults, tls.internal_rpc, and Consul's top-level aliases).
+struct AgentTls {
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;  // a secret's path (or the systemd credential key_file)
+    bool verify_incoming = false;
+    bool verify_outgoing = false;
+    bool verify_server_hostname = false;  // implies verify_outgoing
+    bool configured() const { return !ca_file.empty() || !cert_file.empty() || !key_file.empty(); }
+    bool operator==(const AgentTls&) const = default;
+};
+
 struct Settings {
     std::string node_name;  // default: short hostname
     std::string datacenter = "dc1";
@@ -101,7 +113,9 @@ struct Settings {
     std::vector<SockAddr> bind_addr;
     std::optional<SockAddr> advertise_addr;  // port 0; unset: derived (see app::self_node)
     std::vector<SockAddr> dns_addr;          // addresses.dns, default client_addr; port = ports.dns
-    std::vector<SockAddr> http_addr;  // addresses.http, default client_addr; port = ports.http
+    std::vector<SockAddr> http_addr;   // addresses.http, default client_addr; port = ports.http
+    std::vector<SockAddr> https_addr;  // addresses.https, default client_addr; port = ports.https
+    uint16_t https_port = 0;           // 0: no HTTPS listener
     uint16_t dns_port = 8600;
     uint16_t http_port = 8500;
     uint16_t server_port = 8300;
@@ -121,6 +135,7 @@ struct Settings {
     // empty: none. A secret: never logged or shown.
     std::vector<uint8_t> encrypt_key;
     bool encrypt_verify_incoming = true;
+    AgentTls agent_tls;
     bool encrypt_verify_outgoing = true;
     // Things worth saying that are not errors (e.g. a secret file others can read); the agent
     // logs them at start, muster validate prints them.

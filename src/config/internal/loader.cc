@@ -146,6 +146,55 @@ std::vector<SockAddr> one_address(const char* ip) {
     return a ? std::vector<SockAddr>{*a} : std::vector<SockAddr>{};
 }
 
+// A TLS configuration that would silently fall back to plaintext, or could not work, is an
+// error naming the key that is missing.
+template <typename FileOf>
+void check_agent_tls(Loading& c, FileOf file_of) {
+    const AgentTls& t = c.settings.agent_tls;
+    auto need = [&](const char* key, const char* what) {
+        c.errors.push_back(file_of(key) + ": " + key + ": " + what);
+    };
+    auto set_key = [&](std::initializer_list<const char*> keys) -> const char* {
+        for (const char* k : keys)
+            if (c.was_set(k))
+                return k;
+        return *keys.begin();
+    };
+    const char* cert_key = set_key({"tls.defaults.cert_file", "cert_file"});
+    const char* key_key = set_key({"tls.defaults.key_file", "key_file"});
+    const char* ca_key = set_key({"tls.defaults.ca_file", "ca_file"});
+    if (!t.cert_file.empty() && t.key_file.empty())
+        need(cert_key, "expected tls.defaults.key_file (the certificate's private key) too");
+    if (t.cert_file.empty() && !t.key_file.empty())
+        need(key_key, "expected tls.defaults.cert_file (the key's certificate) too");
+    const bool verify_out = t.verify_outgoing || t.verify_server_hostname;
+    for (auto [on, key] :
+         {std::pair{t.verify_incoming,
+                    set_key({"tls.defaults.verify_incoming", "verify_incoming"})},
+          std::pair{verify_out, set_key({"tls.defaults.verify_outgoing", "verify_outgoing",
+                                         "tls.internal_rpc.verify_server_hostname",
+                                         "verify_server_hostname"})}}) {
+        if (!on)
+            continue;
+        if (t.ca_file.empty())
+            need(key,
+                 "expected tls.defaults.ca_file, the CA to check peers against (without "
+                 "it nothing could be verified)");
+        if (t.cert_file.empty())
+            need(key,
+                 "expected tls.defaults.cert_file and key_file, the certificate this "
+                 "agent shows");
+    }
+    if (!t.ca_file.empty() && !t.cert_file.empty() && !t.verify_incoming && !verify_out)
+        need(ca_key,
+             "expected tls.defaults.verify_incoming or verify_outgoing (certificates "
+             "that nothing verifies would leave the server port in plaintext)");
+    if (c.settings.https_port != 0 && (t.cert_file.empty() || t.key_file.empty()))
+        need("ports.https",
+             "expected tls.defaults.cert_file and key_file for the HTTPS "
+             "listener");
+}
+
 void finish(const LoadRequest& req, Loading& c) {
     Settings& s = c.settings;
     s.dev = req.dev;
@@ -179,6 +228,12 @@ void finish(const LoadRequest& req, Loading& c) {
         s.records[i].ttl = s.dns.local_ttl;
     if (s.encrypt_key.empty() && !c.was_set("encrypt") && !c.was_set("encrypt_file"))
         cluster_key_from_credentials(c);
+    if (!c.was_set("addresses.https"))
+        s.https_addr = s.client_addr;
+    for (auto& a : s.https_addr)
+        a.set_port(s.https_port);
+    if (!s.agent_tls.cert_file.empty())
+        tls_key_from_credentials(c);
     check_definitions(c);
 
     auto file_of = [&](std::string_view key) {
@@ -205,6 +260,7 @@ void finish(const LoadRequest& req, Loading& c) {
                            ": reconnect_timeout: expected at least 8h (smaller values only with "
                            "--dev; got " +
                            go_duration_text(s.reconnect_timeout) + ")");
+    check_agent_tls(c, file_of);
     if (s.dns.cache.min_ttl > s.dns.cache.max_ttl) {
         c.errors.push_back(
             file_of("dns_config.cache.min_ttl") +

@@ -433,6 +433,40 @@ void set_ttl(const Json& v, Loading& c, std::chrono::seconds& out) {
         out = std::chrono::seconds(seconds);
 }
 
+void set_optional_path(const Json& v, Loading& c, std::string& out) {
+    if (v.is_string() && v.get_ref<const std::string&>().empty()) {
+        out.clear();
+        return;
+    }
+    set_path(v, c, out);
+}
+
+void set_secret_path(const Json& v, Loading& c, std::string& out) {
+    set_optional_path(v, c, out);
+    struct stat st {};
+    if (!out.empty() && ::stat(out.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+        c.settings.warnings.push_back(c.file + ": " + c.key + ": " + out +
+                                      " holds a secret and other users may read it (chmod "
+                                      "600 it)");
+}
+
+void set_https_port(const Json& v, Loading& c) {
+    if (v.is_number_integer() && (v.get<int64_t>() == -1 || v.get<int64_t>() == 0)) {
+        c.settings.https_port = 0;
+        return;
+    }
+    set_port(v, c, c.settings.https_port);
+}
+
+void tls_key_from_credentials(Loading& c) {
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr || *dir == '\0' || !c.settings.agent_tls.key_file.empty())
+        return;
+    std::string path = std::string(dir) + "/key_file";
+    if (::access(path.c_str(), R_OK) == 0)
+        c.settings.agent_tls.key_file = path;
+}
+
 void set_path(const Json& v, Loading& c, std::string& out) {
     std::string path;
     if (!get_string(v, c, "a path to a readable file", path))

@@ -29,7 +29,7 @@ struct Loading {
     std::vector<InterfaceAddr> interfaces;
     bool interfaces_loaded = false;
 
-    std::string cluster_key_from;  // "encrypt" or "encrypt_file": which one set the key
+    std::string cluster_key_from;             // "encrypt" or "encrypt_file": which one set the key
     std::vector<size_t> records_without_ttl;  // get dns_config.local_ttl at the end
     // Where each of settings.services / settings.checks was defined ("FILE: services[1]"), for
     // the checks across sources at the end.
@@ -55,6 +55,14 @@ void set_optional_name(const Json& v, Loading& c, std::optional<dns::Name>& out)
 void set_bool(const Json& v, Loading& c, bool& out);
 // encrypt / encrypt_file: the cluster key, checked; errors never show the key.
 void set_cluster_key(const Json& v, Loading& c);
+// A readable file, or "" for none.
+void set_optional_path(const Json& v, Loading& c, std::string& out);
+// As set_optional_path, for a secret: a file others may read is warned about.
+void set_secret_path(const Json& v, Loading& c, std::string& out);
+// ports.https: a port, or 0 / -1 for none.
+void set_https_port(const Json& v, Loading& c);
+// The systemd credential key_file as tls.defaults.key_file when none is set (in finish).
+void tls_key_from_credentials(Loading& c);
 void set_cluster_key_file(const Json& v, Loading& c);
 // The systemd credential "encrypt" when neither key is set (in finish).
 void cluster_key_from_credentials(Loading& c);

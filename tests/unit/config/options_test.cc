@@ -75,6 +75,7 @@ BOOST_AUTO_TEST_CASE(every_documented_default_is_what_settings_start_with) {
         "node_name",           // the host name
         "addresses.dns",       // client_addr
         "addresses.http",      // client_addr
+        "addresses.https",     // client_addr
         "service",             // none
         "check",               // none
         "leave_on_terminate",  // by role
@@ -156,6 +157,28 @@ BOOST_AUTO_TEST_CASE(every_example_loads_without_error) {
                 std::ofstream(key_file) << find_option("encrypt")->example.substr(1, 44) << "\n";
                 ::chmod(key_file.c_str(), 0600);
                 doc["encrypt_file"] = key_file;
+            }
+            // The agent's TLS files: examples name where they are installed; every TLS key is
+            // tried inside a whole TLS configuration (a part alone is refused on purpose).
+            static const std::set<std::string_view> tls_aliases = {
+                "ca_file",         "cert_file",       "key_file",
+                "verify_incoming", "verify_outgoing", "verify_server_hostname"};
+            if (def.key.starts_with("tls.defaults") || def.key.starts_with("tls.internal_rpc") ||
+                tls_aliases.count(def.key) || def.key == "ports.https") {
+                std::string pem = (dir.path() / "file.pem").string();
+                std::ofstream(pem) << "PEM\n";
+                ::chmod(pem.c_str(), 0600);
+                Json example = nest(def.key, value);
+                std::string dumped = example.dump();
+                for (size_t at; (at = dumped.find("/etc/muster.d/tls/")) != std::string::npos;)
+                    dumped.replace(at, dumped.find('"', at) - at, pem);
+                doc = Json{{"tls",
+                            {{"defaults",
+                              {{"ca_file", pem},
+                               {"cert_file", pem},
+                               {"key_file", pem},
+                               {"verify_incoming", true}}}}}};
+                doc.merge_patch(Json::parse(dumped));
             }
             std::string text = doc.dump();
             auto r = internal::load_sources({{"example.json", text}}, LoadRequest{}, {});
