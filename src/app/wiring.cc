@@ -201,9 +201,19 @@ Result<cluster::RaftServerOptions> raft_options(const config::Settings& s, bool 
 }
 
 cluster::LinkSecurity link_security(const config::Settings& s) {
+    const auto& t = s.agent_tls;
+    std::string domain = s.domain.to_text();
+    if (!domain.empty() && domain.back() == '.')
+        domain.pop_back();
     return {.key = s.encrypt_key,
             .verify_incoming = s.encrypt_verify_incoming,
-            .verify_outgoing = s.encrypt_verify_outgoing};
+            .verify_outgoing = s.encrypt_verify_outgoing,
+            .ca_file = t.ca_file,
+            .cert_file = t.cert_file,
+            .key_file = t.key_file,
+            .tls_verify_incoming = t.verify_incoming,
+            .tls_verify_outgoing = t.verify_outgoing || t.verify_server_hostname,
+            .server_name = t.verify_server_hostname ? "server." + s.datacenter + "." + domain : ""};
 }
 
 bool client_agent(const config::Settings& s) {

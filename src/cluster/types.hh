@@ -44,10 +44,24 @@ struct Status {
 // alike. The two flags allow a rolling switch of a running cluster, as Consul's
 // encrypt_verify_incoming / encrypt_verify_outgoing: first every agent gets the key with both
 // off (accepts both, dials plaintext), then outgoing on (dials with TLS), then incoming on.
+//
+// Mutual TLS (tls.defaults): with a certificate, links are TLS 1.3 with certificates checked
+// against ca_file (and, with a key too, each end proves the key inside the link). With
+// server_name (verify_server_hostname), only a certificate naming it may act as a server:
+// dials check it, and an accepted peer without it may feed and write as a client, nothing
+// more (no Raft, no server RPC).
 struct LinkSecurity {
-    std::vector<uint8_t> key;     // 16, 24 or 32 bytes; empty: no key, plaintext only
+    std::vector<uint8_t> key;     // 16, 24 or 32 bytes; empty: no key
     bool verify_incoming = true;  // with a key: refuse a peer that connects in plaintext
     bool verify_outgoing = true;  // with a key: dial with TLS (else plaintext)
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+    bool tls_verify_incoming = false;  // refuse plaintext, require a client certificate
+    bool tls_verify_outgoing = false;  // dial with TLS, checking the server's certificate
+    std::string server_name;           // "server.<dc>.<domain>" with verify_server_hostname
+    bool certificates() const { return !cert_file.empty(); }
+    bool secure() const { return !key.empty() || certificates(); }
 };
 
 // An agent as the leader sees it: a server (through its reports, or the leader itself) or a

@@ -5,9 +5,11 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <array>
 #include <cstring>
@@ -141,13 +143,45 @@ std::string make_cluster_key() {
 }
 
 Result<std::shared_ptr<TlsLinkContext>> TlsLinkContext::create(std::span<const uint8_t> key) {
-    if (key.size() != 16 && key.size() != 24 && key.size() != 32)
+    return create(TlsLinkSettings{.key = std::vector<uint8_t>(key.begin(), key.end()),
+                                  .ca_file = "",
+                                  .cert_file = "",
+                                  .key_file = "",
+                                  .verify_incoming = false,
+                                  .server_name = ""});
+}
+
+namespace {
+
+Result<void> load_certificates(SSL_CTX* ctx, const TlsLinkSettings& s, bool acceptor) {
+    if (SSL_CTX_use_certificate_chain_file(ctx, s.cert_file.c_str()) != 1)
+        return make_error("cannot use the certificate " + s.cert_file + ": " +
+                          tls_take_error_text());
+    if (SSL_CTX_use_PrivateKey_file(ctx, s.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+        return make_error("cannot use the private key " + s.key_file + ": " +
+                          tls_take_error_text());
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        return make_error("the private key " + s.key_file + " does not belong to " + s.cert_file);
+    if (!s.ca_file.empty() && SSL_CTX_load_verify_locations(ctx, s.ca_file.c_str(), nullptr) != 1)
+        return make_error("cannot load the CA file " + s.ca_file + ": " + tls_take_error_text());
+    // A dialler always checks the server (a certificate is only worth what checks it); an
+    // acceptor requires one with verify_incoming and checks whatever a peer shows.
+    int mode = SSL_VERIFY_PEER;
+    if (acceptor && s.verify_incoming)
+        mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(ctx, mode, nullptr);
+    return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<TlsLinkContext>> TlsLinkContext::create(const TlsLinkSettings& settings) {
+    const auto& key = settings.key;
+    if (!settings.certificates() && key.size() != 16 && key.size() != 24 && key.size() != 32)
         return make_error("a cluster key has 16, 24 or 32 bytes");
     ERR_clear_error();
-    auto psk = derive_psk(key);
-    if (!psk)
-        return psk.error();
     std::shared_ptr<TlsLinkContext> out(new TlsLinkContext());
+    out->settings_ = settings;
     auto client = link_ctx(TLS_client_method(), out.get());
     if (!client)
         return client.error();
@@ -156,6 +190,22 @@ Result<std::shared_ptr<TlsLinkContext>> TlsLinkContext::create(std::span<const u
     if (!server)
         return server.error();
     out->server_ = *server;
+    if (settings.certificates()) {
+        for (auto [ctx, acceptor] : {std::pair{out->client_, false}, std::pair{out->server_, true}})
+            if (auto r = load_certificates(ctx, settings, acceptor); !r)
+                return r.error();
+        if (!key.empty()) {
+            auto psk = derive_psk(key);
+            if (!psk)
+                return psk.error();
+            out->binding_key_.assign(psk->begin(), psk->end());
+            OPENSSL_cleanse(psk->data(), psk->size());
+        }
+        return out;
+    }
+    auto psk = derive_psk(key);
+    if (!psk)
+        return psk.error();
     SSL_CTX_set_psk_use_session_callback(out->client_, use_psk);
     SSL_CTX_set_psk_find_session_callback(out->server_, find_psk);
 
@@ -175,6 +225,7 @@ Result<std::shared_ptr<TlsLinkContext>> TlsLinkContext::create(std::span<const u
 }
 
 TlsLinkContext::~TlsLinkContext() {
+    OPENSSL_cleanse(binding_key_.data(), binding_key_.size());
     SSL_SESSION_free(psk_);
     SSL_CTX_free(client_);
     SSL_CTX_free(server_);
@@ -203,6 +254,10 @@ Result<std::unique_ptr<TlsLinkSession>> TlsLinkSession::create(
         return make_error("out of memory for a TLS link");
     }
     SSL_set_bio(ssl, in, out_bio);  // the SSL owns both now
+    const auto& settings = out->context_->settings();
+    if (role == TlsLinkRole::dialler && settings.certificates() && !settings.server_name.empty() &&
+        SSL_set1_host(ssl, settings.server_name.c_str()) != 1)
+        return make_error("cannot set the server name to verify: " + tls_take_error_text());
     if (role == TlsLinkRole::dialler) {
         SSL_set_connect_state(ssl);
         std::vector<uint8_t> none;
@@ -228,6 +283,8 @@ Result<void> TlsLinkSession::advance(std::vector<uint8_t>& plain) {
                               (why.empty() ? std::string("the peer closed it") : why));
         }
         established_ = true;
+        if (auto r = on_established(); !r)
+            return r;
         if (!pending_.empty()) {
             std::vector<uint8_t> queued;
             queued.swap(pending_);
@@ -236,6 +293,7 @@ Result<void> TlsLinkSession::advance(std::vector<uint8_t>& plain) {
         }
     }
     std::array<uint8_t, 16384> buf{};
+    const size_t from = plain.size();
     for (;;) {
         int n = SSL_read(ssl_, buf.data(), static_cast<int>(buf.size()));
         if (n > 0) {
@@ -244,13 +302,70 @@ Result<void> TlsLinkSession::advance(std::vector<uint8_t>& plain) {
         }
         int e = SSL_get_error(ssl_, n);
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-            return {};
+            return check_binding(plain, from);
         if (e == SSL_ERROR_ZERO_RETURN) {
             peer_closed_ = true;
-            return {};
+            return check_binding(plain, from);
         }
         return make_error("TLS record rejected: " + tls_take_error_text());
     }
+}
+
+// With certificates and a key, each end first sends HMAC-SHA256(key, exporter secret): only
+// an end with the key can, and the exporter ties it to this one handshake.
+Result<void> TlsLinkSession::on_established() {
+    const auto& settings = context_->settings();
+    if (settings.certificates()) {
+        X509* peer = SSL_get0_peer_certificate(ssl_);
+        peer_is_server_ = settings.server_name.empty() ||
+                          (peer != nullptr && SSL_get_verify_result(ssl_) == X509_V_OK &&
+                           X509_check_host(peer, settings.server_name.c_str(), 0, 0, nullptr) == 1);
+    } else {
+        peer_is_server_ = true;  // the key is all there is to prove
+    }
+    const auto& bkey = context_->binding_key();
+    if (bkey.empty())
+        return {};
+    auto tag = [&](const char* label) -> Result<std::vector<uint8_t>> {
+        std::array<uint8_t, 32> secret{};
+        if (SSL_export_keying_material(ssl_, secret.data(), secret.size(), label,
+                                       std::strlen(label), nullptr, 0, 0) != 1)
+            return make_error("TLS exporter failed: " + tls_take_error_text());
+        std::vector<uint8_t> mac(EVP_MAX_MD_SIZE);
+        unsigned len = 0;
+        if (HMAC(EVP_sha256(), bkey.data(), static_cast<int>(bkey.size()), secret.data(),
+                 secret.size(), mac.data(), &len) == nullptr)
+            return make_error("HMAC failed: " + tls_take_error_text());
+        mac.resize(len);
+        return mac;
+    };
+    // Distinct labels per direction: a tag reflected back proves nothing.
+    const bool dialler = SSL_is_server(ssl_) == 0;
+    auto mine = tag(dialler ? "EXPORTER-muster-key-dialler" : "EXPORTER-muster-key-acceptor");
+    auto theirs = tag(dialler ? "EXPORTER-muster-key-acceptor" : "EXPORTER-muster-key-dialler");
+    if (!mine)
+        return mine.error();
+    if (!theirs)
+        return theirs.error();
+    expected_tag_ = std::move(theirs).value();
+    pending_.insert(pending_.begin(), mine->begin(), mine->end());
+    return {};
+}
+
+// Takes the peer's key binding off the front of what arrived (from `from` on), and fails the
+// link when it is wrong.
+Result<void> TlsLinkSession::check_binding(std::vector<uint8_t>& plain, size_t from) {
+    if (tag_seen_ == expected_tag_.size())
+        return {};
+    size_t n = std::min(expected_tag_.size() - tag_seen_, plain.size() - from);
+    if (CRYPTO_memcmp(plain.data() + from, expected_tag_.data() + tag_seen_, n) != 0) {
+        plain.resize(from);  // nothing of an unproven peer is handed out
+        return make_error("TLS handshake failed: the peer has another cluster key");
+    }
+    plain.erase(plain.begin() + static_cast<std::ptrdiff_t>(from),
+                plain.begin() + static_cast<std::ptrdiff_t>(from + n));
+    tag_seen_ += n;
+    return {};
 }
 
 Result<void> TlsLinkSession::receive(std::span<const uint8_t> wire, std::vector<uint8_t>& plain) {

@@ -29,10 +29,32 @@ namespace muster {
 Result<std::vector<uint8_t>> decode_cluster_key(std::string_view base64);
 std::string make_cluster_key();
 
+// How an agent's links are protected: the cluster key, certificates, or both.
+struct TlsLinkSettings {
+    std::vector<uint8_t> key;  // the cluster key; empty: none
+    // Mutual TLS: this agent's certificate and key, and the only CA it trusts. With them a link
+    // is TLS 1.3 with certificates (and, with a key too, each end proves the key inside it:
+    // an HMAC of the handshake's exporter secret, RFC 8446 §7.5, keyed with the key's HKDF).
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+    bool verify_incoming = false;  // an acceptor requires a client certificate
+    // verify_server_hostname: "server.<dc>.<domain>". A dialler accepts only a peer whose
+    // certificate names it; an acceptor reports whether the peer's does (peer_is_server).
+    // Empty: every verified peer counts as a server.
+    std::string server_name;
+    bool certificates() const { return !cert_file.empty(); }
+};
+
 // The SSL_CTXs of one agent's server-port links: one for dialling, one for accepting.
 class TlsLinkContext {
   public:
     static Result<std::shared_ptr<TlsLinkContext>> create(std::span<const uint8_t> key);
+    // Errors name the file that could not be used.
+    static Result<std::shared_ptr<TlsLinkContext>> create(const TlsLinkSettings& settings);
+    const TlsLinkSettings& settings() const { return settings_; }
+    // The key's HKDF for the certificate mode's binding; empty without a key.
+    const std::vector<uint8_t>& binding_key() const { return binding_key_; }
     ~TlsLinkContext();
     TlsLinkContext(const TlsLinkContext&) = delete;
     TlsLinkContext& operator=(const TlsLinkContext&) = delete;
@@ -44,6 +66,8 @@ class TlsLinkContext {
 
   private:
     TlsLinkContext() = default;
+    TlsLinkSettings settings_;
+    std::vector<uint8_t> binding_key_;
     ssl_ctx_st* client_ = nullptr;
     ssl_ctx_st* server_ = nullptr;
     ssl_session_st* psk_ = nullptr;  // the external PSK as OpenSSL wants it
@@ -69,6 +93,8 @@ class TlsLinkSession {
     bool established() const { return established_; }
     // The peer closed the TLS stream cleanly (close_notify).
     bool peer_closed() const { return peer_closed_; }
+    // An acceptor, once established: the peer may act as a server (see server_name).
+    bool peer_is_server() const { return peer_is_server_; }
 
   private:
     TlsLinkSession(std::shared_ptr<TlsLinkContext> context, ssl_st* ssl);
@@ -76,8 +102,14 @@ class TlsLinkSession {
 
     std::shared_ptr<TlsLinkContext> context_;
     ssl_st* ssl_;
-    std::vector<uint8_t> pending_;  // plaintext sent before the handshake finished
+    Result<void> on_established();
+    Result<void> check_binding(std::vector<uint8_t>& plain, size_t from);
+
+    std::vector<uint8_t> pending_;       // plaintext sent before the handshake finished
+    std::vector<uint8_t> expected_tag_;  // the peer's key binding, until it has arrived
+    size_t tag_seen_ = 0;
     bool established_ = false;
+    bool peer_is_server_ = false;
     bool peer_closed_ = false;
 };
 

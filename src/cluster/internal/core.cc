@@ -295,9 +295,12 @@ std::string Core::start_raft() {
     return {};
 }
 
-void Core::on_rpc_accept(void* data, uv_stream_t* stream, const char* peer) {
+void Core::on_rpc_accept(void* data, uv_stream_t* stream, const char* peer, int peer_is_server) {
     auto* self = static_cast<Core*>(data);
-    guarded("accept", [&] { self->rpc_server_->accept(stream, peer); });
+    guarded("accept", [&] {
+        self->rpc_server_->accept(stream, peer,
+                                  peer_is_server ? PeerRole::server : PeerRole::client);
+    });
 }
 
 std::string Core::not_leader_message() const {
@@ -415,6 +418,23 @@ bool Core::deliver_discovered(std::vector<std::string> found) {
     return true;
 }
 
+namespace {
+
+// What a client agent sends on its feed connection; everything else is between servers.
+bool client_may_send(MessageType type) {
+    switch (type) {
+        case MessageType::feed:
+        case MessageType::heartbeat:
+        case MessageType::submit:
+        case MessageType::read_barrier:
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
 void Core::on_request(RpcServer::Request req) {
     if (closing_)
         return;
@@ -422,6 +442,13 @@ void Core::on_request(RpcServer::Request req) {
                    type = req.type](std::vector<uint8_t> payload) {
         rpc_server_->reply(conn, rid, type, payload);
     };
+    if (req.from == PeerRole::client && !client_may_send(req.type)) {
+        muster_link_refused(link_policy_.get(), req.peer.c_str(),
+                            "a server request from a certificate that does not name this "
+                            "datacenter's servers (verify_server_hostname)");
+        rpc_server_->close(req.connection, "server request from a client certificate");
+        return;
+    }
     switch (req.type) {
         case MessageType::hello:
             membership_->handle_hello(req.payload, reply);

@@ -127,7 +127,8 @@ class Core final : private LeaderForwarding::Host,
     static void on_apply_done(void* arg, uint64_t seq, int status);
     static void on_barrier_done(void* arg, uint64_t tag, int status);
     static void on_raft_closed(void* arg);
-    static void on_rpc_accept(void* data, uv_stream_t* stream, const char* peer);
+    static void on_rpc_accept(void* data, uv_stream_t* stream, const char* peer,
+                              int peer_is_server);
 
     const RaftServerOptions options_;
     std::shared_ptr<LinkPolicy> link_policy_;  // made in start(), before the transport

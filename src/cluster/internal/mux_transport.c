@@ -30,7 +30,9 @@ struct incoming {
     uv_stream_t* tcp;
     uint64_t accepted_at;
     char peer[64];
-    int sniffing; /* the first byte decides: TLS, or (when allowed) plaintext */
+    int sniffing;     /* the first byte decides: TLS, or (when allowed) plaintext */
+    int role_pending; /* through a relay: its first byte says what the peer may do */
+    int peer_server;  /* the peer may act as a server (Raft, server RPC) */
     uint8_t buf[MUX_RAFT_FIXED + MUX_MAX_ADDRESS];
     size_t have;
     size_t want;
@@ -242,11 +244,18 @@ static void incoming_head(struct incoming* in) {
         void* data = m->rpc_data;
         char peer[sizeof in->peer];
         memcpy(peer, in->peer, sizeof peer);
-        cb(data, incoming_release(in), peer);
+        int server = in->peer_server;
+        cb(data, incoming_release(in), peer, server);
         return;
     }
     if (in->buf[4] != MUSTER_MUX_KIND_RAFT) {
         incoming_reject(in, "unknown connection kind");
+        return;
+    }
+    if (!in->peer_server) {
+        incoming_reject(in,
+                        "Raft from a certificate that does not name this datacenter's "
+                        "servers (verify_server_hostname)");
         return;
     }
     if (m->accept_cb == NULL) {
@@ -312,7 +321,8 @@ static void incoming_sniff(struct incoming* in) {
     pipe->data = in;
     in->tcp = pipe;
     in->have = 0;
-    in->want = MUX_HEAD;
+    in->want = 1; /* the relay's role byte, then the preamble */
+    in->role_pending = 1;
     if (fd < 0) {
         incoming_drop(in);
         return;
@@ -340,6 +350,13 @@ static void incoming_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
         return;
     if (in->sniffing) {
         incoming_sniff(in);
+        return;
+    }
+    if (in->role_pending) {
+        in->role_pending = 0;
+        in->peer_server = in->buf[0] == MUSTER_LINK_PEER_SERVER;
+        in->have = 0;
+        in->want = MUX_HEAD;
         return;
     }
     if (in->have == MUX_HEAD) {
@@ -372,6 +389,7 @@ static void on_connection(uv_stream_t* server, int status) {
     in->mux = m;
     in->tcp = (uv_stream_t*)tcp;
     in->sniffing = muster_link_accept_secure(m->policy);
+    in->peer_server = 1; /* plaintext: nothing to tell peers apart */
     in->want = in->sniffing ? 1 : MUX_HEAD;
     in->accepted_at = uv_now(m->loop);
     tcp->data = in;

@@ -31,10 +31,12 @@ enum { MUSTER_MUX_KIND_RAFT = 1, MUSTER_MUX_KIND_RPC = 2 };
 #define MUSTER_MUX_MAGIC "MSTR"
 enum { MUSTER_MUX_PREAMBLE_BYTES = 5 }; /* magic + kind */
 
-/* An accepted RPC stream (reading stopped; a uv_tcp_t, or a uv_pipe_t from a TLS relay) and
- * the peer's "a.b.c.d:port": the callee owns the stream, and must uv_close it with
+/* An accepted RPC stream (reading stopped; a uv_tcp_t, or a uv_pipe_t from a TLS relay), the
+ * peer's "a.b.c.d:port", and whether it may act as a server (0: a client certificate under
+ * verify_server_hostname): the callee owns the stream, and must uv_close it with
  * muster_mux_free_stream as the close callback. */
-typedef void (*muster_rpc_accept_cb)(void* data, struct uv_stream_s* stream, const char* peer);
+typedef void (*muster_rpc_accept_cb)(void* data, struct uv_stream_s* stream, const char* peer,
+                                     int peer_is_server);
 
 /* Fills `t` (zeroed by the caller) with the multiplexing transport and starts listening on
  * `bind_address` ("a.b.c.d:port"). `policy` (which must outlive the transport) holds the

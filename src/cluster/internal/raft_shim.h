@@ -128,8 +128,8 @@ struct muster_raft_node_options {
 struct muster_raft_node;
 /* RPC streams accepted on the server port (see mux_transport.h): the callee owns `stream` and
  * closes it with muster_mux_free_stream. */
-typedef void (*muster_raft_rpc_accept_cb)(void* data, struct uv_stream_s* stream,
-                                          const char* peer);
+typedef void (*muster_raft_rpc_accept_cb)(void* data, struct uv_stream_s* stream, const char* peer,
+                                          int peer_is_server);
 struct muster_link_policy;
 /* Sets up the transport (listening at once), the I/O and the raft (not started). On error
  * errmsg says what failed; what was opened closes itself on the loop (keep running it). */
@@ -137,8 +137,7 @@ int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop,
                           uint64_t id, const char* address, struct muster_fsm* fsm,
                           const struct muster_raft_node_options* options,
                           muster_raft_rpc_accept_cb rpc_accept, void* rpc_data,
-                          const struct muster_link_policy* policy, char* errmsg,
-                          size_t errmsg_len);
+                          const struct muster_link_policy* policy, char* errmsg, size_t errmsg_len);
 struct raft* muster_raft_node_raft(struct muster_raft_node* node);
 /* Bootstraps with these voters. MUSTER_RAFT_CANTBOOTSTRAP when the dir has state. */
 int muster_raft_node_bootstrap(struct muster_raft_node* node, unsigned n, const uint64_t* ids,

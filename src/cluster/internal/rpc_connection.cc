@@ -17,9 +17,10 @@ struct RpcConnection::WriteRequest {
 };
 
 RpcConnection::RpcConnection(Owner& owner, uint64_t id, uv_stream_t* accepted,
-                             const std::string& peer, size_t max_payload)
+                             const std::string& peer, size_t max_payload, PeerRole role)
     : owner_(owner),
       id_(id),
+      role_(role),
       peer_(peer),
       loop_(accepted->loop),
       tcp_(accepted),

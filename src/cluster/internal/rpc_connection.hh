@@ -17,6 +17,10 @@
 
 namespace muster::cluster::internal {
 
+// What an accepted peer may do: a server, or (a client certificate under
+// verify_server_hostname) only a client agent's requests.
+enum class PeerRole { server, client };
+
 class RpcConnection {
   public:
     class Owner {
@@ -34,7 +38,7 @@ class RpcConnection {
 
     // Takes over a stream the mux accepted (a handle muster_mux_free_stream frees) from `peer`.
     RpcConnection(Owner& owner, uint64_t id, uv_stream_t* accepted, const std::string& peer,
-                  size_t max_payload);
+                  size_t max_payload, PeerRole role = PeerRole::server);
     // Dials "a.b.c.d:port", with TLS when `policy` says so (the connection counts as connected
     // once the handshake is done). A failure shows as on_closed, never from the constructor.
     RpcConnection(Owner& owner, uint64_t id, uv_loop_t* loop, const std::string& address,
@@ -48,6 +52,7 @@ class RpcConnection {
     void close(const std::string& why);
 
     uint64_t id() const { return id_; }
+    PeerRole role() const { return role_; }
     const std::string& peer() const { return peer_; }
     bool connected() const { return connected_; }  // the dial completed (always, accepted)
     bool closing() const { return closing_; }
@@ -70,6 +75,7 @@ class RpcConnection {
 
     Owner& owner_;
     uint64_t id_;
+    PeerRole role_ = PeerRole::server;
     std::string peer_;
     uv_loop_t* loop_;
     // from muster_mux_alloc_stream or the mux; freed on close. A uv_tcp_t, or a uv_pipe_t to a

@@ -20,7 +20,7 @@ RpcServer::~RpcServer() {
         MUSTER_PANIC("RpcServer destroyed with connections open");
 }
 
-void RpcServer::accept(uv_stream_t* stream, const std::string& peer) {
+void RpcServer::accept(uv_stream_t* stream, const std::string& peer, PeerRole role) {
     if (shut_down_ || connections_.size() >= max_connections) {
         uv_close(reinterpret_cast<uv_handle_t*>(stream), &muster_mux_free_stream);
         return;
@@ -28,7 +28,7 @@ void RpcServer::accept(uv_stream_t* stream, const std::string& peer) {
     uint64_t id = next_connection_++;
     connections_.emplace(
         id, Entry{std::make_unique<RpcConnection>(static_cast<RpcConnection::Owner&>(*this), id,
-                                                  stream, peer, max_payload_),
+                                                  stream, peer, max_payload_, role),
                   0});
 }
 
@@ -87,7 +87,12 @@ void RpcServer::on_frame(RpcConnection& c, Frame f) {
         return;
     }
     try {
-        handler_(Request{c.id(), f.id, static_cast<MessageType>(f.type), std::move(f.payload)});
+        handler_(Request{.connection = c.id(),
+                         .id = f.id,
+                         .from = c.role(),
+                         .peer = c.peer(),
+                         .type = static_cast<MessageType>(f.type),
+                         .payload = std::move(f.payload)});
     } catch (const std::exception& e) {
         logger.error("rpc handler failed",
                      {{"type", message_type_name(f.type)}, {"error", e.what()}});

@@ -23,6 +23,8 @@ class RpcServer final : private RpcConnection::Owner {
     struct Request {
         uint64_t connection = 0;
         uint64_t id = 0;
+        PeerRole from = PeerRole::server;  // what the connection's certificate allows
+        std::string peer;                  // "a.b.c.d:port"
         MessageType type = MessageType::hello;
         std::vector<uint8_t> payload;
     };
@@ -38,7 +40,7 @@ class RpcServer final : private RpcConnection::Owner {
     RpcServer& operator=(const RpcServer&) = delete;
 
     // A stream from the mux (muster_rpc_accept_cb).
-    void accept(uv_stream_t* stream, const std::string& peer);
+    void accept(uv_stream_t* stream, const std::string& peer, PeerRole role);
     // Replies to request `id` of `connection`; nothing when the connection is gone.
     void reply(uint64_t connection, uint64_t id, MessageType type,
                std::span<const uint8_t> payload);

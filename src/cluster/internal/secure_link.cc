@@ -188,6 +188,14 @@ class Relay {
 
     void on_established() {
         uv_timer_stop(&timer_);
+        if (dial_record_ == nullptr) {
+            // An acceptor tells the mux first what the peer may do (secure_link.h).
+            write(reinterpret_cast<uv_stream_t*>(&inner_),
+                  {tls_->peer_is_server() ? uint8_t{MUSTER_LINK_PEER_SERVER}
+                                          : uint8_t{MUSTER_LINK_PEER_CLIENT}},
+                  false);
+            return;
+        }
         if (dial_ != nullptr) {
             muster_link_dial* d = dial_;
             dial_ = nullptr;
@@ -370,8 +378,14 @@ class Relay {
 Result<std::shared_ptr<LinkPolicy>> make_link_policy(const LinkSecurity& security) {
     auto policy = std::make_shared<LinkPolicy>();
     policy->security = security;
-    if (!security.key.empty()) {
-        auto tls = TlsLinkContext::create(security.key);
+    if (security.secure()) {
+        auto tls =
+            TlsLinkContext::create(TlsLinkSettings{.key = security.key,
+                                                   .ca_file = security.ca_file,
+                                                   .cert_file = security.cert_file,
+                                                   .key_file = security.key_file,
+                                                   .verify_incoming = security.tls_verify_incoming,
+                                                   .server_name = security.server_name});
         if (!tls)
             return tls.error();
         policy->tls = std::move(tls).value();
@@ -386,11 +400,21 @@ using muster::cluster::internal::Relay;
 extern "C" {
 
 int muster_link_dial_secure(const struct muster_link_policy* policy) {
-    return policy != nullptr && policy->tls && policy->security.verify_outgoing ? 1 : 0;
+    if (policy == nullptr || !policy->tls)
+        return 0;
+    const auto& s = policy->security;
+    return (s.certificates() && (s.tls_verify_outgoing || !s.server_name.empty())) ||
+                   (!s.key.empty() && s.verify_outgoing)
+               ? 1
+               : 0;
 }
 
 int muster_link_accept_plain(const struct muster_link_policy* policy) {
-    return policy == nullptr || !policy->tls || !policy->security.verify_incoming ? 1 : 0;
+    if (policy == nullptr || !policy->tls)
+        return 1;
+    const auto& s = policy->security;
+    return (s.certificates() && s.tls_verify_incoming) || (!s.key.empty() && s.verify_incoming) ? 0
+                                                                                                : 1;
 }
 
 int muster_link_accept_secure(const struct muster_link_policy* policy) {

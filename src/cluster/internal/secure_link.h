@@ -37,7 +37,11 @@ void muster_link_refused(const struct muster_link_policy* policy, const char* pe
 /* Takes over `tcp` (accepted, raft_malloc'ed, reading stopped; freed with raft_free once
  * closed). `head` is what was already read from it (the start of the ClientHello). Returns the
  * plaintext end of a socketpair (a file descriptor the caller opens as a uv_pipe_t), or -1
- * (then `tcp` is closed already). */
+ * (then `tcp` is closed already). Once the handshake is done, the plaintext end starts with
+ * one byte, MUSTER_LINK_PEER_SERVER or MUSTER_LINK_PEER_CLIENT (with verify_server_hostname,
+ * a peer whose certificate does not name server.<dc>.<domain>: it may not act as a server),
+ * then carries what the peer sends. */
+enum { MUSTER_LINK_PEER_SERVER = 'S', MUSTER_LINK_PEER_CLIENT = 'C' };
 int muster_link_accept(const struct muster_link_policy* policy, struct uv_tcp_s* tcp,
                        const uint8_t* head, size_t head_len, const char* peer);
 

@@ -30,8 +30,9 @@ struct Echo {
             server->reply(r.connection, r.id, r.type, r.payload);
         });
     }
-    static void accept(void* data, uv_stream_t* stream, const char* peer) {
-        static_cast<Echo*>(data)->server->accept(stream, peer);
+    static void accept(void* data, uv_stream_t* stream, const char* peer, int server) {
+        static_cast<Echo*>(data)->server->accept(
+            stream, peer, server ? internal::PeerRole::server : internal::PeerRole::client);
     }
 };
 
@@ -60,6 +61,15 @@ void on_raft_dialled(void* data, uv_stream_t* stream, int status) {
     d->status = status;
     if (stream != nullptr)
         d->stream = std::make_unique<RawStream>(stream);
+}
+
+std::shared_ptr<internal::LinkPolicy> key_policy(std::vector<uint8_t> key, bool verify_incoming,
+                                                 bool verify_outgoing) {
+    LinkSecurity s;
+    s.key = std::move(key);
+    s.verify_incoming = verify_incoming;
+    s.verify_outgoing = verify_outgoing;
+    return internal::make_link_policy(s).value();
 }
 
 mux_test* make(Loop& loop, const std::string& address, uint64_t id, Echo* echo,
@@ -217,16 +227,8 @@ BOOST_AUTO_TEST_CASE(with_the_cluster_key_only_peers_that_have_it_get_through) {
     Loop loop;
     Echo echo;
     const auto key = [](const char* b64) { return decode_cluster_key(b64).value(); };
-    auto keyed =
-        internal::make_link_policy({.key = key("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="),
-                                    .verify_incoming = true,
-                                    .verify_outgoing = true})
-            .value();
-    auto other =
-        internal::make_link_policy({.key = key("8gYVdF4x4gjHy2nbM3h2zX4y5mXQ2m8n+Xx0QKzWmqM="),
-                                    .verify_incoming = true,
-                                    .verify_outgoing = true})
-            .value();
+    auto keyed = key_policy(key("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="), true, true);
+    auto other = key_policy(key("8gYVdF4x4gjHy2nbM3h2zX4y5mXQ2m8n+Xx0QKzWmqM="), true, true);
     auto plain = internal::make_link_policy({}).value();
     const std::string address = free_address();
     mux_test* server = make(loop, address, 1, &echo, keyed.get());
@@ -281,16 +283,9 @@ BOOST_AUTO_TEST_CASE(with_the_cluster_key_only_peers_that_have_it_get_through) {
 BOOST_AUTO_TEST_CASE(during_a_rolling_switch_a_keyed_server_accepts_both) {
     Loop loop;
     Echo echo;
-    auto rolling =
-        internal::make_link_policy(
-            {.key = decode_cluster_key("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=").value(),
-             .verify_incoming = false,
-             .verify_outgoing = false})
-            .value();
-    auto keyed =
-        internal::make_link_policy(
-            {.key = rolling->security.key, .verify_incoming = true, .verify_outgoing = true})
-            .value();
+    auto rolling = key_policy(
+        decode_cluster_key("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=").value(), false, false);
+    auto keyed = key_policy(rolling->security.key, true, true);
     auto plain = internal::make_link_policy({}).value();
     const std::string address = free_address();
     mux_test* server = make(loop, address, 1, &echo, rolling.get());

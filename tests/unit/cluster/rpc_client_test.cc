@@ -50,8 +50,9 @@ struct Remote {
         server = std::make_unique<RpcServer>(
             max_payload, [this](RpcServer::Request r) { requests.push_back(std::move(r)); });
     }
-    static void accept(void* data, uv_stream_t* stream, const char* peer) {
-        static_cast<Remote*>(data)->server->accept(stream, peer);
+    static void accept(void* data, uv_stream_t* stream, const char* peer, int server) {
+        static_cast<Remote*>(data)->server->accept(
+            stream, peer, server ? internal::PeerRole::server : internal::PeerRole::client);
     }
     void answer(const RpcServer::Request& r, const std::string& text) {
         server->reply(r.connection, r.id, r.type, b(text));

@@ -39,8 +39,8 @@ struct Server {
         char err[256] = {0};
         mux = mux_test_new(
             loop.get(), address.c_str(), 1,
-            [](void* d, uv_stream_t* s, const char* peer) {
-                static_cast<Server*>(d)->server->accept(s, peer);
+            [](void* d, uv_stream_t* s, const char* peer, int) {
+                static_cast<Server*>(d)->server->accept(s, peer, internal::PeerRole::server);
             },
             this, nullptr, err, sizeof err);
         BOOST_REQUIRE_MESSAGE(mux != nullptr, err);
