@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <poll.h>
+#include <signal.h>
 
 #include <cerrno>
 #include <cstring>
@@ -22,6 +23,37 @@ bool is_ip_literal(const std::string& host) {
     return inet_pton(AF_INET, host.c_str(), buf) == 1 ||
            inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
+
+// OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a peer that closed the connection (a
+// server refusing our client certificate after a TLS 1.3 handshake) would kill the process with
+// SIGPIPE. While one lives, SIGPIPE is blocked in this thread and one it raised is consumed.
+class SigpipeBlock {
+  public:
+    SigpipeBlock() {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        sigset_t pending;
+        sigpending(&pending);
+        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+        pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+    }
+    ~SigpipeBlock() {
+        sigset_t pending;
+        sigpending(&pending);
+        if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+            const timespec zero{0, 0};
+            (void)sigtimedwait(&pipe_, nullptr, &zero);
+        }
+        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    SigpipeBlock(const SigpipeBlock&) = delete;
+    SigpipeBlock& operator=(const SigpipeBlock&) = delete;
+
+  private:
+    sigset_t pipe_{};
+    sigset_t old_{};
+    bool was_pending_ = false;
+};
 
 // Waits for what OpenSSL asked for; an error on timeout or a poll failure.
 Result<void> wait_for(int fd, int ssl_error, Clock::time_point deadline) {
@@ -66,6 +98,7 @@ Error failure(SSL* ssl, int ssl_error, std::string_view what) {
 
 Result<TlsStream> TlsStream::connect(int fd, const TlsClientContext& ctx, const std::string& host,
                                      Deadline deadline) {
+    const SigpipeBlock no_sigpipe;
     ERR_clear_error();
     SSL* ssl = SSL_new(ctx.raw());
     if (ssl == nullptr)
@@ -103,6 +136,7 @@ TlsStream::~TlsStream() {
 }
 
 Result<void> TlsStream::write_all(std::string_view data, Deadline deadline) {
+    const SigpipeBlock no_sigpipe;
     while (!data.empty()) {
         ERR_clear_error();
         size_t written = 0;
@@ -113,14 +147,28 @@ Result<void> TlsStream::write_all(std::string_view data, Deadline deadline) {
         }
         int err = SSL_get_error(ssl_, rc);
         if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-            return failure(ssl_, err, "send");
+            return alert_or(failure(ssl_, err, "send"));
         if (auto waited = wait_for(fd_, err, deadline); !waited)
             return make_error("send: " + waited.error().message);
     }
     return {};
 }
 
+// A server that refuses our certificate after a TLS 1.3 handshake sends an alert and closes,
+// so our first write fails with EPIPE; the alert already received says why.
+Error TlsStream::alert_or(Error write_error) {
+    ERR_clear_error();
+    char byte;
+    size_t got = 0;
+    int rc = SSL_read_ex(ssl_, &byte, 1, &got);
+    if (rc != 1 && SSL_get_error(ssl_, rc) == SSL_ERROR_SSL)
+        return make_error("send: " + tls_take_error_text());
+    ERR_clear_error();
+    return write_error;
+}
+
 Result<size_t> TlsStream::read(char* buf, size_t size, Deadline deadline) {
+    const SigpipeBlock no_sigpipe;  // reading may send an alert or a key update
     for (;;) {
         ERR_clear_error();
         size_t got = 0;

@@ -35,6 +35,7 @@ class TlsStream {
 
   private:
     TlsStream(ssl_st* ssl, int fd) : ssl_(ssl), fd_(fd) {}
+    Error alert_or(Error write_error);
     ssl_st* ssl_ = nullptr;
     int fd_ = -1;
 };
