@@ -130,6 +130,7 @@ def test_verify_incoming_asks_for_a_client_certificate(muster, pki, other_pki):
 
     res = cli("members", env={"MUSTER_HTTP_ADDR": url, "MUSTER_CACERT": str(pki.ca)})
     assert res.returncode == 1 and "cannot reach the agent" in res.stderr, res.stderr
+    assert "certificate required" in res.stderr, res.stderr
     for prefix in ("MUSTER", "CONSUL"):
         env = {f"{prefix}_HTTP_ADDR": url, f"{prefix}_CACERT": str(pki.ca),
                f"{prefix}_CLIENT_CERT": str(pki.client_cert),
