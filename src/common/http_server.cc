@@ -8,7 +8,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <fcntl.h>
-#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -241,7 +240,7 @@ void HttpServer::use_tls(const TlsServerContext& tls) {
 
 bufferevent* HttpServer::on_tls_connection(event_base* base, void* arg) {
     auto* self = static_cast<HttpServer*>(arg);
-    SSL* ssl = SSL_new(self->tls_->raw());
+    ssl_st* ssl = self->tls_->new_connection();
     if (ssl == nullptr)
         return nullptr;  // evhttp closes the connection
     // The bufferevent owns the SSL (freed with it); evhttp sets the socket on it.

@@ -119,6 +119,10 @@ Result<std::unique_ptr<TlsServerContext>> TlsServerContext::create(
     return out;
 }
 
+ssl_st* TlsServerContext::new_connection() const {
+    return SSL_new(ctx_);
+}
+
 TlsServerContext::~TlsServerContext() {
     SSL_CTX_free(ctx_);
 }

@@ -8,6 +8,7 @@
 
 struct ssl_ctx_st;
 struct ssl_session_st;
+struct ssl_st;
 
 namespace muster {
 
@@ -69,8 +70,9 @@ class TlsServerContext {
     TlsServerContext(const TlsServerContext&) = delete;
     TlsServerContext& operator=(const TlsServerContext&) = delete;
 
-    // For the other wrappers in common/ only.
-    ssl_ctx_st* raw() const { return ctx_; }
+    // A server-side connection for one accepted socket, owned by the caller; nullptr when
+    // OpenSSL cannot make one. For the other wrappers in common/ only.
+    ssl_st* new_connection() const;
 
   private:
     explicit TlsServerContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
