@@ -109,6 +109,11 @@ def test_cli_refuses_an_agent_signed_by_another_ca(muster, pki, other_pki):
                               "MUSTER_CACERT": str(other_pki.ca)})
     assert res.returncode == 1
     assert "certificate verify failed" in res.stderr, res.stderr
+    # CONSUL_HTTP_SSL_VERIFY=false checks nothing (Consul's escape hatch)
+    res = cli("members", env={"MUSTER_HTTP_ADDR": f"https://{LOCALHOST}:{port}",
+                              "MUSTER_CACERT": str(other_pki.ca),
+                              "CONSUL_HTTP_SSL_VERIFY": "false"})
+    assert res.returncode == 0 and "https-node" in res.stdout, res.stderr
     res = cli("members", env={"MUSTER_HTTP_ADDR": f"https://{LOCALHOST}:{port}",
                               "MUSTER_CACERT": "/nonexistent/ca.pem"})
     assert res.returncode == 1
