@@ -8,6 +8,7 @@
 #include "api/cluster_view.hh"
 #include "catalog/model.hh"
 #include "common/address.hh"
+#include "common/tls.hh"
 
 namespace muster::api {
 
@@ -15,9 +16,12 @@ enum class ScriptChecks { disabled, enabled };
 
 struct Options {
     std::vector<SockAddr> listen;  // each with its port (Consul's 8500)
-    std::string node_name;         // this agent's node in the catalog
-    std::string node_address;      // its advertised address
-    std::string node_id;           // Consul's node UUID; may be empty
+    // The same API over TLS (Consul's ports.https, 8501); empty: no HTTPS listener.
+    std::vector<SockAddr> https_listen;
+    TlsServerOptions https_tls;  // the certificate, key and client CA of https_listen
+    std::string node_name;       // this agent's node in the catalog
+    std::string node_address;    // its advertised address
+    std::string node_id;         // Consul's node UUID; may be empty
     std::string datacenter = "dc1";
     std::string version = MUSTER_VERSION;
     bool server = false;         // a server agent: Config.Server, role "consul" (else "node")

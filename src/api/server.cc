@@ -31,6 +31,8 @@ ApiServer::ApiServer(EventLoop& loop, const Options& options, catalog::Store& st
       checks_(checks),
       http_(loop, http::ServerOptions{.max_body_bytes = options.max_body_bytes},
             [this](std::shared_ptr<http::Exchange> ex) { handle(std::move(ex)); }),
+      https_(loop, http::ServerOptions{.max_body_bytes = options.max_body_bytes},
+             [this](std::shared_ptr<http::Exchange> ex) { handle(std::move(ex)); }),
       wake_(loop, [this] { on_wake(); }),
       alive_(std::make_shared<ApiServer*>(this)) {}
 
@@ -46,6 +48,8 @@ Result<void> ApiServer::start() {
         bound_.push_back(*bound);
         logger.info("HTTP API listening", {{"addr", bound->to_string()}});
     }
+    if (auto https = start_https(); !https)
+        return https.error();
     std::weak_ptr<ApiServer*> weak = alive_;
     EventLoop* loop = &loop_;
     subscription_ = store_.subscribe([weak, loop](uint64_t index) {
@@ -58,6 +62,23 @@ Result<void> ApiServer::start() {
     return {};
 }
 
+Result<void> ApiServer::start_https() {
+    if (options_.https_listen.empty())
+        return {};
+    auto tls = TlsServerContext::create(options_.https_tls);
+    if (!tls)
+        return make_error("HTTPS: " + tls.error().message);
+    tls_ = std::move(*tls);
+    https_.use_tls(*tls_);
+    for (const auto& addr : options_.https_listen) {
+        auto bound = https_.listen(addr);
+        if (!bound)
+            return bound.error();
+        logger.info("HTTPS API listening", {{"addr", bound->to_string()}});
+    }
+    return {};
+}
+
 void ApiServer::stop() {
     if (subscribed_) {
         store_.unsubscribe(subscription_);
@@ -65,6 +86,7 @@ void ApiServer::stop() {
     }
     wake_.cancel();
     http_.close();
+    https_.close();
     waiters_.clear();
 }
 

@@ -32,7 +32,8 @@ class ApiServer {
     ApiServer(const ApiServer&) = delete;
     ApiServer& operator=(const ApiServer&) = delete;
 
-    // Binds every listen address; the error names the address that failed.
+    // Binds every listen and https_listen address; the error names the address or the TLS file
+    // that failed.
     Result<void> start();
     // Closes the listeners, answers nothing more, and leaves the store alone.
     void stop();
@@ -50,6 +51,7 @@ class ApiServer {
         TimePoint deadline;
     };
 
+    Result<void> start_https();
     void handle(std::shared_ptr<http::Exchange> exchange);
     void handle_write(std::shared_ptr<http::Exchange> exchange, const Route& route);
     void handle_ttl(std::shared_ptr<http::Exchange> exchange, const Route& route);
@@ -67,6 +69,8 @@ class ApiServer {
     Writer& writer_;
     CheckRunner* checks_;
     http::HttpServer http_;
+    std::unique_ptr<TlsServerContext> tls_;  // outlives https_, which uses it
+    http::HttpServer https_;
     std::vector<SockAddr> bound_;
     std::list<Waiter> waiters_;
     Timer wake_;

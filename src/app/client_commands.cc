@@ -22,30 +22,39 @@ namespace {
 
 using Json = nlohmann::json;
 
-// The agent's address from $MUSTER_HTTP_ADDR; exits with a message when it is malformed.
-muster::Result<muster::http::AgentUrl> agent_url() {
-    const char* env = std::getenv("MUSTER_HTTP_ADDR");
-    std::string_view text = env != nullptr && *env != '\0' ? std::string_view(env)
-                                                           : muster::http::default_agent_address;
-    auto url = muster::http::parse_agent_url(text);
-    if (!url)
-        return muster::make_error("MUSTER_HTTP_ADDR: " + url.error().message);
-    return url;
+// The agent's address and TLS files from $MUSTER_HTTP_ADDR and friends (or Consul's CONSUL_
+// names); an error says which variable is wrong or which file cannot be read.
+muster::Result<muster::http::AgentEnv> agent_env() {
+    auto env = muster::http::agent_env([](const char* name) { return std::getenv(name); });
+    if (!env)
+        return env;
+    const std::pair<const std::string*, const std::string*> files[] = {
+        {&env->ca_var, &env->tls.ca_file},
+        {&env->cert_var, &env->tls.cert_file},
+        {&env->key_var, &env->tls.key_file}};
+    for (const auto& [var, path] : files) {
+        if (path->empty() || std::ifstream(*path).good())
+            continue;
+        return muster::make_error("cannot read " + *var + " file " + *path + ": " +
+                                  std::strerror(errno));
+    }
+    return env;
 }
 
 // One API call; on failure prints what happened and returns nullopt (exit status 1).
 std::optional<std::string> call_agent(const std::string& method, const std::string& target,
                                       const std::string& body = "") {
-    auto url = agent_url();
-    if (!url) {
-        std::fprintf(stderr, "muster: %s\n", url.error().message.c_str());
+    auto env = agent_env();
+    if (!env) {
+        std::fprintf(stderr, "muster: %s\n", env.error().message.c_str());
         return std::nullopt;
     }
+    const muster::http::AgentUrl* url = &env->url;
     muster::http::ClientRequest req;
     req.method = method;
     req.target = target;
     req.body = body;
-    auto res = muster::http::send_request(*url, req);
+    auto res = muster::http::send_request(*url, req, {.tls = env->tls});
     if (!res) {
         std::fprintf(stderr, "muster: cannot reach the agent at %s: %s\n", url->text.c_str(),
                      res.error().message.c_str());

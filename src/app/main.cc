@@ -28,7 +28,8 @@ void print_usage(FILE* out) {
                  "       muster keygen\n"
                  "       muster version\n"
                  "(client commands reach the agent at $MUSTER_HTTP_ADDR, default "
-                 "http://127.0.0.1:8500)\n",
+                 "http://127.0.0.1:8500;\n"
+                 " for https:// also $MUSTER_CACERT, $MUSTER_CLIENT_CERT, $MUSTER_CLIENT_KEY)\n",
                  muster::app::agent_synopsis().c_str());
 }
 

@@ -114,6 +114,16 @@ resolver::CatalogOptions catalog_options(const config::Settings& s,
 api::Options api_options(const config::Settings& s) {
     api::Options o;
     o.listen = s.http_addr;
+    if (s.https_port != 0) {
+        o.https_listen = s.https_addr;
+        o.https_tls = TlsServerOptions{
+            .cert_file = s.agent_tls.cert_file,
+            .key_file = s.agent_tls.key_file,
+            .ca_file = s.agent_tls.ca_file,
+            .client_certs =
+                s.agent_tls.verify_incoming ? TlsClientCerts::required : TlsClientCerts::not_asked,
+        };
+    }
     o.node_name = s.node_name;
     o.node_address = self_node(s).address;
     o.datacenter = s.datacenter;

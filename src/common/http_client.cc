@@ -16,6 +16,7 @@
 #include "common/ascii.hh"
 #include "common/fd.hh"
 #include "common/http_response.hh"
+#include "common/tls_stream.hh"
 
 namespace muster::http {
 namespace {
@@ -135,24 +136,12 @@ ClientResponse response_of(const ResponseReader& reader) {
     return ClientResponse{.status = reader.status(), .body = reader.body()};
 }
 
-// Reads until the response is complete (its length known from its fields, or a last chunk) or
-// the peer closes the connection.
-Result<ClientResponse> read_response(int fd, ResponseReader reader, Clock::time_point deadline) {
-    char buf[16384];
+// Some bytes from a plain socket; 0 when the peer closed it.
+Result<size_t> read_some(int fd, char* buf, size_t size, Clock::time_point deadline) {
     for (;;) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n > 0) {
-            if (auto fed = reader.feed(std::string_view(buf, static_cast<size_t>(n))); !fed)
-                return malformed(fed.error());
-            if (reader.complete())
-                return response_of(reader);
-            continue;
-        }
-        if (n == 0) {
-            if (auto done = reader.finish(); !done)
-                return malformed(done.error());
-            return response_of(reader);
-        }
+        ssize_t n = ::recv(fd, buf, size, 0);
+        if (n >= 0)
+            return static_cast<size_t>(n);
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -164,17 +153,73 @@ Result<ClientResponse> read_response(int fd, ResponseReader reader, Clock::time_
     }
 }
 
+using ReadSome = std::function<Result<size_t>(char*, size_t)>;
+
+// Reads until the response is complete (its length known from its fields, or a last chunk) or
+// the peer closes the connection.
+Result<ClientResponse> read_response(const ReadSome& read, ResponseReader reader) {
+    char buf[16384];
+    for (;;) {
+        auto n = read(buf, sizeof buf);
+        if (!n)
+            return n.error();
+        if (*n == 0) {
+            if (auto done = reader.finish(); !done)
+                return malformed(done.error());
+            return response_of(reader);
+        }
+        if (auto fed = reader.feed(std::string_view(buf, *n)); !fed)
+            return malformed(fed.error());
+        if (reader.complete())
+            return response_of(reader);
+    }
+}
+
+Result<ClientResponse> exchange_tls(int fd, const AgentUrl& url, const ClientRequest& request,
+                                    const ClientTls& tls, Clock::time_point deadline) {
+    auto ctx = TlsClientContext::create({.ca_file = tls.ca_file, .verify = tls.verify},
+                                        {.cert_file = tls.cert_file, .key_file = tls.key_file});
+    if (!ctx)
+        return ctx.error();
+    auto stream = TlsStream::connect(fd, **ctx, url.host, deadline);
+    if (!stream)
+        return stream.error();
+    if (auto sent = stream->write_all(format_request(url, request), deadline); !sent)
+        return sent.error();
+    return read_response([&](char* buf, size_t size) { return stream->read(buf, size, deadline); },
+                         reader_for(request));
+}
+
+const char* first_set(const Getenv& getenv, const char* muster_name, const char* consul_name,
+                      std::string* which) {
+    for (const char* name : {muster_name, consul_name}) {
+        const char* value = getenv(name);
+        if (value != nullptr && *value != '\0') {
+            if (which != nullptr)
+                *which = name;
+            return value;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 Result<AgentUrl> parse_agent_url(std::string_view text) {
     std::string_view rest = text;
     uint16_t port = 8500;
+    Scheme url_scheme = Scheme::http;
     if (auto scheme = rest.find("://"); scheme != std::string_view::npos) {
         std::string_view name = rest.substr(0, scheme);
-        if (!ascii::iequals(name, "http"))
-            return bad_url(text, "only http:// is supported");
+        if (ascii::iequals(name, "http")) {
+            port = 80;
+        } else if (ascii::iequals(name, "https")) {
+            url_scheme = Scheme::https;
+            port = 443;
+        } else {
+            return bad_url(text, "only http:// and https:// are supported");
+        }
         rest.remove_prefix(scheme + 3);
-        port = 80;
     }
     if (!rest.empty() && rest.back() == '/')
         rest.remove_suffix(1);
@@ -212,10 +257,12 @@ Result<AgentUrl> parse_agent_url(std::string_view text) {
         port = static_cast<uint16_t>(std::stoul(std::string(port_text)));
     }
     AgentUrl url;
+    url.scheme = url_scheme;
     url.host = std::string(host);
     url.port = port;
     const bool v6 = url.host.find(':') != std::string::npos;
-    url.text = "http://" + (v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(port);
+    url.text = std::string(url_scheme == Scheme::https ? "https://" : "http://") +
+               (v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(port);
     return url;
 }
 
@@ -269,9 +316,47 @@ Result<ClientResponse> send_request(const AgentUrl& url, const ClientRequest& re
         return fd.error();
     const Fd socket = std::move(*fd);
     const auto deadline = Clock::now() + options.read_timeout;
+    if (url.scheme == Scheme::https)
+        return exchange_tls(socket.get(), url, request, options.tls, deadline);
     if (auto sent = write_all(socket.get(), format_request(url, request), deadline); !sent)
         return sent.error();
-    return read_response(socket.get(), reader_for(request), deadline);
+    return read_response(
+        [&](char* buf, size_t size) { return read_some(socket.get(), buf, size, deadline); },
+        reader_for(request));
+}
+
+Result<AgentEnv> agent_env(const Getenv& getenv) {
+    AgentEnv env;
+    std::string addr_var;
+    const char* addr = first_set(getenv, "MUSTER_HTTP_ADDR", "CONSUL_HTTP_ADDR", &addr_var);
+    auto url = parse_agent_url(addr != nullptr ? std::string_view(addr) : default_agent_address);
+    if (!url)
+        return make_error((addr_var.empty() ? "MUSTER_HTTP_ADDR" : addr_var) + ": " +
+                          url.error().message);
+    env.url = std::move(*url);
+    if (const char* v = first_set(getenv, "MUSTER_CACERT", "CONSUL_CACERT", &env.ca_var))
+        env.tls.ca_file = v;
+    if (const char* v =
+            first_set(getenv, "MUSTER_CLIENT_CERT", "CONSUL_CLIENT_CERT", &env.cert_var))
+        env.tls.cert_file = v;
+    if (const char* v = first_set(getenv, "MUSTER_CLIENT_KEY", "CONSUL_CLIENT_KEY", &env.key_var))
+        env.tls.key_file = v;
+    if (env.tls.cert_file.empty() != env.tls.key_file.empty())
+        return make_error(env.cert_var.empty()
+                              ? env.key_var + " is set without MUSTER_CLIENT_CERT"
+                              : env.cert_var + " is set without MUSTER_CLIENT_KEY");
+    std::string verify_var;
+    if (const char* v =
+            first_set(getenv, "MUSTER_HTTP_SSL_VERIFY", "CONSUL_HTTP_SSL_VERIFY", &verify_var)) {
+        // Consul parses it with Go's strconv.ParseBool.
+        std::string_view text = v;
+        if (text == "0" || ascii::iequals(text, "false") || text == "f" || text == "F")
+            env.tls.verify = TlsVerify::none;
+        else if (!(text == "1" || ascii::iequals(text, "true") || text == "t" || text == "T"))
+            return make_error(verify_var + ": expected true or false (got \"" + std::string(text) +
+                              "\")");
+    }
+    return env;
 }
 
 }  // namespace muster::http

@@ -1,18 +1,23 @@
 // A small blocking HTTP/1.1 client for the command line's calls to the local agent: one request
-// per connection, connect and read timeouts, Content-Length or chunked bodies, plain http only.
+// per connection, connect and read timeouts, Content-Length or chunked bodies, http or https.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "common/result.hh"
+#include "common/tls.hh"
 
 namespace muster::http {
 
-// Where the agent's HTTP API is: $MUSTER_HTTP_ADDR, "http://host[:port]" or "host[:port]".
+enum class Scheme { http, https };
+
+// Where the agent's HTTP API is: $MUSTER_HTTP_ADDR, "http[s]://host[:port]" or "host[:port]".
 struct AgentUrl {
+    Scheme scheme = Scheme::http;
     std::string host;  // name or IP literal, without brackets
     uint16_t port = 8500;
     std::string text;  // "http://host:port", for messages
@@ -20,10 +25,34 @@ struct AgentUrl {
 
 inline constexpr std::string_view default_agent_address = "http://127.0.0.1:8500";
 
-// "http://127.0.0.1:8500", "127.0.0.1:8500", "localhost", "[::1]:8500", "http://h/" (a trailing
-// slash only; no path). Without a port: 8500 (the agent's), or 80 for an "http://" URL as
-// URLs go. https:// and other schemes are errors that say so.
+// "http://127.0.0.1:8500", "https://127.0.0.1:8501", "127.0.0.1:8500", "localhost",
+// "[::1]:8500", "http://h/" (a trailing slash only; no path). Without a port: 8500 (the
+// agent's), or 80 for "http://" and 443 for "https://" as URLs go. Other schemes are errors.
 Result<AgentUrl> parse_agent_url(std::string_view text);
+
+// How an https:// call checks the agent and shows itself.
+struct ClientTls {
+    std::string ca_file;    // PEM CAs trusted for the agent's certificate; empty: the system store
+    std::string cert_file;  // a client certificate (the agent's verify_incoming) and its key
+    std::string key_file;
+    TlsVerify verify = TlsVerify::peer;  // none: MUSTER_HTTP_SSL_VERIFY=false
+};
+
+// The client commands' settings from the environment, and which variable gave each file (for
+// messages). Each MUSTER_ name wins over Consul's CONSUL_ name of the same.
+struct AgentEnv {
+    AgentUrl url;
+    ClientTls tls;
+    std::string ca_var;  // "MUSTER_CACERT", "CONSUL_CACERT", or "" when unset
+    std::string cert_var;
+    std::string key_var;
+};
+
+using Getenv = std::function<const char*(const char*)>;
+
+// Reads MUSTER_/CONSUL_ HTTP_ADDR, CACERT, CLIENT_CERT, CLIENT_KEY and HTTP_SSL_VERIFY through
+// `getenv` (std::getenv in the command line). Errors name the variable.
+Result<AgentEnv> agent_env(const Getenv& getenv);
 
 struct ClientRequest {
     std::string method = "GET";
@@ -40,6 +69,7 @@ struct ClientResponse {
 struct ClientOptions {
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds read_timeout{30000};  // for the whole response
+    ClientTls tls{};                                // used for https:// URLs
 };
 
 // One request on a fresh connection ("Connection: close"). An HTTP error status is a response,

@@ -2,6 +2,8 @@
 #include "common/http_server.hh"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -15,6 +17,7 @@
 
 #include "common/ascii.hh"
 #include "common/fd.hh"
+#include "common/tls.hh"
 
 namespace muster::http {
 
@@ -229,8 +232,24 @@ void HttpServer::close() {
     http_ = nullptr;
 }
 
+void HttpServer::use_tls(const TlsServerContext& tls) {
+    tls_ = &tls;
+    if (http_ != nullptr)
+        evhttp_set_bevcb(http_, &HttpServer::on_tls_connection, this);
+}
+
+bufferevent* HttpServer::on_tls_connection(event_base* base, void* arg) {
+    auto* self = static_cast<HttpServer*>(arg);
+    ssl_st* ssl = self->tls_->new_connection();
+    if (ssl == nullptr)
+        return nullptr;  // evhttp closes the connection
+    // The bufferevent owns the SSL (freed with it); evhttp sets the socket on it.
+    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
+}
+
 Result<SockAddr> HttpServer::listen(const SockAddr& addr) {
-    std::string where = "HTTP listener " + addr.to_string();
+    std::string where = (tls_ != nullptr ? "HTTPS listener " : "HTTP listener ") + addr.to_string();
     if (http_ == nullptr)
         return make_error(where + ": server is closed");
     Fd owned(::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));

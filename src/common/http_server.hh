@@ -18,6 +18,12 @@
 
 struct evhttp;
 struct evhttp_request;
+struct bufferevent;
+struct event_base;
+
+namespace muster {
+class TlsServerContext;
+}
 
 namespace muster::http {
 
@@ -73,6 +79,9 @@ class HttpServer {
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
+    // Every listener opened after this speaks TLS with `tls` (which must outlive the server).
+    // One server is either plain or TLS: serve both with two servers and one handler.
+    void use_tls(const TlsServerContext& tls);
     // Binds and listens; port 0 picks a free port. Returns the bound address. The error names
     // the address.
     Result<SockAddr> listen(const SockAddr& addr);
@@ -83,10 +92,12 @@ class HttpServer {
 
   private:
     static void on_request(evhttp_request* req, void* arg);
+    static bufferevent* on_tls_connection(event_base* base, void* arg);
     EventLoop& loop_;
     ServerOptions options_;
     Handler handler_;
     evhttp* http_ = nullptr;
+    const TlsServerContext* tls_ = nullptr;
     std::shared_ptr<Live> live_;
 };
 

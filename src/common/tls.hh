@@ -1,4 +1,4 @@
-// TlsClientContext: RAII over an OpenSSL SSL_CTX for DNS-over-TLS clients (RFC 7858, RFC 8310).
+// TlsClientContext / TlsServerContext: RAII over OpenSSL SSL_CTXs for DNS-over-TLS and HTTPS.
 #pragma once
 
 #include <memory>
@@ -8,6 +8,7 @@
 
 struct ssl_ctx_st;
 struct ssl_session_st;
+struct ssl_st;
 
 namespace muster {
 
@@ -24,13 +25,20 @@ struct TlsClientOptions {
     TlsVerify verify = TlsVerify::peer;
 };
 
+// PEM files of a certificate and its key, shown when the peer asks; both or neither.
+struct TlsIdentity {
+    std::string cert_file;
+    std::string key_file;
+};
+
 // A client context shared by every TLS upstream of one worker: TLS 1.2 minimum, peer
 // verification on (RFC 8310 §8.1 strict privacy: a failed check is a failed connection),
 // client-side session cache for resumption. Not thread-safe for reconfiguration; OpenSSL
 // allows one SSL_CTX to be used from several threads for new connections.
 class TlsClientContext {
   public:
-    static Result<std::unique_ptr<TlsClientContext>> create(const TlsClientOptions& options);
+    static Result<std::unique_ptr<TlsClientContext>> create(const TlsClientOptions& options,
+                                                            const TlsIdentity& identity = {});
     ~TlsClientContext();
     TlsClientContext(const TlsClientContext&) = delete;
     TlsClientContext& operator=(const TlsClientContext&) = delete;
@@ -40,6 +48,34 @@ class TlsClientContext {
 
   private:
     explicit TlsClientContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
+    ssl_ctx_st* ctx_ = nullptr;
+};
+
+// Whether a TLS server asks its clients for a certificate signed by its CA.
+enum class TlsClientCerts { not_asked, required };
+
+struct TlsServerOptions {
+    std::string cert_file;  // PEM certificate (chain) the server shows
+    std::string key_file;   // PEM private key of that certificate
+    std::string ca_file;    // PEM CAs that sign client certificates; needed when required
+    TlsClientCerts client_certs = TlsClientCerts::not_asked;
+};
+
+// A server context (the HTTPS API): TLS 1.2 minimum; with `required`, a client without a
+// certificate signed by ca_file fails the handshake. Errors name the file that failed.
+class TlsServerContext {
+  public:
+    static Result<std::unique_ptr<TlsServerContext>> create(const TlsServerOptions& options);
+    ~TlsServerContext();
+    TlsServerContext(const TlsServerContext&) = delete;
+    TlsServerContext& operator=(const TlsServerContext&) = delete;
+
+    // A server-side connection for one accepted socket, owned by the caller; nullptr when
+    // OpenSSL cannot make one. For the other wrappers in common/ only.
+    ssl_st* new_connection() const;
+
+  private:
+    explicit TlsServerContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
     ssl_ctx_st* ctx_ = nullptr;
 };
 

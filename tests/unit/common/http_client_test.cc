@@ -2,6 +2,7 @@
 // response parsing (no sockets: the parts around them).
 #include <boost/test/unit_test.hpp>
 
+#include <map>
 #include <string>
 
 #include "common/http_client.hh"
@@ -45,6 +46,19 @@ BOOST_AUTO_TEST_CASE(agent_url_accepts_http_urls_and_host_port) {
 BOOST_AUTO_TEST_CASE(agent_url_default_ports) {
     BOOST_TEST(url_of("localhost").port == 8500);       // the agent's port
     BOOST_TEST(url_of("http://localhost").port == 80);  // as URLs go
+    BOOST_TEST(url_of("https://localhost").port == 443);
+}
+
+BOOST_AUTO_TEST_CASE(agent_url_accepts_https) {
+    auto a = url_of("https://127.0.0.1:8501");
+    BOOST_TEST((a.scheme == Scheme::https));
+    BOOST_TEST(a.host == "127.0.0.1");
+    BOOST_TEST(a.port == 8501);
+    BOOST_TEST(a.text == "https://127.0.0.1:8501");
+    auto b = url_of("HTTPS://[::1]:8501/");
+    BOOST_TEST((b.scheme == Scheme::https));
+    BOOST_TEST(b.text == "https://[::1]:8501");
+    BOOST_TEST((url_of("127.0.0.1:8501").scheme == Scheme::http));
 }
 
 BOOST_AUTO_TEST_CASE(agent_url_ipv6_needs_brackets) {
@@ -57,9 +71,9 @@ BOOST_AUTO_TEST_CASE(agent_url_ipv6_needs_brackets) {
 }
 
 BOOST_AUTO_TEST_CASE(agent_url_errors_say_what_is_wrong) {
-    BOOST_TEST(url_error("https://127.0.0.1:8501") ==
+    BOOST_TEST(url_error("ftp://127.0.0.1:8501") ==
                "expected an agent address like \"http://127.0.0.1:8500\" or \"127.0.0.1:8500\" "
-               "(got \"https://127.0.0.1:8501\": only http:// is supported)");
+               "(got \"ftp://127.0.0.1:8501\": only http:// and https:// are supported)");
     BOOST_TEST(url_error("unix:///run/muster.sock").find("only http://") != std::string::npos);
     BOOST_TEST(url_error("127.0.0.1:0").find("1..65535") != std::string::npos);
     BOOST_TEST(url_error("127.0.0.1:65536").find("1..65535") != std::string::npos);
@@ -69,6 +83,92 @@ BOOST_AUTO_TEST_CASE(agent_url_errors_say_what_is_wrong) {
     BOOST_TEST(url_error("").find("no host") != std::string::npos);
     BOOST_TEST(url_error("http://h:1/v1").find("path") != std::string::npos);
     BOOST_TEST(url_error("[::1").find("'['") != std::string::npos);
+}
+
+namespace {
+
+// A fake environment for agent_env().
+struct Env {
+    std::map<std::string, std::string> vars;
+    Getenv getenv() const {
+        return [this](const char* name) -> const char* {
+            auto it = vars.find(name);
+            return it == vars.end() ? nullptr : it->second.c_str();
+        };
+    }
+};
+
+AgentEnv env_of(const Env& env) {
+    auto out = agent_env(env.getenv());
+    BOOST_REQUIRE_MESSAGE(out.ok(), (out.ok() ? std::string() : out.error().message));
+    return *out;
+}
+
+std::string env_error(const Env& env) {
+    auto out = agent_env(env.getenv());
+    BOOST_REQUIRE_MESSAGE(!out.ok(), "the environment should be refused");
+    return out.error().message;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(agent_env_defaults_to_the_local_agent_over_http) {
+    AgentEnv e = env_of(Env{});
+    BOOST_TEST(e.url.text == "http://127.0.0.1:8500");
+    BOOST_TEST(e.tls.ca_file.empty());
+    BOOST_TEST(e.ca_var.empty());
+    BOOST_TEST((e.tls.verify == muster::TlsVerify::peer));
+}
+
+BOOST_AUTO_TEST_CASE(agent_env_takes_consul_names) {
+    AgentEnv e = env_of(Env{{{"CONSUL_HTTP_ADDR", "https://127.0.0.1:8501"},
+                             {"CONSUL_CACERT", "/ca.pem"},
+                             {"CONSUL_CLIENT_CERT", "/c.pem"},
+                             {"CONSUL_CLIENT_KEY", "/k.pem"}}});
+    BOOST_TEST(e.url.text == "https://127.0.0.1:8501");
+    BOOST_TEST(e.tls.ca_file == "/ca.pem");
+    BOOST_TEST(e.ca_var == "CONSUL_CACERT");
+    BOOST_TEST(e.tls.cert_file == "/c.pem");
+    BOOST_TEST(e.tls.key_file == "/k.pem");
+}
+
+BOOST_AUTO_TEST_CASE(agent_env_muster_names_win_over_consul_names) {
+    AgentEnv e = env_of(Env{{{"CONSUL_HTTP_ADDR", "https://10.0.0.1:8501"},
+                             {"MUSTER_HTTP_ADDR", "https://127.0.0.1:9501"},
+                             {"CONSUL_CACERT", "/consul-ca.pem"},
+                             {"MUSTER_CACERT", "/muster-ca.pem"},
+                             {"CONSUL_CLIENT_CERT", "/consul-c.pem"},
+                             {"MUSTER_CLIENT_CERT", "/muster-c.pem"},
+                             {"CONSUL_CLIENT_KEY", "/consul-k.pem"},
+                             {"MUSTER_CLIENT_KEY", "/muster-k.pem"}}});
+    BOOST_TEST(e.url.text == "https://127.0.0.1:9501");
+    BOOST_TEST(e.tls.ca_file == "/muster-ca.pem");
+    BOOST_TEST(e.ca_var == "MUSTER_CACERT");
+    BOOST_TEST(e.tls.cert_file == "/muster-c.pem");
+    BOOST_TEST(e.cert_var == "MUSTER_CLIENT_CERT");
+    BOOST_TEST(e.tls.key_file == "/muster-k.pem");
+    // An empty MUSTER_ value counts as unset.
+    AgentEnv f = env_of(Env{{{"MUSTER_CACERT", ""}, {"CONSUL_CACERT", "/consul-ca.pem"}}});
+    BOOST_TEST(f.tls.ca_file == "/consul-ca.pem");
+}
+
+BOOST_AUTO_TEST_CASE(agent_env_ssl_verify_false_skips_verification) {
+    BOOST_TEST(
+        (env_of(Env{{{"CONSUL_HTTP_SSL_VERIFY", "false"}}}).tls.verify == muster::TlsVerify::none));
+    BOOST_TEST(
+        (env_of(Env{{{"MUSTER_HTTP_SSL_VERIFY", "true"}, {"CONSUL_HTTP_SSL_VERIFY", "false"}}})
+             .tls.verify == muster::TlsVerify::peer));
+    BOOST_TEST(env_error(Env{{{"MUSTER_HTTP_SSL_VERIFY", "maybe"}}})
+                   .starts_with("MUSTER_HTTP_SSL_VERIFY: "));
+}
+
+BOOST_AUTO_TEST_CASE(agent_env_errors_name_the_variable) {
+    BOOST_TEST(env_error(Env{{{"CONSUL_HTTP_ADDR", "ftp://h"}}}).starts_with("CONSUL_HTTP_ADDR: "));
+    BOOST_TEST(env_error(Env{{{"MUSTER_HTTP_ADDR", "ftp://h"}}}).starts_with("MUSTER_HTTP_ADDR: "));
+    BOOST_TEST(env_error(Env{{{"MUSTER_CLIENT_CERT", "/c.pem"}}}) ==
+               "MUSTER_CLIENT_CERT is set without MUSTER_CLIENT_KEY");
+    BOOST_TEST(env_error(Env{{{"CONSUL_CLIENT_KEY", "/k.pem"}}}) ==
+               "CONSUL_CLIENT_KEY is set without MUSTER_CLIENT_CERT");
 }
 
 BOOST_AUTO_TEST_CASE(request_has_host_length_and_closes) {
