@@ -602,6 +602,14 @@ int Agent::run() {
     loop_.run();
     registrar_ = {};  // asks it to stop and joins it: nothing registers while we stop
     liveness_ = {};
+    // Whatever answers writes stops while those waiting for the answers (the HTTP API, the
+    // checks) are still there: a write in flight is answered now, not into a freed API.
+    if (client_) {
+        client_->stop();
+        replica_writer_->release_all();
+    }
+    if (raft_)
+        raft_->stop();
     dns_.stop(dns_options_.zones.upstream.timeout + std::chrono::seconds(1));
     return exit_status_;
 }

@@ -47,6 +47,10 @@ void ReplicaWriter::expire() {
     release(Release::expired, 0);
 }
 
+void ReplicaWriter::release_all() {
+    release(Release::every, 0);
+}
+
 void ReplicaWriter::release(Release which, uint64_t applied) {
     std::vector<Waiting> ready;
     {

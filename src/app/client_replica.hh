@@ -33,6 +33,8 @@ class ReplicaWriter final : public api::Writer {
                 std::function<void(Result<uint64_t>)> done) override;
     // Releases waits older than max_wait (call it now and then; the agent's loop does).
     void expire();
+    // Releases every wait now (stopping: while those waiting can still take the answer).
+    void release_all();
 
   private:
     struct Waiting {

@@ -72,6 +72,10 @@ RaftServer::RaftServer(std::unique_ptr<internal::Core> core) : core_(std::move(c
 
 RaftServer::~RaftServer() = default;
 
+void RaftServer::stop() {
+    core_->stop();
+}
+
 void RaftServer::submit(std::vector<uint8_t> command, Done done) {
     core_->submit(std::move(command), std::move(done));
 }

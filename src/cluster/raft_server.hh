@@ -97,6 +97,9 @@ class RaftServer {
     // Fate::unknown for commands appended, Fate::not_leader for those still queued. Not from a
     // Done (the Raft thread).
     ~RaftServer();
+    // As the destructor does, earlier: stops Raft and joins the thread; pending Dones run first.
+    // Later calls of submit() and barrier() fail at once. Idempotent; not from a Done.
+    void stop();
     RaftServer(const RaftServer&) = delete;
     RaftServer& operator=(const RaftServer&) = delete;
 

@@ -39,6 +39,10 @@ ReplicaClient::ReplicaClient(std::unique_ptr<internal::FeedClient> impl) : impl_
 
 ReplicaClient::~ReplicaClient() = default;
 
+void ReplicaClient::stop() {
+    impl_->stop();
+}
+
 void ReplicaClient::submit(std::vector<uint8_t> command, CommandDone done) {
     impl_->submit(std::move(command), std::move(done));
 }

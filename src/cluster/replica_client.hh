@@ -67,6 +67,9 @@ class ReplicaClient {
     // Closes the connection and joins the thread. Pending commands get Fate::unknown (sent) or
     // Fate::not_leader (never sent).
     ~ReplicaClient();
+    // As the destructor does, earlier: closes the connection, answers pending commands and
+    // joins the thread. Later submits fail at once. Idempotent.
+    void stop();
     ReplicaClient(const ReplicaClient&) = delete;
     ReplicaClient& operator=(const ReplicaClient&) = delete;
 

@@ -504,3 +504,17 @@ def test_a_blocking_query_on_a_client_wakes_on_a_write_made_elsewhere(fleet):
     consistent = b.api("GET", "/v1/catalog/service/fresh?consistent")
     assert consistent.status == 200, consistent.text
     assert [e["Node"] for e in consistent.json()] == ["ext-1"]
+
+
+def test_a_client_stopped_in_the_middle_of_writes_exits_cleanly(fleet):
+    # A write in flight on the feed when the agent stops is answered before the HTTP API that
+    # waits for it goes away (once a SIGSEGV on stop).
+    from test_raft_cluster import Writer
+    cluster, clients = fleet
+    client = clients.agents[0]
+    for round_ in range(4):
+        with Writer(client, f"stop-{round_}") as w:
+            wait_until(lambda: len(w.acked) >= 5, scaled(20), 0.02, "writes through the client")
+            assert client.stop() == 0, client.log_text()[-3000:]
+        client.start()
+        wait_attached(client)

@@ -46,6 +46,8 @@ class FeedClient final : private RpcConnection::Owner {
     void join(std::vector<std::string> servers, std::function<void(Result<void>)> done);
     void barrier(std::function<void(Result<void>)> done);
     ReplicaStatus status() const;
+    // Closes the connection, answers pending commands and joins the threads. Idempotent.
+    void stop();
 
   private:
     struct Waiting {
@@ -71,7 +73,6 @@ class FeedClient final : private RpcConnection::Owner {
 
     // ---- the loop's life
     void run(std::promise<std::string>& started);
-    void stop();
     void begin_stop();
     void drain();
     void tick();
