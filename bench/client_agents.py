@@ -22,7 +22,8 @@ Three `muster agent` servers on 127.0.0.11-13 (bootstrap_expect 3) and CLIENTS c
 
 usage: MUSTER_BIN=build/muster bench/client_agents.py
        (env: CLIENTS=20, WRITES=200, KILLS=20, LEADER_KILLS=20, SCALE=1, SCALE_CLIENTS=200,
-       BENCH_OUT; small: CLIENTS=3 WRITES=20 KILLS=3 LEADER_KILLS=2)
+       ENCRYPT=1 (every agent with one cluster key), BENCH_OUT;
+       small: CLIENTS=3 WRITES=20 KILLS=3 LEADER_KILLS=2)
 """
 
 import concurrent.futures
@@ -49,6 +50,10 @@ KILLS = int(os.environ.get("KILLS", "20"))
 LEADER_KILLS = int(os.environ.get("LEADER_KILLS", "20"))
 SCALE = os.environ.get("SCALE") == "1"
 SCALE_CLIENTS = int(os.environ.get("SCALE_CLIENTS", "200"))
+# ENCRYPT=1: every agent gets one cluster key (muster keygen): feeds, writes and Raft over TLS.
+ENCRYPT = os.environ.get("ENCRYPT") == "1"
+CLUSTER_KEY = (subprocess.run([MUSTER, "keygen"], check=True, capture_output=True,
+                              text=True).stdout.strip() if ENCRYPT else "")
 OUT = os.environ.get("BENCH_OUT",
                      f"/tmp/dnsbench-results/client-agents-{time.strftime('%Y%m%d-%H%M%S')}")
 SERVER_IPS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
@@ -195,6 +200,8 @@ class Agent:
             "retry_interval": "200ms",
             "ports": {"dns": self.dns_port, "http": self.http_port, "server": server_port},
         }
+        if CLUSTER_KEY:
+            self.cfg["encrypt"] = CLUSTER_KEY
         if server:
             self.cfg.update({"server": True, "bootstrap_expect": 3})
         else:

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""The cost of the cluster key on Raft writes: the same 3-server cluster benchmark as
+"""The cost of transport security on Raft writes: the same 3-server cluster benchmark as
 raft_cluster.py (wrk registrations through the leader and through a follower, whose writes are
-forwarded to the leader over the server port; and one write at a time), run in plaintext and
-with `encrypt` in the same run, one cluster after the other, and reported as ratios.
-Bar (issue 15): committed writes/s and write p99 with the key at least 0.8 of plaintext
-(for p99: plaintext p99 / keyed p99 >= 0.8).
+forwarded to the leader over the server port; and one write at a time), run in plaintext, with
+`encrypt`, and with mutual TLS (certificates from `muster tls`, verify_incoming,
+verify_outgoing, verify_server_hostname) in the same run, one cluster after the other, and
+reported as ratios to plaintext.
+Bar (issue 15): committed writes/s and write p99 with either at least 0.8 of plaintext
+(for p99: plaintext p99 / secured p99 >= 0.8).
 
 usage: MUSTER_BIN=build-bench/muster bench/raft_security.py
        (env: DURATION=10, CONNECTIONS=64,256, ROUNDS=2, BENCH_OUT)
@@ -33,15 +35,28 @@ def keygen() -> str:
                           text=True).stdout.strip()
 
 
-def measure(mode: str, key: str, script: str) -> dict:
+def make_pki(directory: str) -> list[dict]:
+    """The tls.defaults block of each of the three servers."""
+    for args in (["ca", "create"], *[["cert", "create", "-server"]] * 3):
+        subprocess.run([rc.MUSTER, "tls", *args], cwd=directory, check=True, capture_output=True)
+    return [{"defaults": {"ca_file": os.path.join(directory, "internal-agent-ca.pem"),
+                          "cert_file": os.path.join(directory, f"dc1-server-internal-{i}.pem"),
+                          "key_file": os.path.join(directory, f"dc1-server-internal-{i}-key.pem"),
+                          "verify_incoming": True, "verify_outgoing": True},
+             "internal_rpc": {"verify_server_hostname": True}} for i in range(3)]
+
+
+def measure(mode: str, key: str, script: str, tls=None) -> dict:
     root = tempfile.mkdtemp(prefix=f"muster-raft-{mode}-")
     server_port = rc.free_port()
     servers = [rc.Server(root, i, server_port) for i in range(3)]
-    if key:
-        for s in servers:
+    for i, s in enumerate(servers):
+        if key:
             s.cfg["encrypt"] = key
-            with open(os.path.join(s.dir, "muster.json"), "w") as f:
-                json.dump(s.cfg, f)
+        if tls:
+            s.cfg["tls"] = tls[i]
+        with open(os.path.join(s.dir, "muster.json"), "w") as f:
+            json.dump(s.cfg, f)
     try:
         for s in servers:
             s.start()
@@ -70,10 +85,15 @@ def main():
     with open(script, "w") as f:
         f.write(rc.WRK_SCRIPT)
     key = keygen()
-    results = {"plain": [], "encrypt": []}
-    for _ in range(ROUNDS):  # alternate, so drift in the machine hits both alike
+    pki_dir = os.path.join(OUT, "pki")
+    os.makedirs(pki_dir, exist_ok=True)
+    tls = make_pki(pki_dir)
+    modes = ("plain", "encrypt", "mtls")
+    results = {m: [] for m in modes}
+    for _ in range(ROUNDS):  # alternate, so drift in the machine hits all alike
         results["plain"].append(measure("plain", "", script))
         results["encrypt"].append(measure("encrypt", key, script))
+        results["mtls"].append(measure("mtls", "", script, tls))
 
     def best(mode, name, n):
         return max(r["rows"][(name, n)]["ok"] / DURATION for r in results[mode])
@@ -81,23 +101,24 @@ def main():
     def p99(mode, name, n):
         return min(r["rows"][(name, n)]["p99_us"] for r in results[mode]) / 1000
 
-    report = ["## The cluster key on Raft writes (plaintext vs encrypt, same run)\n",
+    report = ["## Transport security on Raft writes (plaintext, encrypt, mTLS; same run)\n",
               f"wrk on CPU 1, {DURATION} s per row, {ROUNDS} alternating rounds per mode, best "
               "round per row; a follower forwards its writes to the leader over the server "
               "port, so its rows carry TLS twice (forwarding and replication).\n",
-              "| sent to | connections | plain/s | encrypt/s | ratio | plain p99 | encrypt p99 "
-              "| p99 ratio |", "|---|---|---|---|---|---|---|---|"]
+              "| mode | sent to | connections | plain/s | secured/s | ratio | plain p99 | "
+              "secured p99 | p99 ratio |", "|---|---|---|---|---|---|---|---|---|"]
     worst = 10.0
-    for n in CONNECTIONS:
-        for name in ("leader", "follower"):
-            a, b = best("plain", name, n), best("encrypt", name, n)
-            pa, pb = p99("plain", name, n), p99("encrypt", name, n)
-            worst = min(worst, b / a, pa / pb)
-            report.append(f"| {name} | {n} | {a:,.0f} | {b:,.0f} | {b / a:.2f} | {pa:.2f} ms | "
-                          f"{pb:.2f} ms | {pa / pb:.2f} |")
+    for mode in ("encrypt", "mtls"):
+        for n in CONNECTIONS:
+            for name in ("leader", "follower"):
+                a, b = best("plain", name, n), best(mode, name, n)
+                pa, pb = p99("plain", name, n), p99(mode, name, n)
+                worst = min(worst, b / a, pa / pb)
+                report.append(f"| {mode} | {name} | {n} | {a:,.0f} | {b:,.0f} | {b / a:.2f} | "
+                              f"{pa:.2f} ms | {pb:.2f} ms | {pa / pb:.2f} |")
     lat = {m: min(r["latency"]["p99_us"] for r in results[m]) / 1000 for m in results}
     report.append(f"\nOne write at a time (wrk -c1, leader): p99 plain {lat['plain']:.2f} ms, "
-                  f"encrypt {lat['encrypt']:.2f} ms.")
+                  f"encrypt {lat['encrypt']:.2f} ms, mTLS {lat['mtls']:.2f} ms.")
     report.append(f"Worst ratio: {worst:.2f}; bar 0.8: {'PASS' if worst >= 0.8 else 'FAIL'}.")
     text = "\n".join(report) + "\n"
     with open(os.path.join(OUT, "raft_security.md"), "w") as f:
