@@ -67,7 +67,7 @@ Core::~Core() {
 std::string Core::start() {
     auto policy = make_link_policy(options_.security);
     if (!policy)
-        return "the cluster key: " + policy.error().message;
+        return "server-port TLS: " + policy.error().message;
     link_policy_ = std::move(policy).value();
     std::promise<std::string> started;
     auto result = started.get_future();
