@@ -67,6 +67,7 @@ std::vector<catalog::Command> liveness_changes(const catalog::Snapshot& snapshot
             catalog::Register reg;
             reg.node = node;
             reg.skip_node_update = true;
+            reg.if_node_exists = true;  // as above: never bring back a node that left
             reg.checks.push_back(serf_check(node.name, catalog::Status::passing));
             out.emplace_back(std::move(reg));
         } else if (!live && serf && serf->status != catalog::Status::critical) {

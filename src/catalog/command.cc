@@ -25,10 +25,12 @@ void write_optional(MsgWriter& w, const std::optional<std::string>& s) {
 }
 
 void write(MsgWriter& w, const Register& c) {
-    w.map(5);
+    w.map(c.if_node_exists ? 6 : 5);  // the flag only when set: older entries stay as they were
     w.key("checks").array(c.checks.size());
     for (const auto& check : c.checks)
         internal::write(w, check);
+    if (c.if_node_exists)
+        w.key("if_node_exists").boolean(true);
     internal::write(w.key("node"), c.node);
     if (c.service)
         internal::write(w.key("service"), *c.service);
@@ -65,9 +67,9 @@ void write(MsgWriter& w, const Leave& c) {
 // ---- decoding
 
 // Every field of every command type: one pass over a command map finds them all.
-constexpr std::array<std::string_view, 10> command_keys{
-    "type",     "node",       "service", "checks", "skip_node_update",
-    "check_id", "service_id", "status",  "output", "server"};
+constexpr std::array<std::string_view, 11> command_keys{
+    "type",       "node",   "service", "checks", "skip_node_update", "check_id",
+    "service_id", "status", "output",  "server", "if_node_exists"};
 
 bool read_register(FieldReader& r, Register& out, std::string& error) {
     if (auto node = r.map("node", Nil::rejected))
@@ -82,6 +84,7 @@ bool read_register(FieldReader& r, Register& out, std::string& error) {
             internal::read(*checks, path.element(i), out.checks.emplace_back(), error);
     }
     r.flag("skip_node_update", out.skip_node_update);
+    r.opt_flag("if_node_exists", out.if_node_exists);
     return r.ok();
 }
 

@@ -23,6 +23,10 @@ struct Register {
     std::vector<Check> checks;
     // Consul's SkipNodeUpdate: keep the stored node's address/meta if it exists.
     bool skip_node_update = false;
+    // Applied only while the node exists; otherwise a no-op. The leader's liveness writes set
+    // it: they are computed from a snapshot that may predate the node's Leave or Deregister,
+    // and must not bring a node that went away back.
+    bool if_node_exists = false;
 };
 
 // Remove a whole node (with its services and checks), or one service (with its checks), or one

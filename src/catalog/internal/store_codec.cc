@@ -128,6 +128,17 @@ void FieldReader::flag(std::string_view key, bool& out) {
     }
 }
 
+void FieldReader::opt_flag(std::string_view key, bool& out) {
+    if (!ok())
+        return;
+    if (auto v = find(key)) {
+        if (auto b = v->boolean())
+            out = *b;
+        else
+            fail(path_.field(key), "expected a boolean");
+    }
+}
+
 void FieldReader::status(std::string_view key, Status& out) {
     if (auto v = field(key)) {
         std::optional<Status> s;

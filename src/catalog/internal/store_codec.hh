@@ -67,6 +67,7 @@ class FieldReader {
     void u32(std::string_view key, uint32_t& out);
     void u16(std::string_view key, uint16_t& out);
     void flag(std::string_view key, bool& out);
+    void opt_flag(std::string_view key, bool& out);  // absent: `out` is left as it is
     void status(std::string_view key, Status& out);
     void strings(std::string_view key, std::vector<std::string>& out);
     void string_map(std::string_view key, std::map<std::string, std::string>& out);

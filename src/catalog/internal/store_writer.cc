@@ -58,6 +58,8 @@ Result<void> Writer::apply(const Command& command) {
 Result<void> Writer::apply(const Register& c) {
     if (auto r = check_key_part("Register.node.name", c.node.name); !r)
         return r;
+    if (c.if_node_exists && !load_node(txn_, dbs_, c.node.name))
+        return {};
     // The node is back: it is a member again, no longer a left one.
     if (auto r = txn_.del(dbs_.left_members, lower(c.node.name)); !r)
         return r.error();

@@ -124,6 +124,19 @@ BOOST_AUTO_TEST_CASE(a_confirmation_made_before_a_leave_does_not_bring_the_node_
     BOOST_TEST(c.changes({member("srv-3", true)}).empty(), "the next round has nothing to do");
 }
 
+BOOST_AUTO_TEST_CASE(a_first_serf_check_made_before_a_leave_does_not_bring_the_node_back) {
+    Catalog c;
+    c.add_node("srv-3", "10.0.0.3");                  // registered, no serfHealth yet
+    auto first = c.changes({member("srv-3", true)});  // the leader's snapshot: still there
+    BOOST_REQUIRE(first.size() == 1u);
+    BOOST_REQUIRE(std::holds_alternative<catalog::Register>(first[0]));
+    c.apply({catalog::Leave{"srv-3", true}});  // committed first
+    c.apply(first);
+    BOOST_TEST(!c.store->snapshot()->node("srv-3"), "the node stays gone");
+    BOOST_TEST(!c.serf("srv-3"));
+    BOOST_TEST(c.changes({member("srv-3", true)}).empty(), "the next round has nothing to do");
+}
+
 BOOST_AUTO_TEST_CASE(failed_nodes_are_removed_after_reconnect_timeout) {
     using namespace std::chrono_literals;
     Catalog c;

@@ -24,7 +24,8 @@ using muster::catalog::testing::equal;
 
 bool equal(const Register& a, const Register& b) {
     if (!equal(a.node, b.node) || a.skip_node_update != b.skip_node_update ||
-        a.service.has_value() != b.service.has_value() || a.checks.size() != b.checks.size())
+        a.if_node_exists != b.if_node_exists || a.service.has_value() != b.service.has_value() ||
+        a.checks.size() != b.checks.size())
         return false;
     if (a.service && !equal(*a.service, *b.service))
         return false;
@@ -137,11 +138,14 @@ json oracle_json(const Register& c) {
     json checks = json::array();
     for (const auto& check : c.checks)
         checks.push_back(entity_json(check));
-    return json{{"type", "Register"},
-                {"node", entity_json(c.node)},
-                {"service", c.service ? entity_json(*c.service) : json(nullptr)},
-                {"checks", std::move(checks)},
-                {"skip_node_update", c.skip_node_update}};
+    json j{{"type", "Register"},
+           {"node", entity_json(c.node)},
+           {"service", c.service ? entity_json(*c.service) : json(nullptr)},
+           {"checks", std::move(checks)},
+           {"skip_node_update", c.skip_node_update}};
+    if (c.if_node_exists)
+        j["if_node_exists"] = true;
+    return j;
 }
 json oracle_json(const Deregister& c) {
     return json{{"type", "Deregister"},
@@ -204,6 +208,16 @@ BOOST_AUTO_TEST_CASE(register_without_service_or_checks_round_trips) {
     BOOST_TEST_REQUIRE(out.size() == 1u);
     BOOST_TEST(equal(out[0], c));
     BOOST_TEST(!std::get<Register>(out[0]).service.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_register_only_for_an_existing_node_round_trips) {
+    Register r = full_register();
+    r.if_node_exists = true;
+    Command c = r;
+    auto out = round_trip({c});
+    BOOST_TEST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(equal(out[0], c));
+    BOOST_TEST(std::get<Register>(out[0]).if_node_exists);
 }
 
 BOOST_AUTO_TEST_CASE(deregister_round_trips_each_shape) {
@@ -358,6 +372,11 @@ BOOST_AUTO_TEST_CASE(encoding_matches_the_nlohmann_encoder_byte_for_byte) {
         {},
         {full_register()},
         {Register{}},
+        {[] {
+            Register r = full_register();
+            r.if_node_exists = true;
+            return r;
+        }()},
         {many_checks},
         {Deregister{.node = "n", .service_id = std::nullopt, .check_id = std::nullopt},
          Deregister{.node = std::string(40, 'n'), .service_id = "", .check_id = "c"}},
