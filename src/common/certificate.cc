@@ -437,6 +437,9 @@ Result<void> verify_certificate(std::string_view ca_pem, std::string_view cert_p
         return openssl_error("cannot set up the verification");
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
     X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+    // OpenSSL takes a length of 0 as "NUL-terminated" and would read past a view's end.
+    if (host_name.empty())
+        return make_error("no host name to check the certificate for");
     if (X509_VERIFY_PARAM_set1_host(param, host_name.data(), host_name.size()) != 1)
         return openssl_error("cannot set the host name to check");
     if (X509_verify_cert(ctx.get()) != 1) {

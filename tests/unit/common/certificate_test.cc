@@ -86,6 +86,19 @@ BOOST_AUTO_TEST_CASE(leaf_does_not_verify_for_another_name_or_another_ca) {
     BOOST_TEST(other.error().message.find("verification failed") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_name_is_matched_by_its_length_never_past_it) {
+    PemCertificate ca = make_ca();
+    auto leaf = create_leaf(ca, server_spec());
+    BOOST_REQUIRE(leaf.ok());
+    const std::string text = "localhostX";
+    BOOST_TEST(
+        verify_certificate(ca.cert_pem, leaf->cert_pem, std::string_view(text).substr(0, 9)).ok());
+    auto empty =
+        verify_certificate(ca.cert_pem, leaf->cert_pem, std::string_view(text).substr(0, 0));
+    BOOST_REQUIRE(!empty.ok());
+    BOOST_TEST(empty.error().message.find("no host name") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(leaf_has_the_sans_usages_validity_and_key_ids) {
     PemCertificate ca = make_ca();
     auto leaf = create_leaf(ca, server_spec());
