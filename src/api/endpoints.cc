@@ -171,11 +171,12 @@ json member_json(const Options& o) {
                 {"DelegateCur", 4}};
 }
 
-// Raft server address -> node name, from the instances of the service "muster" every server
-// registers at its server port.
-std::map<std::string, std::string> server_nodes(const catalog::Snapshot& snap) {
+// Raft server address -> node name, from the instances of the service every server registers
+// at its server port (server_service_name).
+std::map<std::string, std::string> server_nodes(const Options& o, const catalog::Snapshot& snap) {
     std::map<std::string, std::string> out;
-    for (const auto& e : snap.service("muster", std::nullopt, catalog::HealthFilter::any)) {
+    for (const auto& e :
+         snap.service(o.server_service_name, std::nullopt, catalog::HealthFilter::any)) {
         std::string ip = e.service.address.empty() ? e.node.address : e.service.address;
         out[ip + ":" + std::to_string(e.service.port)] = e.node.name;
     }
@@ -193,7 +194,7 @@ json raft_configuration_json(const Options& o, const catalog::Snapshot& snap) {
                            {"Voter", true},
                            {"ProtocolVersion", "3"}});
     } else {
-        auto nodes = server_nodes(snap);
+        auto nodes = server_nodes(o, snap);
         auto info = o.cluster->info();
         index = info.index;
         for (const auto& s : info.servers) {
@@ -229,8 +230,8 @@ bool has_serf_check(const catalog::Snapshot& snap, const std::string& node) {
     return false;
 }
 
-bool is_server_node(const catalog::Snapshot& snap, const std::string& node) {
-    for (const auto& [address, name] : server_nodes(snap))
+bool is_server_node(const Options& o, const catalog::Snapshot& snap, const std::string& node) {
+    for (const auto& [address, name] : server_nodes(o, snap))
         if (name == node)
             return true;
     return false;
@@ -245,7 +246,7 @@ json members_json(const Options& o, const catalog::Snapshot& snap) {
         return json::array({member_json(o)});
     json out = json::array();
     std::set<std::string> listed;
-    auto nodes = server_nodes(snap);
+    auto nodes = server_nodes(o, snap);
     for (const auto& s : o.cluster->info().servers) {
         json m = member_json(o);
         auto it = nodes.find(s.address);
@@ -787,7 +788,7 @@ bool has_left(const catalog::Snapshot& snap, const std::string& node) {
 // node, services and checks are deregistered and it is listed as left (catalog::Leave). A live
 // node stays (its agent would refute the leave, as in Serf), and so does one that left already
 // (both 200, nothing written); an unknown one is an error, with Consul's text.
-WritePlan plan_force_leave(const Route& route, const catalog::Snapshot& snap) {
+WritePlan plan_force_leave(const Options& o, const Route& route, const catalog::Snapshot& snap) {
     if (route.arg.empty())
         return refuse(400, "Missing node name");
     auto node = snap.node(route.arg);
@@ -798,7 +799,7 @@ WritePlan plan_force_leave(const Route& route, const catalog::Snapshot& snap) {
     WritePlan plan;  // a live node: nothing to write, and 200
     if (member_status(snap, node->name) == member_failed)
         plan.batch.push_back(
-            catalog::Leave{.node = node->name, .server = is_server_node(snap, node->name)});
+            catalog::Leave{.node = node->name, .server = is_server_node(o, snap, node->name)});
     return plan;
 }
 
@@ -911,7 +912,7 @@ WritePlan plan_write(const Options& options, const Route& route, const http::Req
         case Endpoint::catalog_deregister:
             return plan_catalog_deregister(options, request);
         case Endpoint::agent_force_leave:
-            return plan_force_leave(route, snapshot);
+            return plan_force_leave(options, route, snapshot);
         default:
             return refuse(405, "not a write endpoint");
     }

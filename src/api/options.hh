@@ -26,6 +26,9 @@ struct Options {
     std::string version = MUSTER_VERSION;
     bool server = false;         // a server agent: Config.Server, role "consul" (else "node")
     std::string server_address;  // "ip:8300" for /v1/status/leader and peers
+    // The service every server registers for itself at its server port; its instances map
+    // Raft addresses to node names.
+    std::string server_service_name = "consul";
     ScriptChecks script_checks = ScriptChecks::disabled;  // reserved for the check runners
     // What /v1/health/service?passing keeps. Consul's own meaning is passing_only (no warning or
     // critical check); the agent may choose the DNS rule (healthy: warning kept unless

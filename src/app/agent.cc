@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "app/liveness.hh"
+#include "app/pid_file.hh"
 #include "app/sd_notify.hh"
 #include "app/wiring.hh"
 #include "common/log.hh"
@@ -158,14 +159,14 @@ Result<void> submit_and_wait(api::Writer& writer, std::vector<catalog::Command> 
     return {};
 }
 
-// A server (and --dev) lists itself as an instance of service "muster" at its server port, as
-// Consul servers register "consul": muster.service.<domain> lists the servers.
+// A server (and --dev) lists itself as an instance of service server_service_name ("consul", as
+// Consul's servers do) at its server port: consul.service.<domain> lists the servers.
 Result<void> register_server_service(api::Writer& writer, const config::Settings& s) {
     catalog::Node self = self_node(s);
     catalog::Service svc;
     svc.node = self.name;
-    svc.id = "muster";
-    svc.name = "muster";
+    svc.id = s.server_service_name;
+    svc.name = s.server_service_name;
     svc.port = s.server_port;
     catalog::Register reg;
     reg.node = self;
@@ -303,7 +304,7 @@ Result<ConfigRegistrations> Agent::register_self() {
         return make_error("cannot register the config services: " + synced.error().message);
     if (settings_.server)
         if (auto r = register_server_service(*writer_, settings_); !r)
-            return make_error("cannot register the muster service: " + r.error().message);
+            return make_error("cannot register the servers' service: " + r.error().message);
     if (client_)
         if (auto r = restore_own_services(); !r)
             return make_error(r.error().message);
@@ -577,6 +578,9 @@ void Agent::reload() {
 
 void Agent::stop() {
     sd_notify("STOPPING=1");
+    // Nothing registers this node from here on: a registration still in flight could commit
+    // after the Leave below and bring the node back (anti-entropy would even redo it).
+    registrar_ = {};
     if (cluster_view_ && settings_.leave_on_terminate.value_or(!settings_.server)) {
         // Leave for good first (bounded): the others stop counting this server as a voter.
         auto left = std::make_shared<std::promise<Result<void>>>();
@@ -598,8 +602,14 @@ int Agent::run() {
     SignalWatcher term(loop_, SIGTERM, [this] { stop(); });
     SignalWatcher intr(loop_, SIGINT, [this] { stop(); });
     SignalWatcher hup(loop_, SIGHUP, [this] { reload(); });
-    sd_notify("READY=1");
-    loop_.run();
+    auto pid_file = PidFile::write(settings_.pid_file);
+    if (!pid_file) {
+        logger.error("cannot start", {{"error", pid_file.error().message}});
+        exit_status_ = 1;
+    } else {
+        sd_notify("READY=1");
+        loop_.run();
+    }
     registrar_ = {};  // asks it to stop and joins it: nothing registers while we stop
     liveness_ = {};
     // Whatever answers writes stops while those waiting for the answers (the HTTP API, the

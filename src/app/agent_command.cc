@@ -1,5 +1,6 @@
 // `muster agent` and `muster validate`: the flags the option table declares, parsed with
-// getopt_long, become overrides of a config::LoadRequest.
+// getopt_long_only (so Consul's single-dash `-server -bootstrap-expect=3` work as well as
+// `--server`), become overrides of a config::LoadRequest.
 #include "app/agent_command.hh"
 
 #include <getopt.h>
@@ -68,9 +69,10 @@ Result<AgentCommandLine> parse_agent_args(const std::vector<std::string>& args) 
         {"help", no_argument, nullptr, opt_help},
     };
     for (size_t i = 0; i < flags.size(); ++i) {
+        // A boolean flag alone is true; `-server=false` as in Go's flag package.
         bool boolean = flags[i].second->kind == config::Kind::boolean;
-        longopts.push_back({names[i].c_str(), boolean ? no_argument : required_argument, nullptr,
-                            opt_table_base + static_cast<int>(i)});
+        longopts.push_back({names[i].c_str(), boolean ? optional_argument : required_argument,
+                            nullptr, opt_table_base + static_cast<int>(i)});
     }
     longopts.push_back({nullptr, 0, nullptr, 0});
 
@@ -85,7 +87,7 @@ Result<AgentCommandLine> parse_agent_args(const std::vector<std::string>& args) 
     optind = 0;  // 0: getopt starts over (GNU), also after an earlier parse
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv.data(), "", longopts.data(), nullptr)) != -1) {
+    while ((c = getopt_long_only(argc, argv.data(), "", longopts.data(), nullptr)) != -1) {
         switch (c) {
             case opt_dev:
                 out.request.dev = true;
@@ -107,8 +109,8 @@ Result<AgentCommandLine> parse_agent_args(const std::vector<std::string>& args) 
             }
             default: {
                 const auto* def = flags[static_cast<size_t>(c - opt_table_base)].second;
-                out.request.overrides.emplace_back(
-                    std::string(def->key), def->kind == config::Kind::boolean ? "true" : optarg);
+                out.request.overrides.emplace_back(std::string(def->key),
+                                                   optarg != nullptr ? optarg : "true");
             }
         }
     }

@@ -128,6 +128,7 @@ api::Options api_options(const config::Settings& s) {
     o.node_address = self_node(s).address;
     o.datacenter = s.datacenter;
     o.server = s.server;
+    o.server_service_name = s.server_service_name;
     o.server_address = o.node_address + ":" + std::to_string(s.server_port);
     o.script_checks =
         s.enable_script_checks ? api::ScriptChecks::enabled : api::ScriptChecks::disabled;

@@ -16,6 +16,10 @@ constexpr bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
+constexpr bool is_alnum(char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 // The value of a hexadecimal digit of either case, or -1 for any other character.
 constexpr int hex_digit_value(char c) {
     if (c >= '0' && c <= '9')

@@ -105,6 +105,7 @@ struct Settings {
     dns::Name domain;                     // default "internal."
     std::optional<dns::Name> alt_domain;  // a second domain answered like domain
     std::string data_dir;
+    std::string pid_file;             // "" for none
     bool data_dir_temporary = false;  // made by --dev: the agent removes it when it stops
     log::Level log_level = log::Level::info;
     bool dev = false;
@@ -120,7 +121,8 @@ struct Settings {
     uint16_t http_port = 8500;
     uint16_t server_port = 8300;
 
-    bool server = false;            // catalog writes go through the Raft log (true with --dev)
+    bool server = false;  // catalog writes go through the Raft log (true with --dev)
+    std::string server_service_name = "consul";  // the service a server registers for itself
     bool bootstrap = false;         // a cluster of one on first start (true with --dev)
     unsigned bootstrap_expect = 0;  // 0: do not bootstrap; only 1 is built so far
     std::chrono::milliseconds raft_election_timeout{500};  // a new leader within ~1 s

@@ -771,8 +771,8 @@ def run_muster(args: list[str], timeout: float = 20, env: dict | None = None,
 
 
 def agent_services(agent) -> dict:
-    """/v1/agent/services without the instance of "muster" that a server registers for itself."""
-    return {k: v for k, v in agent.api_ok("GET", "/v1/agent/services").items() if k != "muster"}
+    """/v1/agent/services without the instance of "consul" that a server registers for itself."""
+    return {k: v for k, v in agent.api_ok("GET", "/v1/agent/services").items() if k != "consul"}
 
 
 def base_config(dns_port: int, recursors: list[str], *, data_dir: Path, ca_file: Path | None = None,

@@ -181,7 +181,7 @@ def test_bad_requests_get_consul_statuses(muster):
     assert agent.api("PUT", "/v1/agent/service/deregister/nope").status == 404
     big = agent.api("PUT", "/v1/agent/service/register", raw=b" " * (1024 * 1024 + 10))
     assert big.status == 413
-    # nothing above changed the catalog (a server lists itself as service "muster")
+    # nothing above changed the catalog (a server lists itself as service "consul")
     assert agent_services(agent) == {}
 
 

@@ -350,7 +350,7 @@ def test_dev_agent_registers_itself(muster):
                           use_config_file=False)
     agent.dns_port, agent.http_port = dns_port, http_port
     agent.start()
-    r = agent.query("muster.service.internal", "SRV")
+    r = agent.query("consul.service.internal", "SRV")
     assert r.rcode() == dns.rcode.NOERROR and r.answer, r
     assert [rd.port for rrset in r.answer for rd in rrset] == [server_port]
     nodes = agent.api_ok("GET", "/v1/catalog/nodes")

@@ -103,7 +103,7 @@ def catalog_ids(agent) -> set[str]:
     return {row["ServiceID"] for row in agent.api_ok("GET", "/v1/catalog/service/web")}
 
 
-def dns_ok(agent, name="muster.service.internal") -> bool:
+def dns_ok(agent, name="consul.service.internal") -> bool:
     try:
         r = agent.query(name, "A", timeout=1)
         return r.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN)
@@ -203,11 +203,11 @@ def test_three_servers_form_one_cluster_with_bootstrap_expect(three):
         assert sorted(s["Address"] for s in cfg["Servers"]) == sorted(three.join)
         assert sum(s["Leader"] for s in cfg["Servers"]) == 1
         assert all(s["Voter"] for s in cfg["Servers"])
-    # every server lists itself as an instance of service "muster", so DNS names the servers
+    # every server lists itself as an instance of service "consul", so DNS names the servers
     for a in three.agents:
         wait_until(lambda: sorted(rd.to_text() for rrset in a.query(
-            "muster.service.internal", "A").answer for rd in rrset) == three.ips, scaled(15), 0.1,
-            "muster.service.internal to list the three servers on every server")
+            "consul.service.internal", "A").answer for rd in rrset) == three.ips, scaled(15), 0.1,
+            "consul.service.internal to list the three servers on every server")
     env = {"MUSTER_HTTP_ADDR": three.agents[0].http_addr}
     res = run_muster(["operator", "raft", "list-peers"], env=env)
     assert res.returncode == 0, res.stderr

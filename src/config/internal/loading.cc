@@ -16,6 +16,7 @@
 
 #include "catalog/definition.hh"
 #include "checks/probe.hh"
+#include "common/ascii.hh"
 #include "common/json_describe.hh"
 #include "common/tls_link.hh"
 #include "config/internal/duration.hh"
@@ -246,6 +247,18 @@ void set_nonempty_string(const Json& v, Loading& c, std::string& out) {
         return;
     if (s.empty())
         return c.expected("a non-empty string", v);
+    out = std::move(s);
+}
+
+void set_dns_label(const Json& v, Loading& c, std::string& out) {
+    constexpr std::string_view what = "a DNS label (1-63 letters, digits and '-')";
+    std::string s;
+    if (!get_string(v, c, what, s))
+        return;
+    auto ok_char = [](char ch) { return ascii::is_alnum(ch) || ch == '-'; };
+    if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-' ||
+        !std::all_of(s.begin(), s.end(), ok_char))
+        return c.expected(what, v);
     out = std::move(s);
 }
 

@@ -50,6 +50,8 @@ std::string describe(const Json& value);
 // Typed setters: check the value, report through Loading::expected, store on success.
 void set_string(const Json& v, Loading& c, std::string& out);
 void set_nonempty_string(const Json& v, Loading& c, std::string& out);
+// One DNS label: 1-63 letters, digits and '-', not starting or ending with '-'.
+void set_dns_label(const Json& v, Loading& c, std::string& out);
 void set_name(const Json& v, Loading& c, dns::Name& out);
 void set_optional_name(const Json& v, Loading& c, std::optional<dns::Name>& out);
 void set_bool(const Json& v, Loading& c, bool& out);

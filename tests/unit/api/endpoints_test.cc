@@ -321,7 +321,7 @@ class FakeCluster final : public ClusterView {
     void join(const std::string&, std::function<void(Result<void>)> done) override { done({}); }
 };
 
-// srv-1 (a server: its "muster" service), cli-1 alive and cli-2 failed by serfHealth, and
+// srv-1 (a server: its "consul" service), cli-1 alive and cli-2 failed by serfHealth, and
 // "external" without serfHealth (written with /v1/catalog/register).
 FakeSnapshot members_sample() {
     FakeSnapshot s;
@@ -331,7 +331,7 @@ FakeSnapshot members_sample() {
                    {"srv-1", "10.0.0.11", "dc1", {}, {}, {}}};
     catalog::Service muster_svc;
     muster_svc.node = "srv-1";
-    muster_svc.id = muster_svc.name = "muster";
+    muster_svc.id = muster_svc.name = "consul";
     muster_svc.port = 8300;
     s.service_list = {muster_svc};
     s.check_list = {check("cli-1", "serfHealth", "", catalog::Status::passing),

@@ -98,8 +98,30 @@ BOOST_AUTO_TEST_CASE(bad_arguments_are_errors_that_name_them) {
     auto stray = parse({"--dev", "extra"});
     BOOST_REQUIRE(!stray.ok());
     BOOST_TEST(stray.error().message == "unexpected argument \"extra\"");
-    // A boolean flag takes no value.
-    BOOST_TEST(!parse({"--server=false"}).ok());
+    auto single = parse({"-bogus"});
+    BOOST_REQUIRE(!single.ok());
+    BOOST_TEST(single.error().message == "unknown option \"-bogus\"");
+}
+
+BOOST_AUTO_TEST_CASE(consul_single_dash_flags_work_as_the_long_ones) {
+    // A line from a script written for `consul agent`.
+    auto r = parse({"-server", "-bootstrap-expect=3", "-data-dir=/var/lib/x", "-bind", "10.0.0.5",
+                    "-config-dir", "/etc/consul.d", "-retry-join", "10.0.0.6", "-pid-file",
+                    "/run/x.pid", "-dev"});
+    BOOST_REQUIRE(r.ok());
+    Overrides want = {{"server", "true"},         {"bootstrap_expect", "3"},
+                      {"data_dir", "/var/lib/x"}, {"bind_addr", "10.0.0.5"},
+                      {"retry_join", "10.0.0.6"}, {"pid_file", "/run/x.pid"}};
+    BOOST_TEST((r->request.overrides == want));
+    BOOST_TEST((r->request.dirs == std::vector<std::string>{"/etc/consul.d"}));
+    BOOST_TEST(r->request.dev);
+}
+
+BOOST_AUTO_TEST_CASE(a_boolean_flag_takes_an_optional_value_as_in_go) {
+    auto r = parse({"--server=false", "-bootstrap=true"});
+    BOOST_REQUIRE(r.ok());
+    Overrides want = {{"server", "false"}, {"bootstrap", "true"}};
+    BOOST_TEST((r->request.overrides == want));
 }
 
 BOOST_AUTO_TEST_CASE(parsing_twice_starts_over) {

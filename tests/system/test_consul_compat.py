@@ -1,0 +1,66 @@
+"""What a Consul user brings along works unchanged: a `consul agent` command line with
+single-dash flags and -pid-file, and the servers found as consul.service.<domain>."""
+import dns.rcode
+
+from harness import free_port, run_muster, scaled, wait_until
+
+
+def test_a_consul_agent_command_line_starts_a_server_with_a_pid_file(muster, tmp_path):
+    dns_port, http_port, server_port = free_port(), free_port(), free_port()
+    pid_file = tmp_path / "run" / "muster.pid"
+    pid_file.parent.mkdir()
+    agent = muster.create({}, args=[
+        "-dev", f"-dns-port={dns_port}", "-http-port", str(http_port),
+        f"-server-port={server_port}", "-node=web-1", "-pid-file", str(pid_file),
+        f"-data-dir={tmp_path / 'data'}", "-log-level=debug"], use_config_file=False)
+    agent.dns_port, agent.http_port = dns_port, http_port
+    agent.start()
+    wait_until(pid_file.exists, scaled(5), 0.05, "the pid file")
+    assert pid_file.read_text() == f"{agent.proc.pid}\n"
+    # the servers' own service, under Consul's name
+    r = agent.query("consul.service.internal", "SRV")
+    assert r.rcode() == dns.rcode.NOERROR, r
+    assert [rd.port for rrset in r.answer for rd in rrset] == [server_port]
+    assert agent.api_ok("GET", "/v1/catalog/service/consul")[0]["Node"] == "web-1"
+    assert agent.stop() == 0
+    assert not pid_file.exists(), "the pid file is removed when the agent stops"
+
+
+def test_a_pid_file_taken_over_by_another_process_is_left_alone(muster, tmp_path):
+    pid_file = tmp_path / "muster.pid"
+    cfg = muster.config([])
+    cfg["pid_file"] = str(pid_file)
+    agent = muster.start(cfg)
+    wait_until(pid_file.exists, scaled(5), 0.05, "the pid file")
+    pid_file.write_text("1\n")  # e.g. a second agent started with the same file
+    assert agent.stop() == 0
+    assert pid_file.read_text() == "1\n"
+
+
+def test_an_unwritable_pid_file_stops_the_start_with_a_clear_error(muster, tmp_path):
+    cfg = muster.config([])
+    cfg["pid_file"] = str(tmp_path / "no-such-dir" / "muster.pid")
+    agent = muster.create(cfg)
+    agent.start(wait=False)
+    assert agent.wait_exit(scaled(20)) == 1
+    assert "pid_file: cannot write" in agent.log_text()
+    assert "no-such-dir/muster.pid" in agent.log_text()
+
+
+def test_the_servers_service_can_be_renamed(muster):
+    cfg = muster.config([])
+    cfg.update({"server": True, "bootstrap": True, "server_service_name": "muster-servers"})
+    cfg["ports"]["server"] = free_port()
+    agent = muster.start(cfg)
+    wait_until(lambda: agent.query("muster-servers.service.internal", "A").answer, scaled(10),
+               0.1, "muster-servers.service.internal")
+    assert agent.query("consul.service.internal", "A").rcode() == dns.rcode.NXDOMAIN
+
+
+def test_a_bad_server_service_name_is_refused_naming_the_key(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"server_service_name": "two.labels"}')
+    r = run_muster(["validate", str(path)])
+    assert r.returncode == 2
+    assert f"{path}: server_service_name: expected a DNS label" in r.stderr, r.stderr
+
