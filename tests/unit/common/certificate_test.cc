@@ -97,6 +97,8 @@ BOOST_AUTO_TEST_CASE(a_name_is_matched_by_its_length_never_past_it) {
         verify_certificate(ca.cert_pem, leaf->cert_pem, std::string_view(text).substr(0, 0));
     BOOST_REQUIRE(!empty.ok());
     BOOST_TEST(empty.error().message.find("no host name") != std::string::npos);
+    // A leading dot is OpenSSL's "any name under": never a match for one host.
+    BOOST_TEST(!verify_certificate(ca.cert_pem, leaf->cert_pem, ".internal").ok());
 }
 
 BOOST_AUTO_TEST_CASE(leaf_has_the_sans_usages_validity_and_key_ids) {
