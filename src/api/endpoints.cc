@@ -315,7 +315,7 @@ json self_json(const Options& o) {
                   {"Version", o.version}}},
                 {"Member", member_json(o)},
                 {"Stats", self_stats(o)},
-                {"Meta", json::object()}};
+                {"Meta", o.node_meta}};
 }
 
 // The body of a read, or the error reply.

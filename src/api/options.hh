@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct Options {
     std::string node_name;       // this agent's node in the catalog
     std::string node_address;    // its advertised address
     std::string node_id;         // Consul's node UUID; may be empty
+    std::map<std::string, std::string> node_meta;  // node_meta: /v1/agent/self's "Meta"
     std::string datacenter = "dc1";
     std::string version = MUSTER_VERSION;
     bool server = false;         // a server agent: Config.Server, role "consul" (else "node")

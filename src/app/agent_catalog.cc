@@ -51,6 +51,7 @@ catalog::Node self_node(const config::Settings& settings) {
     catalog::Node node;
     node.name = settings.node_name;
     node.datacenter = settings.datacenter;
+    node.meta = settings.node_meta;
     if (settings.advertise_addr) {
         node.address = settings.advertise_addr->ip_string();
         return node;

@@ -129,6 +129,7 @@ api::Options api_options(const config::Settings& s) {
     o.datacenter = s.datacenter;
     o.server = s.server;
     o.server_service_name = s.server_service_name;
+    o.node_meta = s.node_meta;
     o.server_address = o.node_address + ":" + std::to_string(s.server_port);
     o.script_checks =
         s.enable_script_checks ? api::ScriptChecks::enabled : api::ScriptChecks::disabled;

@@ -58,6 +58,16 @@ const OptionDef options[] = {
      .example = R"("/run/muster/muster.pid")",
      .apply = [](const Json& v, Loading& c) { set_string(v, c, c.settings.pid_file); },
      .flags = {"pid-file"}},
+    {.key = "node_meta",
+     .kind = Kind::string_map,
+     .default_text = "{}",
+     .doc = "Metadata of this node in the catalog (Consul's NodeMeta): shown by the API and "
+            "answered as TXT records \"key=value\" on <node>.node.<domain> (RFC 1464); a key "
+            "prefixed \"rfc1035-\" gives the value alone. At most 64 pairs; keys of letters, "
+            "digits, '_' and '-' up to 128 characters, not starting with \"consul-\"; values up "
+            "to 512 characters.",
+     .example = R"({"rack": "r12", "rfc1035-owner": "team-dns"})",
+     .apply = [](const Json& v, Loading& c) { set_node_meta(v, c); }},
     {.key = "log_level",
      .kind = Kind::enumeration,
      .default_text = R"("info" ("debug" with --dev))",
@@ -775,6 +785,8 @@ std::string_view kind_name(Kind kind) {
             return "list of check definitions";
         case Kind::ttl_map:
             return "object of service name pattern to duration";
+        case Kind::string_map:
+            return "object of string to string";
     }
     return "?";
 }

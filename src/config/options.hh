@@ -37,6 +37,7 @@ enum class Kind {
     check,          // one Consul check definition object
     check_list,     // list of Consul check definition objects
     ttl_map,        // object: service name, "prefix*" or "*" -> duration
+    string_map,     // object: string -> string
 };
 
 // How values from several sources combine.

@@ -105,7 +105,8 @@ struct Settings {
     dns::Name domain;                     // default "internal."
     std::optional<dns::Name> alt_domain;  // a second domain answered like domain
     std::string data_dir;
-    std::string pid_file;             // "" for none
+    std::string pid_file;                          // "" for none
+    std::map<std::string, std::string> node_meta;  // this node's NodeMeta (node_meta)
     bool data_dir_temporary = false;  // made by --dev: the agent removes it when it stops
     log::Level log_level = log::Level::info;
     bool dev = false;

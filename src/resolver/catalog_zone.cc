@@ -318,13 +318,19 @@ void CatalogZone::answer_node(Reply& r, const CatalogName& n) {
     }
     if (wants(r.q.qtype, dns::type::txt)) {
         catalog::for_each_meta(*node, [&](std::string_view k, std::string_view v) {
-            if (k.size() + 1 + v.size() > 255)
+            // RFC 1464 "key=value"; Consul gives a key prefixed "rfc1035-" as the value alone.
+            constexpr std::string_view bare = "rfc1035-";
+            const std::string_view key = k.starts_with(bare) ? std::string_view{} : k;
+            const size_t sep = k.starts_with(bare) ? 0 : 1;
+            if (key.size() + sep + v.size() > 255)
                 return;  // a TXT string holds 255 octets (RFC 1035 §3.3.14)
             uint8_t rdata[256];
-            rdata[0] = static_cast<uint8_t>(k.size() + 1 + v.size());
-            std::memcpy(rdata + 1, k.data(), k.size());
-            rdata[1 + k.size()] = '=';
-            std::memcpy(rdata + 2 + k.size(), v.data(), v.size());
+            rdata[0] = static_cast<uint8_t>(key.size() + sep + v.size());
+            if (sep != 0) {
+                std::memcpy(rdata + 1, key.data(), key.size());
+                rdata[1 + key.size()] = '=';
+            }
+            std::memcpy(rdata + 1 + key.size() + sep, v.data(), v.size());
             r.w.add(dns::Section::answer, r.q.qname, dns::type::txt, dns::klass::in, ttl,
                     {rdata, size_t{rdata[0]} + 1});
             wrote = true;

@@ -64,3 +64,29 @@ def test_a_bad_server_service_name_is_refused_naming_the_key(tmp_path):
     assert r.returncode == 2
     assert f"{path}: server_service_name: expected a DNS label" in r.stderr, r.stderr
 
+
+
+def test_node_meta_is_in_the_catalog_the_api_and_dns_txt(muster):
+    cfg = muster.config([])
+    cfg.update({"node_name": "meta-host", "server": True, "bootstrap": True,
+                "node_meta": {"rack": "r12", "rfc1035-owner": "team dns"}})
+    cfg["ports"]["server"] = free_port()
+    agent = muster.start(cfg)
+    wait_until(lambda: agent.api_ok("GET", "/v1/catalog/node/meta-host"), scaled(10), 0.1,
+               "the node in the catalog")
+    node = agent.api_ok("GET", "/v1/catalog/node/meta-host")["Node"]
+    assert node["Meta"] == {"rack": "r12", "rfc1035-owner": "team dns"}
+    assert agent.api_ok("GET", "/v1/agent/self")["Meta"] == node["Meta"]
+    txt = sorted(b"".join(rd.strings).decode() for rrset in
+                 agent.query("meta-host.node.internal", "TXT").answer for rd in rrset)
+    assert txt == ["rack=r12", "team dns"]  # RFC 1464; "rfc1035-" gives the value alone
+
+
+def test_bad_node_meta_is_refused_naming_the_key(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"node_meta": {"consul-x": "1", "ok": 2, "bad key": "v"}}')
+    r = run_muster(["validate", str(path)])
+    assert r.returncode == 2
+    assert f'{path}: node_meta.consul-x: the prefix "consul-" is reserved' in r.stderr, r.stderr
+    assert f"{path}: node_meta.ok: expected a string (got 2)" in r.stderr, r.stderr
+    assert f"{path}: node_meta.bad key: expected a key of 1-128 letters" in r.stderr, r.stderr

@@ -110,6 +110,7 @@ Json override_value(const OptionDef& def, const std::string& text) {
         case Kind::check:
         case Kind::check_list:
         case Kind::ttl_map:
+        case Kind::string_map:
             break;
         default:
             return Json(text);

@@ -707,6 +707,42 @@ void set_service_ttl(const Json& v, Loading& c) {
     }
 }
 
+void set_node_meta(const Json& v, Loading& c) {
+    // Consul's limits (agent/structs ValidateNodeMetadata).
+    constexpr size_t max_pairs = 64, max_key = 128, max_value = 512;
+    if (!v.is_object())
+        return c.expected("an object of string keys to string values", v);
+    const std::string base = c.key;
+    auto& meta = c.settings.node_meta;
+    for (const auto& [key, value] : v.items()) {
+        KeyScope scope(c, base + "." + key);
+        auto key_char = [](char ch) { return ascii::is_alnum(ch) || ch == '_' || ch == '-'; };
+        if (key.empty() || key.size() > max_key || !std::all_of(key.begin(), key.end(), key_char)) {
+            c.fail("expected a key of 1-128 letters, digits, '_' and '-' (got " + quote_text(key) +
+                   ")");
+            continue;
+        }
+        if (key.starts_with("consul-")) {
+            c.fail("the prefix \"consul-\" is reserved for Consul's own metadata");
+            continue;
+        }
+        if (!value.is_string()) {
+            c.expected("a string", value);
+            continue;
+        }
+        auto text = value.get<std::string>();
+        if (text.size() > max_value) {
+            c.fail("expected a value of at most 512 characters (got " +
+                   std::to_string(text.size()) + ")");
+            continue;
+        }
+        meta[key] = std::move(text);  // a key given again by a later source replaces it
+    }
+    if (meta.size() > max_pairs) {
+        c.fail("expected at most 64 pairs (got " + std::to_string(meta.size()) + ")");
+    }
+}
+
 void check_definitions(Loading& c) {
     std::map<std::string, size_t> service_ids;
     const auto& services = c.settings.services;

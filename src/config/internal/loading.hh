@@ -97,6 +97,9 @@ void append_services(const Json& v, Loading& c);
 void append_check(const Json& v, Loading& c);
 void append_checks(const Json& v, Loading& c);
 void set_service_ttl(const Json& v, Loading& c);
+// node_meta, with Consul's limits (64 pairs, keys [A-Za-z0-9_-]{1,128} not "consul-"..., values
+// of up to 512 characters).
+void set_node_meta(const Json& v, Loading& c);
 // After every source: service IDs and check IDs are unique, and a standalone check's service_id
 // names a defined service.
 void check_definitions(Loading& c);
