@@ -1,4 +1,5 @@
-// load(): reads --config-file and --config-dir sources, then hands them to the loader.
+// load(): reads --config-file and --config-dir sources (JSON or HCL), then hands them to the
+// loader.
 #include "config/config.hh"
 
 #include <dirent.h>
@@ -40,28 +41,35 @@ Result<std::string> read_file(const std::string& path) {
     return text;
 }
 
-// Every *.json regular file (or link to one) in dir, in lexical (byte) order.
-Result<std::vector<std::string>> json_files(const std::string& dir) {
+struct DirFiles {
+    std::vector<std::string> configs;  // *.json and *.hcl, in lexical (byte) order
+    std::vector<std::string> skipped;  // other files, for a warning each
+};
+
+// Every *.json and *.hcl regular file (or link to one) in dir; hidden files and directories are
+// passed over silently, other files with a warning, as Consul does since 1.0.
+Result<DirFiles> config_files(const std::string& dir) {
     DIR* d = ::opendir(dir.c_str());
     if (d == nullptr)
         return make_error(cannot_read(dir, errno));
-    std::vector<std::string> names;
+    const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
+    DirFiles files;
     while (dirent* e = ::readdir(d)) {
         std::string_view name = e->d_name;
-        if (name.size() <= 5 || !name.ends_with(".json") || name.front() == '.')
+        if (name.empty() || name.front() == '.')
             continue;
-        std::string path = dir + "/" + std::string(name);
+        std::string path = prefix + std::string(name);
         struct stat st {};
         if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
             continue;
-        names.emplace_back(name);
+        const bool config = (name.size() > 5 && name.ends_with(".json")) ||
+                            (name.size() > 4 && name.ends_with(".hcl"));
+        (config ? files.configs : files.skipped).push_back(std::move(path));
     }
     ::closedir(d);
-    std::sort(names.begin(), names.end());
-    std::string prefix = dir.ends_with('/') ? dir : dir + "/";
-    for (auto& n : names)
-        n = prefix + n;
-    return names;
+    std::sort(files.configs.begin(), files.configs.end());
+    std::sort(files.skipped.begin(), files.skipped.end());
+    return files;
 }
 
 void add_source(const std::string& path, std::vector<internal::Source>& sources,
@@ -80,18 +88,24 @@ Result<Settings> load(const LoadRequest& req) {
     try {
         std::vector<internal::Source> sources;
         std::vector<std::string> errors;
+        std::vector<std::string> skipped;
         for (const auto& f : req.files)
             add_source(f, sources, errors);
         for (const auto& dir : req.dirs) {
-            auto files = json_files(dir);
+            auto files = config_files(dir);
             if (!files) {
                 errors.push_back(files.error().message);
                 continue;
             }
-            for (const auto& f : *files)
+            for (const auto& f : files->configs)
                 add_source(f, sources, errors);
+            for (auto& f : files->skipped)
+                skipped.push_back(f + ": skipped: not a .json or .hcl file");
         }
-        return internal::load_sources(sources, req, std::move(errors));
+        auto settings = internal::load_sources(sources, req, std::move(errors));
+        if (settings)
+            settings->warnings.insert(settings->warnings.begin(), skipped.begin(), skipped.end());
+        return settings;
     } catch (const std::exception& e) {
         // Only allocation failure can get here; the API throws nothing.
         return make_error(std::string("configuration: ") + e.what());

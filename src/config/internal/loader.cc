@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "common/duration.hh"
 #include "config/internal/loading.hh"
@@ -55,6 +56,8 @@ void apply_option(const OptionDef& def, const Json& value, Loading& c);
 void walk(const Json& object, std::string_view prefix, Loading& c) {
     for (const auto& [k, v] : object.items()) {
         std::string key = prefix.empty() ? k : std::string(prefix) + "." + k;
+        if (c.hcl_lines != nullptr)
+            c.file = c.hcl_source + ":" + std::to_string(hcl_line(*c.hcl_lines, key));
         const OptionDef* def = k.find('.') == std::string::npos ? find_option(key) : nullptr;
         if (def == nullptr) {
             c.errors.push_back(c.file + ": " + key + ": unknown key" + suggestion(prefix, k));
@@ -286,6 +289,67 @@ void make_dev_data_dir(const LoadRequest& req, Loading& c) {
     c.settings.data_dir_temporary = true;
 }
 
+// Paths where one HCL block is a one-element list: the option table's lists of objects, and
+// the checks of a service definition (Consul's PatchSliceOfMaps exceptions).
+const HclShape& hcl_shape() {
+    static const HclShape shape = [] {
+        HclShape s;
+        for (const auto& def : option_table()) {
+            if (def.kind == Kind::service_list || def.kind == Kind::check_list ||
+                def.kind == Kind::record_list)
+                s.list_blocks.emplace_back(def.key);
+            if (def.kind == Kind::service || def.kind == Kind::service_list)
+                s.list_blocks.push_back(std::string(def.key) + ".checks");
+        }
+        return s;
+    }();
+    return shape;
+}
+
+// walk() names each top-level key's line; an error about a deeper key ("FILE:3:
+// services[0].checks[1].interval: ...") gets that key's own line.
+void refine_lines(Loading& c, size_t first_error) {
+    const std::string head = c.hcl_source + ":";
+    for (size_t i = first_error; i < c.errors.size(); ++i) {
+        std::string& e = c.errors[i];
+        if (!e.starts_with(head))
+            continue;
+        const size_t key_start = e.find(": ", head.size());
+        const size_t key_end =
+            key_start == std::string::npos ? key_start : e.find(": ", key_start + 2);
+        if (key_end == std::string::npos)
+            continue;
+        const int line = hcl_line(
+            *c.hcl_lines, std::string_view(e).substr(key_start + 2, key_end - key_start - 2));
+        if (line > 0)
+            e = head + std::to_string(line) + e.substr(key_start);
+    }
+}
+
+// One source as the tree walk() takes, or an error line ("FILE: ..." for JSON, "FILE:LINE: ..."
+// for HCL).
+Result<Json> parse_source(const Source& src, std::optional<HclDocument>& hcl) {
+    if (src.name.ends_with(".hcl")) {
+        auto parsed = parse_hcl(src.text, hcl_shape());
+        if (!parsed)
+            return make_error(src.name + ":" + parsed.error().message);
+        hcl = std::move(*parsed);
+        return std::move(hcl->tree);
+    }
+    Json doc;
+    try {
+        doc = Json::parse(src.text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    } catch (const Json::parse_error& e) {
+        return make_error(syntax_error(src.name, e));
+    } catch (const Json::exception& e) {
+        return make_error(src.name + ": " + e.what());
+    }
+    if (!doc.is_object())
+        return make_error(src.name + ": expected a JSON object at the top level (got " +
+                          describe(doc) + ")");
+    return doc;
+}
+
 std::string join_lines(const std::vector<std::string>& lines) {
     std::string out;
     for (const auto& l : lines) {
@@ -322,23 +386,22 @@ Result<Settings> load_sources(const std::vector<Source>& sources, const LoadRequ
     for (const auto& src : sources) {
         c.file = src.name;
         c.settings.sources.push_back(src.name);
-        Json doc;
-        try {
-            doc =
-                Json::parse(src.text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-        } catch (const Json::parse_error& e) {
-            c.errors.push_back(syntax_error(src.name, e));
-            continue;
-        } catch (const Json::exception& e) {
-            c.errors.push_back(src.name + ": " + e.what());
+        std::optional<HclDocument> hcl;
+        auto doc = parse_source(src, hcl);
+        if (!doc) {
+            c.errors.push_back(doc.error().message);
             continue;
         }
-        if (!doc.is_object()) {
-            c.errors.push_back(src.name + ": expected a JSON object at the top level (got " +
-                               describe(doc) + ")");
-            continue;
+        if (hcl) {
+            c.hcl_source = src.name;
+            c.hcl_lines = &hcl->lines;
         }
-        walk(doc, "", c);
+        const size_t first_error = c.errors.size();
+        walk(*doc, "", c);
+        if (hcl) {
+            refine_lines(c, first_error);
+            c.hcl_lines = nullptr;
+        }
     }
     apply_overrides(req, c);
     finish(req, c);

@@ -644,6 +644,8 @@ void set_forward_zones(const Json& v, Loading& c) {
 }
 
 void append_service(const Json& v, Loading& c) {
+    if (v.is_array())  // HCL: `service { }` given more than once
+        return append_services(v, c);
     const std::string where = c.file + ": " + c.key;
     auto def = catalog::parse_service_definition(v, where);
     if (!def)
@@ -662,6 +664,8 @@ void append_services(const Json& v, Loading& c) {
 }
 
 void append_check(const Json& v, Loading& c) {
+    if (v.is_array())  // HCL: `check { }` given more than once
+        return append_checks(v, c);
     const std::string where = c.file + ": " + c.key;
     auto def = catalog::parse_check_definition(v, where);
     if (!def)

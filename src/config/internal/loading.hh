@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/internal/hcl.hh"
 #include "config/internal/templates.hh"
 #include "config/settings.hh"
 
@@ -24,6 +25,10 @@ struct Loading {
     Settings settings;
     std::string file;  // the source being applied ("command line" for overrides)
     std::string key;   // the key being applied, e.g. "recursors[2]"
+    // While an HCL source is walked: its name and the line of each key, so that `file` becomes
+    // "FILE:LINE" for each key and errors read "FILE:LINE: KEY: message".
+    std::string hcl_source;
+    const HclLines* hcl_lines = nullptr;
     std::vector<std::string> errors;
     std::map<std::string, std::string, std::less<>> last_file;  // option key -> source that set it
     std::vector<InterfaceAddr> interfaces;

@@ -105,4 +105,24 @@ BOOST_AUTO_TEST_CASE(a_directory_given_as_file_is_an_error) {
     BOOST_TEST(r.error().message == t.file("d") + ": cannot read: Is a directory");
 }
 
+BOOST_AUTO_TEST_CASE(dirs_mix_hcl_and_json_in_lexical_order_and_warn_about_other_files) {
+    TempDir t;
+    t.write("d/10-base.hcl", "datacenter = \"hcl\"\nrecursors = [\"10.0.0.1\"]\n");
+    t.write("d/20-over.json", R"({"datacenter": "json", "recursors": ["10.0.0.2"]})");
+    t.write("d/30-last.hcl", "node_name = \"n3\" # the last word\n");
+    t.write("d/README.txt", "notes");
+    t.write("d/.hidden.hcl", "not = read {");
+    auto r = load({.files = {}, .dirs = {t.file("d")}, .overrides = {}, .dev = false});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().message));
+    BOOST_TEST(r->datacenter == "json");
+    BOOST_TEST(r->node_name == "n3");
+    BOOST_REQUIRE(r->recursors.size() == 2u);
+    BOOST_TEST(r->recursors[0].text == "10.0.0.1");
+    std::vector<std::string> want = {t.file("d/10-base.hcl"), t.file("d/20-over.json"),
+                                     t.file("d/30-last.hcl")};
+    BOOST_TEST(r->sources == want, boost::test_tools::per_element());
+    BOOST_REQUIRE(!r->warnings.empty());
+    BOOST_TEST(r->warnings[0] == t.file("d/README.txt") + ": skipped: not a .json or .hcl file");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -649,4 +649,119 @@ BOOST_AUTO_TEST_CASE(the_cluster_key_comes_from_encrypt_a_file_or_a_credential_a
     ::unsetenv("CREDENTIALS_DIRECTORY");
 }
 
+// Consul's documented server example, restricted to the keys muster knows, and its JSON twin.
+constexpr const char* server_hcl = R"(node_name = "consul-server"
+server    = true
+bootstrap = true
+datacenter = "dc1"
+log_level  = "INFO"
+addresses {
+  http = "127.0.0.1"
+}
+encrypt = "aPuGh+5UDskRAbkLaXRzFoSOcSM+5vAK+NEYOWHJH7w="
+dns_config {
+  service_ttl = { "*" = "5s" }
+  cache { max_ttl = "1h" }
+}
+recursors = ["tls://1.1.1.1:853#cloudflare-dns.com", "10.0.0.3"]
+records {
+  name = "gw.internal."
+  type = "A"
+  value = "10.0.0.1"
+}
+records { name = "txt.internal.", type = "TXT", value = "\"hello\"", ttl = 60 }
+)";
+constexpr const char* server_json = R"({"node_name": "consul-server", "server": true,
+  "bootstrap": true, "datacenter": "dc1", "log_level": "INFO",
+  "addresses": {"http": "127.0.0.1"},
+  "encrypt": "aPuGh+5UDskRAbkLaXRzFoSOcSM+5vAK+NEYOWHJH7w=",
+  "dns_config": {"service_ttl": {"*": "5s"}, "cache": {"max_ttl": "1h"}},
+  "recursors": ["tls://1.1.1.1:853#cloudflare-dns.com", "10.0.0.3"],
+  "records": [{"name": "gw.internal.", "type": "A", "value": "10.0.0.1"},
+              {"name": "txt.internal.", "type": "TXT", "value": "\"hello\"", "ttl": 60}]})";
+
+// Consul's documented client example (a service with a TCP check) and its JSON twin.
+constexpr const char* client_hcl = R"(node_name = "consul-client"
+server    = false
+datacenter = "dc1"
+log_level  = "INFO"
+retry_join = ["consul-server"]
+service {
+  id      = "dns"
+  name    = "dns"
+  tags    = ["primary"]
+  address = "localhost"
+  port    = 8600
+  check {
+    id       = "dns"
+    name     = "Consul DNS TCP on port 8600"
+    tcp      = "localhost:8600"
+    interval = "10s"
+    timeout  = "1s"
+  }
+}
+services {
+  name = "web"
+  port = 80
+  checks { ttl = "30s" }
+}
+)";
+constexpr const char* client_json = R"({"node_name": "consul-client", "server": false,
+  "datacenter": "dc1", "log_level": "INFO", "retry_join": ["consul-server"],
+  "service": {"id": "dns", "name": "dns", "tags": ["primary"], "address": "localhost",
+              "port": 8600, "check": {"id": "dns", "name": "Consul DNS TCP on port 8600",
+              "tcp": "localhost:8600", "interval": "10s", "timeout": "1s"}},
+  "services": [{"name": "web", "port": 80, "checks": [{"ttl": "30s"}]}]})";
+
+BOOST_AUTO_TEST_CASE(hcl_and_json_twins_load_the_same_settings) {
+    for (auto [hcl, json] : {std::pair{server_hcl, server_json}, {client_hcl, client_json}}) {
+        auto from_hcl = load_texts({{"a.hcl", hcl}});
+        auto from_json = load_texts({{"a.json", json}});
+        BOOST_REQUIRE_MESSAGE(from_hcl.ok(), (from_hcl.ok() ? "" : from_hcl.error().message));
+        BOOST_REQUIRE_MESSAGE(from_json.ok(), (from_json.ok() ? "" : from_json.error().message));
+        from_hcl->sources = from_json->sources;
+        BOOST_TEST((*from_hcl == *from_json));
+        BOOST_TEST(from_hcl->node_name.starts_with("consul-"));
+    }
+    auto client = load_texts({{"a.hcl", client_hcl}});
+    BOOST_REQUIRE(client.ok());
+    BOOST_TEST(client->services.size() == 2u);
+    BOOST_TEST(load_texts({{"a.hcl", server_hcl}})->records.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(repeated_hcl_service_blocks_each_register) {
+    auto r = load_texts({{"a.hcl",
+                          "service {\n name = \"a\"\n}\nservice {\n name = \"b\"\n}\n"
+                          "check {\n name = \"c\"\n ttl = \"5s\"\n}\n"
+                          "check {\n name = \"d\"\n ttl = \"5s\"\n}\n"}});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    BOOST_TEST(r->services.size() == 2u);
+    BOOST_TEST(r->checks.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(hcl_errors_name_file_line_and_key) {
+    BOOST_TEST(errors_of(load_texts({{"x.hcl", "datacenter = \"dc1\"\n\nports 8600\n"}})) ==
+               "x.hcl:3: expected '=' or '{' after \"ports\", got '8'");
+    BOOST_TEST(errors_of(load_texts({{"x.hcl", "# c\nportz {\n  dns = 53\n}\n"}})) ==
+               "x.hcl:2: portz: unknown key (did you mean \"ports\"?)");
+    BOOST_TEST(errors_of(load_texts({{"x.hcl", "ports {\n\n  dns = \"fifty\"\n}\n"}})) ==
+               "x.hcl:3: ports.dns: expected a port number from 1 to 65535 (got \"fifty\")");
+    auto nested = load_texts({{"a.json", "{}"},
+                              {"x.hcl",
+                               "services {\n  name = \"db\"\n}\nservices {\n"
+                               "  name = \"api\"\n  port = \"http\"\n  checks {\n"
+                               "    tcp = \"x:1\"\n  }\n}\n"}});
+    BOOST_TEST(errors_of(nested) ==
+               "x.hcl:6: services[1].port: expected an integer 0..65535 (got \"http\")\n"
+               "x.hcl:7: services[1].checks[0].interval: expected a positive duration for a "
+               "script, http or tcp check (got nothing: the key is required)");
+    // Checks after every source name the line the key was set on.
+    auto late = load_texts({{"x.hcl", "\nbootstrap_expect = 3\n"}});
+    BOOST_TEST(errors_of(late).starts_with("x.hcl:2: bootstrap_expect: expected server"),
+               errors_of(late));
+    // JSON errors stay as they were.
+    BOOST_TEST(errors_of(load_texts({{"x.json", R"({"portz": {}})"}})) ==
+               "x.json: portz: unknown key (did you mean \"ports\"?)");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,6 @@
 // Tests for src/config/options.cc: the option table and what follows from it (examples, the man
-// page the build makes from man/muster.json.5.in, the sample config etc/muster.json).
+// page the build makes from man/muster.json.5.in, the sample configs etc/muster.json and
+// etc/muster.hcl).
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
@@ -235,6 +236,15 @@ BOOST_AUTO_TEST_CASE(sample_config_shows_every_option_and_loads) {
     }
     auto r = load({.files = {path}, .dirs = {}, .overrides = {}, .dev = false});
     BOOST_TEST(r.ok(), (r.ok() ? std::string() : r.error().message));
+}
+
+BOOST_AUTO_TEST_CASE(hcl_sample_config_loads) {
+    std::string path = source_root() + "/etc/muster.hcl";
+    auto r = load({.files = {path}, .dirs = {}, .overrides = {}, .dev = false});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().message));
+    BOOST_TEST(r->services.size() == 2u);
+    BOOST_TEST(r->checks.size() == 1u);
+    BOOST_TEST(r->records.size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

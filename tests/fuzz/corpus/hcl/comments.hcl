@@ -1,0 +1,5 @@
+# hash
+// slashes
+/* block
+   over lines */ a = 1 # after
+b = /* inside */ "x" // after

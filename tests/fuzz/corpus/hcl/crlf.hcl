@@ -1,0 +1,4 @@
+datacenter = "dc1"
+ports {
+  dns = 8600
+}

@@ -1,0 +1,2 @@
+ports {
+  dns = 1

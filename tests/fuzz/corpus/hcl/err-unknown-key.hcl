@@ -1,0 +1,7 @@
+# c
+portz {
+  dns = 53
+}
+ports {
+  dns = "fifty"
+}

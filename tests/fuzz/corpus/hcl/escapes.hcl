@@ -1,0 +1,1 @@
+s = "tab\there \"q\" back\\slash\nnew \u00e9 \U0001F600 \/"

@@ -1,0 +1,10 @@
+service {
+  name = "a"
+}
+service {
+  name = "b"
+}
+check {
+  name = "c"
+  ttl = "5s"
+}
