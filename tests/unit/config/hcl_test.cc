@@ -1,5 +1,8 @@
-// Tests for src/config/internal/hcl.cc: Consul's documented HCL examples give the trees of their
-// JSON twins, every key keeps its line, and bad input names the line.
+// Tests for src/config/internal/hcl.cc: Consul-style HCL configurations give the trees of their
+// JSON twins, every key keeps its line, and bad input names the line. The first example follows
+// Consul's agent configuration reference; the others are written in the shape of the server,
+// client, deployment-guide and multiple-services examples of its documentation (from memory, not
+// copied), with JSON twins written by hand.
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -66,7 +69,7 @@ constexpr std::string_view reference_example_json = R"({
   }
 })";
 
-// The reference's "Server node with encryption enabled".
+// In the shape of the reference's "Server node with encryption enabled".
 constexpr std::string_view server_example = R"(node_name = "consul-server"
 server    = true
 bootstrap = true
@@ -163,7 +166,7 @@ constexpr std::string_view client_example_json = R"({
   }
 })";
 
-// The deployment guide's consul.hcl, shared by servers and clients.
+// In the shape of the deployment guide's consul.hcl, shared by servers and clients.
 constexpr std::string_view deployment_example = R"(datacenter = "dc1"
 data_dir = "/opt/consul"
 encrypt = "qDOPBEr+/oUVeOFQOnVypxwDaHzLrD+lvjo5vCEBbZ0="
@@ -218,7 +221,7 @@ constexpr std::string_view deployment_example_json = R"({
   }
 })";
 
-// The services documentation's "multiple services" definition: repeated `services` blocks.
+// In the shape of the services documentation's "multiple services": repeated `services` blocks.
 constexpr std::string_view services_example = R"(services {
   id = "red0"
   name = "redis"
@@ -291,7 +294,7 @@ constexpr std::string_view services_example_json = R"({
 
 BOOST_AUTO_TEST_SUITE(hcl)
 
-BOOST_AUTO_TEST_CASE(consul_documented_examples_give_their_json_twins) {
+BOOST_AUTO_TEST_CASE(consul_style_examples_give_their_json_twins) {
     const std::pair<std::string_view, std::string_view> twins[] = {
         {reference_example, reference_example_json}, {server_example, server_example_json},
         {client_example, client_example_json},       {deployment_example, deployment_example_json},
