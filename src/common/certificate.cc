@@ -441,7 +441,8 @@ Result<void> verify_certificate(std::string_view ca_pem, std::string_view cert_p
     if (host_name.empty())
         return make_error("no host name to check the certificate for");
     // OpenSSL takes ".example" as "any name under example": that is not one host's name.
-    if (host_name.front() == '.')
+    // ... and drops a final NUL: "localhost\0" would pass for "localhost".
+    if (host_name.front() == '.' || host_name.find('\0') != std::string_view::npos)
         return make_error("\"" + std::string(host_name) + "\" is not a host name");
     if (X509_VERIFY_PARAM_set1_host(param, host_name.data(), host_name.size()) != 1)
         return openssl_error("cannot set the host name to check");
