@@ -12,6 +12,14 @@ using internal::Json;
 using internal::Loading;
 constexpr uint64_t any_uint = std::numeric_limits<uint64_t>::max();
 
+// Setters shared by an option and its Consul alias.
+void set_snapshot_threshold(const Json& v, Loading& c) {
+    set_uint(v, c, c.settings.raft_snapshot_threshold, 1, 1000000000);
+}
+void set_trailing_logs(const Json& v, Loading& c) {
+    set_uint(v, c, c.settings.raft_trailing_logs, 0, 1000000000);
+}
+
 // Parents come before their children; the man page and the sample config follow this order.
 const OptionDef options[] = {
     {.key = "node_name",
@@ -28,6 +36,19 @@ const OptionDef options[] = {
      .example = R"("dc1")",
      .apply = [](const Json& v, Loading& c) { set_nonempty_string(v, c, c.settings.datacenter); },
      .flags = {"datacenter"}},
+    {.key = "primary_datacenter",
+     .kind = Kind::string,
+     .default_text = "datacenter",
+     .doc = "Consul's primary datacenter. muster has one datacenter, so this must equal "
+            "datacenter; acl_datacenter (Consul's older name) is an alias.",
+     .example = R"("dc1")",
+     .apply = [](const Json& v, Loading& c) { note_primary_datacenter(v, c); }},
+    {.key = "acl_datacenter",
+     .kind = Kind::string,
+     .default_text = "datacenter",
+     .doc = "Consul's older name for primary_datacenter.",
+     .example = R"("dc1")",
+     .apply = [](const Json& v, Loading& c) { note_primary_datacenter(v, c); }},
     {.key = "domain",
      .kind = Kind::name,
      .default_text = R"("internal.")",
@@ -323,10 +344,7 @@ const OptionDef options[] = {
             "nodes with a service each, on a 2-core test machine): raise this to take them less "
             "often, at the price of a longer log.",
      .example = "32768",
-     .apply =
-         [](const Json& v, Loading& c) {
-             set_uint(v, c, c.settings.raft_snapshot_threshold, 1, 1000000000);
-         }},
+     .apply = set_snapshot_threshold},
     {.key = "raft.trailing_logs",
      .kind = Kind::uint,
      .default_text = "10240",
@@ -334,8 +352,19 @@ const OptionDef options[] = {
             "follower that fell behind by fewer catches up from the log instead of receiving "
             "the whole catalog.",
      .example = "20480",
-     .apply = [](const Json& v,
-                 Loading& c) { set_uint(v, c, c.settings.raft_trailing_logs, 0, 1000000000); }},
+     .apply = set_trailing_logs},
+    {.key = "raft_snapshot_threshold",
+     .kind = Kind::uint,
+     .default_text = "16384",
+     .doc = "Consul's name for raft.snapshot_threshold.",
+     .example = "32768",
+     .apply = set_snapshot_threshold},
+    {.key = "raft_trailing_logs",
+     .kind = Kind::uint,
+     .default_text = "10240",
+     .doc = "Consul's name for raft.trailing_logs.",
+     .example = "20480",
+     .apply = set_trailing_logs},
     {.key = "recursors",
      .kind = Kind::recursor_list,
      .default_text = "[] (nothing is forwarded)",
@@ -462,6 +491,12 @@ const OptionDef options[] = {
      .example = "true",
      .apply = [](const Json& v,
                  Loading& c) { set_bool(v, c, c.settings.agent_tls.verify_server_hostname); }},
+    {.key = "acl",
+     .kind = Kind::object,
+     .default_text = "",
+     .doc = "Consul's ACL system. muster has no ACLs yet: enabled = false is accepted, true is "
+            "an error; its other keys are recognized Consul keys (a warning each).",
+     .example = R"({"enabled": false})"},
     {.key = "records",
      .kind = Kind::record_list,
      .default_text = "[]",
@@ -685,6 +720,29 @@ const OptionDef options[] = {
             "clients that send EDNS. 0: never.",
      .example = R"("10s")",
      .apply = [](const Json& v, Loading& c) { set_duration_ms(v, c, c.settings.dns.max_stale); }},
+    {.key = "dns_config.allow_stale",
+     .kind = Kind::boolean,
+     .default_text = "true",
+     .doc = "Consul's: answer DNS from any server. muster always answers from the agent's "
+            "own replica (dns_config.max_stale bounds how old); false gets a warning saying "
+            "so.",
+     .example = "true",
+     .apply =
+         [](const Json& v, Loading& c) {
+             warn_if_false(v, c,
+                           "muster always answers DNS from the agent's own replica; use "
+                           "dns_config.max_stale to bound how stale");
+         }},
+    {.key = "dns_config.enable_truncate",
+     .kind = Kind::boolean,
+     .default_text = "true",
+     .doc = "Consul's: set TC on UDP answers that were cut. muster always does (RFC 1035); "
+            "false gets a warning saying so.",
+     .example = "true",
+     .apply =
+         [](const Json& v, Loading& c) {
+             warn_if_false(v, c, "muster always sets TC when an answer does not fit over UDP");
+         }},
     {.key = "dns_config.a_record_limit",
      .kind = Kind::uint,
      .default_text = "0 (no limit)",
@@ -718,7 +776,189 @@ std::string roff_escape(std::string_view text) {
     return out;
 }
 
+// Consul's keys that muster reads without using (see ConsulKey). Keys with a meaning in muster
+// are options above (start_join, primary_datacenter, dns_config.allow_stale, ...).
+constexpr std::string_view no_gossip =
+    "muster has no Serf gossip: members are tracked over the server port";
+constexpr std::string_view no_wan = "muster has one datacenter and no WAN federation";
+constexpr std::string_view no_mesh = "muster has no service mesh (Connect) and no gRPC/xDS";
+constexpr std::string_view no_acl = "muster has no ACLs yet";
+constexpr std::string_view log_stderr = "muster logs to stderr (the journal under systemd)";
+constexpr std::string_view no_ui = "muster has no web UI yet";
+constexpr std::string_view no_metrics = "muster has no metrics endpoint yet";
+constexpr std::string_view fixed_tls =
+    "muster's TLS versions and ciphers are fixed (TLS 1.3 between agents, 1.2 or later on HTTPS)";
+constexpr std::string_view enterprise = "a Consul Enterprise or HCP feature";
+constexpr std::string_view not_tunable = "not tunable in muster";
+
+constexpr std::string_view tls_defaults =
+    "muster uses the files and checks of tls.defaults (or the top-level ca_file, cert_file, "
+    "key_file, verify_incoming, verify_outgoing) for both the server port and HTTPS: set them "
+    "there";
+constexpr auto only_off = ConsulUse::only_off;
+
+const ConsulKey consul_keys[] = {
+    {"acl", no_acl},
+    {"acl.enabled",
+     "muster has no ACLs yet: its HTTP API is open to whoever reaches it; keep addresses.http "
+     "local, or use HTTPS with verify_incoming",
+     only_off},
+    {"acl_agent_master_token", no_acl},
+    {"acl_agent_token", no_acl},
+    {"acl_default_policy", no_acl},
+    {"acl_disabled_ttl", no_acl},
+    {"acl_down_policy", no_acl},
+    {"acl_enable_key_list_policy", no_acl},
+    {"acl_enforce_version_8", no_acl},
+    {"acl_master_token", no_acl},
+    {"acl_replication_token", no_acl},
+    {"acl_token", no_acl},
+    {"acl_ttl", no_acl},
+    {"enable_acl_replication", no_acl},
+    {"addresses.grpc", no_mesh},
+    {"addresses.grpc_tls", no_mesh},
+    {"advertise_addr_ipv4", "muster advertises one address: advertise_addr"},
+    {"advertise_addr_ipv6", "muster advertises one address: advertise_addr"},
+    {"advertise_addrs", "muster advertises one address: advertise_addr"},
+    {"advertise_addr_wan", no_wan},
+    {"advertise_addr_wan_ipv4", no_wan},
+    {"advertise_addr_wan_ipv6", no_wan},
+    {"ae_interval", not_tunable},
+    {"audit", enterprise},
+    {"auto_config", "muster has no automatic agent configuration: give each agent its files"},
+    {"auto_encrypt",
+     "muster does not hand out certificates: make them with `muster tls cert create`"},
+    {"auto_reload_config", "muster reloads on SIGHUP and `muster reload`"},
+    {"autopilot", "muster's servers leave the Raft configuration by leave or force-leave"},
+    {"ca_path", "muster reads one CA file: ca_file"},
+    {"cache", not_tunable},
+    {"check_deregister_interval_min", not_tunable},
+    {"check_output_max_size", not_tunable},
+    {"check_reap_interval", not_tunable},
+    {"cloud", enterprise},
+    {"config_entries", no_mesh},
+    {"connect", no_mesh},
+    {"consul", not_tunable},
+    {"default_query_time", not_tunable},
+    {"disable_anonymous_signature", "muster never calls home"},
+    {"disable_coordinates", "muster keeps no network coordinates"},
+    {"disable_host_node_id", "muster derives no node ID from the host"},
+    {"disable_http_unprintable_char_filter", not_tunable},
+    {"disable_keyring_file", "muster's cluster key comes from encrypt or encrypt_file only"},
+    {"disable_remote_exec", "muster has no remote exec"},
+    {"disable_update_check", "muster never calls home"},
+    {"discard_check_output", not_tunable},
+    {"discovery_max_stale", "muster answers from its local replica always"},
+    {"dns_config.cache_max_age", "muster answers from its local replica always"},
+    {"dns_config.disable_compression", "muster always compresses names"},
+    {"dns_config.enable_additional_node_meta_txt", not_tunable},
+    {"dns_config.prefer_namespace", enterprise},
+    {"dns_config.soa", not_tunable},
+    {"dns_config.udp_answer_limit", "use dns_config.a_record_limit"},
+    {"dns_config.use_cache", "muster answers from its local replica always"},
+    {"enable_agent_tls_for_checks", not_tunable},
+    {"enable_central_service_config", no_mesh},
+    {"enable_debug", not_tunable},
+    {"enable_syslog", log_stderr},
+    {"experiments", not_tunable},
+    {"gossip_lan", no_gossip},
+    {"gossip_wan", no_wan},
+    {"http_config", not_tunable},
+    {"license_path", enterprise},
+    {"limits", "muster has no request rate limits"},
+    {"locality", enterprise},
+    {"log_file", log_stderr},
+    {"log_json", log_stderr},
+    {"log_rotate_bytes", log_stderr},
+    {"log_rotate_duration", log_stderr},
+    {"log_rotate_max_files", log_stderr},
+    {"max_query_time", not_tunable},
+    {"node_id", "muster derives the node ID"},
+    {"non_voting_server", enterprise},
+    {"partition", enterprise},
+    {"peering", no_wan},
+    {"performance", "muster's Raft timing is raft.election_timeout"},
+    {"ports.expose_max_port", no_mesh},
+    {"ports.expose_min_port", no_mesh},
+    {"ports.grpc", no_mesh},
+    {"ports.grpc_tls", no_mesh},
+    {"ports.rpc", "muster's agents talk over ports.server"},
+    {"ports.serf_lan", no_gossip},
+    {"ports.serf_wan", no_wan},
+    {"ports.sidecar_max_port", no_mesh},
+    {"ports.sidecar_min_port", no_mesh},
+    {"primary_gateways", no_wan},
+    {"primary_gateways_interval", no_wan},
+    {"protocol", "muster speaks one protocol version"},
+    {"raft_protocol", "muster speaks one protocol version"},
+    {"raft_snapshot_interval", "muster snapshots by raft.snapshot_threshold"},
+    {"read_replica", enterprise},
+    {"reconnect_timeout_wan", no_wan},
+    {"rejoin_after_leave", "an agent that left joins again through retry_join when it starts"},
+    {"reporting", enterprise},
+    {"retry_interval_wan", no_wan},
+    {"retry_join_wan", no_wan},
+    {"retry_max_wan", no_wan},
+    {"revision", not_tunable},
+    {"rpc", not_tunable},
+    {"segment", enterprise},
+    {"segment_limit", enterprise},
+    {"segment_name_limit", enterprise},
+    {"segments", enterprise},
+    {"serf_lan", no_gossip},
+    {"serf_lan_allowed_cidrs", no_gossip},
+    {"serf_wan", no_wan},
+    {"serf_wan_allowed_cidrs", no_wan},
+    {"server_name", "muster's servers are named server.<datacenter>.<domain> in certificates"},
+    {"session_ttl_min", "muster has no sessions"},
+    {"skip_leave_on_interrupt", "muster handles SIGINT as SIGTERM (see leave_on_terminate)"},
+    {"snapshot_agent", enterprise},
+    {"start_join_wan", no_wan},
+    {"sync_coordinate_interval_min", "muster keeps no network coordinates"},
+    {"sync_coordinate_rate_target", "muster keeps no network coordinates"},
+    {"syslog_facility", log_stderr},
+    {"tagged_addresses", not_tunable},
+    {"telemetry", no_metrics},
+    {"tls.defaults.ca_path", "muster reads one CA file: ca_file"},
+    {"tls.defaults.tls_cipher_suites", fixed_tls},
+    {"tls.defaults.tls_min_version", fixed_tls},
+    {"tls.grpc", no_mesh},
+    {"tls.https", tls_defaults, only_off},
+    {"tls.internal_rpc", tls_defaults, only_off},
+    {"tls_cipher_suites", fixed_tls},
+    {"tls_min_version", fixed_tls},
+    {"tls_prefer_server_cipher_suites", fixed_tls},
+    {"translate_wan_addrs", no_wan},
+    {"ui", no_ui},
+    {"ui_config", no_ui},
+    {"ui_content_path", no_ui},
+    {"ui_dir", no_ui},
+    {"unix_sockets", not_tunable},
+    {"verify_incoming_https", tls_defaults, only_off},
+    {"verify_incoming_rpc", tls_defaults, only_off},
+    {"version", not_tunable},
+    {"version_prerelease", not_tunable},
+    {"watches", "muster has no watches (blocking queries and consul-template work)"},
+    {"xds", no_mesh},
+};
+
 }  // namespace
+
+std::span<const ConsulKey> consul_key_table() {
+    return consul_keys;
+}
+
+const ConsulKey* find_consul_key(std::string_view key) {
+    for (;;) {
+        for (const auto& k : consul_keys)
+            if (k.key == key)
+                return &k;
+        auto dot = key.rfind('.');
+        if (dot == std::string_view::npos)
+            return nullptr;
+        key = key.substr(0, dot);
+    }
+}
 
 std::span<const OptionDef> option_table() {
     return options;
@@ -802,6 +1042,12 @@ std::string man_entry(const OptionDef& def) {
                "\": " + roff_escape(def.example) + "\\fR\n";
     }
     return out;
+}
+
+std::string man_entry(const ConsulKey& key) {
+    return ".TP\n.B " + roff_escape(key.key) + "\n" +
+           (key.use == ConsulUse::only_off ? "Only false or empty values: " : "Ignored: ") +
+           roff_escape(key.why) + ".\n";
 }
 
 }  // namespace muster::config

@@ -61,6 +61,26 @@ struct OptionDef {
     std::array<std::string_view, 2> flags{};
 };
 
+// A key of Consul's configuration that muster reads without using it: the agent starts with one
+// warning naming it, so a Consul config drops in while a typo stays an error. A key covers its
+// whole subtree ("connect" covers "connect.enabled").
+enum class ConsulUse {
+    ignored,   // any value: a warning
+    only_off,  // false, "" or an object of such: accepted silently (it asks for nothing);
+               // anything else is an error, since muster would not give what it asks for
+};
+
+struct ConsulKey {
+    std::string_view key;
+    std::string_view why;  // why muster does without it, for the warning, error and man page
+    ConsulUse use = ConsulUse::ignored;
+};
+
+// Every recognized Consul key, in documentation order.
+std::span<const ConsulKey> consul_key_table();
+// The entry covering a full key path (the key itself or one of its parents), or nullptr.
+const ConsulKey* find_consul_key(std::string_view key);
+
 // Every option, parents before their children, in documentation order.
 std::span<const OptionDef> option_table();
 // The entry for a full key path, or nullptr.
@@ -73,5 +93,7 @@ std::string_view parent_key(std::string_view key);
 std::string_view kind_name(Kind kind);
 // The roff fragment (.TP entry) man/muster.json.5 carries for this option.
 std::string man_entry(const OptionDef& def);
+// ... and for a recognized Consul key.
+std::string man_entry(const ConsulKey& key);
 
 }  // namespace muster::config

@@ -90,3 +90,102 @@ def test_bad_node_meta_is_refused_naming_the_key(tmp_path):
     assert f'{path}: node_meta.consul-x: the prefix "consul-" is reserved' in r.stderr, r.stderr
     assert f"{path}: node_meta.ok: expected a string (got 2)" in r.stderr, r.stderr
     assert f"{path}: node_meta.bad key: expected a key of 1-128 letters" in r.stderr, r.stderr
+
+
+# A server's consul.hcl in the shape of Consul's deployment guide and its JSON twin (as the
+# configs our users run look: gossip key, UI, Connect, ACLs off, performance, telemetry).
+SERVER_HCL = """
+datacenter = "dc1"
+data_dir = "{data}"
+encrypt = "pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="
+server = true
+bootstrap_expect = 1
+node_name = "consul-server-1"
+client_addr = "127.0.0.1"
+bind_addr = "127.0.0.1"
+ui_config {{
+  enabled = true
+}}
+connect {{
+  enabled = true
+}}
+acl {{
+  enabled = false
+  default_policy = "allow"
+  enable_token_persistence = true
+}}
+performance {{
+  raft_multiplier = 1
+}}
+telemetry {{
+  prometheus_retention_time = "24h"
+  disable_hostname = true
+}}
+addresses {{
+  grpc = "127.0.0.1"
+}}
+ports {{
+  dns = {dns}
+  http = {http}
+  server = {server}
+  grpc = 8502
+}}
+dns_config {{
+  allow_stale = true
+  enable_truncate = true
+  only_passing = true
+}}
+node_meta {{
+  rack = "r1"
+}}
+disable_update_check = true
+leave_on_terminate = false
+log_level = "INFO"
+"""
+
+SERVER_JSON = """{{
+  "datacenter": "dc1", "data_dir": "{data}",
+  "encrypt": "pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=",
+  "server": true, "bootstrap_expect": 1, "node_name": "consul-server-1",
+  "client_addr": "127.0.0.1", "bind_addr": "127.0.0.1",
+  "ui_config": {{"enabled": true}}, "connect": {{"enabled": true}},
+  "acl": {{"enabled": false, "default_policy": "allow", "enable_token_persistence": true}},
+  "performance": {{"raft_multiplier": 1}},
+  "telemetry": {{"prometheus_retention_time": "24h", "disable_hostname": true}},
+  "addresses": {{"grpc": "127.0.0.1"}},
+  "ports": {{"dns": {dns}, "http": {http}, "server": {server}, "grpc": 8502}},
+  "dns_config": {{"allow_stale": true, "enable_truncate": true, "only_passing": true}},
+  "node_meta": {{"rack": "r1"}},
+  "disable_update_check": true, "leave_on_terminate": false, "log_level": "INFO"
+}}"""
+
+WARNED = ["ui_config", "connect", "acl.default_policy", "acl.enable_token_persistence",
+          "performance", "telemetry", "addresses.grpc", "ports.grpc", "disable_update_check"]
+
+
+def start_consul_config(muster, tmp_path, name, text):
+    conf = tmp_path / f"{name}.d"
+    conf.mkdir()
+    ports = {"dns": free_port(), "http": free_port(), "server": free_port()}
+    path = conf / name
+    path.write_text(text.format(data=tmp_path / f"data-{name}", **ports))
+    r = run_muster(["validate", str(conf)])
+    assert r.returncode == 0, r.stderr
+    for key in WARNED:
+        assert f": {key}: recognized Consul key, not used by muster" in r.stderr, (key, r.stderr)
+    assert "consul.hcl:" in r.stderr or name.endswith(".json")
+    agent = muster.create({}, args=["-config-dir", str(conf)], use_config_file=False)
+    agent.dns_port, agent.http_port = ports["dns"], ports["http"]
+    agent.start()
+    return agent
+
+
+def test_a_consul_server_config_in_hcl_and_in_json_drops_in(muster, tmp_path):
+    for name, text in (("consul.hcl", SERVER_HCL), ("consul.json", SERVER_JSON)):
+        agent = start_consul_config(muster, tmp_path, name, text)
+        wait_until(lambda: agent.query("consul.service.internal", "A").answer, scaled(10), 0.1,
+                   f"consul.service.internal with {name}")
+        txt = agent.query("consul-server-1.node.internal", "TXT")
+        assert [b"".join(rd.strings) for rrset in txt.answer for rd in rrset] == [b"rack=r1"]
+        assert "recognized Consul key, not used by muster" in agent.log_text()
+        assert agent.stop() == 0

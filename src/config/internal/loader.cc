@@ -59,6 +59,12 @@ void walk(const Json& object, std::string_view prefix, Loading& c) {
         if (c.hcl_lines != nullptr)
             c.file = c.hcl_source + ":" + std::to_string(hcl_line(*c.hcl_lines, key));
         const OptionDef* def = k.find('.') == std::string::npos ? find_option(key) : nullptr;
+        const ConsulKey* consul =
+            def == nullptr && k.find('.') == std::string::npos ? find_consul_key(key) : nullptr;
+        if (consul != nullptr) {
+            use_consul_key(*consul, key, v, c);
+            continue;
+        }
         if (def == nullptr) {
             c.errors.push_back(c.file + ": " + key + ": unknown key" + suggestion(prefix, k));
             continue;
@@ -238,6 +244,10 @@ void finish(const LoadRequest& req, Loading& c) {
         a.set_port(s.https_port);
     if (!s.agent_tls.cert_file.empty())
         tls_key_from_credentials(c);
+    for (const auto& [where, dc] : c.primary_datacenters)
+        if (dc != s.datacenter)
+            c.errors.push_back(where + ": expected the datacenter, \"" + s.datacenter +
+                               "\" (muster has one datacenter; got \"" + dc + "\")");
     check_definitions(c);
 
     auto file_of = [&](std::string_view key) {

@@ -747,6 +747,49 @@ void set_node_meta(const Json& v, Loading& c) {
     }
 }
 
+void note_primary_datacenter(const Json& v, Loading& c) {
+    std::string dc;
+    set_nonempty_string(v, c, dc);
+    if (!dc.empty())
+        c.primary_datacenters.emplace_back(c.file + ": " + c.key, std::move(dc));
+}
+
+void warn_if_false(const Json& v, Loading& c, std::string_view warning) {
+    bool on = true;
+    set_bool(v, c, on);
+    if (!on)
+        c.settings.warnings.push_back(c.file + ": " + c.key + ": " + std::string(warning));
+}
+
+namespace {
+
+// false, "" or null, or an object or list of such all the way down.
+bool asks_for_nothing(const Json& v, int depth = 0) {
+    if (v.is_boolean())
+        return !v.get<bool>();
+    if (v.is_string())
+        return v.get_ref<const std::string&>().empty();
+    if (v.is_null())
+        return true;
+    if ((v.is_object() || v.is_array()) && depth < 8)
+        return std::all_of(v.begin(), v.end(),
+                           [&](const Json& x) { return asks_for_nothing(x, depth + 1); });
+    return false;
+}
+
+}  // namespace
+
+void use_consul_key(const ConsulKey& entry, const std::string& key, const Json& value, Loading& c) {
+    if (entry.use == ConsulUse::only_off) {
+        if (!asks_for_nothing(value))
+            c.errors.push_back(c.file + ": " + key + ": not supported: " + std::string(entry.why));
+        return;
+    }
+    c.settings.warnings.push_back(c.file + ": " + key +
+                                  ": recognized Consul key, not used by muster (" +
+                                  std::string(entry.why) + ")");
+}
+
 void check_definitions(Loading& c) {
     std::map<std::string, size_t> service_ids;
     const auto& services = c.settings.services;

@@ -15,6 +15,7 @@
 
 #include "config/internal/hcl.hh"
 #include "config/internal/templates.hh"
+#include "config/options.hh"
 #include "config/settings.hh"
 
 namespace muster::config::internal {
@@ -34,6 +35,8 @@ struct Loading {
     std::vector<InterfaceAddr> interfaces;
     bool interfaces_loaded = false;
 
+    // primary_datacenter / acl_datacenter as given, with "FILE: KEY" (checked in finish)
+    std::vector<std::pair<std::string, std::string>> primary_datacenters;
     std::string cluster_key_from;             // "encrypt" or "encrypt_file": which one set the key
     std::vector<size_t> records_without_ttl;  // get dns_config.local_ttl at the end
     // Where each of settings.services / settings.checks was defined ("FILE: services[1]"), for
@@ -105,6 +108,13 @@ void set_service_ttl(const Json& v, Loading& c);
 // node_meta, with Consul's limits (64 pairs, keys [A-Za-z0-9_-]{1,128} not "consul-"..., values
 // of up to 512 characters).
 void set_node_meta(const Json& v, Loading& c);
+// primary_datacenter / acl_datacenter: must equal datacenter (checked in finish).
+void note_primary_datacenter(const Json& v, Loading& c);
+// A boolean whose true is what muster always does: false is accepted with `warning`.
+void warn_if_false(const Json& v, Loading& c, std::string_view warning);
+// A key of Consul's that muster does not use: one warning naming it, or for ConsulUse::only_off
+// an error unless the value asks for nothing (see ConsulKey).
+void use_consul_key(const ConsulKey& entry, const std::string& key, const Json& value, Loading& c);
 // After every source: service IDs and check IDs are unique, and a standalone check's service_id
 // names a defined service.
 void check_definitions(Loading& c);

@@ -764,4 +764,76 @@ BOOST_AUTO_TEST_CASE(hcl_errors_name_file_line_and_key) {
                "x.json: portz: unknown key (did you mean \"ports\"?)");
 }
 
+BOOST_AUTO_TEST_CASE(consul_keys_without_a_meaning_here_warn_once_each_and_typos_stay_errors) {
+    auto r = load_texts({{"c.json", R"({
+        "connect": {"enabled": true, "ca_provider": "consul"},
+        "ui_config": {"enabled": true},
+        "disable_update_check": true,
+        "ports": {"grpc": 8502, "serf_lan": 8301},
+        "telemetry": {"prometheus_retention_time": "24h"},
+        "acl": {"enabled": false, "default_policy": "allow"}
+    })"}});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().message));
+    const std::vector<std::string> want = {
+        "c.json: connect: recognized Consul key, not used by muster (muster has no service mesh "
+        "(Connect) and no gRPC/xDS)",
+        "c.json: ui_config: recognized Consul key, not used by muster (muster has no web UI "
+        "yet)",
+        "c.json: disable_update_check: recognized Consul key, not used by muster (muster never "
+        "calls home)",
+        "c.json: ports.grpc: recognized Consul key, not used by muster (muster has no service "
+        "mesh (Connect) and no gRPC/xDS)",
+        "c.json: ports.serf_lan: recognized Consul key, not used by muster (muster has no Serf "
+        "gossip: members are tracked over the server port)",
+        "c.json: telemetry: recognized Consul key, not used by muster (muster has no metrics "
+        "endpoint yet)",
+        "c.json: acl.default_policy: recognized Consul key, not used by muster (muster has no "
+        "ACLs yet)",
+    };
+    std::vector<std::string> got = r->warnings;
+    std::sort(got.begin(), got.end());
+    auto sorted = want;
+    std::sort(sorted.begin(), sorted.end());
+    BOOST_TEST(got == sorted, boost::test_tools::per_element());
+    // A key neither muster's nor Consul's is still an error, with a suggestion.
+    BOOST_TEST(errors_of(load_text(R"({"disable_update_chek": true})")) ==
+               "a.json: disable_update_chek: unknown key");
+    BOOST_TEST(errors_of(load_text(R"({"dns_config": {"allow_stlae": true}})"))
+                   .starts_with("a.json: dns_config.allow_stlae: unknown key"));
+}
+
+BOOST_AUTO_TEST_CASE(consul_keys_that_would_ask_for_what_muster_lacks_are_errors) {
+    BOOST_TEST(errors_of(load_text(R"({"acl": {"enabled": true}})"))
+                   .starts_with("a.json: acl.enabled: not supported: muster has no ACLs yet"));
+    BOOST_TEST(errors_of(load_texts({{"x.hcl",
+                                      "tls {\n  internal_rpc {\n    cert_file = "
+                                      "\"/etc/s.pem\"\n  }\n}\n"}}))
+                   .starts_with("x.hcl:3: tls.internal_rpc.cert_file: not supported: muster "
+                                "uses the files and checks of tls.defaults"));
+    BOOST_TEST(!load_text(R"({"verify_incoming_rpc": true})").ok());
+    // Off, they ask for nothing: accepted without a word.
+    auto off = load_text(R"({"acl": {"enabled": false}, "verify_incoming_https": false,
+                            "tls": {"https": {"verify_incoming": false}}})");
+    BOOST_REQUIRE(off.ok());
+    BOOST_TEST(off->warnings.empty());
+}
+
+BOOST_AUTO_TEST_CASE(consul_keys_with_a_meaning_here_are_mapped) {
+    auto r = load_text(R"({"datacenter": "east", "primary_datacenter": "east",
+        "raft_snapshot_threshold": 100, "raft_trailing_logs": 50,
+        "dns_config": {"allow_stale": false, "enable_truncate": false},
+        "start_join": ["10.0.0.1"]})");
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().message));
+    BOOST_TEST(r->raft_snapshot_threshold == 100u);
+    BOOST_TEST(r->raft_trailing_logs == 50u);
+    BOOST_TEST((r->retry_join == std::vector<std::string>{"10.0.0.1"}));
+    BOOST_REQUIRE(r->warnings.size() == 2u);
+    BOOST_TEST(r->warnings[0].starts_with("a.json: dns_config.allow_stale: muster always answers"));
+    BOOST_TEST(
+        r->warnings[1].starts_with("a.json: dns_config.enable_truncate: muster always sets TC"));
+    BOOST_TEST(errors_of(load_text(R"({"primary_datacenter": "west"})")) ==
+               "a.json: primary_datacenter: expected the datacenter, \"dc1\" (muster has one "
+               "datacenter; got \"west\")");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -80,6 +80,8 @@ BOOST_AUTO_TEST_CASE(every_documented_default_is_what_settings_start_with) {
         "service",             // none
         "check",               // none
         "leave_on_terminate",  // by role
+        "primary_datacenter",  // datacenter
+        "acl_datacenter",      // datacenter
     };
     const auto empty = internal::load_sources({{"a.json", "{}"}}, {}, {});
     BOOST_REQUIRE(empty.ok());
@@ -204,6 +206,21 @@ BOOST_AUTO_TEST_CASE(man_page_documents_every_option_as_in_the_table) {
         BOOST_TEST_CONTEXT(def.key) {
             BOOST_TEST(man.find(man_entry(def)) != std::string::npos,
                        "missing:\n" + man_entry(def));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(man_page_documents_every_recognized_consul_key) {
+    std::string man = read_all(man_page());
+    BOOST_TEST(consul_key_table().size() >= 100u);
+    for (const auto& key : consul_key_table()) {
+        BOOST_TEST_CONTEXT(key.key) {
+            BOOST_TEST(man.find(man_entry(key)) != std::string::npos,
+                       "missing:\n" + man_entry(key));
+            // An object option may also be one, for the Consul keys nested in it ("acl").
+            const OptionDef* def = find_option(key.key);
+            BOOST_TEST((def == nullptr || def->kind == Kind::object),
+                       "both an option and a Consul key");
         }
     }
 }
