@@ -48,6 +48,7 @@ constexpr Entry table[] = {
     {"/v1/status/peers", Methods::get, Endpoint::status_peers},
     {"/v1/operator/raft/configuration", Methods::get, Endpoint::operator_raft_configuration},
     {"/v1/agent/leave", Methods::put, Endpoint::agent_leave},
+    {"/v1/agent/reload", Methods::put, Endpoint::agent_reload},
     {"/v1/agent/force-leave/", Methods::put, Endpoint::agent_force_leave},
     {"/v1/agent/join/", Methods::put, Endpoint::agent_join},
 };

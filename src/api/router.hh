@@ -40,6 +40,7 @@ enum class Endpoint {
     status_peers,
     operator_raft_configuration,
     agent_leave,
+    agent_reload,
     agent_force_leave,
     agent_join,
 };

@@ -116,6 +116,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         handle_leave(std::move(exchange));
         return;
     }
+    if (route.endpoint == Endpoint::agent_reload) {
+        handle_reload(std::move(exchange));
+        return;
+    }
     if (route.endpoint == Endpoint::agent_join) {
         handle_join(std::move(exchange), route.arg);
         return;
@@ -180,6 +184,25 @@ void ApiServer::handle_leave(std::shared_ptr<http::Exchange> exchange) {
             }
             exchange->reply(http::Response{});
             leave();  // the agent stops after the reply is on its way
+        });
+    });
+}
+
+void ApiServer::handle_reload(std::shared_ptr<http::Exchange> exchange) {
+    if (!on_reload_) {
+        exchange->reply(text_response(500, "this agent cannot reload its configuration"));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    std::weak_ptr<ApiServer*> alive = alive_;
+    on_reload_([loop, alive, exchange](Result<void> r) {
+        loop->post([alive, exchange, r] {
+            if (alive.expired())
+                return;
+            // Consul's reply: 200 with no body, or 500 naming what failed.
+            exchange->reply(
+                r ? http::Response{}
+                  : text_response(500, "Failed to reload configs: " + r.error().message));
         });
     });
 }

@@ -42,6 +42,10 @@ class ApiServer {
     // Runs on the loop after PUT /v1/agent/leave has left the cluster and replied (the agent
     // stops). Without it (or without options.cluster) the endpoint answers 500.
     void on_leave(std::function<void()> stop_agent) { on_leave_ = std::move(stop_agent); }
+    // PUT /v1/agent/reload: reads the configuration again (as SIGHUP) and calls `done` with
+    // the outcome, from any thread. Without it the endpoint answers 500.
+    using Reloader = std::function<void(std::function<void(Result<void>)> done)>;
+    void on_reload(Reloader reload) { on_reload_ = std::move(reload); }
 
   private:
     struct Waiter {
@@ -56,6 +60,7 @@ class ApiServer {
     void handle_write(std::shared_ptr<http::Exchange> exchange, const Route& route);
     void handle_ttl(std::shared_ptr<http::Exchange> exchange, const Route& route);
     void handle_leave(std::shared_ptr<http::Exchange> exchange);
+    void handle_reload(std::shared_ptr<http::Exchange> exchange);
     void handle_join(std::shared_ptr<http::Exchange> exchange, const std::string& address);
     void serve_read(std::shared_ptr<http::Exchange> exchange, const Route& route,
                     const QueryOptions& query);
@@ -79,6 +84,7 @@ class ApiServer {
     // Posted callbacks (store listener, writer completion) hold a weak reference to this.
     std::shared_ptr<ApiServer*> alive_;
     std::function<void()> on_leave_;
+    Reloader on_reload_;
 };
 
 }  // namespace muster::api

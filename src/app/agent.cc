@@ -205,7 +205,8 @@ Agent::Checks::~Checks() {
 }
 
 Agent::Api::Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
-                AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave)
+                AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave,
+                api::ApiServer::Reloader on_reload)
     : server(
           loop,
           [&] {
@@ -215,6 +216,7 @@ Agent::Api::Api(const config::Settings& s, catalog::Store& store, api::Writer& w
           }(),
           store, writer, &checks) {
     server.on_leave(std::move(on_leave));
+    server.on_reload(std::move(on_reload));
     started(server.start(), "cannot start the HTTP API");
     thread = std::thread([this] { loop.run(); });
 }
@@ -245,11 +247,15 @@ Agent::Agent(const config::LoadRequest& request)
       restored_(restored_ttl_states(settings_)),
       checks_(settings_, *writer_, *store_),
       registered_(register_at_start()),
-      api_(settings_, *store_, *writer_, checks_.agent_checks, cluster_view_.get(),
-           [this] {
-               logger.info("left the cluster (PUT /v1/agent/leave): stopping");
-               loop_.post([this] { loop_.stop(); });
-           }),
+      api_(
+          settings_, *store_, *writer_, checks_.agent_checks, cluster_view_.get(),
+          [this] {
+              logger.info("left the cluster (PUT /v1/agent/leave): stopping");
+              loop_.post([this] { loop_.stop(); });
+          },
+          [this](std::function<void(Result<void>)> done) {
+              loop_.post([this, done = std::move(done)] { done(reload()); });
+          }),
       dns_options_(resolver_options(settings_)),
       dns_([this] {
           dns_options_.catalog = catalog_options(settings_, store_);
@@ -549,7 +555,7 @@ void Agent::give_up(const std::string& why) {
     });
 }
 
-void Agent::reload() {
+Result<void> Agent::reload() {
     // A reload reads every source again; a bad one changes nothing (the old config stays).
     sd_notify("RELOADING=1");
     auto next = config::load(reload_request_);
@@ -557,23 +563,26 @@ void Agent::reload() {
         sd_notify("READY=1");
         logger.error("reload failed; keeping the running configuration",
                      {{"error", next.error().message}});
-        return;
+        return next.error();
     }
     if (auto r = dns_.reload(resolver_zones(*next)); !r) {
         logger.error("reload failed; keeping the running configuration",
                      {{"error", r.error().message}});
         sd_notify("READY=1");
-        return;
+        return r.error();
     }
+    Result<void> outcome;
     if (auto r = sync_config_registrations(*writer_, *next, config_regs_, *store_->snapshot());
         !r) {
         logger.error("reload: config services not updated", {{"error", r.error().message}});
+        outcome = make_error("config services not updated: " + r.error().message);
     } else {
         config_regs_ = std::move(r).value();
         checks_.agent_checks.sync_config(config_regs_.checks, config_regs_.statuses);
     }
     logger.info("reloaded records, hosts file, recursors and config services");
     sd_notify("READY=1");
+    return outcome;
 }
 
 void Agent::stop() {
@@ -601,7 +610,7 @@ void Agent::stop() {
 int Agent::run() {
     SignalWatcher term(loop_, SIGTERM, [this] { stop(); });
     SignalWatcher intr(loop_, SIGINT, [this] { stop(); });
-    SignalWatcher hup(loop_, SIGHUP, [this] { reload(); });
+    SignalWatcher hup(loop_, SIGHUP, [this] { (void)reload(); });
     auto pid_file = PidFile::write(settings_.pid_file);
     if (!pid_file) {
         logger.error("cannot start", {{"error", pid_file.error().message}});

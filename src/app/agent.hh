@@ -53,7 +53,7 @@ class Agent {
 
     // SIGHUP: reads every source again; records, hosts file, recursors and the config's
     // services and checks follow it. A bad configuration changes nothing.
-    void reload();
+    Result<void> reload();  // SIGHUP and PUT /v1/agent/reload; errors are logged too
 
     const config::Settings& settings() const { return settings_; }
 
@@ -77,7 +77,8 @@ class Agent {
     // The HTTP API on its own loop and thread.
     struct Api {
         Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
-            AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave);
+            AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave,
+            api::ApiServer::Reloader on_reload);
         ~Api();  // closes the listeners on the loop, then joins
         EventLoop loop;
         api::ApiServer server;

@@ -397,6 +397,18 @@ int leave_command(int argc) {
     return 0;
 }
 
+// muster reload: PUT /v1/agent/reload, as SIGHUP; prints Consul's line.
+int reload_command(int argc) {
+    if (argc != 1) {
+        std::fputs("usage: muster reload\n", stderr);
+        return 2;
+    }
+    if (!call_agent("PUT", "/v1/agent/reload"))
+        return 1;
+    std::puts("Configuration reload triggered");
+    return 0;
+}
+
 // muster join ADDR...: PUT /v1/agent/join/ADDR for each; prints how many joined, as Consul.
 int join_command(int argc, char** argv) {
     if (argc < 2) {

@@ -11,6 +11,7 @@ int check_command(int argc, char** argv);     // pass|warn|fail CHECK_ID [--note
 int catalog_command(int argc, char** argv);   // nodes | services | service NAME
 int members_command(int argc);
 int leave_command(int argc);
+int reload_command(int argc);
 // muster join ADDR...: the local agent joins the cluster through these servers.
 int join_command(int argc, char** argv);
 int operator_command(int argc, char** argv);  // raft list-peers

@@ -20,6 +20,7 @@ void print_usage(FILE* out) {
                  "       muster check pass|warn|fail CHECK_ID [--note TEXT]\n"
                  "       muster members\n"
                  "       muster leave\n"
+                 "       muster reload\n"
                  "       muster operator raft list-peers\n"
                  "       muster tls ca create [-days N] [-domain D]\n"
                  "       muster tls cert create -server|-client [-dc DC] [-domain D] [-days N]\n"
@@ -54,6 +55,8 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
         return check_command(argc, argv);
     if (cmd == "leave")
         return leave_command(argc);
+    if (cmd == "reload")
+        return reload_command(argc);
     if (cmd == "join")
         return join_command(argc, argv);
     if (cmd == "operator")

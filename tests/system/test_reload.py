@@ -144,3 +144,22 @@ def test_reload_with_new_upstreams_clears_the_cache(muster, nsd):
     assert "cache cleared" in agent.log_since_mark()
     r = agent.query("www.example.test")
     assert harness.rcode_text(r) == "SERVFAIL", "the old upstream's answer must be gone"
+
+
+def test_muster_reload_and_the_api_reload_like_sighup_and_report_errors(muster, nsd):
+    agent = start(muster, nsd, BEFORE)
+    env = {"MUSTER_HTTP_ADDR": agent.http_addr}
+    agent.write_config({**agent.config, "records": AFTER})
+    r = harness.run_muster(["reload"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "Configuration reload triggered"
+    # the reply comes after the reload: the new record answers at once
+    assert a_of(agent, "new.example.test") == ["192.0.2.21"]
+    # a broken config: 500 naming the key, the running configuration stays
+    agent.write_config({**agent.config, "records": BEFORE, "bogus_reload_key": 1})
+    reply = agent.api("PUT", "/v1/agent/reload")
+    assert reply.status == 500
+    assert reply.text.startswith("Failed to reload configs: ") and "bogus_reload_key" in reply.text
+    assert a_of(agent, "new.example.test") == ["192.0.2.21"]
+    r = harness.run_muster(["reload"], env=env)
+    assert r.returncode == 1 and "bogus_reload_key" in r.stderr
