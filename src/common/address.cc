@@ -196,7 +196,6 @@ bool Cidr::contains(const SockAddr& addr) const {
 }
 
 std::string Cidr::to_string() const {
-    SockAddr a;
     char buf[INET6_ADDRSTRLEN] = "";
     inet_ntop(family_, bytes_, buf, sizeof buf);
     return std::string(buf) + "/" + std::to_string(prefix_);
