@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/atomic_file.hh"
 #include "common/fd.hh"
 #include "common/log.hh"
 
@@ -21,28 +22,6 @@ namespace muster::app {
 namespace {
 
 constexpr log::Logger logger("checks");
-
-// Written to a temporary file, flushed and renamed, so a crash leaves the old or the new file.
-Result<void> write_atomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd.valid())
-        return make_error(tmp + ": " + std::strerror(errno));
-    size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return make_error(tmp + ": " + std::strerror(errno));
-        done += static_cast<size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0 || fd.close() != 0)
-        return make_error(tmp + ": " + std::strerror(errno));
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-        return make_error(path + ": " + std::strerror(errno));
-    return {};
-}
 
 bool runs(const catalog::CheckDefinition& def) {
     return def.kind != catalog::CheckKind::external;
@@ -276,7 +255,7 @@ void AgentChecks::save_locked() {
     for (const auto& [id, def] : api_)
         list.push_back(catalog::to_json(def));
     nlohmann::json doc = {{"Checks", std::move(list)}};
-    if (auto r = write_atomically(saved_path_, doc.dump(2) + "\n"); !r)
+    if (auto r = write_atomically(saved_path_, doc.dump(2) + "\n", 0600); !r)
         logger.error("cannot save the checks registered through the API",
                      {{"error", r.error().message}});
 }
@@ -288,7 +267,7 @@ void AgentChecks::save_services_locked() {
     for (const auto& [id, own] : services_)
         list.push_back(own.body);
     nlohmann::json doc = {{"Services", std::move(list)}};
-    if (auto r = write_atomically(services_path_, doc.dump(2) + "\n"); !r)
+    if (auto r = write_atomically(services_path_, doc.dump(2) + "\n", 0600); !r)
         logger.error("cannot save the services registered through the API",
                      {{"error", r.error().message}});
 }

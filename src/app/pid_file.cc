@@ -3,10 +3,10 @@
 
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "app/atomic_file.hh"
 
 namespace muster::app {
 namespace {
@@ -20,32 +20,9 @@ std::string own_pid_text() {
 Result<PidFile> PidFile::write(const std::string& path) {
     if (path.empty())
         return PidFile();
-    const std::string temporary = path + ".tmp" + std::to_string(::getpid());
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << own_pid_text();
-        out.close();
-        if (!out) {
-            const int err = errno;
-            ::unlink(temporary.c_str());
-            return make_error("pid_file: cannot write " + path + ": " + std::strerror(err));
-        }
-    }
-    if (::rename(temporary.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(temporary.c_str());
-        return make_error("pid_file: cannot write " + path + ": " + std::strerror(err));
-    }
+    if (auto r = write_atomically(path, own_pid_text(), 0644); !r)
+        return make_error("pid_file: cannot write " + r.error().message);
     return PidFile(path);
-}
-
-PidFile& PidFile::operator=(PidFile&& other) noexcept {
-    if (this != &other) {
-        remove();
-        path_ = std::move(other.path_);
-        other.path_.clear();
-    }
-    return *this;
 }
 
 PidFile::~PidFile() {

@@ -14,7 +14,7 @@ class PidFile {
     static Result<PidFile> write(const std::string& path);
     PidFile() = default;
     PidFile(PidFile&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
-    PidFile& operator=(PidFile&& other) noexcept;
+    PidFile& operator=(PidFile&&) = delete;
     PidFile(const PidFile&) = delete;
     PidFile& operator=(const PidFile&) = delete;
     // Removes the file if it still holds this process's ID (another agent may have taken it).
