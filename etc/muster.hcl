@@ -30,6 +30,13 @@ recursors = [
 
 dns_config {
   allow_recursion  = ["127.0.0.0/8", "::1/128"]
+  # DNS listeners with their own policy (replace addresses.dns; port defaults to ports.dns).
+  # recursion = false answers only names muster owns and REFUSED for the rest: the port other
+  # DNS servers forward the domain to.
+  # listeners = [
+  #   { address = "127.0.0.1", port = 53, recursion = true },
+  #   { address = "10.0.0.5", port = 8600, recursion = false },
+  # ]
   recursor_timeout = "2s"   # durations are strings: "500ms", "1m30s"
   forward_zones = {
     "corp.example." = ["10.0.0.53", "tls://10.0.0.54#ns.corp.example"]

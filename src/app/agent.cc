@@ -571,6 +571,10 @@ Result<void> Agent::reload() {
         sd_notify("READY=1");
         return r.error();
     }
+    if (next->dns.listeners != settings_.dns.listeners)
+        logger.warn(
+            "reload: the DNS listeners changed; they are bound at start, so the change "
+            "takes effect at the next restart");
     Result<void> outcome;
     if (auto r = sync_config_registrations(*writer_, *next, config_regs_, *store_->snapshot());
         !r) {

@@ -38,7 +38,11 @@ resolver::UpstreamSpec to_spec(const config::Recursor& r) {
 
 // With no recursors configured, use the host's own nameservers (as dnsmasq does), except
 // those that are muster itself.
-std::vector<resolver::UpstreamSpec> system_upstreams(const std::vector<SockAddr>& listen) {
+std::vector<resolver::UpstreamSpec> system_upstreams(
+    const std::vector<config::DnsListener>& listeners) {
+    std::vector<resolver::Listener> listen;
+    for (const auto& l : listeners)
+        listen.push_back({.addr = l.addr, .recursion = l.recursion});
     const char* env = std::getenv("MUSTER_RESOLV_CONF");
     std::string path = env && *env ? env : "/etc/resolv.conf";
     std::ifstream in(path);
@@ -70,7 +74,7 @@ resolver::Zones resolver_zones(const config::Settings& s) {
     for (const auto& r : s.recursors)
         z.upstream.upstreams.push_back(to_spec(r));
     if (s.recursors.empty())
-        z.upstream.upstreams = system_upstreams(s.dns_addr);
+        z.upstream.upstreams = system_upstreams(s.dns.listeners);
     switch (s.dns.recursor_strategy) {
         case config::RecursorStrategy::sequential:
             z.upstream.strategy = resolver::Strategy::sequential;
@@ -140,7 +144,8 @@ api::Options api_options(const config::Settings& s) {
 
 resolver::Options resolver_options(const config::Settings& s) {
     resolver::Options o;
-    o.listen = s.dns_addr;
+    for (const auto& l : s.dns.listeners)
+        o.listen.push_back({.addr = l.addr, .recursion = l.recursion});
     o.workers = s.dns.workers ? s.dns.workers : std::max(1u, std::thread::hardware_concurrency());
     o.allow_recursion = s.dns.allow_recursion;
     const auto& c = s.dns.cache;

@@ -592,6 +592,17 @@ const OptionDef options[] = {
             "for names outside local data. A later source replaces the list.",
      .example = R"(["127.0.0.0/8", "::1/128", "10.0.0.0/8"])",
      .apply = [](const Json& v, Loading& c) { set_cidrs(v, c, c.settings.dns.allow_recursion); }},
+    {.key = "dns_config.listeners",
+     .kind = Kind::listener_list,
+     .default_text = "addresses.dns at ports.dns, with recursion",
+     .doc = "DNS listeners, each with its own policy; replaces addresses.dns. address: IP "
+            "addresses or templates; port: default ports.dns; recursion: default true (the full "
+            "stub, still limited by allow_recursion); false answers only the names muster owns "
+            "(catalog, records, hosts_file) and REFUSED for the rest, whatever the client: the "
+            "port other DNS servers forward the domain to. A later source replaces the list.",
+     .example = R"([{"address": "127.0.0.1", "port": 53}, )"
+                R"({"address": "10.0.0.5", "port": 8600, "recursion": false}])",
+     .apply = [](const Json& v, Loading& c) { set_dns_listeners(v, c); }},
     {.key = "dns_config.recursor_timeout",
      .kind = Kind::duration,
      .default_text = R"("2s")",
@@ -1013,6 +1024,8 @@ std::string_view kind_name(Kind kind) {
             return "list of server addresses";
         case Kind::record_list:
             return "list of records";
+        case Kind::listener_list:
+            return "list of listeners";
         case Kind::forward_zones:
             return "object of zone name to list of recursor URIs";
         case Kind::service:

@@ -31,6 +31,7 @@ enum class Kind {
     recursor_list,  // list of recursor URIs
     join_list,      // list of server addresses: IPv4[:port], DNS name[:port], exec:COMMAND
     record_list,    // list of {name, type, value, ttl} objects
+    listener_list,  // list of {address, port, recursion} objects
     forward_zones,  // object: zone name -> list of recursor URIs
     service,        // one Consul service definition object
     service_list,   // list of Consul service definition objects

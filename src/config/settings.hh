@@ -65,8 +65,17 @@ struct ServiceTtl {
     bool operator==(const ServiceTtl&) const = default;
 };
 
+// One DNS listener (UDP and TCP): dns_config.listeners, or each of addresses.dns at ports.dns.
+struct DnsListener {
+    SockAddr addr;          // with its port
+    bool recursion = true;  // false: only names muster owns; REFUSED for the rest
+    bool operator==(const DnsListener&) const = default;
+};
+
 struct DnsSettings {
-    unsigned workers = 0;               // 0: one per core
+    unsigned workers = 0;  // 0: one per core
+    // Where DNS is served: dns_config.listeners, else addresses.dns at ports.dns (recursion).
+    std::vector<DnsListener> listeners;
     std::vector<Cidr> allow_recursion;  // default 127.0.0.0/8 and ::1
     std::chrono::milliseconds recursor_timeout{2000};
     RecursorStrategy recursor_strategy = RecursorStrategy::sequential;

@@ -92,8 +92,16 @@ struct CatalogOptions {
     }
 };
 
+// One address and port served over UDP and TCP, with its policy.
+struct Listener {
+    SockAddr addr;
+    // false: only names muster owns (local data, the catalog) are answered; everything else
+    // is REFUSED whatever the client (the port other servers forward the domain to).
+    bool recursion = true;
+};
+
 struct Options {
-    std::vector<SockAddr> listen;  // each with its port; UDP and TCP
+    std::vector<Listener> listen;
     unsigned workers = 1;
     std::vector<Cidr> allow_recursion;
     CacheOptions cache;

@@ -29,6 +29,7 @@ struct QueryContext {
     int udp_fd = -1;         // udp: the socket it arrived on
     LocalDestination local;  // udp on a wildcard socket: where the query was sent
     uint64_t tcp_conn = 0;   // tcp: the connection id (the connection may be gone by the reply)
+    bool listener_recursion = true;  // false: a zone-only listener (set by the front end)
 
     dns::Query query;
     bool recursion_allowed = false;

@@ -19,8 +19,8 @@ Resolver::~Resolver() {
     stop(std::chrono::seconds(0));
 }
 
-bool is_own_listener(const UpstreamSpec& up, const std::vector<SockAddr>& listen) {
-    for (const SockAddr& l : listen) {
+bool is_own_listener(const UpstreamSpec& up, const std::vector<Listener>& listen) {
+    for (const auto& [l, recursion] : listen) {
         if (l.port() != up.addr.port())
             continue;
         if (l.same_ip(up.addr))
@@ -103,8 +103,9 @@ Result<void> Resolver::start() {
     for (auto& w : workers_)
         threads_.emplace_back([wp = w.get()] { wp->run(); });
     std::string listen;
-    for (const auto& a : options_.listen)
-        listen += (listen.empty() ? "" : " ") + a.to_string();
+    for (const auto& l : options_.listen)
+        listen +=
+            (listen.empty() ? "" : " ") + l.addr.to_string() + (l.recursion ? "" : " (zone only)");
     logger.info("listening", {{"addresses", listen}, {"workers", std::to_string(n)}});
     return {};
 }

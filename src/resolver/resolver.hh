@@ -50,6 +50,6 @@ std::vector<UpstreamSpec> upstreams_from_resolv_conf(std::string_view text);
 
 // True when an upstream would be one of our own listeners (same port, and the same address or
 // a local one when we listen on the wildcard): forwarding there would loop.
-bool is_own_listener(const UpstreamSpec& up, const std::vector<SockAddr>& listen);
+bool is_own_listener(const UpstreamSpec& up, const std::vector<Listener>& listen);
 
 }  // namespace muster::resolver

@@ -11,6 +11,7 @@
 namespace muster::resolver {
 namespace {
 constexpr uint8_t rcode_badvers = 16;  // RFC 6891 §6.1.3 (extended rcode)
+const std::vector<Cidr> no_cidrs;
 
 // Each worker shuffles catalog answers with its own sequence.
 uint64_t catalog_seed(unsigned index) {
@@ -56,7 +57,7 @@ Worker::~Worker() = default;
 Result<void> Worker::open() {
     using internal::UdpListener;
     internal::QuerySink& sink = *this;
-    for (const SockAddr& addr : options_.listen) {
+    for (const auto& [addr, recursion] : options_.listen) {
         auto u = internal::open_listen_socket(addr, ClientTransport::udp);
         if (!u)
             return u.error();
@@ -65,8 +66,9 @@ Result<void> Worker::open() {
             return t.error();
         auto binding =
             addr.is_unspecified() ? UdpListener::Binding::wildcard : UdpListener::Binding::address;
-        udp_.push_back(std::make_unique<UdpListener>(loop_, std::move(*u), binding, sink));
-        tcp_.listen(std::move(*t));
+        udp_.push_back(
+            std::make_unique<UdpListener>(loop_, std::move(*u), binding, sink, recursion));
+        tcp_.listen(std::move(*t), recursion);
     }
     return {};
 }
@@ -126,8 +128,10 @@ uint8_t Worker::error_rcode(dns::ParseStatus status, const dns::Query& q) {
 
 void Worker::prepare(QueryContext& ctx) {
     const dns::Query& q = ctx.query;
+    // A zone-only listener never recurses, whatever the client: names muster does not own
+    // get REFUSED (RecursionAclStage).
     ctx.recursion_allowed = false;
-    for (const Cidr& c : options_.allow_recursion) {
+    for (const Cidr& c : ctx.listener_recursion ? options_.allow_recursion : no_cidrs) {
         if (c.contains(ctx.client)) {
             ctx.recursion_allowed = true;
             break;

@@ -113,6 +113,7 @@ Json override_value(const OptionDef& def, const std::string& text) {
             return Json::array({text});
         case Kind::object:
         case Kind::record_list:
+        case Kind::listener_list:
         case Kind::forward_zones:
         case Kind::service:
         case Kind::service_list:
@@ -205,6 +206,33 @@ void check_agent_tls(Loading& c, FileOf file_of) {
              "listener");
 }
 
+// The DNS listeners: dns_config.listeners (a port left out is ports.dns) or, without it, each
+// of addresses.dns at ports.dns with recursion. One address and port twice would bind twice
+// (SO_REUSEPORT) and split queries between two policies: an error.
+void dns_listeners(Loading& c) {
+    Settings& s = c.settings;
+    auto& listeners = s.dns.listeners;
+    if (!c.was_set("dns_config.listeners")) {
+        listeners.clear();
+        for (const auto& a : s.dns_addr)
+            listeners.push_back({.addr = a, .recursion = true});
+        return;
+    }
+    for (auto& l : listeners)
+        if (l.addr.port() == 0)
+            l.addr.set_port(s.dns_port);
+    for (size_t i = 0; i < listeners.size(); ++i)
+        for (size_t j = 0; j < i; ++j)
+            if (listeners[i].addr == listeners[j].addr) {
+                auto it = c.last_file.find(std::string_view("dns_config.listeners"));
+                c.errors.push_back(it->second +
+                                   ": dns_config.listeners: expected each address "
+                                   "and port once (got " +
+                                   listeners[i].addr.to_string() + " twice)");
+                return;
+            }
+}
+
 void finish(const LoadRequest& req, Loading& c) {
     Settings& s = c.settings;
     s.dev = req.dev;
@@ -232,6 +260,7 @@ void finish(const LoadRequest& req, Loading& c) {
         s.http_addr = s.client_addr;
     for (auto& a : s.dns_addr)
         a.set_port(s.dns_port);
+    dns_listeners(c);
     for (auto& a : s.http_addr)
         a.set_port(s.http_port);
     for (size_t i : c.records_without_ttl)
@@ -306,7 +335,7 @@ const HclShape& hcl_shape() {
         HclShape s;
         for (const auto& def : option_table()) {
             if (def.kind == Kind::service_list || def.kind == Kind::check_list ||
-                def.kind == Kind::record_list)
+                def.kind == Kind::record_list || def.kind == Kind::listener_list)
                 s.list_blocks.emplace_back(def.key);
             if (def.kind == Kind::service || def.kind == Kind::service_list)
                 s.list_blocks.push_back(std::string(def.key) + ".checks");

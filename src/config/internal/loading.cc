@@ -618,6 +618,52 @@ void append_records(const Json& v, Loading& c) {
     }
 }
 
+void set_dns_listeners(const Json& v, Loading& c) {
+    constexpr std::string_view what = "a listener {\"address\", \"port\", \"recursion\"}";
+    if (!v.is_array())
+        return c.expected("a list of listeners {\"address\", \"port\", \"recursion\"}", v);
+    std::vector<DnsListener> listeners;
+    for (size_t i = 0; i < v.size(); ++i) {
+        const std::string base = indexed(c.key, i);
+        KeyScope scope(c, base);
+        const Json& entry = v[i];
+        if (!entry.is_object()) {
+            c.expected(what, entry);
+            continue;
+        }
+        for (const auto& [k, field] : entry.items()) {
+            if (k != "address" && k != "port" && k != "recursion")
+                c.errors.push_back(c.file + ": " + base + "." + k +
+                                   ": unknown key (listeners have address, port and recursion)");
+        }
+        uint16_t port = 0;  // ports.dns, filled in once every source is read
+        bool recursion = true;
+        std::vector<SockAddr> addrs;
+        if (entry.contains("port")) {
+            KeyScope field(c, base + ".port");
+            set_port(entry.at("port"), c, port);
+        }
+        if (entry.contains("recursion")) {
+            KeyScope field(c, base + ".recursion");
+            set_bool(entry.at("recursion"), c, recursion);
+        }
+        {
+            KeyScope field(c, base + ".address");
+            if (!entry.contains("address"))
+                c.fail("expected an IP address or template (got nothing: the key is required)");
+            else
+                set_addresses(entry.at("address"), c, addrs);
+        }
+        for (auto& a : addrs) {
+            a.set_port(port);
+            listeners.push_back({.addr = a, .recursion = recursion});
+        }
+    }
+    if (v.empty())
+        return c.expected("at least one listener", v);
+    c.settings.dns.listeners = std::move(listeners);
+}
+
 void set_forward_zones(const Json& v, Loading& c) {
     if (!v.is_object())
         return c.expected("an object mapping zone names to lists of recursor URIs", v);

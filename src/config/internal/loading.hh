@@ -99,6 +99,8 @@ void append_recursors(const Json& v, Loading& c, std::vector<Recursor>& out);
 // retry_join: IPv4[:port], a DNS name[:port] or exec:COMMAND (whose output lists addresses).
 void append_join_addresses(const Json& v, Loading& c, std::vector<std::string>& out);
 void append_records(const Json& v, Loading& c);
+// dns_config.listeners: a list of {address, port, recursion}; port 0 = ports.dns (set later).
+void set_dns_listeners(const Json& v, Loading& c);
 void set_forward_zones(const Json& v, Loading& c);
 void append_service(const Json& v, Loading& c);
 void append_services(const Json& v, Loading& c);

@@ -22,6 +22,7 @@ struct TcpListener::Conn {
     uint64_t id = 0;
     Fd fd;  // declared before the watchers and the timer: they go first
     SockAddr peer;
+    bool recursion = true;  // the listener's policy
     std::unique_ptr<IoWatcher> rd, wr;
     std::unique_ptr<Timer> idle;
     std::vector<uint8_t> in;
@@ -38,9 +39,10 @@ TcpListener::TcpListener(EventLoop& loop, QuerySink& sink, Limits limits)
 
 TcpListener::~TcpListener() = default;
 
-void TcpListener::listen(Fd fd) {
+void TcpListener::listen(Fd fd, bool recursion) {
     auto l = std::make_unique<Listening>();
     l->fd = std::move(fd);
+    l->recursion = recursion;
     Listening* raw = l.get();
     l->watcher = std::make_unique<IoWatcher>(loop_, l->fd.get(), IoWhat::read,
                                              [this, raw](IoWhat) { on_accept(*raw); });
@@ -63,16 +65,17 @@ void TcpListener::on_accept(Listening& l) {
         }
         int one = 1;
         ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        adopt(std::move(fd), SockAddr(reinterpret_cast<sockaddr*>(&ss), len));
+        adopt(std::move(fd), SockAddr(reinterpret_cast<sockaddr*>(&ss), len), l.recursion);
     }
 }
 
-void TcpListener::adopt(Fd fd, const SockAddr& peer) {
+void TcpListener::adopt(Fd fd, const SockAddr& peer, bool recursion) {
     auto c = std::make_unique<Conn>();
     c->id = next_conn_id_++;
     c->fd = std::move(fd);
     c->in.resize(2 + tcp_max_message);
     c->peer = peer;
+    c->recursion = recursion;
     Conn* raw = c.get();
     c->rd = std::make_unique<IoWatcher>(loop_, c->fd.get(), IoWhat::read,
                                         [this, raw](IoWhat) { on_readable(*raw); });
@@ -151,6 +154,7 @@ bool TcpListener::run_message(Conn& c, std::span<const uint8_t> msg) {
     }
     ctx->tcp_conn = id;
     ctx->client = c.peer;
+    ctx->listener_recursion = c.recursion;
     Outcome o = sink_.process(*ctx, msg);
     if (o == Outcome::send) {
         send(c, ctx->response.data(), ctx->length);

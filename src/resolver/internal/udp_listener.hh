@@ -21,8 +21,9 @@ class UdpListener {
     // sent to (the socket must have IP_PKTINFO / IPV6_RECVPKTINFO on).
     enum class Binding { address, wildcard };
 
-    // Takes fd (any datagram socket: tests use a socketpair); starts reading at once.
-    UdpListener(EventLoop& loop, Fd fd, Binding binding, QuerySink& sink);
+    // Takes fd (any datagram socket: tests use a socketpair); starts reading at once. Every
+    // query carries `recursion`, the listener's policy (QueryContext::listener_recursion).
+    UdpListener(EventLoop& loop, Fd fd, Binding binding, QuerySink& sink, bool recursion = true);
     UdpListener(const UdpListener&) = delete;
     UdpListener& operator=(const UdpListener&) = delete;
 
@@ -45,6 +46,7 @@ class UdpListener {
 
     Fd fd_;  // declared before the watcher: the watcher goes first
     bool wildcard_;
+    bool recursion_;
     QuerySink& sink_;
     std::unique_ptr<IoWatcher> watcher_;
 

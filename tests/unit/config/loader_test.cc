@@ -232,6 +232,72 @@ BOOST_AUTO_TEST_CASE(addresses_default_to_client_addr_with_ports_applied) {
     BOOST_TEST(r->client_addr[0].port() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(dns_listeners_default_to_addresses_dns_with_recursion) {
+    auto r = load_text(R"({"client_addr": "127.0.0.1 ::1", "ports": {"dns": 53}})");
+    BOOST_REQUIRE(r.ok());
+    BOOST_REQUIRE(r->dns.listeners.size() == 2u);
+    BOOST_TEST(r->dns.listeners[0].addr.to_string() == "127.0.0.1:53");
+    BOOST_TEST(r->dns.listeners[1].addr.to_string() == "[::1]:53");
+    BOOST_TEST(r->dns.listeners[0].recursion);
+    BOOST_TEST(r->dns.listeners[1].recursion);
+}
+
+BOOST_AUTO_TEST_CASE(dns_listeners_replace_addresses_dns_and_take_ports_dns_as_default) {
+    // ports.dns given in a later source still is the default port of a listener without one.
+    auto r =
+        load_texts({{"a.json", R"({"addresses": {"dns": "127.0.0.9"}, "dns_config": {"listeners": [
+            {"address": "127.0.0.1", "recursion": true},
+            {"address": "127.0.0.2 127.0.0.3", "port": 5300, "recursion": false}]}})"},
+                    {"b.hcl", "ports {\n  dns = 53\n}\n"}});
+    BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().message));
+    BOOST_REQUIRE(r->dns.listeners.size() == 3u);
+    BOOST_TEST(r->dns.listeners[0].addr.to_string() == "127.0.0.1:53");
+    BOOST_TEST(r->dns.listeners[0].recursion);
+    BOOST_TEST(r->dns.listeners[1].addr.to_string() == "127.0.0.2:5300");
+    BOOST_TEST(!r->dns.listeners[1].recursion);
+    BOOST_TEST(r->dns.listeners[2].addr.to_string() == "127.0.0.3:5300");
+    BOOST_TEST(!r->dns.listeners[2].recursion);
+    // HCL: repeated blocks are the list's entries.
+    auto h = load_texts({{"c.hcl",
+                          "dns_config {\n  listeners {\n    address = \"127.0.0.1\"\n  }\n"
+                          "  listeners {\n    address = \"127.0.0.1\"\n    port = 5301\n"
+                          "    recursion = false\n  }\n}\n"}});
+    BOOST_REQUIRE_MESSAGE(h.ok(), (h.ok() ? std::string() : h.error().message));
+    BOOST_REQUIRE(h->dns.listeners.size() == 2u);
+    BOOST_TEST(h->dns.listeners[1].addr.to_string() == "127.0.0.1:5301");
+    BOOST_TEST(!h->dns.listeners[1].recursion);
+}
+
+BOOST_AUTO_TEST_CASE(bad_dns_listeners_name_the_element_and_field) {
+    std::string e = errors_of(load_text(R"({"dns_config": {"listeners": [
+        {"address": "127.0.0.1", "port": 0},
+        {"port": 53},
+        {"address": "127.0.0.1", "recursion": "no", "tls": true},
+        "127.0.0.1"]}})"));
+    BOOST_TEST(e.find("a.json: dns_config.listeners[0].port: expected a port number from 1 to "
+                      "65535 (got 0)") != std::string::npos,
+               e);
+    BOOST_TEST(e.find("a.json: dns_config.listeners[1].address: expected an IP address or "
+                      "template (got nothing: the key is required)") != std::string::npos,
+               e);
+    BOOST_TEST(e.find("a.json: dns_config.listeners[2].recursion: expected true or false "
+                      "(got \"no\")") != std::string::npos,
+               e);
+    BOOST_TEST(e.find("a.json: dns_config.listeners[2].tls: unknown key") != std::string::npos, e);
+    BOOST_TEST(e.find("a.json: dns_config.listeners[3]: expected a listener") != std::string::npos,
+               e);
+    BOOST_TEST(errors_of(load_text(R"({"dns_config": {"listeners": []}})"))
+                   .find("dns_config.listeners: expected at least one listener") !=
+               std::string::npos);
+    std::string twice = errors_of(load_text(R"({"dns_config": {"listeners": [
+        {"address": "127.0.0.1", "port": 53}, {"address": "127.0.0.1", "port": 53,
+         "recursion": false}]}})"));
+    BOOST_TEST(twice ==
+                   "a.json: dns_config.listeners: expected each address and port once (got "
+                   "127.0.0.1:53 twice)",
+               twice);
+}
+
 BOOST_AUTO_TEST_CASE(address_templates_resolve_and_missing_interface_is_an_error) {
     auto r = load_text(R"({"addresses": {"dns": "{{ GetInterfaceIP \"lo\" }}"}})");
     BOOST_REQUIRE(r.ok());

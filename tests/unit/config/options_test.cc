@@ -73,15 +73,16 @@ BOOST_AUTO_TEST_SUITE(options)
 // is a conscious choice.
 BOOST_AUTO_TEST_CASE(every_documented_default_is_what_settings_start_with) {
     const std::set<std::string_view> described_in_words = {
-        "node_name",           // the host name
-        "addresses.dns",       // client_addr
-        "addresses.http",      // client_addr
-        "addresses.https",     // client_addr
-        "service",             // none
-        "check",               // none
-        "leave_on_terminate",  // by role
-        "primary_datacenter",  // datacenter
-        "acl_datacenter",      // datacenter
+        "node_name",             // the host name
+        "addresses.dns",         // client_addr
+        "addresses.http",        // client_addr
+        "addresses.https",       // client_addr
+        "service",               // none
+        "check",                 // none
+        "leave_on_terminate",    // by role
+        "primary_datacenter",    // datacenter
+        "acl_datacenter",        // datacenter
+        "dns_config.listeners",  // addresses.dns at ports.dns
     };
     const auto empty = internal::load_sources({{"a.json", "{}"}}, {}, {});
     BOOST_REQUIRE(empty.ok());
