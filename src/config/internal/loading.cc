@@ -748,8 +748,9 @@ void set_service_ttl(const Json& v, Loading& c) {
         if (c.errors.size() != before)
             continue;
         // Objects merge key by key: a pattern named again by a later source replaces it.
+        // (p names the binding for the lambda: C++20 compilers may refuse capturing it.)
         auto same = std::find_if(entries.begin(), entries.end(),
-                                 [&](const ServiceTtl& e) { return e.pattern == pattern; });
+                                 [&p = pattern](const ServiceTtl& e) { return e.pattern == p; });
         if (same != entries.end())
             same->ttl = seconds;
         else
