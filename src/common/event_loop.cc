@@ -38,9 +38,11 @@ EventLoop::EventLoop() {
     // while the loop is idle; stop() ends it.
     timeval far{365L * 24 * 3600, 0};
     event_add(post_ev_, &far);
+    stop_ev_ = event_new(base_, -1, 0, &EventLoop::on_stop, this);
 }
 
 EventLoop::~EventLoop() {
+    event_free(stop_ev_);
     event_free(post_ev_);
     event_base_free(base_);
 }
@@ -48,8 +50,18 @@ EventLoop::~EventLoop() {
 void EventLoop::run() {
     event_base_dispatch(base_);
 }
+// Not event_base_loopbreak() alone: event_base_loop() clears the break flag when it begins, so
+// a stop() from another thread just before the loop's thread got there was lost and join()
+// waited forever. An activated event stays queued until the loop runs it.
 void EventLoop::stop() {
-    event_base_loopbreak(base_);
+    stop_requested_.store(true);
+    event_active(stop_ev_, EV_TIMEOUT, 0);
+}
+
+void EventLoop::on_stop(int, short, void* arg) {
+    auto* self = static_cast<EventLoop*>(arg);
+    if (self->stop_requested_.exchange(false))
+        event_base_loopbreak(self->base_);
 }
 
 void EventLoop::post(std::function<void()> fn) {

@@ -1,6 +1,7 @@
 // RAII over libevent: one EventLoop per thread, fd watchers, timers, cross-thread posts.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,7 +23,8 @@ class EventLoop {
 
     // Runs until stop() (or nothing is left to wait for).
     void run();
-    // Safe from any thread: the loop returns after the current callbacks.
+    // Safe from any thread: the loop returns after the callbacks already due. A stop() made
+    // before run() has begun (a thread not yet in its loop) ends that run at once.
     void stop();
     // Safe from any thread: fn runs on the loop's thread soon.
     void post(std::function<void()> fn);
@@ -32,8 +34,11 @@ class EventLoop {
 
   private:
     static void on_posted(int, short, void* arg);
+    static void on_stop(int, short, void* arg);
     event_base* base_ = nullptr;
     event* post_ev_ = nullptr;
+    event* stop_ev_ = nullptr;
+    std::atomic<bool> stop_requested_{false};
     std::mutex post_mu_;
     std::vector<std::function<void()>> posted_;
 };
