@@ -139,7 +139,8 @@ def test_flush_name_sends_only_that_name_upstream_again(muster):
 def test_flush_zone_removes_the_name_and_everything_below(muster):
     with CountingUpstream() as up:
         agent = start(muster, up)
-        inside = [("sub.cache.test", "A"), ("a.sub.cache.test", "A"), ("b.a.sub.cache.test", "AAAA")]
+        inside = [("sub.cache.test", "A"), ("a.sub.cache.test", "A"),
+                  ("b.a.sub.cache.test", "AAAA")]
         outside = [("notsub.cache.test", "A"), ("cache.test", "A")]
         fill(agent, up, *inside, *outside)
         res = cli(agent, "flush", "--zone", "sub.cache.test.")
