@@ -32,13 +32,6 @@ constexpr std::string_view default_node_maintenance_reason =
 // Consul's CheckBufSize: the most output a check keeps.
 constexpr size_t max_check_output = 4096;
 
-http::Response json_response(const json& body, const http::Request& request) {
-    http::Response r;
-    r.content_type = "application/json";
-    r.body = request.has_param("pretty") ? body.dump(4) : body.dump();
-    return r;
-}
-
 // Example rows: every selector of a ?filter must name one of their fields.
 const json& health_entry_shape() {
     static const json shape = [] {
@@ -822,6 +815,13 @@ WritePlan plan_catalog_deregister(const Options& o, const http::Request& req) {
 }
 
 }  // namespace
+
+http::Response json_response(const json& body, const http::Request& request) {
+    http::Response r;
+    r.content_type = "application/json";
+    r.body = request.has_param("pretty") ? body.dump(4) : body.dump();
+    return r;
+}
 
 http::Response text_response(int status, std::string body) {
     http::Response r;

@@ -2,6 +2,8 @@
 // writes a batch of commands for the Writer and the Response to send once it is applied.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <vector>
 
@@ -53,7 +55,8 @@ WritePlan plan_write(const Options& options, const Route& route, const http::Req
 // The reply once the Writer has applied (or failed to apply) a planned batch.
 http::Response write_done(const Route& route, const Result<uint64_t>& applied);
 
-// Text and JSON replies with the content types Consul uses.
+// Text and JSON replies with the content types Consul uses (JSON indented with ?pretty).
 http::Response text_response(int status, std::string body);
+http::Response json_response(const nlohmann::json& body, const http::Request& request);
 
 }  // namespace muster::api

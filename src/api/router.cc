@@ -51,6 +51,9 @@ constexpr Entry table[] = {
     {"/v1/agent/reload", Methods::put, Endpoint::agent_reload},
     {"/v1/agent/force-leave/", Methods::put, Endpoint::agent_force_leave},
     {"/v1/agent/join/", Methods::put, Endpoint::agent_join},
+    // The resolver's answer cache (muster's own, as unbound-control flush / stats).
+    {"/v1/agent/cache/flush", Methods::put, Endpoint::agent_cache_flush},
+    {"/v1/agent/cache/stats", Methods::get, Endpoint::agent_cache_stats},
 };
 
 bool allows(Methods m, http::Method method) {

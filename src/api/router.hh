@@ -43,6 +43,8 @@ enum class Endpoint {
     agent_reload,
     agent_force_leave,
     agent_join,
+    agent_cache_flush,
+    agent_cache_stats,
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };

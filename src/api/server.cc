@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <random>
 
+#include "api/cache_endpoints.hh"
 #include "api/endpoints.hh"
 #include "common/log.hh"
 
@@ -120,6 +121,11 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         handle_reload(std::move(exchange));
         return;
     }
+    if (route.endpoint == Endpoint::agent_cache_flush ||
+        route.endpoint == Endpoint::agent_cache_stats) {
+        handle_cache(std::move(exchange), route.endpoint);
+        return;
+    }
     if (route.endpoint == Endpoint::agent_join) {
         handle_join(std::move(exchange), route.arg);
         return;
@@ -203,6 +209,35 @@ void ApiServer::handle_reload(std::shared_ptr<http::Exchange> exchange) {
             exchange->reply(
                 r ? http::Response{}
                   : text_response(500, "Failed to reload configs: " + r.error().message));
+        });
+    });
+}
+
+void ApiServer::handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint) {
+    if (cache_ == nullptr) {
+        exchange->reply(text_response(500, "this agent has no DNS cache"));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    std::weak_ptr<ApiServer*> alive = alive_;
+    if (endpoint == Endpoint::agent_cache_stats) {
+        cache_->stats([loop, alive, exchange](const CacheStats& stats) {
+            loop->post([alive, exchange, stats] {
+                if (!alive.expired())
+                    exchange->reply(cache_stats_reply(stats, exchange->request()));
+            });
+        });
+        return;
+    }
+    auto flush = parse_cache_flush(exchange->request());
+    if (!flush) {
+        exchange->reply(text_response(400, flush.error().message));
+        return;
+    }
+    cache_->flush(*flush, [loop, alive, exchange, f = *flush](size_t removed) {
+        loop->post([alive, exchange, f, removed] {
+            if (!alive.expired())
+                exchange->reply(cache_flush_reply(f, removed, exchange->request()));
         });
     });
 }

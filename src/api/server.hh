@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/cache_control.hh"
 #include "api/check_runner.hh"
 #include "api/options.hh"
 #include "api/query.hh"
@@ -46,6 +47,9 @@ class ApiServer {
     // the outcome, from any thread. Without it the endpoint answers 500.
     using Reloader = std::function<void(std::function<void(Result<void>)> done)>;
     void on_reload(Reloader reload) { on_reload_ = std::move(reload); }
+    // PUT /v1/agent/cache/flush and GET /v1/agent/cache/stats go to `cache`, which must outlive
+    // this server. Without it those endpoints answer 500.
+    void use_cache(CacheControl* cache) { cache_ = cache; }
 
   private:
     struct Waiter {
@@ -61,6 +65,7 @@ class ApiServer {
     void handle_ttl(std::shared_ptr<http::Exchange> exchange, const Route& route);
     void handle_leave(std::shared_ptr<http::Exchange> exchange);
     void handle_reload(std::shared_ptr<http::Exchange> exchange);
+    void handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint);
     void handle_join(std::shared_ptr<http::Exchange> exchange, const std::string& address);
     void serve_read(std::shared_ptr<http::Exchange> exchange, const Route& route,
                     const QueryOptions& query);
@@ -85,6 +90,7 @@ class ApiServer {
     std::shared_ptr<ApiServer*> alive_;
     std::function<void()> on_leave_;
     Reloader on_reload_;
+    CacheControl* cache_ = nullptr;
 };
 
 }  // namespace muster::api

@@ -206,7 +206,7 @@ Agent::Checks::~Checks() {
 
 Agent::Api::Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
                 AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave,
-                api::ApiServer::Reloader on_reload)
+                api::ApiServer::Reloader on_reload, api::CacheControl* cache)
     : server(
           loop,
           [&] {
@@ -217,6 +217,7 @@ Agent::Api::Api(const config::Settings& s, catalog::Store& store, api::Writer& w
           store, writer, &checks) {
     server.on_leave(std::move(on_leave));
     server.on_reload(std::move(on_reload));
+    server.use_cache(cache);
     started(server.start(), "cannot start the HTTP API");
     thread = std::thread([this] { loop.run(); });
 }
@@ -247,6 +248,7 @@ Agent::Agent(const config::LoadRequest& request)
       restored_(restored_ttl_states(settings_)),
       checks_(settings_, *writer_, *store_),
       registered_(register_at_start()),
+      cache_(loop_, dns_),
       api_(
           settings_, *store_, *writer_, checks_.agent_checks, cluster_view_.get(),
           [this] {
@@ -255,7 +257,8 @@ Agent::Agent(const config::LoadRequest& request)
           },
           [this](std::function<void(Result<void>)> done) {
               loop_.post([this, done = std::move(done)] { done(reload()); });
-          }),
+          },
+          &cache_),
       dns_options_(resolver_options(settings_)),
       dns_([this] {
           dns_options_.catalog = catalog_options(settings_, store_);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "api/server.hh"
+#include "app/agent_cache.hh"
 #include "app/agent_catalog.hh"
 #include "app/agent_checks.hh"
 #include "app/client_replica.hh"
@@ -78,7 +79,7 @@ class Agent {
     struct Api {
         Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
             AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave,
-            api::ApiServer::Reloader on_reload);
+            api::ApiServer::Reloader on_reload, api::CacheControl* cache);
         ~Api();  // closes the listeners on the loop, then joins
         EventLoop loop;
         api::ApiServer server;
@@ -122,6 +123,7 @@ class Agent {
     // before the API and DNS start, so the first answer has them. Otherwise false: the
     // registrar does it once the cluster has a leader.
     bool registered_;
+    AgentCache cache_;  // before api_, which uses it: outlives the API's thread
     Api api_;
     resolver::Options dns_options_;
     resolver::Resolver dns_;

@@ -1,5 +1,5 @@
 // The client commands: one HTTP request each to the local agent's API (services, check,
-// catalog, members, leave, operator), printed as consul prints them.
+// catalog, members, leave, operator, cache), printed as consul prints them.
 #include "app/client_commands.hh"
 
 #include <nlohmann/json.hpp>
@@ -16,6 +16,7 @@
 
 #include "catalog/definition.hh"
 #include "common/http_client.hh"
+#include "dns/name.hh"
 
 namespace muster::app {
 namespace {
@@ -407,6 +408,116 @@ int reload_command(int argc) {
         return 1;
     std::puts("Configuration reload triggered");
     return 0;
+}
+
+namespace {
+
+constexpr const char* cache_usage =
+    "usage: muster cache flush [--zone] [NAME] | cache stats [-format=table|json]\n";
+
+int cache_usage_error(const std::string& why) {
+    std::fprintf(stderr, "muster cache: %s\n%s", why.c_str(), cache_usage);
+    return 2;
+}
+
+// The agent's JSON reply to a PUT, or nullopt after saying why.
+std::optional<Json> put_json(const std::string& target) {
+    auto body = call_agent("PUT", target);
+    if (!body)
+        return std::nullopt;
+    Json doc = Json::parse(*body, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("Removed")) {
+        std::fprintf(stderr, "muster: PUT %s: expected {\"Removed\": N} from the agent, got %s\n",
+                     target.c_str(), body->c_str());
+        return std::nullopt;
+    }
+    return doc;
+}
+
+// muster cache flush [--zone] [NAME]: PUT /v1/agent/cache/flush[?name=|?zone=NAME].
+int cache_flush(int argc, char** argv) {
+    bool zone = false;
+    std::optional<std::string> name;
+    for (int i = 2; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--zone" || arg == "-zone")
+            zone = true;
+        else if (arg.starts_with("-"))
+            return cache_usage_error("unknown option \"" + arg + "\"");
+        else if (name)
+            return cache_usage_error("expected one NAME at most, got \"" + *name + "\" and \"" +
+                                     arg + "\"");
+        else
+            name = arg;
+    }
+    if (zone && !name)
+        return cache_usage_error("--zone expects a NAME");
+    std::string target = "/v1/agent/cache/flush";
+    if (name) {
+        if (auto parsed = muster::dns::Name::from_text(*name); !parsed)
+            return cache_usage_error("expected a domain name, got \"" + *name +
+                                     "\": " + parsed.error().message);
+        target += (zone ? "?zone=" : "?name=") + muster::http::escape_path_segment(*name);
+    }
+    auto doc = put_json(target);
+    if (!doc)
+        return 1;
+    const std::string removed = text_field(*doc, "Removed");
+    const char* entries = removed == "1" ? "entry" : "entries";
+    if (!name)
+        std::printf("Removed %s cache %s (the whole cache)\n", removed.c_str(), entries);
+    else if (zone)
+        std::printf("Removed %s cache %s at or below %s\n", removed.c_str(), entries,
+                    text_field(*doc, "Zone").c_str());
+    else
+        std::printf("Removed %s cache %s for %s\n", removed.c_str(), entries,
+                    text_field(*doc, "Name").c_str());
+    return 0;
+}
+
+// muster cache stats [-format=table|json]: GET /v1/agent/cache/stats.
+int cache_stats(int argc, char** argv) {
+    bool json = false;
+    for (int i = 2; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "-format=json" || arg == "--format=json")
+            json = true;
+        else if (arg == "-format=table" || arg == "--format=table")
+            json = false;
+        else
+            return cache_usage_error("unknown option \"" + arg +
+                                     "\" (expected -format=table or "
+                                     "-format=json)");
+    }
+    auto doc = get_json("/v1/agent/cache/stats");
+    if (!doc)
+        return 1;
+    if (json) {
+        std::puts(doc->dump(4).c_str());
+        return 0;
+    }
+    const std::pair<const char*, const char*> fields[] = {
+        {"Entries", "Entries"},     {"Capacity", "Capacity"},      {"Hits", "Hits"},
+        {"Misses", "Misses"},       {"StaleHits", "Stale served"}, {"Inserts", "Inserts"},
+        {"Evictions", "Evictions"}, {"Prefetches", "Prefetches"}};
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [key, label] : fields)
+        rows.push_back({label, text_field(*doc, key)});
+    print_table(rows);
+    return 0;
+}
+
+}  // namespace
+
+// muster cache flush [--zone] [NAME] | stats: the resolver's answer cache, as unbound-control.
+int cache_command(int argc, char** argv) {
+    const std::string sub = argc >= 2 ? argv[1] : "";
+    if (sub == "flush")
+        return cache_flush(argc, argv);
+    if (sub == "stats")
+        return cache_stats(argc, argv);
+    return cache_usage_error(sub.empty() ? "expected flush or stats"
+                                         : "unknown subcommand \"" + sub + "\"");
 }
 
 // muster join ADDR...: PUT /v1/agent/join/ADDR for each; prints how many joined, as Consul.

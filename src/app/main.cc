@@ -21,6 +21,7 @@ void print_usage(FILE* out) {
                  "       muster members\n"
                  "       muster leave\n"
                  "       muster reload\n"
+                 "       muster cache flush [--zone] [NAME] | cache stats [-format=table|json]\n"
                  "       muster operator raft list-peers\n"
                  "       muster tls ca create [-days N] [-domain D]\n"
                  "       muster tls cert create -server|-client [-dc DC] [-domain D] [-days N]\n"
@@ -59,6 +60,8 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
         return reload_command(argc);
     if (cmd == "join")
         return join_command(argc, argv);
+    if (cmd == "cache")
+        return cache_command(argc, argv);
     if (cmd == "operator")
         return operator_command(argc, argv);
     if (cmd == "tls")

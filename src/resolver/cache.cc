@@ -10,8 +10,8 @@ CacheKey::CacheKey(const dns::Name& qname_lower, uint16_t qtype, uint16_t qclass
     dns::put16(bytes_, qtype);
     dns::put16(bytes_ + 2, qclass);
     bytes_[4] = do_bit ? 1 : 0;
-    std::memcpy(bytes_ + 5, qname_lower.data(), qname_lower.size());
-    len_ = 5 + qname_lower.size();
+    std::memcpy(bytes_ + name_offset, qname_lower.data(), qname_lower.size());
+    len_ = name_offset + qname_lower.size();
 }
 
 size_t CacheKey::hash() const {
@@ -175,6 +175,7 @@ bool Cache::claim_prefetch(const CacheKey& key) {
     if (it == sh.map.end() || it->second->prefetching)
         return false;
     it->second->prefetching = true;
+    stats_.prefetches.fetch_add(1, std::memory_order_relaxed);
     return true;
 }
 
@@ -188,13 +189,51 @@ size_t Cache::size() const {
     return n;
 }
 
-void Cache::clear() {
+size_t Cache::clear() {
+    size_t removed = 0;
     for (size_t i = 0; i < shard_count_; ++i) {
         Shard& sh = shards_[i];
         std::lock_guard lock(sh.mu);
+        removed += sh.map.size();
         sh.map.clear();
         sh.head = sh.tail = nullptr;
     }
+    return removed;
+}
+
+namespace {
+// The owner name of a stored key (its lowercased qname wire).
+std::span<const uint8_t> key_name(std::string_view key) {
+    return {reinterpret_cast<const uint8_t*>(key.data()) + CacheKey::name_offset,
+            key.size() - CacheKey::name_offset};
+}
+
+bool flush_matches(std::span<const uint8_t> owner, const dns::Name& name, FlushScope scope) {
+    if (scope == FlushScope::name)
+        return std::ranges::equal(owner, name.wire());
+    dns::Name n;
+    return n.assign_wire(owner) && n.is_subdomain_of(name);
+}
+}  // namespace
+
+size_t Cache::flush(const dns::Name& name, FlushScope scope) {
+    dns::Name lower = name;
+    lower.lowercase();  // keys hold the lowercased qname
+    size_t removed = 0;
+    for (size_t i = 0; i < shard_count_; ++i) {
+        Shard& sh = shards_[i];
+        std::lock_guard lock(sh.mu);
+        for (auto it = sh.map.begin(); it != sh.map.end();) {
+            if (!flush_matches(key_name(it->first), lower, scope)) {
+                ++it;
+                continue;
+            }
+            sh.unlink(it->second.get());
+            it = sh.map.erase(it);
+            ++removed;
+        }
+    }
+    return removed;
 }
 
 }  // namespace muster::resolver

@@ -1,6 +1,7 @@
 // Cache of forwarded answers: keyed by (qname, qtype, qclass, DO), TTLs count down, LRU-bounded,
 // negative entries per RFC 2308, stale entries kept for RFC 8767. Shared by all workers:
 // sharded, one mutex per shard; a hit renders straight into the caller's buffer (no heap).
+// Operators flush it whole, by name or by zone (`muster cache flush`), from any thread.
 #pragma once
 
 #include <array>
@@ -27,9 +28,11 @@ class CacheKey {
     CacheKey(const dns::Name& qname_lower, uint16_t qtype, uint16_t qclass, bool do_bit);
     std::string_view view() const { return {reinterpret_cast<const char*>(bytes_), len_}; }
     size_t hash() const;
+    // Where the qname starts in view(), after qtype, qclass and the DO bit.
+    static constexpr size_t name_offset = 5;
 
   private:
-    uint8_t bytes_[5 + dns::max_name_wire];
+    uint8_t bytes_[name_offset + dns::max_name_wire];
     size_t len_;
 };
 
@@ -42,6 +45,12 @@ struct CacheLookup {
 };
 
 enum class StaleUse { never, serve };
+
+// What flush() removes besides the name's own entries.
+enum class FlushScope {
+    name,  // exactly that owner name (every type, class and DO bit)
+    zone,  // the name and every name below it, as Unbound's flush_zone
+};
 
 class Cache {
   public:
@@ -57,14 +66,21 @@ class Cache {
     // [min_ttl, max_ttl] (negative answers: the SOA-derived TTL, capped by negative_max_ttl).
     void store(const CacheKey& key, std::span<const uint8_t> msg, const dns::ResponseInfo& info);
 
-    // Marks a fresh entry as being prefetched; false when already marked or gone.
+    // Marks a fresh entry as being prefetched (counted in stats().prefetches); false when
+    // already marked or gone.
     bool claim_prefetch(const CacheKey& key);
 
     size_t size() const;
-    void clear();
+    uint64_t capacity() const { return options_.size; }  // the most entries it keeps
+    // Removes every entry; returns how many there were.
+    size_t clear();
+    // Removes the entries of `name` (case-insensitive), or of the zone it heads; returns how
+    // many. Locks one shard at a time, as a store does, so workers wait at most one shard's scan.
+    size_t flush(const dns::Name& name, FlushScope scope);
 
     struct Stats {
         std::atomic<uint64_t> hits{0}, misses{0}, stale_hits{0}, inserts{0}, evictions{0};
+        std::atomic<uint64_t> prefetches{0};  // refreshes claimed ahead of expiry
     };
     const Stats& stats() const { return stats_; }
 

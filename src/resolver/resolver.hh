@@ -32,6 +32,7 @@ class Resolver {
     void stop(Duration grace);
 
     const Cache& cache() const { return *cache_; }
+    Cache& cache() { return *cache_; }  // shared by the workers; safe from any thread
 
   private:
     Result<std::shared_ptr<const LocalZone>> build_zone(const Zones& zones) const;

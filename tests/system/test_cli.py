@@ -1,6 +1,7 @@
 """The command line: `muster version`, `muster validate PATH...` (exit 0 and "configuration
 valid", or exit 2 and one "FILE: KEY: ..." line per problem), and `muster agent` refusing a bad
-config with exit 2 and the same message, or running from command-line options alone."""
+config with exit 2 and the same message, or running from command-line options alone; and the
+man page's SYNOPSIS naming every command the usage lists."""
 
 import json
 import re
@@ -194,3 +195,15 @@ def test_unknown_option_is_a_usage_error():
     res = run_muster(["agent", "--no-such-option"])
     assert res.returncode == 2, output(res)
     assert "no-such-option" in output(res)
+
+
+def test_man_page_synopsis_lists_every_command_of_the_usage():
+    res = run_muster(["--help"])
+    assert res.returncode == 0, output(res)
+    commands = set(re.findall(r"^(?:usage:)?\s+muster ([a-z]+)", res.stdout, re.M))
+    assert {"agent", "reload", "cache"} <= commands, res.stdout
+    man = (harness.REPO_ROOT / "man" / "muster.8").read_text()
+    synopsis = man.split(".SH SYNOPSIS", 1)[1].split(".SH ", 1)[0]
+    for command in sorted(commands):
+        assert re.search(rf"^\.B (muster )?{command}( |$)", synopsis, re.M), \
+            f"man/muster.8's SYNOPSIS lacks `muster {command}`"

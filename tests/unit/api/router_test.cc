@@ -78,6 +78,21 @@ BOOST_AUTO_TEST_CASE(wrong_method_is_405_with_allow) {
         (route(Method::del, "/v1/catalog/register").status == RouteStatus::method_not_allowed));
 }
 
+BOOST_AUTO_TEST_CASE(cache_endpoints_are_routed) {
+    BOOST_TEST(
+        (route(Method::put, "/v1/agent/cache/flush").endpoint == Endpoint::agent_cache_flush));
+    BOOST_TEST(
+        (route(Method::get, "/v1/agent/cache/stats").endpoint == Endpoint::agent_cache_stats));
+    Route get_flush = route(Method::get, "/v1/agent/cache/flush");
+    BOOST_TEST((get_flush.status == RouteStatus::method_not_allowed));
+    BOOST_TEST(get_flush.allow == "PUT");
+    Route put_stats = route(Method::put, "/v1/agent/cache/stats");
+    BOOST_TEST((put_stats.status == RouteStatus::method_not_allowed));
+    BOOST_TEST(put_stats.allow == "GET, HEAD");
+    BOOST_TEST(!is_write(Endpoint::agent_cache_flush));
+    BOOST_TEST(!is_blocking(Endpoint::agent_cache_stats));
+}
+
 BOOST_AUTO_TEST_CASE(service_deregister_takes_get_for_old_clients_and_put) {
     Route get = route(Method::get, "/v1/agent/service/deregister/web");
     BOOST_TEST((get.status == RouteStatus::found));

@@ -10,6 +10,8 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "messages.hh"
 
@@ -29,6 +31,12 @@ namespace {
 
 CacheKey key_of(const dns::Query& q) {
     return CacheKey(q.qname_lower, q.qtype, q.qclass, q.do_bit);
+}
+
+dns::Name name_of(std::string_view text) {
+    auto n = dns::Name::from_text(text);
+    BOOST_REQUIRE(n);
+    return *n;
 }
 
 // Analyses msg as the answer to q, as the forwarder does.
@@ -321,9 +329,12 @@ BOOST_AUTO_TEST_CASE(prefetch_due_only_in_last_tenth_of_ttl) {
     BOOST_TEST(!cache().claim_prefetch(key_of(q)));  // once only
     BOOST_TEST(!lookup(cache(), q).result.prefetch_due);
 
+    BOOST_TEST(cache().stats().prefetches.load() == 1u);  // the refused claim is not counted
+
     // A fresh answer replaces the entry and its mark.
     store(cache(), q, a_answer(q, 100));
     BOOST_TEST(cache().claim_prefetch(key_of(q)));
+    BOOST_TEST(cache().stats().prefetches.load() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(prefetch_never_due_when_disabled) {
@@ -414,6 +425,76 @@ BOOST_AUTO_TEST_CASE(clear_drops_every_entry) {
     BOOST_TEST(cache().size() == 0u);
     auto q = make_query("host3.example.", dns::type::a);
     BOOST_TEST(lookup(cache(), q).result.state == CacheState::miss);
+}
+
+BOOST_AUTO_TEST_CASE(clear_returns_how_many_it_removed) {
+    for (int i = 0; i < 7; ++i) {
+        auto q = make_query("host" + std::to_string(i) + ".example.", dns::type::a);
+        store(cache(), q, a_answer(q, 300));
+    }
+    BOOST_TEST(cache().clear() == 7u);
+    BOOST_TEST(cache().clear() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(flush_name_removes_every_type_and_do_bit_of_that_name_only) {
+    auto a = make_query("www.example.", dns::type::a, 1, Dnssec::off);
+    auto a_do = make_query("www.example.", dns::type::a, 2, Dnssec::on);
+    auto aaaa = make_query("www.example.", dns::type::aaaa);
+    auto below = make_query("mail.www.example.", dns::type::a);
+    auto other = make_query("other.example.", dns::type::a);
+    store(cache(), a, a_answer(a, 300));
+    store(cache(), a_do, a_answer(a_do, 300));
+    store(cache(), aaaa, negative_answer(aaaa, dns::rcode::noerror, 300, 300));  // NODATA
+    store(cache(), below, a_answer(below, 300));
+    store(cache(), other, a_answer(other, 300));
+    BOOST_REQUIRE_EQUAL(cache().size(), 5u);
+
+    BOOST_TEST(cache().flush(name_of("WWW.Example"), FlushScope::name) == 3u);  // any case
+    BOOST_TEST(lookup(cache(), a).result.state == CacheState::miss);
+    BOOST_TEST(lookup(cache(), a_do).result.state == CacheState::miss);
+    BOOST_TEST(lookup(cache(), aaaa).result.state == CacheState::miss);
+    BOOST_TEST(lookup(cache(), below).result.state == CacheState::fresh);
+    BOOST_TEST(lookup(cache(), other).result.state == CacheState::fresh);
+    BOOST_TEST(cache().flush(name_of("www.example."), FlushScope::name) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(flush_zone_removes_the_name_and_everything_below_it) {
+    std::vector<dns::Query> inside, outside;
+    for (const char* n : {"example.", "www.example.", "a.b.EXAMPLE."})
+        inside.push_back(make_query(n, dns::type::a));
+    // notexample. shares the zone's bytes but not at a label boundary.
+    for (const char* n : {"notexample.", "example.org.", "org."})
+        outside.push_back(make_query(n, dns::type::a));
+    for (const auto& q : inside)
+        store(cache(), q, a_answer(q, 300));
+    for (const auto& q : outside)
+        store(cache(), q, a_answer(q, 300));
+
+    BOOST_TEST(cache().flush(name_of("Example."), FlushScope::zone) == 3u);
+    for (const auto& q : inside)
+        BOOST_TEST(lookup(cache(), q).result.state == CacheState::miss, q.qname.to_text());
+    for (const auto& q : outside)
+        BOOST_TEST(lookup(cache(), q).result.state == CacheState::fresh, q.qname.to_text());
+    BOOST_TEST(cache().flush(name_of("."), FlushScope::zone) == 3u);  // the root: everything
+    BOOST_TEST(cache().size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(flush_keeps_the_lru_bound) {
+    options.size = 4;  // four shards of one entry: a broken LRU list shows at once
+    std::vector<dns::Query> qs;
+    for (int i = 0; i < 40; ++i)
+        qs.push_back(make_query("host" + std::to_string(i) + ".example.", dns::type::a));
+    for (int round = 0; round < 10; ++round) {
+        for (int i = 0; i < 4; ++i)
+            store(cache(), qs[round * 4 + i], a_answer(qs[round * 4 + i], 300));
+        (void)cache().flush(qs[round * 4].qname, FlushScope::name);
+        BOOST_TEST_REQUIRE(cache().size() <= 4u);
+    }
+    // Stores after flushes evict as before: the newest entry is always there.
+    auto last = make_query("last.example.", dns::type::a);
+    store(cache(), last, a_answer(last, 300));
+    BOOST_TEST(lookup(cache(), last).result.state == CacheState::fresh);
+    BOOST_TEST(cache().size() <= 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
