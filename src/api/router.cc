@@ -51,6 +51,7 @@ constexpr Entry table[] = {
     {"/v1/agent/reload", Methods::put, Endpoint::agent_reload},
     {"/v1/agent/force-leave/", Methods::put, Endpoint::agent_force_leave},
     {"/v1/agent/join/", Methods::put, Endpoint::agent_join},
+    {"/v1/snapshot", Methods::get_or_put, Endpoint::snapshot},
 };
 
 bool allows(Methods m, http::Method method) {

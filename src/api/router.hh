@@ -43,6 +43,7 @@ enum class Endpoint {
     agent_reload,
     agent_force_leave,
     agent_join,
+    snapshot,
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };
