@@ -15,5 +15,6 @@ int reload_command(int argc);
 // muster join ADDR...: the local agent joins the cluster through these servers.
 int join_command(int argc, char** argv);
 int operator_command(int argc, char** argv);  // raft list-peers
+int snapshot_command(int argc, char** argv);  // save FILE | restore FILE | inspect FILE
 
 }  // namespace muster::app
