@@ -1,8 +1,9 @@
 """`muster snapshot save|restore|inspect` and /v1/snapshot (issue 16): a snapshot saved on one
 single-server cluster restores on a fresh one, whose DNS then answers the same names with the
-same addresses; a foreign or damaged file is refused with a clear message and changes nothing.
+same addresses; a foreign or damaged file is refused with a clear message and changes nothing;
+a restore sent to a client agent reaches the servers and the client's replica.
 
-Two agents per test: they run once, in the optimized build."""
+Two or three agents per test: they run once, in the optimized build."""
 
 import os
 import re
@@ -11,6 +12,8 @@ import dns.rcode
 import pytest
 
 from harness import free_port, run_muster, wait_until
+from test_client_agents import Clients
+from test_raft_cluster import Cluster
 
 pytestmark = pytest.mark.skipif(os.environ.get("MUSTER_TEST_TIMEOUT_SCALE", "1") != "1",
                                 reason="multi-agent tests run once, in the optimized build")
@@ -140,3 +143,27 @@ def test_get_snapshot_is_an_octet_stream_with_the_catalog_index(muster):
         assert reply.header("Content-Type") == "application/octet-stream"
         assert int(reply.header("X-Consul-Index")) >= index
         assert reply.body.startswith(b"MUSTERSNAP")
+
+
+def test_a_restore_sent_to_a_client_agent_reaches_every_replica(muster, tmp_path):
+    a = start_server(muster, "srv-a", "cfg-a")
+    register_external(a, "ext-db", "10.9.0.5", "postgres", 5432)
+    path = tmp_path / "a.snap"
+    assert cli(a, "save", path).returncode == 0
+
+    cluster = Cluster(muster, 1).start()
+    clients = Clients(muster, cluster, 1).start()
+    server, client = cluster.agents[0], clients.agents[0]
+    wait_until(lambda: answers(client, "cli-1.node.internal")[0] == "NOERROR", 10, 0.1,
+               "the client registered")
+    restored = cli(client, "restore", path)
+    assert restored.returncode == 0, restored.stderr
+    for agent in (server, client):
+        wait_until(lambda: answers(agent, "postgres.service.internal") ==
+                   ("NOERROR", ["10.9.0.5"]), 5, 0.05, "the restore on every replica")
+    # The client's own node went with the old catalog; anti-entropy brings it back.
+    wait_until(lambda: answers(server, "cli-1.node.internal")[0] == "NOERROR", 10, 0.1,
+               "the client registered again")
+    # A client agent saves from its replica too.
+    again = cli(client, "save", tmp_path / "from-client.snap")
+    assert again.returncode == 0, again.stderr
