@@ -45,6 +45,7 @@ enum class Endpoint {
     agent_join,
     agent_cache_flush,
     agent_cache_stats,
+    snapshot,
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };

@@ -6,6 +6,7 @@
 
 #include "api/cache_endpoints.hh"
 #include "api/endpoints.hh"
+#include "api/snapshot_endpoint.hh"
 #include "common/log.hh"
 
 namespace muster::api {
@@ -130,6 +131,13 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         handle_join(std::move(exchange), route.arg);
         return;
     }
+    if (route.endpoint == Endpoint::snapshot) {
+        if (req.method == http::Method::put)
+            handle_restore(std::move(exchange));
+        else
+            handle_snapshot(std::move(exchange));
+        return;
+    }
     auto query = parse_query_options(req);
     if (!query) {
         exchange->reply(text_response(400, query.error().message));
@@ -238,6 +246,47 @@ void ApiServer::handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint 
         loop->post([alive, exchange, f, removed] {
             if (!alive.expired())
                 exchange->reply(cache_flush_reply(f, removed, exchange->request()));
+        });
+    });
+}
+
+// GET /v1/snapshot: the local state, after a Raft barrier unless ?stale (Consul reads the
+// snapshot on the leader; here everything committed before the request is applied locally
+// first, which a client agent's replica reaches too).
+void ApiServer::handle_snapshot(std::shared_ptr<http::Exchange> exchange) {
+    if (options_.cluster == nullptr || exchange->request().has_param("stale")) {
+        exchange->reply(snapshot_response(options_, store_));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    std::weak_ptr<ApiServer*> alive = alive_;
+    options_.cluster->barrier([this, loop, alive, exchange](Result<void> r) {
+        loop->post([this, alive, exchange, r] {
+            if (alive.expired())
+                return;
+            exchange->reply(r ? snapshot_response(options_, store_)
+                              : text_response(500, "No cluster leader: " + r.error().message));
+        });
+    });
+}
+
+// PUT /v1/snapshot: one Restore command through the writer, so every server and client
+// replica applies it from the log.
+void ApiServer::handle_restore(std::shared_ptr<http::Exchange> exchange) {
+    RestorePlan plan = plan_restore(exchange->request());
+    if (plan.batch.empty()) {
+        exchange->reply(std::move(plan.refusal));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    writer_.submit(std::move(plan.batch), [loop, exchange](Result<uint64_t> applied) {
+        loop->post([exchange, applied] {
+            if (applied)
+                logger.info("catalog restored from a snapshot",
+                            {{"index", std::to_string(*applied)}});
+            exchange->reply(
+                applied ? http::Response{}
+                        : text_response(500, "snapshot not restored: " + applied.error().message));
         });
     });
 }

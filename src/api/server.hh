@@ -67,6 +67,8 @@ class ApiServer {
     void handle_reload(std::shared_ptr<http::Exchange> exchange);
     void handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint);
     void handle_join(std::shared_ptr<http::Exchange> exchange, const std::string& address);
+    void handle_snapshot(std::shared_ptr<http::Exchange> exchange);
+    void handle_restore(std::shared_ptr<http::Exchange> exchange);
     void serve_read(std::shared_ptr<http::Exchange> exchange, const Route& route,
                     const QueryOptions& query);
     void on_index(uint64_t index);

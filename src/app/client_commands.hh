@@ -16,5 +16,6 @@ int reload_command(int argc);
 int join_command(int argc, char** argv);
 int operator_command(int argc, char** argv);  // raft list-peers
 int cache_command(int argc, char** argv);     // flush [--zone] [NAME] | stats [-format=json]
+int snapshot_command(int argc, char** argv);  // save FILE | restore FILE | inspect FILE
 
 }  // namespace muster::app

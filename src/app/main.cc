@@ -23,6 +23,7 @@ void print_usage(FILE* out) {
                  "       muster reload\n"
                  "       muster cache flush [--zone] [NAME] | cache stats [-format=table|json]\n"
                  "       muster operator raft list-peers\n"
+                 "       muster snapshot save FILE | restore FILE | inspect FILE\n"
                  "       muster tls ca create [-days N] [-domain D]\n"
                  "       muster tls cert create -server|-client [-dc DC] [-domain D] [-days N]\n"
                  "              [-ca F] [-key F] [-node N] [-additional-dnsname NAME]...\n"
@@ -64,6 +65,8 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
         return cache_command(argc, argv);
     if (cmd == "operator")
         return operator_command(argc, argv);
+    if (cmd == "snapshot")
+        return snapshot_command(argc, argv);
     if (cmd == "tls")
         return tls_command(argc, argv);
     if (cmd == "keygen") {

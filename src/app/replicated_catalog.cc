@@ -8,7 +8,20 @@
 namespace muster::app {
 namespace {
 constexpr log::Logger logger("cluster");
+
+// A restore replaces the whole catalog: every replica says so when it applies one.
+void log_restores(uint64_t index, const std::vector<catalog::Command>& batch) {
+    for (const auto& command : batch) {
+        if (const auto* r = std::get_if<catalog::Restore>(&command))
+            logger.info("replacing the catalog by a snapshot",
+                        {{"raft_index", std::to_string(index)},
+                         {"from_datacenter", r->datacenter},
+                         {"nodes", std::to_string(r->nodes.size())},
+                         {"services", std::to_string(r->services.size())}});
+    }
 }
+
+}  // namespace
 
 Result<std::vector<Result<uint64_t>>> CatalogStateMachine::apply(
     uint64_t index, std::span<const std::span<const uint8_t>> commands) {
@@ -19,9 +32,10 @@ Result<std::vector<Result<uint64_t>>> CatalogStateMachine::apply(
     batches.reserve(commands.size());
     for (size_t i = 0; i < commands.size(); ++i) {
         auto decoded = catalog::decode(commands[i]);
-        if (decoded)
+        if (decoded) {
+            log_restores(index, *decoded);
             batches.push_back(std::move(decoded).value());
-        else
+        } else
             refused[i] = make_error("undecodable catalog command: " + decoded.error().message);
     }
     auto applied = store_.apply_entry(index, batches);

@@ -64,12 +64,28 @@ void write(MsgWriter& w, const Leave& c) {
     w.key("type").str("Leave");
 }
 
+void write(MsgWriter& w, const Restore& c) {
+    w.map(5);
+    w.key("checks").array(c.checks.size());
+    for (const auto& check : c.checks)
+        internal::write(w, check);
+    w.key("datacenter").str(c.datacenter);
+    w.key("nodes").array(c.nodes.size());
+    for (const auto& node : c.nodes)
+        internal::write(w, node);
+    w.key("services").array(c.services.size());
+    for (const auto& service : c.services)
+        internal::write(w, service);
+    w.key("type").str("Restore");
+}
+
 // ---- decoding
 
 // Every field of every command type: one pass over a command map finds them all.
-constexpr std::array<std::string_view, 11> command_keys{
-    "type",       "node",   "service", "checks", "skip_node_update", "check_id",
-    "service_id", "status", "output",  "server", "if_node_exists"};
+constexpr std::array<std::string_view, 14> command_keys{
+    "type",           "node",       "service",  "checks",    "skip_node_update",
+    "check_id",       "service_id", "status",   "output",    "server",
+    "if_node_exists", "nodes",      "services", "datacenter"};
 
 bool read_register(FieldReader& r, Register& out, std::string& error) {
     if (auto node = r.map("node", Nil::rejected))
@@ -85,6 +101,28 @@ bool read_register(FieldReader& r, Register& out, std::string& error) {
     }
     r.flag("skip_node_update", out.skip_node_update);
     r.opt_flag("if_node_exists", out.if_node_exists);
+    return r.ok();
+}
+
+// One array field of entities (Node, Service or Check), each read with the store's codec.
+template <class Entity>
+void read_entities(FieldReader& r, std::string_view key, std::vector<Entity>& out,
+                   std::string& error) {
+    std::size_t size = 0;
+    auto in = r.array(key, size);
+    if (!in)
+        return;
+    const auto path = r.path().field(key);
+    out.reserve(size);
+    for (std::size_t i = 0; i < size && r.ok(); ++i)
+        internal::read(*in, path.element(i), out.emplace_back(), error);
+}
+
+bool read_restore(FieldReader& r, Restore& out, std::string& error) {
+    r.str("datacenter", out.datacenter);
+    read_entities(r, "nodes", out.nodes, error);
+    read_entities(r, "services", out.services, error);
+    read_entities(r, "checks", out.checks, error);
     return r.ok();
 }
 
@@ -135,7 +173,11 @@ bool read_command(MsgReader& in, Command& out, std::string& error) {
         r.rename("Leave");
         return read_leave(r, out.emplace<Leave>());
     }
-    error = "type: expected Register, Deregister, UpdateCheck or Leave";
+    if (type == "Restore") {
+        r.rename("Restore");
+        return read_restore(r, out.emplace<Restore>(), error);
+    }
+    error = "type: expected Register, Deregister, UpdateCheck, Leave or Restore";
     return false;
 }
 

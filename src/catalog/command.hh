@@ -55,7 +55,19 @@ struct Leave {
     bool server = false;  // the node was a server (known to the agent or API that writes this)
 };
 
-using Command = std::variant<Register, Deregister, UpdateCheck, Leave>;
+// Replace the whole catalog by a snapshot's (muster snapshot restore): every node goes (with its
+// services and checks, as Deregister{node}), then these are registered, in one batch at one
+// catalog index. Every service and check must name a node of `nodes` (and a check's service_id
+// a service of its node); otherwise the command is refused and nothing changes. Left-member
+// records stay as they are.
+struct Restore {
+    std::string datacenter;  // where the snapshot was saved (for the log of every replica)
+    std::vector<Node> nodes;
+    std::vector<Service> services;
+    std::vector<Check> checks;
+};
+
+using Command = std::variant<Register, Deregister, UpdateCheck, Leave, Restore>;
 
 // Wire format: one version byte (command_format_version) then a MessagePack body. A batch of
 // commands (group commit: one Raft entry, one LMDB transaction) is encoded the same way.

@@ -137,6 +137,10 @@ class Store final : public DnsSource {
     // The applied Raft index an image was taken at, from its header alone (restore checks the
     // rest); Error if the bytes are not an image.
     static Result<uint64_t> image_applied_index(std::span<const uint8_t> image);
+    // What an image holds, as the command that makes any catalog hold the same nodes, services
+    // and checks (muster snapshot restore). The image is checked in full first, as restore()
+    // does, and every entry must decode; the Error says what is wrong.
+    static Result<Restore> image_contents(std::span<const uint8_t> image);
     // Replaces the whole contents by an image in one write transaction (a Raft restore). A
     // damaged image (header, checksum, or a file whose meta disagrees with its header) is an
     // Error and changes nothing. An image whose applied Raft index is at or below

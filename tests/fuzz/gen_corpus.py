@@ -1,6 +1,9 @@
 #!/usr/bin/python3
-"""Generates the seed corpora for fuzz_query, fuzz_response and fuzz_hosts (dnspython), and the
-Leave inputs of fuzz_command (the older command inputs were written by hand)."""
+"""Generates the seed corpora for fuzz_query, fuzz_response and fuzz_hosts (dnspython), the
+Leave and Restore inputs of fuzz_command (the older command inputs were written by hand), and the
+framing inputs of fuzz_snapshot_file (its valid snapshot, snapshot_file/saved, was written by
+`muster snapshot save` from a dev agent holding one node and service)."""
+import hashlib
 import os
 import struct
 
@@ -197,9 +200,47 @@ def commands():
     write('command', 'leave_unknown_key', batch(leave(service_id='x')))
     write('command', 'leave_truncated', batch(leave())[:-3])
 
+    node = {'address': '10.0.0.5', 'create_index': 0, 'datacenter': 'dc1', 'meta': {},
+            'modify_index': 0, 'name': 'db-1', 'tagged_addresses': {}}
+    service = {'address': '', 'create_index': 0, 'enable_tag_override': False, 'id': 'pg',
+               'meta': {}, 'modify_index': 0, 'name': 'postgres', 'node': 'db-1', 'port': 99,
+               'tags': ['primary'], 'weights': {'passing': 1, 'warning': 1}}
+    check = {'create_index': 0, 'id': 'pg-tcp', 'modify_index': 0, 'name': 'tcp',
+             'node': 'db-1', 'notes': '', 'output': '', 'service_id': 'pg',
+             'service_name': 'postgres', 'status': 'passing', 'type': 'tcp'}
+
+    def restore(nodes, services, checks):
+        return {'checks': checks, 'datacenter': 'dc1', 'nodes': nodes, 'services': services,
+                'type': 'Restore'}
+    write('command', 'restore_one_service', batch(restore([node], [service], [check])))
+    write('command', 'restore_empty', batch(restore([], [], [])))
+    write('command', 'restore_node_not_map', batch(restore(['db-1'], [], [])))
+    write('command', 'restore_no_services', batch(
+        {'checks': [], 'datacenter': 'dc1', 'nodes': [node], 'type': 'Restore'}))
+    write('command', 'restore_truncated', batch(restore([node], [service], [check]))[:-7])
+
+
+def snapshot_files():
+    def frame(image, version=1, raft_index=7, index=5, dc=b'dc1'):
+        head = b'MUSTERSNAP' + struct.pack('<HQQH', version, raft_index, index, len(dc)) + dc
+        body = head + struct.pack('<Q', len(image)) + image
+        return body + hashlib.sha256(body).digest()
+    write('snapshot_file', 'foreign_hosts', '127.0.0.1 localhost\n')
+    write('snapshot_file', 'empty', b'')
+    write('snapshot_file', 'magic_only', b'MUSTERSNAP')
+    write('snapshot_file', 'framed_garbage', frame(b'not an image'))
+    write('snapshot_file', 'framed_empty', frame(b''))
+    write('snapshot_file', 'version_2', frame(b'x', version=2))
+    write('snapshot_file', 'long_length', frame(b'abc')[:-32 - 3] + b'abc')
+    damaged = bytearray(frame(b'image bytes'))
+    damaged[-40] ^= 1
+    write('snapshot_file', 'bad_checksum', bytes(damaged))
+    write('snapshot_file', 'trailing', frame(b'abc') + b'\0')
+
 
 if __name__ == '__main__':
     queries()
     responses()
     hosts()
     commands()
+    snapshot_files()

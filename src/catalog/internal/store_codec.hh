@@ -46,7 +46,7 @@ enum class Nil { rejected, allowed };
 // fixed order and checks ok() once: which error is reported does not depend on key order.
 class FieldReader {
   public:
-    static constexpr std::size_t max_keys = 12;
+    static constexpr std::size_t max_keys = 16;
 
     template <std::size_t N>
     FieldReader(MsgReader& in, const Path& path, const std::array<std::string_view, N>& keys,

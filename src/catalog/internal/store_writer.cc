@@ -317,6 +317,62 @@ Result<void> Writer::apply(const Leave& c) {
     return trim_left_members();
 }
 
+// ---- Restore
+
+// Everything goes, then the snapshot's entries are registered through the Register path (which
+// validates them and touches what the DNS records and the change log need): a node with its
+// node-level checks, then each service with its own checks.
+Result<void> Writer::apply(const Restore& c) {
+    std::vector<Node> current;
+    {
+        lmdb::Cursor cursor(txn_, dbs_.nodes);
+        for (auto e = cursor.first(); e; e = cursor.next())
+            current.push_back(decode_entity<Node>(e->value, "node"));
+    }
+    for (const auto& node : current) {
+        if (auto r = remove_node(node); !r)
+            return r;
+    }
+    std::map<std::string, const Node*> nodes;  // lower name -> node
+    for (const auto& node : c.nodes)
+        nodes.emplace(lower(node.name), &node);
+    // lower node \0 service id ("" for node-level) -> the checks of that instance
+    std::map<std::string, std::vector<Check>> checks;
+    for (const auto& check : c.checks) {
+        if (!nodes.contains(lower(check.node)))
+            return make_error("Restore: check " + in_quotes(check.id) + " names node " +
+                              in_quotes(check.node) + ", which the snapshot does not hold");
+        checks[child_key(check.node, check.service_id)].push_back(check);
+    }
+    auto take_checks = [&checks](const std::string& node, const std::string& service_id) {
+        auto it = checks.find(child_key(node, service_id));
+        return it == checks.end() ? std::vector<Check>{} : std::move(it->second);
+    };
+    for (const auto& node : c.nodes) {
+        Register reg{.node = node, .service = std::nullopt, .checks = take_checks(node.name, "")};
+        if (auto r = apply(reg); !r)
+            return r;
+    }
+    for (const auto& service : c.services) {
+        auto node = nodes.find(lower(service.node));
+        if (node == nodes.end())
+            return make_error("Restore: service " + in_quotes(service.id) + " names node " +
+                              in_quotes(service.node) + ", which the snapshot does not hold");
+        Register reg{.node = *node->second,
+                     .service = service,
+                     .checks = take_checks(service.node, service.id),
+                     .skip_node_update = true};
+        if (auto r = apply(reg); !r)
+            return r;
+    }
+    for (const auto& [key, left] : checks) {
+        if (!left.empty())
+            return make_error("Restore: check " + in_quotes(left.front().id) + " names service " +
+                              in_quotes(left.front().service_id) + ", which its node lacks");
+    }
+    return {};
+}
+
 // Keeps the newest left_members_kept records: drops those with the lowest index.
 Result<void> Writer::trim_left_members() {
     std::vector<std::pair<uint64_t, std::string>> by_index;  // (index, key)

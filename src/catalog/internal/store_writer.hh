@@ -37,6 +37,7 @@ class Writer {
     Result<void> apply(const Deregister& c);
     Result<void> apply(const UpdateCheck& c);
     Result<void> apply(const Leave& c);
+    Result<void> apply(const Restore& c);
 
     Result<void> trim_left_members();
 

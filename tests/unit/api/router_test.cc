@@ -43,6 +43,15 @@ BOOST_AUTO_TEST_CASE(membership_endpoints_are_routed) {
     BOOST_TEST(is_write(force.endpoint));
 }
 
+BOOST_AUTO_TEST_CASE(snapshot_takes_get_and_put_and_is_no_plain_write) {
+    BOOST_TEST((route(Method::get, "/v1/snapshot").endpoint == Endpoint::snapshot));
+    Route put = route(Method::put, "/v1/snapshot");
+    BOOST_TEST((put.status == RouteStatus::found && put.endpoint == Endpoint::snapshot));
+    BOOST_TEST(!is_write(put.endpoint));  // a Restore, not a plan_write
+    BOOST_TEST(!is_blocking(put.endpoint));
+    BOOST_TEST((route(Method::get, "/v1/snapshot/x").status == RouteStatus::not_found));
+}
+
 BOOST_AUTO_TEST_CASE(check_endpoints_are_routed) {
     Route pass = route(Method::put, "/v1/agent/check/pass/service:web");
     BOOST_TEST((pass.endpoint == Endpoint::agent_check_pass));

@@ -44,6 +44,15 @@ bool equal(const UpdateCheck& a, const UpdateCheck& b) {
 bool equal(const Leave& a, const Leave& b) {
     return std::tie(a.node, a.server) == std::tie(b.node, b.server);
 }
+template <class T>
+bool all_equal(const std::vector<T>& a, const std::vector<T>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const T& x, const T& y) { return equal(x, y); });
+}
+bool equal(const Restore& a, const Restore& b) {
+    return a.datacenter == b.datacenter && all_equal(a.nodes, b.nodes) &&
+           all_equal(a.services, b.services) && all_equal(a.checks, b.checks);
+}
 bool equal(const Command& a, const Command& b) {
     if (a.index() != b.index())
         return false;
@@ -163,6 +172,20 @@ json oracle_json(const UpdateCheck& c) {
 json oracle_json(const Leave& c) {
     return json{{"type", "Leave"}, {"node", c.node}, {"server", c.server}};
 }
+template <class T>
+json entities_json(const std::vector<T>& values) {
+    json out = json::array();
+    for (const auto& v : values)
+        out.push_back(entity_json(v));
+    return out;
+}
+json oracle_json(const Restore& c) {
+    return json{{"type", "Restore"},
+                {"datacenter", c.datacenter},
+                {"nodes", entities_json(c.nodes)},
+                {"services", entities_json(c.services)},
+                {"checks", entities_json(c.checks)}};
+}
 std::vector<uint8_t> oracle(const std::vector<Command>& batch) {
     json commands = json::array();
     for (const auto& c : batch)
@@ -267,6 +290,37 @@ BOOST_AUTO_TEST_CASE(malformed_leave_is_an_error_naming_the_field) {
         BOOST_TEST(!decode(std::span(bytes.data(), n)).ok(), "prefix of " << n << " bytes");
 }
 
+Restore full_restore() {
+    Register r = full_register();
+    Restore out;
+    out.datacenter = "dc2";
+    Node other;
+    other.name = "db-1";
+    other.address = "192.0.2.20";
+    out.nodes = {r.node, other};
+    out.services = {*r.service};
+    out.checks = r.checks;
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(restore_round_trips_every_entity) {
+    std::vector<Command> batch{full_restore()};
+    auto decoded = round_trip(batch);
+    BOOST_TEST_REQUIRE(decoded.size() == 1u);
+    BOOST_TEST(equal(decoded[0], batch[0]));
+    BOOST_TEST(encode(batch) == oracle(batch));
+    std::vector<Command> empty{Restore{}};
+    BOOST_TEST(equal(round_trip(empty)[0], empty[0]));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_restore_is_an_error_naming_the_entity) {
+    auto bytes = mutated({full_restore()}, [](json& j) { j[0]["services"][0]["port"] = "x"; });
+    BOOST_TEST(decode_error(bytes).find("Restore.services[0]") != std::string::npos,
+               decode_error(bytes));
+    auto missing = mutated({full_restore()}, [](json& j) { j[0].erase("nodes"); });
+    BOOST_TEST(decode_error(missing).find("nodes") != std::string::npos, decode_error(missing));
+}
+
 BOOST_AUTO_TEST_CASE(mixed_batch_keeps_order) {
     std::vector<Command> batch = {
         UpdateCheck{.node = "a", .check_id = "x", .status = Status::passing, .output = ""},
@@ -338,7 +392,7 @@ BOOST_AUTO_TEST_CASE(out_of_range_port_is_an_error) {
 BOOST_AUTO_TEST_CASE(unknown_type_and_non_map_command_are_errors) {
     auto unknown = mutated({dereg("a")}, [](json& j) { j[0]["type"] = "Drop"; });
     BOOST_TEST(decode_error(unknown) ==
-               "command 0: type: expected Register, Deregister, UpdateCheck or Leave");
+               "command 0: type: expected Register, Deregister, UpdateCheck, Leave or Restore");
     auto scalar = mutated({dereg("a")}, [](json& j) { j[1] = 3; });
     BOOST_TEST(decode_error(scalar) == "command 1: expected a map");
     auto not_array = mutated({}, [](json& j) { j = json::object(); });

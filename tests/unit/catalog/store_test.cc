@@ -5,6 +5,7 @@
 #endif
 #include "catalog/store.hh"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -1539,6 +1540,92 @@ BOOST_AUTO_TEST_CASE(image_of_an_empty_store_restores_to_an_empty_store) {
     BOOST_TEST(target.store->restore(empty).ok());  // at applied index 0 already: nothing to do
     BOOST_TEST(target.store->index() == 0u);
     BOOST_TEST(raw_entries(image_of(*target.store)).empty());
+}
+
+// ---- the Restore command (muster snapshot restore)
+
+// What a restore carries over: nodes, instances with their checks' states and the DNS records,
+// without the indexes (a restore registers everything at its own index).
+std::vector<std::string> restorable(const Store& store) {
+    std::vector<std::string> out;
+    auto snap = store.snapshot();
+    for (const auto& n : snap->nodes()) {
+        out.push_back("node " + n.name + " " + n.address);
+        for (const auto& c : snap->node_checks(n.name))
+            out.push_back("check " + c.node + "/" + c.id + ":" + c.service_id + ":" +
+                          std::string(status_name(c.status)) + ":" + c.output);
+        auto reader = store.reader();
+        reader->begin();
+        auto record = reader->node(n.name);
+        out.push_back("dns node " + std::string(record.begin(), record.end()));
+        reader->end();
+    }
+    for (const auto& [name, tags] : snap->services()) {
+        for (const auto& e : snap->service(name, std::nullopt, HealthFilter::any)) {
+            std::string line = "instance " + e.node.name + "/" + e.service.id + " " +
+                               e.service.name + ":" + std::to_string(e.service.port);
+            for (const auto& t : e.service.tags)
+                line += " #" + t;
+            out.push_back(line);
+        }
+        auto record = record_bytes(store, name);
+        out.push_back("dns service " + name + " " + std::string(record.begin(), record.end()));
+    }
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(restore_replaces_every_node_service_and_check_at_a_new_index) {
+    Fixture source;
+    fill_small(*source.store);
+    auto contents = Store::image_contents(image_of(*source.store));
+    BOOST_TEST_REQUIRE(contents.ok());
+    BOOST_TEST(contents->nodes.size() == 3u);
+    BOOST_TEST(contents->services.size() == 3u);
+
+    Fixture target;
+    for (int i = 0; i < 9; ++i)
+        target.apply(reg(node("old-" + std::to_string(i), "10.1.0.1"), service("old", "o1")));
+    const uint64_t before = target.store->index();
+    const uint64_t at = target.apply(*contents);
+    BOOST_TEST(at == before + 1);
+    BOOST_TEST(restorable(*target.store) == restorable(*source.store));
+    BOOST_TEST(record_bytes(*target.store, "old").empty());
+    for (const auto& n : target.store->snapshot()->nodes())
+        BOOST_TEST(n.index.modify == at);
+    // One change names what went and what came.
+    auto changes = target.store->changes_since(before);
+    BOOST_TEST_REQUIRE(changes.size() == 1u);
+    auto& changed = changes[0].services;
+    BOOST_TEST((std::find(changed.begin(), changed.end(), "old") != changed.end()));
+    BOOST_TEST((std::find(changed.begin(), changed.end(), "web") != changed.end()));
+}
+
+BOOST_AUTO_TEST_CASE(restore_naming_an_absent_node_or_service_changes_nothing) {
+    Fixture f;
+    f.apply(reg(node("keep", "10.0.0.1"), service("web", "w1")));
+    const auto before = restorable(*f.store);
+    Restore orphan_service;
+    orphan_service.nodes = {node("a", "10.0.0.2")};
+    Service s = service("db", "db-1");
+    s.node = "nowhere";
+    orphan_service.services = {s};
+    BOOST_TEST(f.apply_error({orphan_service}).find("nowhere") != std::string::npos);
+    Restore orphan_check;
+    orphan_check.nodes = {node("a", "10.0.0.2")};
+    Check c = check("db-check", "db-1", Status::passing);
+    c.node = "a";
+    orphan_check.checks = {c};
+    BOOST_TEST(f.apply_error({orphan_check}).find("db-1") != std::string::npos);
+    BOOST_TEST(restorable(*f.store) == before);
+}
+
+BOOST_AUTO_TEST_CASE(image_contents_refuses_a_damaged_image) {
+    Fixture f;
+    fill_small(*f.store);
+    auto image = image_of(*f.store);
+    image[image.size() / 2] ^= 0x01;
+    BOOST_TEST(!Store::image_contents(image).ok());
+    BOOST_TEST(!Store::image_contents({}).ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
