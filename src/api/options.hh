@@ -1,8 +1,10 @@
 // api::Options: what the HTTP API needs to know about its agent; filled by config/app.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,8 @@ struct Options {
     size_t max_body_bytes = size_t{1} << 20;  // larger request bodies get 413
     // A server's Raft cluster (leader, peers, ?consistent, leave); nullptr: standalone.
     ClusterView* cluster = nullptr;
+    // Set by the agent once its DNS listeners serve (GET /readyz); null: never ready.
+    std::shared_ptr<const std::atomic<bool>> dns_serving;
 };
 
 }  // namespace muster::api

@@ -55,6 +55,9 @@ constexpr Entry table[] = {
     {"/v1/agent/cache/flush", Methods::put, Endpoint::agent_cache_flush},
     {"/v1/agent/cache/stats", Methods::get, Endpoint::agent_cache_stats},
     {"/v1/snapshot", Methods::get_or_put, Endpoint::snapshot},
+    // Probes (muster's own, as CoreDNS and Kubernetes serve them).
+    {"/livez", Methods::get, Endpoint::livez},
+    {"/readyz", Methods::get, Endpoint::readyz},
 };
 
 bool allows(Methods m, http::Method method) {

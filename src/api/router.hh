@@ -46,6 +46,8 @@ enum class Endpoint {
     agent_cache_flush,
     agent_cache_stats,
     snapshot,
+    livez,
+    readyz,
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };

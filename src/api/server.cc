@@ -6,6 +6,7 @@
 
 #include "api/cache_endpoints.hh"
 #include "api/endpoints.hh"
+#include "api/health_endpoints.hh"
 #include "api/snapshot_endpoint.hh"
 #include "common/log.hh"
 
@@ -129,6 +130,19 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
     }
     if (route.endpoint == Endpoint::agent_join) {
         handle_join(std::move(exchange), route.arg);
+        return;
+    }
+    if (route.endpoint == Endpoint::livez) {
+        exchange->reply(livez_reply(req));
+        return;
+    }
+    if (route.endpoint == Endpoint::readyz) {
+        ClusterInfo info = options_.cluster ? options_.cluster->info() : ClusterInfo{};
+        ReadyState state{.dns_serving = options_.dns_serving && options_.dns_serving->load(),
+                         .cluster = options_.cluster ? &info : nullptr,
+                         .server = options_.server,
+                         .max_contact = std::chrono::milliseconds(5000)};
+        exchange->reply(readyz_reply(ready_checks(state), req));
         return;
     }
     if (route.endpoint == Endpoint::snapshot) {

@@ -206,12 +206,14 @@ Agent::Checks::~Checks() {
 
 Agent::Api::Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
                 AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave,
-                api::ApiServer::Reloader on_reload, api::CacheControl* cache)
+                api::ApiServer::Reloader on_reload, api::CacheControl* cache,
+                std::shared_ptr<const std::atomic<bool>> dns_serving)
     : server(
           loop,
           [&] {
               api::Options o = api_options(s);
               o.cluster = cluster;
+              o.dns_serving = std::move(dns_serving);
               return o;
           }(),
           store, writer, &checks) {
@@ -258,7 +260,7 @@ Agent::Agent(const config::LoadRequest& request)
           [this](std::function<void(Result<void>)> done) {
               loop_.post([this, done = std::move(done)] { done(reload()); });
           },
-          &cache_),
+          &cache_, dns_serving_),
       dns_options_(resolver_options(settings_)),
       dns_([this] {
           dns_options_.catalog = catalog_options(settings_, store_);
@@ -268,6 +270,7 @@ Agent::Agent(const config::LoadRequest& request)
       }()) {
     reload_request_ = reload_request(request, settings_);
     started(dns_.start(), "");
+    dns_serving_->store(true);
     logger.info("agent running", {{"node", settings_.node_name},
                                   {"datacenter", settings_.datacenter},
                                   {"data_dir", settings_.data_dir}});
@@ -594,6 +597,7 @@ Result<void> Agent::reload() {
 
 void Agent::stop() {
     sd_notify("STOPPING=1");
+    dns_serving_->store(false);  // /readyz: 503 from here on, while DNS drains
     // Nothing registers this node from here on: a registration still in flight could commit
     // after the Leave below and bring the node back (anti-entropy would even redo it).
     registrar_ = {};

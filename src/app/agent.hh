@@ -79,7 +79,8 @@ class Agent {
     struct Api {
         Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
             AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave,
-            api::ApiServer::Reloader on_reload, api::CacheControl* cache);
+            api::ApiServer::Reloader on_reload, api::CacheControl* cache,
+            std::shared_ptr<const std::atomic<bool>> dns_serving);
         ~Api();  // closes the listeners on the loop, then joins
         EventLoop loop;
         api::ApiServer server;
@@ -124,6 +125,8 @@ class Agent {
     // registrar does it once the cluster has a leader.
     bool registered_;
     AgentCache cache_;  // before api_, which uses it: outlives the API's thread
+    // Set once dns_ serves: GET /readyz.
+    std::shared_ptr<std::atomic<bool>> dns_serving_ = std::make_shared<std::atomic<bool>>(false);
     Api api_;
     resolver::Options dns_options_;
     resolver::Resolver dns_;
