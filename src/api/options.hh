@@ -17,6 +17,9 @@ namespace muster::api {
 
 enum class ScriptChecks { disabled, enabled };
 
+// The largest request body the API takes (larger ones get 413 before any handler runs).
+inline constexpr size_t default_max_body_bytes = size_t{1} << 20;
+
 struct Options {
     std::vector<SockAddr> listen;  // each with its port (Consul's 8500)
     // The same API over TLS (Consul's ports.https, 8501); empty: no HTTPS listener.
@@ -38,7 +41,7 @@ struct Options {
     // critical check); the agent may choose the DNS rule (healthy: warning kept unless
     // dns_config.only_passing) so that the API and DNS never disagree about an instance.
     catalog::HealthFilter passing_filter = catalog::HealthFilter::passing_only;
-    size_t max_body_bytes = size_t{1} << 20;  // larger request bodies get 413
+    size_t max_body_bytes = default_max_body_bytes;  // larger request bodies get 413
     // A server's Raft cluster (leader, peers, ?consistent, leave); nullptr: standalone.
     ClusterView* cluster = nullptr;
     // Set by the agent once its DNS listeners serve (GET /readyz); null: never ready.

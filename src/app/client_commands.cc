@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "api/options.hh"
 #include "app/atomic_file.hh"
 #include "catalog/definition.hh"
 #include "catalog/snapshot_file.hh"
@@ -620,6 +621,15 @@ int snapshot_restore(const std::string& path) {
     if (auto file = catalog::read_snapshot_file(as_bytes(*text)); !file) {
         std::fprintf(stderr, "muster snapshot restore: %s: %s\n", path.c_str(),
                      file.error().message.c_str());
+        return 1;
+    }
+    // Said here rather than as the agent's bare 413: the restore goes in one request body.
+    if (text->size() > api::default_max_body_bytes) {
+        std::fprintf(stderr,
+                     "muster snapshot restore: %s: %zu bytes, more than the %zu the agent takes "
+                     "in one request: a catalog this large cannot be restored yet (about 1,500 "
+                     "services fit)\n",
+                     path.c_str(), text->size(), api::default_max_body_bytes);
         return 1;
     }
     if (!call_agent("PUT", "/v1/snapshot", *text))

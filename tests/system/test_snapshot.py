@@ -167,3 +167,23 @@ def test_a_restore_sent_to_a_client_agent_reaches_every_replica(muster, tmp_path
     # A client agent saves from its replica too.
     again = cli(client, "save", tmp_path / "from-client.snap")
     assert again.returncode == 0, again.stderr
+
+
+def test_a_snapshot_too_large_to_restore_is_refused_clearly_and_changes_nothing(muster, tmp_path):
+    # A restore goes in one request body (1 MiB): 2,000 services make a larger file. The CLI
+    # says so instead of printing the agent's bare 413, and the catalog stays as it was.
+    a = start_server(muster, "srv-big", "cfg-big")
+    for i in range(2000):
+        register_external(a, f"ext-{i % 100}", f"10.8.{i % 100 // 250}.{i % 100 + 1}",
+                          f"svc-{i}", 1000 + i % 1000)
+    path = tmp_path / "big.snap"
+    saved = cli(a, "save", path)
+    assert saved.returncode == 0, saved.stderr
+    assert path.stat().st_size > 1 << 20
+    before = a.api_ok("GET", "/v1/catalog/services")
+    refused = cli(a, "restore", path)
+    assert refused.returncode == 1
+    assert f"{path}: {path.stat().st_size} bytes, more than the 1048576 the agent takes" in \
+        refused.stderr, refused.stderr
+    assert "<HTML>" not in refused.stderr
+    assert a.api_ok("GET", "/v1/catalog/services") == before
