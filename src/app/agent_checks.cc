@@ -14,7 +14,7 @@
 #include <set>
 #include <sstream>
 
-#include "app/atomic_file.hh"
+#include "common/atomic_file.hh"
 #include "common/fd.hh"
 #include "common/log.hh"
 

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "api/options.hh"
-#include "app/atomic_file.hh"
 #include "catalog/definition.hh"
 #include "catalog/snapshot_file.hh"
+#include "common/atomic_file.hh"
 #include "common/http_client.hh"
 #include "dns/name.hh"
 

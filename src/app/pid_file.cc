@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/atomic_file.hh"
+#include "common/atomic_file.hh"
 
 namespace muster::app {
 namespace {
