@@ -140,8 +140,7 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         ClusterInfo info = options_.cluster ? options_.cluster->info() : ClusterInfo{};
         ReadyState state{.dns_serving = options_.dns_serving && options_.dns_serving->load(),
                          .cluster = options_.cluster ? &info : nullptr,
-                         .server = options_.server,
-                         .max_contact = std::chrono::milliseconds(5000)};
+                         .server = options_.server};
         exchange->reply(readyz_reply(ready_checks(state), req));
         return;
     }

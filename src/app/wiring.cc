@@ -36,13 +36,17 @@ resolver::UpstreamSpec to_spec(const config::Recursor& r) {
     return s;
 }
 
+std::vector<resolver::Listener> dns_listeners(const config::Settings& s) {
+    std::vector<resolver::Listener> listen;
+    for (const auto& l : s.dns.listeners)
+        listen.push_back({.addr = l.addr, .recursion = l.recursion});
+    return listen;
+}
+
 // With no recursors configured, use the host's own nameservers (as dnsmasq does), except
 // those that are muster itself.
 std::vector<resolver::UpstreamSpec> system_upstreams(
-    const std::vector<config::DnsListener>& listeners) {
-    std::vector<resolver::Listener> listen;
-    for (const auto& l : listeners)
-        listen.push_back({.addr = l.addr, .recursion = l.recursion});
+    const std::vector<resolver::Listener>& listen) {
     const char* env = std::getenv("MUSTER_RESOLV_CONF");
     std::string path = env && *env ? env : "/etc/resolv.conf";
     std::ifstream in(path);
@@ -74,7 +78,7 @@ resolver::Zones resolver_zones(const config::Settings& s) {
     for (const auto& r : s.recursors)
         z.upstream.upstreams.push_back(to_spec(r));
     if (s.recursors.empty())
-        z.upstream.upstreams = system_upstreams(s.dns.listeners);
+        z.upstream.upstreams = system_upstreams(dns_listeners(s));
     switch (s.dns.recursor_strategy) {
         case config::RecursorStrategy::sequential:
             z.upstream.strategy = resolver::Strategy::sequential;
@@ -144,8 +148,7 @@ api::Options api_options(const config::Settings& s) {
 
 resolver::Options resolver_options(const config::Settings& s) {
     resolver::Options o;
-    for (const auto& l : s.dns.listeners)
-        o.listen.push_back({.addr = l.addr, .recursion = l.recursion});
+    o.listen = dns_listeners(s);
     o.workers = s.dns.workers ? s.dns.workers : std::max(1u, std::thread::hardware_concurrency());
     o.allow_recursion = s.dns.allow_recursion;
     const auto& c = s.dns.cache;
