@@ -58,6 +58,8 @@ constexpr Entry table[] = {
     // Probes (muster's own, as CoreDNS and Kubernetes serve them).
     {"/livez", Methods::get, Endpoint::livez},
     {"/readyz", Methods::get, Endpoint::readyz},
+    {"/v1/agent/metrics", Methods::get, Endpoint::agent_metrics},
+    {"/metrics", Methods::get, Endpoint::metrics},
 };
 
 bool allows(Methods m, http::Method method) {

@@ -48,6 +48,8 @@ enum class Endpoint {
     snapshot,
     livez,
     readyz,
+    agent_metrics,
+    metrics,
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };

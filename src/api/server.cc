@@ -7,6 +7,7 @@
 #include "api/cache_endpoints.hh"
 #include "api/endpoints.hh"
 #include "api/health_endpoints.hh"
+#include "api/metrics_endpoint.hh"
 #include "api/snapshot_endpoint.hh"
 #include "common/log.hh"
 
@@ -126,6 +127,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
     if (route.endpoint == Endpoint::agent_cache_flush ||
         route.endpoint == Endpoint::agent_cache_stats) {
         handle_cache(std::move(exchange), route.endpoint);
+        return;
+    }
+    if (route.endpoint == Endpoint::agent_metrics || route.endpoint == Endpoint::metrics) {
+        handle_metrics(std::move(exchange), route.endpoint);
         return;
     }
     if (route.endpoint == Endpoint::agent_join) {
@@ -259,6 +264,23 @@ void ApiServer::handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint 
         loop->post([alive, exchange, f, removed] {
             if (!alive.expired())
                 exchange->reply(cache_flush_reply(f, removed, exchange->request()));
+        });
+    });
+}
+
+void ApiServer::handle_metrics(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint) {
+    if (metrics_ == nullptr) {
+        exchange->reply(text_response(500, "this agent has no metrics"));
+        return;
+    }
+    EventLoop* loop = &loop_;
+    std::weak_ptr<ApiServer*> alive = alive_;
+    auto format = endpoint == Endpoint::metrics ? MetricsFormat::prometheus : MetricsFormat::json;
+    double uptime = std::chrono::duration<double>(SteadyClock::instance().now() - started_).count();
+    metrics_->collect([loop, alive, exchange, format, uptime](metrics::Families families) {
+        loop->post([alive, exchange, format, uptime, families = std::move(families)] {
+            if (!alive.expired())
+                exchange->reply(metrics_reply(families, format, exchange->request(), uptime));
         });
     });
 }

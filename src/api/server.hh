@@ -9,6 +9,7 @@
 
 #include "api/cache_control.hh"
 #include "api/check_runner.hh"
+#include "api/metrics_source.hh"
 #include "api/options.hh"
 #include "api/query.hh"
 #include "api/router.hh"
@@ -50,6 +51,9 @@ class ApiServer {
     // PUT /v1/agent/cache/flush and GET /v1/agent/cache/stats go to `cache`, which must outlive
     // this server. Without it those endpoints answer 500.
     void use_cache(CacheControl* cache) { cache_ = cache; }
+    // GET /v1/agent/metrics and GET /metrics read `metrics`, which must outlive this server.
+    // Without it those endpoints answer 500.
+    void use_metrics(MetricsSource* metrics) { metrics_ = metrics; }
 
   private:
     struct Waiter {
@@ -66,6 +70,7 @@ class ApiServer {
     void handle_leave(std::shared_ptr<http::Exchange> exchange);
     void handle_reload(std::shared_ptr<http::Exchange> exchange);
     void handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint);
+    void handle_metrics(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint);
     void handle_join(std::shared_ptr<http::Exchange> exchange, const std::string& address);
     void handle_snapshot(std::shared_ptr<http::Exchange> exchange);
     void handle_restore(std::shared_ptr<http::Exchange> exchange);
@@ -93,6 +98,8 @@ class ApiServer {
     std::function<void()> on_leave_;
     Reloader on_reload_;
     CacheControl* cache_ = nullptr;
+    MetricsSource* metrics_ = nullptr;
+    TimePoint started_ = SteadyClock::instance().now();  // the JSON metrics' rates
 };
 
 }  // namespace muster::api

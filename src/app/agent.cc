@@ -207,7 +207,7 @@ Agent::Checks::~Checks() {
 Agent::Api::Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
                 AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave,
                 api::ApiServer::Reloader on_reload, api::CacheControl* cache,
-                std::shared_ptr<const std::atomic<bool>> dns_serving)
+                api::MetricsSource* metrics, std::shared_ptr<const std::atomic<bool>> dns_serving)
     : server(
           loop,
           [&] {
@@ -220,6 +220,7 @@ Agent::Api::Api(const config::Settings& s, catalog::Store& store, api::Writer& w
     server.on_leave(std::move(on_leave));
     server.on_reload(std::move(on_reload));
     server.use_cache(cache);
+    server.use_metrics(metrics);
     started(server.start(), "cannot start the HTTP API");
     thread = std::thread([this] { loop.run(); });
 }
@@ -251,6 +252,11 @@ Agent::Agent(const config::LoadRequest& request)
       checks_(settings_, *writer_, *store_),
       registered_(register_at_start()),
       cache_(loop_, dns_),
+      metrics_(loop_, MetricsParts{.dns = dns_,
+                                   .store = *store_,
+                                   .raft = raft_.get(),
+                                   .client = client_.get(),
+                                   .monitor = checks_.monitor.get()}),
       api_(
           settings_, *store_, *writer_, checks_.agent_checks, cluster_view_.get(),
           [this] {
@@ -260,7 +266,7 @@ Agent::Agent(const config::LoadRequest& request)
           [this](std::function<void(Result<void>)> done) {
               loop_.post([this, done = std::move(done)] { done(reload()); });
           },
-          &cache_, dns_serving_),
+          &cache_, &metrics_, dns_serving_),
       dns_options_(resolver_options(settings_)),
       dns_([this] {
           dns_options_.catalog = catalog_options(settings_, store_);

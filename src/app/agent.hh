@@ -14,6 +14,7 @@
 #include "app/agent_cache.hh"
 #include "app/agent_catalog.hh"
 #include "app/agent_checks.hh"
+#include "app/agent_metrics.hh"
 #include "app/client_replica.hh"
 #include "app/raft_cluster_view.hh"
 #include "app/replicated_catalog.hh"
@@ -80,7 +81,7 @@ class Agent {
         Api(const config::Settings& s, catalog::Store& store, api::Writer& writer,
             AgentChecks& checks, api::ClusterView* cluster, std::function<void()> on_leave,
             api::ApiServer::Reloader on_reload, api::CacheControl* cache,
-            std::shared_ptr<const std::atomic<bool>> dns_serving);
+            api::MetricsSource* metrics, std::shared_ptr<const std::atomic<bool>> dns_serving);
         ~Api();  // closes the listeners on the loop, then joins
         EventLoop loop;
         api::ApiServer server;
@@ -124,7 +125,8 @@ class Agent {
     // before the API and DNS start, so the first answer has them. Otherwise false: the
     // registrar does it once the cluster has a leader.
     bool registered_;
-    AgentCache cache_;  // before api_, which uses it: outlives the API's thread
+    AgentCache cache_;      // before api_, which uses it: outlives the API's thread
+    AgentMetrics metrics_;  // the same
     // Set once dns_ serves: GET /readyz.
     std::shared_ptr<std::atomic<bool>> dns_serving_ = std::make_shared<std::atomic<bool>>(false);
     Api api_;

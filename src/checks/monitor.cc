@@ -226,8 +226,10 @@ struct Monitor::Impl {
         TimePoint t = now();
         c.pending.reset();
         c.flush_timer->cancel();
-        if (status != c.reported)
+        if (status != c.reported) {
             c.critical_since = status == Status::critical ? std::optional(t) : std::nullopt;
+            metrics.changes[static_cast<size_t>(c.def.kind)]++;
+        }
         c.reported = status;
         c.output = output;
         c.dirty = false;
@@ -326,6 +328,10 @@ struct Monitor::Impl {
         if (c == nullptr)
             return;  // removed or replaced meanwhile
         c->in_flight = false;
+        auto kind = static_cast<size_t>(c->def.kind);
+        metrics.runs[kind]++;
+        if (outcome.timed_out)
+            metrics.timeouts[kind]++;
         if (auto status = c->thresholds->observe(outcome.status))
             report(*c, *status, std::move(outcome.output));
         // The next slot of the grid after this run ended: a run longer than the interval skips
@@ -529,6 +535,7 @@ struct Monitor::Impl {
     std::map<std::string, TtlState> ttl_states;  // running TTL checks since their last update
     uint64_t subscription = 0;
     Timer reaper;
+    CheckMetrics metrics;  // runs, timeouts, changes (running is counted when collected)
 };
 
 Monitor::Monitor(EventLoop& loop, MonitorOptions options, CommandSink& sink, catalog::Store& store)
@@ -566,6 +573,16 @@ void Monitor::update_ttl(std::string check_id, catalog::Status status, std::stri
 
 void Monitor::on_service_reaped(std::function<void(const std::string& service_id)> callback) {
     impl_->on_reaped = std::move(callback);
+}
+
+void Monitor::collect(std::function<void(CheckMetrics)> done) {
+    Impl* impl = impl_.get();
+    impl->post([impl, done = std::move(done)] {
+        CheckMetrics m = impl->metrics;
+        for (const auto& [id, c] : impl->checks)
+            m.running[static_cast<size_t>(c->def.kind)][static_cast<size_t>(c->reported)]++;
+        done(m);
+    });
 }
 
 std::vector<std::string> Monitor::running() const {

@@ -4,6 +4,7 @@
 // threads, and one check never delays another.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -85,6 +86,16 @@ struct TtlUpdate {
     std::string error;   // for the others, as Consul words it
 };
 
+// What the checks of this agent did, and where they stand: the checks' metrics.
+struct CheckMetrics {
+    static constexpr size_t kinds = 6;                            // catalog::CheckKind's values
+    static constexpr size_t statuses = 3;                         // catalog::Status's values
+    std::array<std::array<uint64_t, statuses>, kinds> running{};  // by kind and reported status
+    std::array<uint64_t, kinds> runs{};      // probe runs finished (script, http, tcp)
+    std::array<uint64_t, kinds> timeouts{};  // of those, ended by the check's timeout
+    std::array<uint64_t, kinds> changes{};   // status changes written to the catalog
+};
+
 class Monitor {
   public:
     // `store` is read for alias checks (the monitor subscribes to its changes).
@@ -117,6 +128,8 @@ class Monitor {
     // The IDs of the checks running now, sorted (tests, diagnostics). Blocks until the loop
     // answers: never call it on the loop's own thread.
     std::vector<std::string> running() const;
+    // `done` gets the checks' metrics, on the loop's thread.
+    void collect(std::function<void(CheckMetrics)> done);
 
   private:
     struct Impl;

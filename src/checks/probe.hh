@@ -27,7 +27,8 @@ inline constexpr std::chrono::milliseconds default_network_timeout{10000};  // h
 
 struct Outcome {
     catalog::Status status = catalog::Status::critical;
-    std::string output{};  // at most max_output_bytes (plus a short note of muster's own)
+    std::string output{};    // at most max_output_bytes (plus a short note of muster's own)
+    bool timed_out = false;  // the check's timeout ended the run (counted in the metrics)
 };
 
 class Probe {

@@ -218,7 +218,11 @@ class HttpProbe final : public Probe {
         start(*next);
     }
 
-    void on_timeout() { fail("timed out after " + go_duration_text(options_.timeout)); }
+    void on_timeout() {
+        finish({.status = catalog::Status::critical,
+                .output = prefix() + "timed out after " + go_duration_text(options_.timeout),
+                .timed_out = true});
+    }
 
     std::string prefix() const { return "HTTP " + method_of_run() + " " + options_.url + ": "; }
     // Consul names the configured method and URL, whatever redirects did.

@@ -176,7 +176,8 @@ class ScriptProbe final : public Probe {
             finish({.status = catalog::Status::critical,
                     .output = with_output("timed out after " + go_duration_text(options_.timeout) +
                                               " (process group killed)",
-                                          output)});
+                                          output),
+                    .timed_out = true});
         } else if (reaped < 0) {
             finish({.status = catalog::Status::critical,
                     .output = with_output(

@@ -19,7 +19,12 @@ class TcpProbe final : public Probe {
           options_(std::move(options)),
           target_(internal::parse_host_port(options_.address)),
           timeout_timer_(loop,
-                         [this] { fail("timed out after " + go_duration_text(options_.timeout)); }),
+                         [this] {
+                             finish({.status = catalog::Status::critical,
+                                     .output = prefix() + "timed out after " +
+                                               go_duration_text(options_.timeout),
+                                     .timed_out = true});
+                         }),
           finish_timer_(loop, [this] { deliver(); }) {}
 
     void run(std::function<void(Outcome)> done) override {

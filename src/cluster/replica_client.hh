@@ -54,6 +54,7 @@ struct ReplicaStatus {
     std::string leader_address;        // as the server last said; "" when it knows none
     std::vector<std::string> servers;  // every server address learned (voters), sorted
     uint64_t applied = 0;              // the state machine's applied index
+    uint64_t server_applied = 0;       // its server's applied index, as it last said
     // When a server last said something on the feed; time_point{} if never.
     std::chrono::steady_clock::time_point last_contact;
     bool gave_up = false;    // retry_max rounds reached no server

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/metrics.hh"
 #include "common/result.hh"
 
 namespace muster::cluster {
@@ -37,6 +38,12 @@ struct Status {
     std::string waiting_for;
     // When this server last heard from a leader (now, on the leader); time_point{} if never.
     std::chrono::steady_clock::time_point last_contact;
+    // For the metrics, since this server started:
+    uint64_t leader_changes = 0;  // times a new leader became known (this one included)
+    uint64_t snapshots = 0;       // snapshots taken of the state machine
+    double snapshot_seconds = 0;  // their total duration
+    // On the leader: from appending an entry to its commit being applied here.
+    metrics::HistogramSnapshot apply_latency;
 };
 
 // The cluster key (Consul's `encrypt`) on the server port. With a key, a link is TLS 1.3

@@ -796,7 +796,9 @@ constexpr std::string_view no_mesh = "muster has no service mesh (Connect) and n
 constexpr std::string_view no_acl = "muster has no ACLs yet";
 constexpr std::string_view log_stderr = "muster logs to stderr (the journal under systemd)";
 constexpr std::string_view no_ui = "muster has no web UI yet";
-constexpr std::string_view no_metrics = "muster has no metrics endpoint yet";
+constexpr std::string_view no_metrics =
+    "muster's metrics are always on (GET /metrics, /v1/agent/metrics?format=prometheus); no "
+    "sink, retention or prefix to set";
 constexpr std::string_view fixed_tls =
     "muster's TLS versions and ciphers are fixed (TLS 1.3 between agents, 1.2 or later on HTTPS)";
 constexpr std::string_view enterprise = "a Consul Enterprise or HCP feature";

@@ -96,6 +96,31 @@ Verdict Forwarder::forward(QueryContext& ctx) {
     return Verdict::pending;
 }
 
+void Forwarder::collect(std::vector<UpstreamMetrics>& out) const {
+    auto add_pool = [&out](const UpstreamPool& pool, const std::string& zone) {
+        for (size_t i = 0; i < pool.specs().size(); ++i) {
+            const UpstreamHealth& h = pool.health(i);
+            ChannelStats c = pool.channel(i).stats();
+            out.push_back(UpstreamMetrics{.upstream = pool.specs()[i].label,
+                                          .zone = zone,
+                                          .up = !h.down,
+                                          .queries = h.queries,
+                                          .failures = h.failures,
+                                          .timeouts = h.timeouts,
+                                          .connects = c.connects,
+                                          .tls_resumed = c.tls_resumed,
+                                          .connect_failures = c.connect_failures,
+                                          .dropped_replies = c.dropped_replies,
+                                          .rtt = h.rtt});
+        }
+    };
+    if (current_.recursors)
+        add_pool(*current_.recursors, ".");
+    for (const auto& [zone, pool] : current_.zones)
+        if (pool)
+            add_pool(*pool, zone.to_text());
+}
+
 void Forwarder::prefetch(const dns::Query& q) {
     UpstreamPool* pool = pool_for(q.qname_lower);
     if (pool && !pool->empty())
@@ -103,6 +128,7 @@ void Forwarder::prefetch(const dns::Query& q) {
 }
 
 void Forwarder::answer_servfail(QueryContext& ctx) {
+    ctx.answer = AnswerSource::error;
     dns::EdnsOut edns = ctx.edns;
     if (edns.present) {
         edns.has_ede = true;
@@ -169,6 +195,7 @@ void Forwarder::fail_waiters(InFlight& f) {
             cache_.lookup(key, ctx->query, ctx->edns, ctx->response, ctx->limit, StaleUse::serve);
         if (hit.length > 0) {
             ctx->length = hit.length;
+            ctx->answer = AnswerSource::stale;
         } else {
             answer_servfail(*ctx);
         }

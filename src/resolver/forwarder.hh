@@ -14,6 +14,7 @@
 
 #include "common/event_loop.hh"
 #include "resolver/cache.hh"
+#include "resolver/metrics.hh"
 #include "resolver/options.hh"
 #include "resolver/query_context.hh"
 #include "resolver/stage.hh"
@@ -38,6 +39,9 @@ class Forwarder final : public PoolListener, public WakeupScheduler {
     void prefetch(const dns::Query& q);
 
     size_t in_flight() const { return inflight_.size(); }
+    // Appends the counters of the current upstreams (the recursors', then each zone's); on
+    // the worker's loop. Counters start again when a reload replaces the upstream sets.
+    void collect(std::vector<UpstreamMetrics>& out) const;
 
     void on_pool_reply(uint64_t id, std::span<const uint8_t> msg) override;
     void on_pool_failure(uint64_t id) override;

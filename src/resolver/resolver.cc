@@ -2,6 +2,7 @@
 #include "resolver/resolver.hh"
 
 #include <algorithm>
+#include <mutex>
 #include <sstream>
 
 #include "common/log.hh"
@@ -146,6 +147,55 @@ Result<void> Resolver::reload(const Zones& zones) {
     for (auto& w : workers_)
         w->reconfigure(*zone, filtered);
     return {};
+}
+
+void Resolver::collect(std::function<void(DnsMetrics)> done) const {
+    struct Gather {
+        std::mutex mu;
+        DnsMetrics metrics;
+        size_t left = 0;
+        std::function<void(DnsMetrics)> done;
+    };
+    auto g = std::make_shared<Gather>();
+    g->done = std::move(done);
+    for (size_t i = 0; i < options_.listen.size(); ++i) {
+        DnsMetrics::Listener l;
+        l.label = options_.listen[i].addr.to_string();
+        l.recursion = options_.listen[i].recursion;
+        for (const auto& w : workers_) {
+            const ListenerMetrics& m = w->listener_metrics(i);
+            for (size_t s = 0; s < l.answers.size(); ++s)
+                l.answers[s] += m.answers[s].value();
+            for (size_t rc = 0; rc < l.rcodes.size(); ++rc)
+                l.rcodes[rc] += m.rcodes[rc].value();
+            l.truncated += m.truncated.value();
+            m.latency.add_to(l.latency);
+        }
+        g->metrics.listeners.push_back(std::move(l));
+    }
+    for (const auto& w : workers_) {
+        const WorkerStats& s = w->stats();
+        g->metrics.formerr += s.formerr.load(std::memory_order_relaxed);
+        g->metrics.dropped += s.dropped.load(std::memory_order_relaxed);
+        g->metrics.tcp_rejected += s.tcp_rejected.load(std::memory_order_relaxed);
+    }
+    g->left = workers_.size();
+    if (g->left == 0) {
+        g->done(std::move(g->metrics));
+        return;
+    }
+    for (const auto& w : workers_) {
+        w->collect_upstreams([g](std::vector<UpstreamMetrics> upstreams) {
+            std::unique_lock lock(g->mu);
+            for (const auto& u : upstreams)
+                g->metrics.add_upstream(u);
+            if (--g->left > 0)
+                return;
+            DnsMetrics m = std::move(g->metrics);
+            lock.unlock();
+            g->done(std::move(m));
+        });
+    }
 }
 
 void Resolver::stop(Duration grace) {

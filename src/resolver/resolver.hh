@@ -2,6 +2,7 @@
 // upstreams and one Worker per thread; starts, reloads and drains them.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -9,6 +10,7 @@
 
 #include "common/result.hh"
 #include "resolver/cache.hh"
+#include "resolver/metrics.hh"
 #include "resolver/options.hh"
 #include "resolver/worker.hh"
 
@@ -30,6 +32,10 @@ class Resolver {
     Result<void> reload(const Zones& zones);
     // Stops accepting, lets in-flight queries finish (at most `grace`), joins the threads.
     void stop(Duration grace);
+
+    // From the thread that started it: `done` gets every worker's counters, summed, on the
+    // last worker's thread (at once when no worker runs).
+    void collect(std::function<void(DnsMetrics)> done) const;
 
     const Cache& cache() const { return *cache_; }
     Cache& cache() { return *cache_; }  // shared by the workers; safe from any thread

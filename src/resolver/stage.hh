@@ -14,6 +14,9 @@ class Stage {
   public:
     virtual ~Stage() = default;
     virtual const char* name() const = 0;
+    // What an answer of this stage counts as (QueryContext::answer); a stage that knows better
+    // (a stale answer, a SERVFAIL) sets ctx.answer itself after the worker has set this.
+    virtual AnswerSource source() const = 0;
     virtual Verdict handle(QueryContext& ctx) = 0;
 
     // The worker brackets the queries of one read (a recvmmsg batch, the messages of one TCP

@@ -18,6 +18,7 @@ class LocalDataStage final : public Stage {
   public:
     explicit LocalDataStage(const std::shared_ptr<const LocalZone>& zone) : zone_(zone) {}
     const char* name() const override { return "local"; }
+    AnswerSource source() const override { return AnswerSource::local; }
     Verdict handle(QueryContext& ctx) override;
 
   private:
@@ -31,6 +32,7 @@ class CatalogStage final : public Stage {
   public:
     explicit CatalogStage(CatalogZone& zone) : zone_(zone) {}
     const char* name() const override { return "catalog"; }
+    AnswerSource source() const override { return AnswerSource::catalog; }
     Verdict handle(QueryContext& ctx) override;
     // One LMDB read snapshot per batch instead of one per query (CatalogZone::batch_begin).
     void batch_begin() override { zone_.batch_begin(); }
@@ -44,6 +46,7 @@ class CatalogStage final : public Stage {
 class RecursionAclStage final : public Stage {
   public:
     const char* name() const override { return "acl"; }
+    AnswerSource source() const override { return AnswerSource::refused; }
     Verdict handle(QueryContext& ctx) override;
 };
 
@@ -51,6 +54,7 @@ class CacheStage final : public Stage {
   public:
     CacheStage(Cache& cache, Forwarder& forwarder) : cache_(cache), forwarder_(forwarder) {}
     const char* name() const override { return "cache"; }
+    AnswerSource source() const override { return AnswerSource::cache; }
     Verdict handle(QueryContext& ctx) override;
 
   private:
@@ -62,6 +66,7 @@ class ForwardStage final : public Stage {
   public:
     explicit ForwardStage(Forwarder& forwarder) : forwarder_(forwarder) {}
     const char* name() const override { return "forward"; }
+    AnswerSource source() const override { return AnswerSource::forwarded; }
     Verdict handle(QueryContext& ctx) override { return forwarder_.forward(ctx); }
 
   private:

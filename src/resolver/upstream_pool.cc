@@ -108,6 +108,7 @@ void UpstreamPool::cancel(uint64_t id) {
 void UpstreamPool::record_success(Upstream& u, Duration rtt) {
     auto& h = u.health;
     double ms = std::chrono::duration<double, std::milli>(rtt).count();
+    h.rtt.observe(std::chrono::duration_cast<std::chrono::nanoseconds>(rtt));
     h.srtt_ms = h.srtt_ms == 0 ? ms : 0.7 * h.srtt_ms + 0.3 * ms;
     h.consecutive_failures = 0;
     if (h.down && ++h.consecutive_successes >= rise_threshold) {
@@ -210,6 +211,7 @@ void UpstreamPool::expire(TimePoint now) {
             upstreams_[r.upstream].channel->cancel(r.token);
             attempts_.erase(r.token);
             r.token = 0;
+            upstreams_[r.upstream].health.timeouts++;
             logger.debug("upstream attempt timed out",
                          {{"upstream", upstreams_[r.upstream].channel->spec().label}});
             attempt_failed(r);

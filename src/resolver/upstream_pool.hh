@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/clock.hh"
+#include "common/metrics.hh"
 #include "resolver/options.hh"
 #include "resolver/upstream_channel.hh"
 
@@ -43,7 +44,10 @@ struct UpstreamHealth {
     bool down = false;
     TimePoint next_probe{};
     double srtt_ms = 0;  // 0 = not measured yet
-    uint64_t queries = 0, failures = 0;
+    // Attempts sent, attempts that failed (timeouts included), attempts the pool gave up
+    // waiting for; the round trip of every answered attempt.
+    uint64_t queries = 0, failures = 0, timeouts = 0;
+    metrics::HistogramSnapshot rtt;
 };
 
 class UpstreamPool final : public UpstreamListener {
@@ -68,6 +72,7 @@ class UpstreamPool final : public UpstreamListener {
     bool empty() const { return upstreams_.empty(); }
     const std::vector<UpstreamSpec>& specs() const { return options_.upstreams; }
     const UpstreamHealth& health(size_t i) const { return upstreams_[i].health; }
+    const UpstreamChannel& channel(size_t i) const { return *upstreams_[i].channel; }
 
     void on_upstream_reply(uint64_t token, std::span<const uint8_t> msg) override;
     void on_upstream_failure(uint64_t token, UpstreamFailure why) override;

@@ -50,6 +50,10 @@ Worker::Worker(const Options& options, Cache& cache, TlsClientContext* tls, unsi
     stages_.push_back(std::make_unique<RecursionAclStage>());
     stages_.push_back(std::make_unique<CacheStage>(cache_, forwarder_));
     stages_.push_back(std::make_unique<ForwardStage>(forwarder_));
+    for (const auto& stage : stages_)
+        stage_sources_.push_back(stage->source());
+    listener_metrics_ =
+        std::make_unique<ListenerMetrics[]>(std::max<size_t>(1, options_.listen.size()));
 }
 
 Worker::~Worker() = default;
@@ -57,7 +61,8 @@ Worker::~Worker() = default;
 Result<void> Worker::open() {
     using internal::UdpListener;
     internal::QuerySink& sink = *this;
-    for (const auto& [addr, recursion] : options_.listen) {
+    for (uint16_t index = 0; index < options_.listen.size(); ++index) {
+        const auto& [addr, recursion] = options_.listen[index];
         auto u = internal::open_listen_socket(addr, ClientTransport::udp);
         if (!u)
             return u.error();
@@ -66,9 +71,9 @@ Result<void> Worker::open() {
             return t.error();
         auto binding =
             addr.is_unspecified() ? UdpListener::Binding::wildcard : UdpListener::Binding::address;
-        udp_.push_back(
-            std::make_unique<UdpListener>(loop_, std::move(*u), binding, sink, recursion));
-        tcp_.listen(std::move(*t), recursion);
+        ListenerTag tag{.index = index, .recursion = recursion};
+        udp_.push_back(std::make_unique<UdpListener>(loop_, std::move(*u), binding, sink, tag));
+        tcp_.listen(std::move(*t), tag);
     }
     return {};
 }
@@ -154,6 +159,8 @@ void Worker::prepare(QueryContext& ctx) {
 internal::Outcome Worker::process(QueryContext& ctx, std::span<const uint8_t> msg) {
     using internal::Outcome;
     stats_.queries.fetch_add(1, std::memory_order_relaxed);
+    ctx.received = SteadyClock::instance().now();
+    ctx.answer = AnswerSource::error;
     auto status = dns::parse_query(msg, ctx.query);
     if (status == dns::ParseStatus::drop) {
         stats_.dropped.fetch_add(1, std::memory_order_relaxed);
@@ -161,12 +168,15 @@ internal::Outcome Worker::process(QueryContext& ctx, std::span<const uint8_t> ms
     }
     if (uint8_t err = error_rcode(status, ctx.query); err != 0) {
         ctx.length = dns::write_error(msg, ctx.query, err, ctx.response);
+        record(ctx);
         return ctx.length > 0 ? Outcome::send : Outcome::none;
     }
     prepare(ctx);
-    for (auto& stage : stages_) {
-        switch (stage->handle(ctx)) {
+    for (size_t i = 0; i < stages_.size(); ++i) {
+        ctx.answer = stage_sources_[i];
+        switch (stages_[i]->handle(ctx)) {
             case Verdict::answered:
+                record(ctx);
                 return ctx.length > 0 ? Outcome::send : Outcome::none;
             case Verdict::pending:
                 ++pending_;
@@ -179,8 +189,28 @@ internal::Outcome Worker::process(QueryContext& ctx, std::span<const uint8_t> ms
     MUSTER_PANIC("query fell off the end of the pipeline");
 }
 
+void Worker::record(const QueryContext& ctx) {
+    if (ctx.length < dns::header_size)
+        return;  // nothing is sent
+    ListenerMetrics& m = listener_metrics_[ctx.listener];
+    m.answers[static_cast<size_t>(ctx.answer)].add();
+    m.rcodes[ctx.response[3] & 0x0f].add();
+    if (ctx.response[2] & 0x02)
+        m.truncated.add();
+    m.latency.observe(SteadyClock::instance().now() - ctx.received);
+}
+
+void Worker::collect_upstreams(std::function<void(std::vector<UpstreamMetrics>)> done) {
+    loop_.post([this, done = std::move(done)] {
+        std::vector<UpstreamMetrics> out;
+        forwarder_.collect(out);
+        done(std::move(out));
+    });
+}
+
 void Worker::complete(QueryContext& ctx) {
     --pending_;
+    record(ctx);
     if (ctx.transport == ClientTransport::tcp)
         tcp_.complete(ctx);
     else if (ctx.length > 0)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "resolver/internal/tcp_listener.hh"
 #include "resolver/internal/udp_listener.hh"
 #include "resolver/local_zone.hh"
+#include "resolver/metrics.hh"
 #include "resolver/options.hh"
 #include "resolver/stage.hh"
 
@@ -51,6 +53,10 @@ class Worker final : private internal::QuerySink {
     void reconfigure(std::shared_ptr<const LocalZone> zone, const Zones& zones);
 
     const WorkerStats& stats() const { return stats_; }
+    // The counters of listener `i` (Options::listen's order); safe from any thread.
+    const ListenerMetrics& listener_metrics(size_t i) const { return listener_metrics_[i]; }
+    // From any thread: `done` gets this worker's upstream counters, on the worker's thread.
+    void collect_upstreams(std::function<void(std::vector<UpstreamMetrics>)> done);
 
   private:
     // internal::QuerySink, for the UDP and TCP front ends.
@@ -67,8 +73,9 @@ class Worker final : private internal::QuerySink {
     // The error rcode for a query dns::parse_query did not accept, or that asks for a zone
     // transfer; 0 when the pipeline should run.
     uint8_t error_rcode(dns::ParseStatus status, const dns::Query& q);
-    void prepare(QueryContext& ctx);   // recursion, EDNS and size limit for the reply
-    void complete(QueryContext& ctx);  // a pending query's answer is ready
+    void prepare(QueryContext& ctx);       // recursion, EDNS and size limit for the reply
+    void complete(QueryContext& ctx);      // a pending query's answer is ready
+    void record(const QueryContext& ctx);  // counts an answer about to be sent
     void check_drained();
 
     Options options_;
@@ -79,6 +86,7 @@ class Worker final : private internal::QuerySink {
     std::unique_ptr<CatalogZone> catalog_;  // null when there is no catalog source
     Forwarder forwarder_;
     std::vector<std::unique_ptr<Stage>> stages_;
+    std::vector<AnswerSource> stage_sources_;  // stages_[i]->source(), without the call
 
     internal::ContextPool pool_;
     size_t pending_ = 0;
@@ -90,6 +98,7 @@ class Worker final : private internal::QuerySink {
     TimePoint drain_deadline_{};
     std::unique_ptr<Timer> drain_timer_;
     WorkerStats stats_;
+    std::unique_ptr<ListenerMetrics[]> listener_metrics_;  // one per Options::listen entry
 };
 
 }  // namespace muster::resolver

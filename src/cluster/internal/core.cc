@@ -572,6 +572,7 @@ void Core::propose_one() {
         return;
     }
     proposals_->appended(entry.seq, index);
+    apply_started_[entry.seq] = Clock::now();
 }
 
 void Core::on_apply_done(void* arg, uint64_t seq, int status) {
@@ -583,6 +584,11 @@ void Core::on_apply_done(void* arg, uint64_t seq, int status) {
                       ? "leadership lost before the entry was known to commit"
                       : std::string("the entry's outcome is unknown: ") +
                             muster_raft_strerror(status);
+        if (auto it = self->apply_started_.find(seq); it != self->apply_started_.end()) {
+            if (status == 0)
+                self->current_.apply_latency.observe(Clock::now() - it->second);
+            self->apply_started_.erase(it);
+        }
         self->proposals_->completed(seq, status, why);
         if (!self->closing_ && self->proposals_->ready())
             uv_async_send(&self->async_);
@@ -690,6 +696,8 @@ void Core::refresh_status() {
     current_.commit_index = info.commit_index;
     current_.last_applied = info.last_applied;
     if (current_.leader_id != info.leader_id) {
+        if (info.leader_id != 0)
+            current_.leader_changes++;
         current_.leader_id = info.leader_id;
         current_.leader_address = info.leader_address != nullptr ? info.leader_address : "";
     }
@@ -715,6 +723,8 @@ void Core::refresh_status() {
                                   {"term", std::to_string(current_.term)},
                                   {"leader", current_.leader_address}});
     membership_->update_join_wanted();  // waiting_for goes out with the voters that settle it
+    current_.snapshots = adapter_->snapshots_taken();
+    current_.snapshot_seconds = adapter_->snapshot_seconds();
     std::lock_guard lock(status_mu_);
     status_ = current_;
 }

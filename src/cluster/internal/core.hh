@@ -164,8 +164,9 @@ class Core final : private LeaderForwarding::Host,
     std::deque<std::pair<uint64_t, BarrierDone>> barriers_waiting_;
     uint64_t next_barrier_ = 1;
     bool closing_ = false;
-    Status current_;                      // the raft thread's copy of `status_`
-    Role seen_role_ = Role::unavailable;  // as observe_transitions last saw them
+    Status current_;                                       // the raft thread's copy of `status_`
+    std::map<uint64_t, Clock::time_point> apply_started_;  // by proposal seq, until done
+    Role seen_role_ = Role::unavailable;                   // as observe_transitions last saw them
     uint64_t seen_leader_ = 0;
     uint64_t voters_committed_ = ~uint64_t{0};
     uint64_t voters_uncommitted_ = ~uint64_t{0};

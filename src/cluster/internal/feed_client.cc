@@ -441,6 +441,7 @@ Result<void> FeedClient::on_heartbeat_reply(std::span<const uint8_t> payload) {
     if (!r)
         return r.error();
     learn(r->leader_address, r->servers);
+    server_applied_ = r->last_applied;
     return {};
 }
 
@@ -545,6 +546,7 @@ void FeedClient::publish() {
     s.leader_address = leader_address_;
     s.servers = learned_;
     s.applied = fsm_.applied_index();
+    s.server_applied = server_applied_;
     s.last_contact = last_contact_;
     s.gave_up = gave_up_;
     s.last_error = last_error_;

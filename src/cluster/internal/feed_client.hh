@@ -133,6 +133,7 @@ class FeedClient final : private RpcConnection::Owner {
     Clock::time_point next_heartbeat_{};
     std::optional<Assembly> assembly_;
     std::string leader_address_;
+    uint64_t server_applied_ = 0;       // the last heartbeat reply's
     std::vector<std::string> learned_;  // sorted
     std::vector<std::string> joined_;   // from join(): tried first in every round
     // Each client tries the servers in an order of its own, so clients spread over the

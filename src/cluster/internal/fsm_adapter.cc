@@ -93,7 +93,10 @@ int FsmAdapter::snapshot(muster_snapshot_parts* out) {
     if (broken_)
         return 1;  // the state is not at the index libraft would label it with
     try {
+        auto started = std::chrono::steady_clock::now();
         auto data = state_machine_.snapshot();
+        snapshot_seconds_ +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         std::string problem;
         if (!data)
             problem = data.error().message;

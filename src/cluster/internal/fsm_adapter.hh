@@ -53,6 +53,7 @@ class FsmAdapter {
 
     uint64_t entries_applied() const { return entries_applied_; }
     uint64_t snapshots_taken() const { return snapshots_taken_; }
+    double snapshot_seconds() const { return snapshot_seconds_; }  // all snapshots taken
     uint64_t snapshots_restored() const { return snapshots_restored_; }
 
   private:
@@ -73,6 +74,7 @@ class FsmAdapter {
     std::string broken_reason_;
     uint64_t entries_applied_ = 0;
     uint64_t snapshots_taken_ = 0;
+    double snapshot_seconds_ = 0;
     uint64_t snapshots_restored_ = 0;
 };
 

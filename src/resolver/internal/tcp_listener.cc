@@ -22,7 +22,7 @@ struct TcpListener::Conn {
     uint64_t id = 0;
     Fd fd;  // declared before the watchers and the timer: they go first
     SockAddr peer;
-    bool recursion = true;  // the listener's policy
+    ListenerTag listener;  // the listener it came in on
     std::unique_ptr<IoWatcher> rd, wr;
     std::unique_ptr<Timer> idle;
     std::vector<uint8_t> in;
@@ -39,10 +39,10 @@ TcpListener::TcpListener(EventLoop& loop, QuerySink& sink, Limits limits)
 
 TcpListener::~TcpListener() = default;
 
-void TcpListener::listen(Fd fd, bool recursion) {
+void TcpListener::listen(Fd fd, ListenerTag listener) {
     auto l = std::make_unique<Listening>();
     l->fd = std::move(fd);
-    l->recursion = recursion;
+    l->listener = listener;
     Listening* raw = l.get();
     l->watcher = std::make_unique<IoWatcher>(loop_, l->fd.get(), IoWhat::read,
                                              [this, raw](IoWhat) { on_accept(*raw); });
@@ -65,17 +65,17 @@ void TcpListener::on_accept(Listening& l) {
         }
         int one = 1;
         ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        adopt(std::move(fd), SockAddr(reinterpret_cast<sockaddr*>(&ss), len), l.recursion);
+        adopt(std::move(fd), SockAddr(reinterpret_cast<sockaddr*>(&ss), len), l.listener);
     }
 }
 
-void TcpListener::adopt(Fd fd, const SockAddr& peer, bool recursion) {
+void TcpListener::adopt(Fd fd, const SockAddr& peer, ListenerTag listener) {
     auto c = std::make_unique<Conn>();
     c->id = next_conn_id_++;
     c->fd = std::move(fd);
     c->in.resize(2 + tcp_max_message);
     c->peer = peer;
-    c->recursion = recursion;
+    c->listener = listener;
     Conn* raw = c.get();
     c->rd = std::make_unique<IoWatcher>(loop_, c->fd.get(), IoWhat::read,
                                         [this, raw](IoWhat) { on_readable(*raw); });
@@ -154,7 +154,8 @@ bool TcpListener::run_message(Conn& c, std::span<const uint8_t> msg) {
     }
     ctx->tcp_conn = id;
     ctx->client = c.peer;
-    ctx->listener_recursion = c.recursion;
+    ctx->listener_recursion = c.listener.recursion;
+    ctx->listener = c.listener.index;
     Outcome o = sink_.process(*ctx, msg);
     if (o == Outcome::send) {
         send(c, ctx->response.data(), ctx->length);

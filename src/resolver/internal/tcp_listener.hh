@@ -28,11 +28,11 @@ class TcpListener {
     TcpListener(const TcpListener&) = delete;
     TcpListener& operator=(const TcpListener&) = delete;
 
-    // Accepts connections on a listening socket; their queries carry `recursion`, the
-    // listener's policy (QueryContext::listener_recursion).
-    void listen(Fd fd, bool recursion = true);
+    // Accepts connections on a listening socket; their queries carry the listener's tag
+    // (QueryContext::listener, listener_recursion).
+    void listen(Fd fd, ListenerTag listener = {});
     // Serves one connected stream socket (accepted here, or one end of a socketpair in tests).
-    void adopt(Fd fd, const SockAddr& peer, bool recursion = true);
+    void adopt(Fd fd, const SockAddr& peer, ListenerTag listener = {});
     // A pending query is done: sends its answer (if any) on its connection, if still open.
     void complete(const QueryContext& ctx);
 
@@ -48,7 +48,7 @@ class TcpListener {
     struct Listening {
         Fd fd;  // declared before the watcher: the watcher goes first
         std::unique_ptr<IoWatcher> watcher;
-        bool recursion = true;
+        ListenerTag listener;
     };
 
     void on_accept(Listening& l);

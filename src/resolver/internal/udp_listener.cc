@@ -67,10 +67,11 @@ void address_answer(msghdr& h, iovec& iov, const QueryContext& ctx) {
 }
 }  // namespace
 
-UdpListener::UdpListener(EventLoop& loop, Fd fd, Binding binding, QuerySink& sink, bool recursion)
+UdpListener::UdpListener(EventLoop& loop, Fd fd, Binding binding, QuerySink& sink,
+                         ListenerTag listener)
     : fd_(std::move(fd)),
       wildcard_(binding == Binding::wildcard),
-      recursion_(recursion),
+      listener_(listener),
       sink_(sink) {
     watcher_ = std::make_unique<IoWatcher>(loop, fd_.get(), IoWhat::read,
                                            [this](IoWhat) { on_readable(); });
@@ -134,7 +135,8 @@ bool UdpListener::handle(size_t i, size_t slot) {
     msghdr& h = rx_msgs_[i].msg_hdr;
     ctx->client = SockAddr(reinterpret_cast<sockaddr*>(&rx_addrs_[i]), h.msg_namelen);
     ctx->udp_fd = fd_.get();
-    ctx->listener_recursion = recursion_;
+    ctx->listener_recursion = listener_.recursion;
+    ctx->listener = listener_.index;
     ctx->local = wildcard_ ? read_destination(h) : LocalDestination{};
     Outcome o = sink_.process(*ctx, {rx_bufs_[i].data(), rx_msgs_[i].msg_len});
     if (o == Outcome::none)

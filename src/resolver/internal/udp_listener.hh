@@ -22,8 +22,9 @@ class UdpListener {
     enum class Binding { address, wildcard };
 
     // Takes fd (any datagram socket: tests use a socketpair); starts reading at once. Every
-    // query carries `recursion`, the listener's policy (QueryContext::listener_recursion).
-    UdpListener(EventLoop& loop, Fd fd, Binding binding, QuerySink& sink, bool recursion = true);
+    // query carries the listener's tag (QueryContext::listener, listener_recursion).
+    UdpListener(EventLoop& loop, Fd fd, Binding binding, QuerySink& sink,
+                ListenerTag listener = {});
     UdpListener(const UdpListener&) = delete;
     UdpListener& operator=(const UdpListener&) = delete;
 
@@ -46,7 +47,7 @@ class UdpListener {
 
     Fd fd_;  // declared before the watcher: the watcher goes first
     bool wildcard_;
-    bool recursion_;
+    ListenerTag listener_;
     QuerySink& sink_;
     std::unique_ptr<IoWatcher> watcher_;
 
