@@ -102,6 +102,15 @@ BOOST_AUTO_TEST_CASE(cache_endpoints_are_routed) {
     BOOST_TEST(!is_blocking(Endpoint::agent_cache_stats));
 }
 
+BOOST_AUTO_TEST_CASE(metrics_endpoints_are_routed) {
+    BOOST_TEST((route(Method::get, "/v1/agent/metrics").endpoint == Endpoint::agent_metrics));
+    BOOST_TEST((route(Method::get, "/metrics").endpoint == Endpoint::metrics));
+    BOOST_TEST((route(Method::put, "/metrics").status == RouteStatus::method_not_allowed));
+    BOOST_TEST((route(Method::get, "/metricsx").status == RouteStatus::not_found));
+    BOOST_TEST(!is_write(Endpoint::agent_metrics));
+    BOOST_TEST(!is_blocking(Endpoint::metrics));
+}
+
 BOOST_AUTO_TEST_CASE(service_deregister_takes_get_for_old_clients_and_put) {
     Route get = route(Method::get, "/v1/agent/service/deregister/web");
     BOOST_TEST((get.status == RouteStatus::found));

@@ -851,8 +851,9 @@ BOOST_AUTO_TEST_CASE(consul_keys_without_a_meaning_here_warn_once_each_and_typos
         "mesh (Connect) and no gRPC/xDS)",
         "c.json: ports.serf_lan: recognized Consul key, not used by muster (muster has no Serf "
         "gossip: members are tracked over the server port)",
-        "c.json: telemetry: recognized Consul key, not used by muster (muster has no metrics "
-        "endpoint yet)",
+        "c.json: telemetry: recognized Consul key, not used by muster (muster's metrics are "
+        "always on (GET /metrics, /v1/agent/metrics?format=prometheus); no sink, retention or "
+        "prefix to set)",
         "c.json: acl.default_policy: recognized Consul key, not used by muster (muster has no "
         "ACLs yet)",
     };
