@@ -11,6 +11,8 @@ that the quality bars of docs/design.md name:
   catalog   muster / knot (bar: >= 1.0) and muster / unbound, q/s per server CPU-second
   cachehit  muster / unbound, q/s per server CPU-second (bar: >= 1.2)
   miss-dot  muster / kresd, raw q/s (bar: >= 1.0)
+and, when a results dir has a target "muster-base" (bench/metrics_cost.sh), muster / that
+earlier build in q/s per server CPU-second (bar: >= 0.97).
 """
 import csv
 import os
@@ -38,6 +40,10 @@ RATIOS = [
     ("miss-dot", "unbound", "qps", None, "raw q/s"),
     ("miss-udp", "kresd", "qps", None, "raw q/s"),
     ("miss-udp", "unbound", "qps", None, "raw q/s"),
+    # metrics_cost.sh: muster against a build of an earlier commit (BASE_REV), same run
+    ("cachehit", "muster-base", "eff", 0.97, "q/s per server CPU-s; bar: >= 0.97x the base"),
+    ("catalog", "muster-base", "eff", 0.97, "q/s per server CPU-s; bar: >= 0.97x the base"),
+    ("local", "muster-base", "eff", 0.97, "q/s per server CPU-s; bar: >= 0.97x the base"),
 ]
 
 
