@@ -5,6 +5,7 @@ and ?verbose gives a JSON reason per check."""
 import os
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from harness import scaled, wait_until
 from test_client_agents import Clients
@@ -53,7 +54,27 @@ def test_a_client_is_ready_only_while_fed_by_a_server_with_a_leader(muster):
     reason = client.api_ok("GET", "/readyz?verbose")["Checks"][1]["Reason"]
     assert "fed by 127.0.0.11" in reason, reason
     # the only server dies: the client keeps answering DNS, but is no longer ready
+    assert replica_metric(client, "muster_replica_connected") == 1
     cluster.agents[0].kill()
     wait_until(lambda: client.api("GET", "/readyz").status == 503, scaled(15), 0.1,
                "the client not ready without its server")
     assert client.api("GET", "/livez").status == 200
+    assert replica_metric(client, "muster_replica_connected") == 0
+    wait_until(lambda: replica_metric(client, "muster_replica_lag_seconds") > 1, scaled(5), 0.1,
+               "the replica's lag grows while no server speaks")
+    # the server comes back: ready again, fed and caught up
+    cluster.agents[0].start()
+    wait_until(lambda: client.api("GET", "/readyz").status == 200, scaled(20), 0.1,
+               "the client ready again once its server is back")
+    wait_until(lambda: replica_metric(client, "muster_replica_connected") == 1, scaled(10), 0.1,
+               "the replica's feed in the metrics")
+    assert replica_metric(client, "muster_replica_lag_index") == 0
+    assert replica_metric(client, "muster_replica_sessions_total") >= 2
+
+
+def replica_metric(agent, name: str) -> float:
+    for family in text_string_to_metric_families(agent.api("GET", "/metrics").text):
+        for sample in family.samples:
+            if sample.name == name:
+                return sample.value
+    raise AssertionError(f"{name} not in /metrics")
