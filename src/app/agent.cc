@@ -127,7 +127,7 @@ std::unique_ptr<api::Writer> make_writer(cluster::RaftServer* raft, cluster::Rep
     return std::make_unique<api::LocalWriter>(store);
 }
 
-std::unique_ptr<api::ClusterView> make_cluster_view(cluster::RaftServer* raft,
+std::unique_ptr<AgentClusterView> make_cluster_view(cluster::RaftServer* raft,
                                                     cluster::ReplicaClient* client,
                                                     api::Writer& writer, const std::string& node,
                                                     uint16_t server_port) {
@@ -284,10 +284,7 @@ Agent::Agent(const config::LoadRequest& request)
         replica_timer_.arm(std::chrono::milliseconds(250));
     if (raft_)
         liveness_ = std::jthread([this](std::stop_token stop) { keep_members(stop); });
-    if (client_)
-        registrar_ = std::jthread([this](std::stop_token stop) { keep_in_sync(stop); });
-    else if (!registered_)
-        registrar_ = std::jthread([this](std::stop_token stop) { register_when_led(stop); });
+    registrar_ = std::jthread([this](std::stop_token stop) { keep_in_sync(stop); });
 }
 
 Agent::~Agent() = default;
@@ -323,9 +320,8 @@ Result<ConfigRegistrations> Agent::register_self() {
     if (settings_.server)
         if (auto r = register_server_service(*writer_, settings_); !r)
             return make_error("cannot register the servers' service: " + r.error().message);
-    if (client_)
-        if (auto r = restore_own_services(); !r)
-            return make_error(r.error().message);
+    if (auto r = restore_own_services(); !r)
+        return make_error(r.error().message);
     return synced;
 }
 
@@ -435,14 +431,16 @@ void Agent::register_when_led(std::stop_token stop) {
     }
 }
 
-// A client agent's anti-entropy (Consul's rule: the agent's own view wins). Once it reaches a
-// server it registers its node, config services and checks; then, after every reconnect and
-// whenever the replica lacks its node or a config service (a lost server state, a catalog
-// edit, a deregistration by someone else), it registers them again.
+// Anti-entropy (Consul's rule: the agent's own view wins), on every agent. Once the cluster has
+// a leader (a client: once it reaches a server) the agent registers its node, config services
+// and checks; then, whenever the catalog lacks its node or one of its own services (a restored
+// snapshot, a lost server state, a catalog edit, a deregistration by someone else), and on a
+// client after every reconnect, it registers them again. Never once the agent leaves.
 void Agent::keep_in_sync(std::stop_token stop) {
-    register_when_led(stop);
+    if (!registered_)
+        register_when_led(stop);
     const catalog::Node self = self_node(settings_);
-    uint64_t synced_session = client_->status().sessions;
+    uint64_t synced_session = client_ ? client_->status().sessions : 0;
     auto wait = [&](std::chrono::milliseconds d) {
         auto until = std::chrono::steady_clock::now() + d;
         while (!stop.stop_requested() && std::chrono::steady_clock::now() < until)
@@ -450,21 +448,41 @@ void Agent::keep_in_sync(std::stop_token stop) {
     };
     while (!stop.stop_requested()) {
         wait(std::chrono::seconds(1));
-        auto st = client_->status();
-        if (stop.stop_requested() || !st.connected)
-            continue;
-        if (st.sessions == synced_session && in_sync_with_replica(self))
+        if (stop.stop_requested())
+            return;
+        uint64_t session = 0;
+        std::string via;
+        if (client_) {
+            auto st = client_->status();
+            if (!st.connected)
+                continue;
+            session = st.sessions;
+            via = st.server;
+        }
+        if (raft_ && raft_->status().leader_id == 0)
+            continue;  // nothing could be written now
+        std::unique_lock<std::mutex> hold;
+        if (cluster_view_) {
+            hold = cluster_view_->hold_unless_leaving();
+            if (!hold.owns_lock())
+                return;  // leaving: the node must stay deregistered
+        }
+        if (session == synced_session && in_sync_with_replica(self))
             continue;
         auto r = register_self();
         if (!r) {
             logger.warn("anti-entropy: cannot register this node again",
                         {{"error", r.error().message}});
+            hold = {};
             wait(settings_.retry_interval);
             continue;
         }
-        logger.info("anti-entropy: this node's entries are back in the catalog",
-                    {{"server", st.server}});
-        synced_session = st.sessions;
+        if (client_)
+            logger.info("anti-entropy: this node's entries are back in the catalog",
+                        {{"server", via}});
+        else
+            logger.info("anti-entropy: this node's entries are back in the catalog");
+        synced_session = session;
     }
 }
 
@@ -522,6 +540,11 @@ bool Agent::in_sync_with_replica(const catalog::Node& self) const {
     if (!node || node->address != self.address)
         return false;
     auto services = snap->node_services(settings_.node_name);
+    if (settings_.server &&
+        std::none_of(services.begin(), services.end(), [&](const catalog::Service& s) {
+            return s.id == settings_.server_service_name;
+        }))
+        return false;
     for (const auto& def : settings_.services) {
         catalog::Service local = *catalog::registration(def, self).service;
         if (local.id.empty())

@@ -14,6 +14,7 @@
 #include "app/agent_cache.hh"
 #include "app/agent_catalog.hh"
 #include "app/agent_checks.hh"
+#include "app/agent_cluster_view.hh"
 #include "app/agent_metrics.hh"
 #include "app/client_replica.hh"
 #include "app/raft_cluster_view.hh"
@@ -113,7 +114,7 @@ class Agent {
     // Through Raft on servers, through the feed on client agents, else into the store.
     std::unique_ptr<api::Writer> writer_;
     ReplicaWriter* replica_writer_ = nullptr;         // writer_, on a client agent
-    std::unique_ptr<api::ClusterView> cluster_view_;  // servers and client agents
+    std::unique_ptr<AgentClusterView> cluster_view_;  // servers and client agents
     // Client agents: when a server last spoke (steady ms), for dns_config.max_stale; from the
     // start of this run until one does.
     std::shared_ptr<std::atomic<int64_t>> replica_contact_;

@@ -9,7 +9,18 @@
 
 namespace muster::app {
 
+std::unique_lock<std::mutex> AgentClusterView::hold_unless_leaving() {
+    std::unique_lock lock(sync_mu_);
+    if (leaving_)
+        lock.unlock();
+    return lock;
+}
+
 void AgentClusterView::deregister_self(std::function<void(Result<void>)> then) {
+    {
+        std::lock_guard lock(sync_mu_);  // waits for a registration in flight
+        leaving_ = true;
+    }
     writer_.submit({catalog::Leave{.node = node_name_, .server = role_ == AgentRole::server}},
                    [then = std::move(then)](Result<uint64_t> r) {
                        if (!r) {

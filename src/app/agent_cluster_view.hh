@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "api/cluster_view.hh"
@@ -16,6 +17,12 @@ namespace muster::app {
 enum class AgentRole { server, client };
 
 class AgentClusterView : public api::ClusterView {
+  public:
+    // Anti-entropy holds the returned lock while it registers this agent's node again, so a
+    // leave waits for that write and nothing registers the node after its Leave. The lock owns
+    // nothing once the agent has started to leave.
+    std::unique_lock<std::mutex> hold_unless_leaving();
+
   protected:
     AgentClusterView(api::Writer& writer, std::string node_name, uint16_t server_port,
                      AgentRole role)
@@ -36,6 +43,8 @@ class AgentClusterView : public api::ClusterView {
     std::string node_name_;
     uint16_t server_port_;
     AgentRole role_;
+    std::mutex sync_mu_;
+    bool leaving_ = false;  // under sync_mu_
 };
 
 }  // namespace muster::app

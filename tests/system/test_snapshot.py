@@ -42,6 +42,12 @@ def answers(agent, name: str, rdtype: str = "A") -> tuple:
     return dns.rcode.to_text(r.rcode()), sorted(rd.to_text() for rrset in r.answer for rd in rrset)
 
 
+def catalog_instances(agent, service: str) -> list:
+    """(node, service ID) of every instance of `service` in the agent's catalog."""
+    return [(e["Node"], e["ServiceID"]) for e in
+            agent.api_ok("GET", f"/v1/catalog/service/{service}")]
+
+
 def cli(agent, *args):
     return run_muster(["snapshot", *args], env={"MUSTER_HTTP_ADDR": agent.http_addr})
 
@@ -71,6 +77,7 @@ def test_a_snapshot_restores_on_a_fresh_cluster_and_dns_answers_the_same(muster,
 
     b = start_server(muster, "srv-b", "cfg-b")
     register_external(b, "old-ext", "10.8.0.1", "legacy", 1)
+    b.api_ok("PUT", "/v1/agent/service/register", {"Name": "api-b", "Port": 99})
     assert answers(b, "postgres.service.internal")[0] == "NXDOMAIN"
     index_before = int(b.api("GET", "/v1/catalog/services").header("X-Consul-Index"))
 
@@ -84,11 +91,14 @@ def test_a_snapshot_restores_on_a_fresh_cluster_and_dns_answers_the_same(muster,
     assert answers(b, "old-ext.node.internal")[0] == "NXDOMAIN"
     assert int(b.api("GET", "/v1/catalog/services").header("X-Consul-Index")) > index_before
 
-    # B's own node went with its old catalog; a reload registers it and its services again.
-    assert answers(b, "srv-b.node.internal")[0] == "NXDOMAIN"
-    assert run_muster(["reload"], env={"MUSTER_HTTP_ADDR": b.http_addr}).returncode == 0
+    # B's own node went with its old catalog; anti-entropy registers it, its config service and
+    # the servers' service again by itself, as a Consul agent does.
     wait_until(lambda: answers(b, "cfg-b.service.internal")[0] == "NOERROR", 5, 0.05,
-               "cfg-b back after the reload")
+               "cfg-b back by anti-entropy")
+    assert answers(b, "srv-b.node.internal")[0] == "NOERROR"
+    assert "srv-b" in [n for n, _ in catalog_instances(b, "consul")]
+    wait_until(lambda: answers(b, "api-b.service.internal")[0] == "NOERROR", 5, 0.05,
+               "the service registered through B's agent API back too")
     # srv-a came with the snapshot with a passing serfHealth but is no member here: once the
     # leader's grace for unheard-of members is over it turns critical and its config service
     # leaves DNS. The external nodes stay (no serfHealth: the leader leaves them alone).
