@@ -12,10 +12,12 @@
 
 namespace muster::api {
 
-// A Restore goes through the Raft log like any write, and a follower forwards it to the leader
-// (a client agent sends it over its feed): both carry at most 1 MiB, so the command must fit,
-// with room for their framing.
-inline constexpr std::size_t max_restore_command_bytes = (std::size_t{1} << 20) - 64 * 1024;
+// A Restore goes through the Raft log like any write, as one command in an entry of its own,
+// and a follower forwards it to the leader (a client agent sends it over its feed): it must be
+// at most cluster::max_command_bytes (6 MiB; app checks the two agree), with room for framing.
+inline constexpr std::size_t max_restore_command_bytes = (std::size_t{6} << 20) - 64 * 1024;
+// PUT /v1/snapshot takes a body this large (other paths: Options::max_body_bytes).
+inline constexpr std::size_t max_snapshot_body_bytes = std::size_t{8} << 20;
 
 // GET /v1/snapshot: 200 with the snapshot file (application/octet-stream, X-Consul-Index the
 // catalog index it holds), or 500 naming why none could be taken.

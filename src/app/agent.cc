@@ -10,11 +10,16 @@
 #include <set>
 #include <type_traits>
 
+#include "api/snapshot_endpoint.hh"
 #include "app/liveness.hh"
 #include "app/pid_file.hh"
 #include "app/sd_notify.hh"
 #include "app/wiring.hh"
 #include "common/log.hh"
+
+// A restore is one command in the Raft log: the API's bound must fit the cluster's.
+static_assert(muster::api::max_restore_command_bytes + 64 * 1024 <=
+              muster::cluster::max_command_bytes);
 
 namespace muster::app {
 namespace {

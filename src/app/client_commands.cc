@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/options.hh"
+#include "api/snapshot_endpoint.hh"
 #include "catalog/definition.hh"
 #include "catalog/snapshot_file.hh"
 #include "common/atomic_file.hh"
@@ -618,18 +619,19 @@ int snapshot_restore(const std::string& path) {
     auto text = read_whole_file(path);
     if (!text)
         return 1;
-    if (auto file = catalog::read_snapshot_file(as_bytes(*text)); !file) {
-        std::fprintf(stderr, "muster snapshot restore: %s: %s\n", path.c_str(),
-                     file.error().message.c_str());
-        return 1;
-    }
     // Said here rather than as the agent's bare 413: the restore goes in one request body.
-    if (text->size() > api::default_max_body_bytes) {
+    if (text->size() > api::max_snapshot_body_bytes) {
         std::fprintf(stderr,
                      "muster snapshot restore: %s: %zu bytes, more than the %zu the agent takes "
-                     "in one request: a catalog this large cannot be restored yet (about 1,500 "
+                     "in one request: a catalog this large cannot be restored (about 10,000 "
                      "services fit)\n",
-                     path.c_str(), text->size(), api::default_max_body_bytes);
+                     path.c_str(), text->size(), api::max_snapshot_body_bytes);
+        return 1;
+    }
+    auto file = catalog::read_snapshot_file(as_bytes(*text));
+    if (!file) {
+        std::fprintf(stderr, "muster snapshot restore: %s: %s\n", path.c_str(),
+                     file.error().message.c_str());
         return 1;
     }
     if (!call_agent("PUT", "/v1/snapshot", *text))

@@ -20,6 +20,12 @@ struct Peer {
     bool operator==(const Peer&) const = default;
 };
 
+// The largest single command a server takes (a catalog snapshot restore is one): it goes into
+// an entry of its own, however large the entries of group commit are kept, and a follower
+// forwards it to the leader, a client agent sends it over its feed. libraft writes entries into
+// 8 MiB segment files; a command stays below that.
+inline constexpr size_t max_command_bytes = size_t{6} << 20;
+
 enum class Role { follower, candidate, leader, unavailable };
 
 const char* role_name(Role role);

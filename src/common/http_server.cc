@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <strings.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -208,7 +210,11 @@ HttpServer::HttpServer(EventLoop& loop, ServerOptions options, Handler handler)
     http_ = evhttp_new(loop_.raw());
     if (http_ == nullptr)
         MUSTER_PANIC("evhttp_new failed");
-    evhttp_set_max_body_size(http_, static_cast<ev_ssize_t>(options_.max_body_bytes));
+    size_t largest = options_.max_body_bytes;
+    for (const auto& [path, limit] : options_.larger_bodies)
+        largest = std::max(largest, limit);
+    evhttp_set_max_body_size(http_, static_cast<ev_ssize_t>(largest));
+
     // Let every method reach the handler, which answers 405 for those a path does not take.
     evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
@@ -273,9 +279,23 @@ Result<SockAddr> HttpServer::listen(const SockAddr& addr) {
     return bound;
 }
 
+size_t HttpServer::body_limit(const std::string& path) const {
+    for (const auto& [p, limit] : options_.larger_bodies)
+        if (p == path)
+            return limit;
+    return options_.max_body_bytes;
+}
+
 void HttpServer::on_request(evhttp_request* req, void* arg) {
     auto* self = static_cast<HttpServer*>(arg);
     auto exchange = std::make_shared<EvExchange>(req, self->live_, read_request(req));
+    const Request& r = exchange->request();
+    if (r.body.size() > self->body_limit(r.path)) {
+        exchange->reply(Response{.status = 413,
+                                 .body = "request body larger than " +
+                                         std::to_string(self->body_limit(r.path)) + " bytes\n"});
+        return;
+    }
     self->handler_(std::move(exchange));
 }
 

@@ -68,6 +68,10 @@ using Handler = std::function<void(std::shared_ptr<Exchange>)>;
 
 struct ServerOptions {
     size_t max_body_bytes = size_t{1} << 20;  // larger bodies get 413 before the handler runs
+    // Paths (exact, percent-decoded) whose bodies may be larger, with their own limit (a
+    // snapshot restore). libevent 2.1 cannot tell the path before it reads a body, so any
+    // request may bring the largest limit's bytes; the others get 413 once read.
+    std::vector<std::pair<std::string, size_t>> larger_bodies{};
     // Idle keep-alive connections are closed after this; it must outlast blocking queries.
     std::chrono::seconds idle_timeout{660};
 };
@@ -92,6 +96,7 @@ class HttpServer {
 
   private:
     static void on_request(evhttp_request* req, void* arg);
+    size_t body_limit(const std::string& path) const;
     static bufferevent* on_tls_connection(event_base* base, void* arg);
     EventLoop& loop_;
     ServerOptions options_;

@@ -179,21 +179,51 @@ def test_a_restore_sent_to_a_client_agent_reaches_every_replica(muster, tmp_path
     assert again.returncode == 0, again.stderr
 
 
-def test_a_snapshot_too_large_to_restore_is_refused_clearly_and_changes_nothing(muster, tmp_path):
-    # A restore goes in one request body (1 MiB): 2,000 services make a larger file. The CLI
-    # says so instead of printing the agent's bare 413, and the catalog stays as it was.
+def test_a_large_snapshot_restores_through_a_follower_onto_every_server_and_client(muster,
+                                                                                 tmp_path):
+    # 2,000 services make a file of over 1 MiB: more than one request body of the other paths
+    # and than one group-commit entry; the restore is one command in an entry of its own.
     a = start_server(muster, "srv-big", "cfg-big")
     for i in range(2000):
-        register_external(a, f"ext-{i % 100}", f"10.8.{i % 100 // 250}.{i % 100 + 1}",
-                          f"svc-{i}", 1000 + i % 1000)
+        register_external(a, f"ext-{i % 100}", f"10.8.0.{i % 100 + 1}", f"svc-{i}", 1000 + i)
     path = tmp_path / "big.snap"
     saved = cli(a, "save", path)
     assert saved.returncode == 0, saved.stderr
     assert path.stat().st_size > 1 << 20
+
+    cluster = Cluster(muster, 3).start()
+    clients = Clients(muster, cluster, 1).start()
+    leader = cluster.leader()
+    follower = next(x for x in cluster.agents if x is not leader)
+    restored = cli(follower, "restore", path)
+    assert restored.returncode == 0, restored.stderr
+    for agent in [*cluster.agents, *clients.agents]:
+        wait_until(lambda: answers(agent, "svc-1999.service.internal") ==
+                   ("NOERROR", ["10.8.0.100"]), 15, 0.1, "the restore on every replica")
+        assert answers(agent, "svc-0.service.internal", "SRV")[0] == "NOERROR"
+        assert len(agent.api_ok("GET", "/v1/catalog/services?stale")) >= 2000
+    # every agent's own entries come back by anti-entropy
+    for name in ("srv-1", "srv-2", "srv-3", "cli-1"):
+        wait_until(lambda: answers(leader, f"{name}.node.internal")[0] == "NOERROR", 15, 0.1,
+                   f"{name} registered again")
+
+
+def test_a_snapshot_too_large_to_restore_is_refused_clearly_and_changes_nothing(muster, tmp_path):
+    # A restore goes in one request body of at most 8 MiB: the CLI says so instead of printing
+    # the agent's bare 413, the agent refuses it before reading it as a snapshot, and the
+    # other paths keep their 1 MiB bound. The catalog stays as it was.
+    a = start_server(muster, "srv-big", "cfg-big")
+    path = tmp_path / "huge.snap"
+    path.write_bytes(b"MUSTERSNAP" + bytes(9 << 20))
     before = a.api_ok("GET", "/v1/catalog/services")
     refused = cli(a, "restore", path)
     assert refused.returncode == 1
-    assert f"{path}: {path.stat().st_size} bytes, more than the 1048576 the agent takes" in \
+    assert f"{path}: {path.stat().st_size} bytes, more than the 8388608 the agent takes" in \
         refused.stderr, refused.stderr
     assert "<HTML>" not in refused.stderr
+    assert a.api("PUT", "/v1/snapshot", raw=path.read_bytes()).status == 413
+    # 2 MiB: more than other paths take, less than a restore may
+    assert a.api("PUT", "/v1/catalog/register", raw=bytes(2 << 20)).status == 413
+    damaged = a.api("PUT", "/v1/snapshot", raw=b"MUSTERSNAP" + bytes(2 << 20))
+    assert damaged.status == 400, damaged.text
     assert a.api_ok("GET", "/v1/catalog/services") == before

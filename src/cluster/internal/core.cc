@@ -58,7 +58,7 @@ Core::Core(RaftServerOptions o, StateMachine& fsm, uint64_t id)
       state_machine_(fsm),
       id_(id),
       session_(random_u64()),
-      max_payload_(std::max<size_t>(options_.max_entry_bytes, size_t{1} << 20) + 64 * 1024) {}
+      max_payload_(std::max(options_.max_entry_bytes, max_command_bytes) + 64 * 1024) {}
 
 Core::~Core() {
     stop();
@@ -824,6 +824,12 @@ void Core::on_check(uv_check_t* h) {
 // ---- any thread
 
 void Core::submit(std::vector<uint8_t> command, CommandDone done) {
+    if (command.size() > max_command_bytes) {
+        done(Fate::not_leader, make_error("a command of " + std::to_string(command.size()) +
+                                          " bytes is larger than the " +
+                                          std::to_string(max_command_bytes) + " a server takes"));
+        return;
+    }
     std::unique_lock lock(mu_);
     if (stopping_) {
         std::string why = stop_reason_;
