@@ -113,6 +113,7 @@ resolver::CatalogOptions catalog_options(const config::Settings& s,
     for (const auto& rule : s.dns.service_ttl)
         c.service_ttl.push_back({rule.pattern, rule.ttl});
     c.only_passing = s.dns.only_passing;
+    c.additional_node_meta_txt = s.dns.additional_node_meta_txt;
     c.a_record_limit = s.dns.a_record_limit;
     c.forward_unknown_in_domain = s.dns.forward_unknown_in_domain;
     c.max_stale = s.dns.max_stale;

@@ -723,6 +723,16 @@ const OptionDef options[] = {
      .doc = "Leave out service instances with a warning check too, not only critical ones.",
      .example = "true",
      .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.dns.only_passing); }},
+    {.key = "dns_config.enable_additional_node_meta_txt",
+     .kind = Kind::boolean,
+     .default_text = "true",
+     .doc = "Add a node's node_meta as TXT records to the additional section of its A and AAAA "
+            "answers, as Consul does (a TXT query answers them either way).",
+     .example = "false",
+     .apply =
+         [](const Json& v, Loading& c) {
+             set_bool(v, c, c.settings.dns.additional_node_meta_txt);
+         }},
     {.key = "dns_config.max_stale",
      .kind = Kind::duration,
      .default_text = R"("0s" (no limit))",
@@ -864,7 +874,6 @@ const ConsulKey consul_keys[] = {
     {"discovery_max_stale", "muster answers from its local replica always"},
     {"dns_config.cache_max_age", "muster answers from its local replica always"},
     {"dns_config.disable_compression", "muster always compresses names"},
-    {"dns_config.enable_additional_node_meta_txt", not_tunable},
     {"dns_config.prefer_namespace", enterprise},
     {"dns_config.soa", not_tunable},
     {"dns_config.udp_answer_limit", "use dns_config.a_record_limit"},

@@ -91,6 +91,7 @@ struct DnsSettings {
     std::vector<ServiceTtl> service_ttl;     // in the order first given; none: TTL 0
     std::chrono::milliseconds max_stale{0};  // client agents: EDE 3 after this without a server
     bool only_passing = false;               // leave out instances with a warning check too
+    bool additional_node_meta_txt = true;    // node_meta TXT in A/AAAA answers' additional
     unsigned a_record_limit = 0;             // most A/AAAA records per answer; 0: no limit
     bool forward_unknown_in_domain = true;   // names in the domain that are not catalog names
     bool operator==(const DnsSettings&) const = default;

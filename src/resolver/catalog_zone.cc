@@ -290,6 +290,31 @@ void CatalogZone::answer_apex(Reply& r) {
         add_soa(r, dns::Section::authority);  // NODATA
 }
 
+// The node's meta as TXT records: RFC 1464 "key=value"; Consul gives a key prefixed
+// "rfc1035-" as the value alone. True when one was written (an additional one may not fit).
+bool CatalogZone::add_meta_txt(Reply& r, const catalog::NodeView& node, dns::Section section,
+                               uint32_t ttl) {
+    bool wrote = false;
+    catalog::for_each_meta(node, [&](std::string_view k, std::string_view v) {
+        constexpr std::string_view bare = "rfc1035-";
+        const std::string_view key = k.starts_with(bare) ? std::string_view{} : k;
+        const size_t sep = k.starts_with(bare) ? 0 : 1;
+        if (key.size() + sep + v.size() > 255)
+            return;  // a TXT string holds 255 octets (RFC 1035 §3.3.14)
+        uint8_t rdata[256];
+        rdata[0] = static_cast<uint8_t>(key.size() + sep + v.size());
+        if (sep != 0) {
+            std::memcpy(rdata + 1, key.data(), key.size());
+            rdata[1 + key.size()] = '=';
+        }
+        std::memcpy(rdata + 1 + key.size() + sep, v.data(), v.size());
+        wrote = r.w.add(section, r.q.qname, dns::type::txt, dns::klass::in, ttl,
+                        {rdata, size_t{rdata[0]} + 1}) ||
+                wrote;
+    });
+    return wrote;
+}
+
 void CatalogZone::answer_node(Reply& r, const CatalogName& n) {
     char key[max_key];
     size_t len = dotted_labels(n.node, {key, dns::max_name_wire});
@@ -316,26 +341,10 @@ void CatalogZone::answer_node(Reply& r, const CatalogName& n) {
                 ttl, node->addr.span());
         wrote = true;
     }
-    if (wants(r.q.qtype, dns::type::txt)) {
-        catalog::for_each_meta(*node, [&](std::string_view k, std::string_view v) {
-            // RFC 1464 "key=value"; Consul gives a key prefixed "rfc1035-" as the value alone.
-            constexpr std::string_view bare = "rfc1035-";
-            const std::string_view key = k.starts_with(bare) ? std::string_view{} : k;
-            const size_t sep = k.starts_with(bare) ? 0 : 1;
-            if (key.size() + sep + v.size() > 255)
-                return;  // a TXT string holds 255 octets (RFC 1035 §3.3.14)
-            uint8_t rdata[256];
-            rdata[0] = static_cast<uint8_t>(key.size() + sep + v.size());
-            if (sep != 0) {
-                std::memcpy(rdata + 1, key.data(), key.size());
-                rdata[1 + key.size()] = '=';
-            }
-            std::memcpy(rdata + 1 + key.size() + sep, v.data(), v.size());
-            r.w.add(dns::Section::answer, r.q.qname, dns::type::txt, dns::klass::in, ttl,
-                    {rdata, size_t{rdata[0]} + 1});
-            wrote = true;
-        });
-    }
+    if (wants(r.q.qtype, dns::type::txt))
+        wrote = add_meta_txt(r, *node, dns::Section::answer, ttl) || wrote;
+    else if (wrote && options_.additional_node_meta_txt)
+        add_meta_txt(r, *node, dns::Section::additional, ttl);  // as Consul's default
     if (!wrote)
         add_soa(r, dns::Section::authority);  // NODATA
 }

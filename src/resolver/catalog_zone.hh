@@ -62,6 +62,8 @@ class CatalogZone {
     void add_soa(Reply& r, dns::Section section);
     void answer_apex(Reply& r);
     void answer_node(Reply& r, const CatalogName& n);
+    bool add_meta_txt(Reply& r, const catalog::NodeView& node, dns::Section section,
+                      uint32_t ttl);
     void answer_service(Reply& r, const CatalogName& n);
     void answer_addr(Reply& r, const CatalogName& n);
     bool answer_reverse(Reply& r, const CatalogName& n);

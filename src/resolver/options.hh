@@ -75,6 +75,7 @@ struct CatalogOptions {
     std::chrono::seconds node_ttl{0};
     std::vector<TtlRule> service_ttl;  // exact name, then longest "prefix*", then "*", else 0
     bool only_passing = false;         // hide warning instances too (critical ones always are)
+    bool additional_node_meta_txt = true;  // a node's A/AAAA answer carries its meta as TXT
     unsigned a_record_limit = 0;       // most A/AAAA records per answer; 0 = no limit
     // A name under the domain that is not of the grammar: forwarded (true) or NXDOMAIN.
     bool forward_unknown_in_domain = true;

@@ -1,6 +1,7 @@
 """What a Consul user brings along works unchanged: a `consul agent` command line with
 single-dash flags and -pid-file, and the servers found as consul.service.<domain>."""
 import dns.rcode
+import dns.rdatatype
 
 from harness import free_port, run_muster, scaled, wait_until
 
@@ -80,6 +81,27 @@ def test_node_meta_is_in_the_catalog_the_api_and_dns_txt(muster):
     txt = sorted(b"".join(rd.strings).decode() for rrset in
                  agent.query("meta-host.node.internal", "TXT").answer for rd in rrset)
     assert txt == ["rack=r12", "team dns"]  # RFC 1464; "rfc1035-" gives the value alone
+    # An A answer carries them in the additional section (Consul's
+    # enable_additional_node_meta_txt, on by default)
+    a = agent.query("meta-host.node.internal", "A")
+    assert [rrset.rdtype for rrset in a.answer] == [dns.rdatatype.A]
+    extra = sorted(b"".join(rd.strings).decode() for rrset in a.additional
+                   if rrset.rdtype == dns.rdatatype.TXT for rd in rrset)
+    assert extra == ["rack=r12", "team dns"]
+
+
+def test_additional_node_meta_txt_can_be_turned_off(muster):
+    cfg = muster.config([], enable_additional_node_meta_txt=False)
+    cfg.update({"node_name": "meta-host", "server": True, "bootstrap": True,
+                "node_meta": {"rack": "r12"}})
+    cfg["ports"]["server"] = free_port()
+    agent = muster.start(cfg)
+    wait_until(lambda: agent.query("meta-host.node.internal", "A").answer, scaled(10), 0.1,
+               "the node in DNS")
+    a = agent.query("meta-host.node.internal", "A")
+    assert not [rrset for rrset in a.additional if rrset.rdtype == dns.rdatatype.TXT]
+    txt = agent.query("meta-host.node.internal", "TXT")
+    assert [b"".join(rd.strings) for rrset in txt.answer for rd in rrset] == [b"rack=r12"]
 
 
 def test_bad_node_meta_is_refused_naming_the_key(tmp_path):

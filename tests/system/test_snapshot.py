@@ -96,7 +96,8 @@ def test_a_snapshot_restores_on_a_fresh_cluster_and_dns_answers_the_same(muster,
     wait_until(lambda: answers(b, "cfg-b.service.internal")[0] == "NOERROR", 5, 0.05,
                "cfg-b back by anti-entropy")
     assert answers(b, "srv-b.node.internal")[0] == "NOERROR"
-    assert "srv-b" in [n for n, _ in catalog_instances(b, "consul")]
+    wait_until(lambda: "srv-b" in [n for n, _ in catalog_instances(b, "consul")], 5, 0.05,
+               "srv-b back as an instance of the servers' service")
     wait_until(lambda: answers(b, "api-b.service.internal")[0] == "NOERROR", 5, 0.05,
                "the service registered through B's agent API back too")
     # srv-a came with the snapshot with a passing serfHealth but is no member here: once the

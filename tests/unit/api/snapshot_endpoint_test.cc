@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(put_refuses_foreign_and_damaged_bodies_with_400) {
 BOOST_AUTO_TEST_CASE(put_refuses_a_restore_too_big_for_one_raft_entry_with_413) {
     test::TempDir dir;
     auto store = open_store(dir);
-    register_services(*store, 300, 4000);  // about 1.2 MB of services
+    register_services(*store, 1800, 4000);  // about 7.2 MB of services, over 6 MiB
     auto plan = plan_restore(put(snapshot_response(Options{}, *store).body));
     BOOST_TEST(plan.batch.empty());
     BOOST_TEST(plan.refusal.status == 413);
