@@ -58,6 +58,8 @@ constexpr Entry table[] = {
     // Probes (muster's own, as CoreDNS and Kubernetes serve them).
     {"/livez", Methods::get, Endpoint::livez},
     {"/readyz", Methods::get, Endpoint::readyz},
+    // The web UI (Consul's path); "/" is matched apart, since a trailing '/' means ":arg" here.
+    {"/ui/", Methods::get, Endpoint::ui},
 };
 
 bool allows(Methods m, http::Method method) {
@@ -88,6 +90,15 @@ std::string_view allow_header(Methods m) {
 }  // namespace
 
 Route route(http::Method method, std::string_view path) {
+    if (path == "/") {
+        Route r;
+        r.endpoint = Endpoint::ui_root;
+        r.status =
+            allows(Methods::get, method) ? RouteStatus::found : RouteStatus::method_not_allowed;
+        if (r.status == RouteStatus::method_not_allowed)
+            r.allow = std::string(allow_header(Methods::get));
+        return r;
+    }
     for (const Entry& e : table) {
         bool takes_arg = e.path.ends_with('/');
         bool match = takes_arg

@@ -48,6 +48,8 @@ enum class Endpoint {
     snapshot,
     livez,
     readyz,
+    ui_root,  // GET /: redirects to the web UI when it is on
+    ui,       // GET /ui, /ui/, /ui/<file>
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };
