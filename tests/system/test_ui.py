@@ -5,6 +5,7 @@ error banner once the agent is gone (and gone again once it is back)."""
 
 import http.client
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -196,6 +197,34 @@ def go(driver, hash_: str) -> None:
     driver.execute_script("location.hash = arguments[0];", hash_)
 
 
+# Replaces fetch() for /v1/agent/metrics with text whose counters grow by 40 queries a poll.
+FAKE_METRICS = r"""
+const real = window.fetch;
+let polls = 0;
+window.fetch = (url, options) => {
+  if (!String(url).startsWith('/v1/agent/metrics')) return real(url, options);
+  polls++;
+  const up = 'tls://10.0.0.1:853#dns.example', down = 'udp://10.0.0.2:53';
+  const text = [
+    '# HELP muster_dns_queries_total DNS queries by listener and how they were answered.',
+    '# TYPE muster_dns_queries_total counter',
+    `muster_dns_queries_total{listener="127.0.0.1:8600",answer="cache"} ${1000 + 30 * polls}`,
+    `muster_dns_queries_total{listener="127.0.0.1:8600",answer="forwarded"} ${500 + 10 * polls}`,
+    '# TYPE muster_upstream_up gauge',
+    `muster_upstream_up{upstream="${up}"} 1`,
+    `muster_upstream_up{upstream="${down}"} 0`,
+    `muster_upstream_rtt_seconds_bucket{upstream="${up}",le="+Inf"} 200`,
+    `muster_upstream_rtt_seconds_sum{upstream="${up}"} 5`,
+    `muster_upstream_rtt_seconds_count{upstream="${up}"} 200`,
+    `muster_upstream_queries_total{upstream="${up}"} ${200 + 10 * polls}`,
+    `muster_upstream_queries_total{upstream="${down}"} 7`,
+    'muster_cache_entries 12', ''].join('\n');
+  return Promise.resolve(new Response(text, {status: 200, headers: {'Content-Type': 'text/plain; version=0.0.4'}}));
+};
+"""
+QPS = re.compile(r"^Queries per second\n[1-9]", re.M)
+
+
 def register(agent, sid: str, name: str, port: int, tags: list[str], status: str) -> None:
     agent.api_ok("PUT", "/v1/agent/service/register", {
         "ID": sid, "Name": name, "Port": port, "Tags": tags,
@@ -257,8 +286,18 @@ def test_browser_shows_services_live_and_the_banner_when_the_agent_is_gone(muste
     # the DNS side: cache figures; upstreams from the metrics, or word that they are missing
     go(browser, "#/dns")
     wait_for(browser, "cache figures", lambda d: count(d, "#cache-hit-ratio"))
-    wait_for(browser, "upstreams, or 'metrics not available'",
-             lambda d: count(d, "#upstreams, #metrics-missing"))
+    wait_for(browser, "upstreams, none, or 'metrics not available'",
+             lambda d: count(d, "#upstreams, #no-upstreams, #metrics-missing"))
+    # the Prometheus side, from canned text in the metric names the agent exports: health,
+    # mean RTT (sum / count) and queries per second (the counters' change between two polls)
+    browser.execute_script(FAKE_METRICS)
+    wait_for(browser, "upstreams from the metrics",
+             lambda d: count(d, "#upstreams tr[data-upstream]") == 2)
+    wait_for(browser, "queries per second", lambda d: QPS.search(read(d, "#qps")["text"]))
+    good = read(browser, '#upstreams tr[data-upstream="tls://10.0.0.1:853#dns.example"]')
+    assert good["status"] == "passing" and "25 ms" in good["text"], good
+    bad = read(browser, '#upstreams tr[data-upstream="udp://10.0.0.2:53"]')
+    assert bad["status"] == "critical" and "down" in bad["text"], bad
     browser.save_screenshot(str(shots / "ui-dns.png"))
 
     # at phone width the page is still one column without sideways scrolling

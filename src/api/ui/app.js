@@ -323,7 +323,7 @@
     }
     const names = new Set();
     for (const s of m) if (s.name.startsWith('muster_upstream_') && s.labels.upstream !== undefined) names.add(s.labels.upstream);
-    if (!names.size) { out.push(el('p', { class: 'muted' }, 'No upstreams (no recursors configured).')); }
+    if (!names.size) { out.push(el('p', { class: 'muted', id: 'no-upstreams' }, 'No upstreams (no recursors configured).')); }
     else {
       const rows = [...names].sort().map((u) => {
         const is = (l) => l.upstream === u;
