@@ -61,12 +61,14 @@
     }
   }
 
+  // kind: 'json' (default), 'text', or 'indexed' ({body, index}: the JSON and X-Consul-Index).
   async function get(path, kind) {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), TIMEOUT_MS);
     try {
       const r = await fetch(path, { cache: 'no-store', signal: ctl.signal });
       if (!r.ok) throw new HttpError(path, r.status, await r.text().catch(() => ''));
+      if (kind === 'indexed') return { body: await r.json(), index: r.headers.get('X-Consul-Index') };
       return kind === 'text' ? await r.text() : await r.json();
     } catch (e) {
       if (e.name === 'AbortError') throw new Error(path + ': no answer within ' + TIMEOUT_MS / 1000 + ' s');
@@ -99,16 +101,22 @@
   // ---- the views: load(args) fetches, draw(data) returns the nodes of <main> ----
   const views = {
     services: {
+      // One health read per service: only when the catalog's index moved since the last poll
+      // (it moves with every write, check updates included), so an idle page costs one read.
       async load() {
-        const catalog = await get('/v1/catalog/services');
+        const { body: catalog, index } = await get('/v1/catalog/services', 'indexed');
+        const last = this.last;
+        if (last && index && last.index === index) return last.list;
         const names = Object.keys(catalog).sort();
         const health = await Promise.all(
           names.map((n) => get('/v1/health/service/' + encodeURIComponent(n))));
-        return names.map((name, i) => {
+        const list = names.map((name, i) => {
           const counts = { passing: 0, warning: 0, critical: 0 };
           for (const entry of health[i]) counts[worst((entry.Checks || []).map((c) => c.Status))]++;
           return { name, tags: catalog[name] || [], counts, instances: health[i].length };
         });
+        this.last = { index, list };
+        return list;
       },
       draw(list) {
         if (!list.length) return [el('h1', null, 'Services'), el('p', { class: 'muted' }, 'No services registered.')];
