@@ -278,10 +278,12 @@ def test_browser_shows_services_live_and_the_banner_when_the_agent_is_gone(muste
     go(browser, "#/nodes")
     wait_for(browser, "the node with its metadata",
              lambda d: "rack=r12" in ((read(d, "#nodes") or {}).get("text") or ""))
+    browser.save_screenshot(str(shots / "ui-nodes.png"))
     go(browser, "#/members")
     member = wait_for(browser, "this agent as a member",
                       lambda d: read(d, "#members tr[data-member]"))
     assert member["status"] == "alive"
+    assert "alive" in member["text"]
 
     # the DNS side: cache figures; upstreams from the metrics, or word that they are missing
     go(browser, "#/dns")
@@ -315,5 +317,5 @@ def test_browser_shows_services_live_and_the_banner_when_the_agent_is_gone(muste
     browser.save_screenshot(str(shots / "ui-agent-down.png"))
     agent.start()
     wait_for(browser, "the banner cleared", lambda d: not banner_shown(d), timeout=scaled(15))
-    print(f"\nUI screenshots in {shots}: ui-services.png, ui-service.png, ui-dns.png, "
-          "ui-phone.png, ui-agent-down.png")
+    print(f"\nUI screenshots in {shots}: ui-services.png, ui-service.png, ui-nodes.png, "
+          "ui-dns.png, ui-phone.png, ui-agent-down.png")
