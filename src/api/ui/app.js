@@ -390,7 +390,7 @@
     const self = await get('/v1/agent/self');
     const c = self.Config || {};
     document.getElementById('agent').textContent =
-      (c.NodeName || '') + ' · ' + (c.Datacenter || '') + ' · ' + (c.Server ? 'server' : 'client') + ' · v' + (c.Version || '?');
+      (c.NodeName || '') + ' · ' + (c.Datacenter || '') + ' · ' + (c.Server ? 'server' : 'agent') + ' · v' + (c.Version || '?');
   }
 
   async function poll() {
