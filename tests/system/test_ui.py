@@ -211,13 +211,13 @@ window.fetch = (url, options) => {
     `muster_dns_queries_total{listener="127.0.0.1:8600",answer="cache"} ${1000 + 30 * polls}`,
     `muster_dns_queries_total{listener="127.0.0.1:8600",answer="forwarded"} ${500 + 10 * polls}`,
     '# TYPE muster_upstream_up gauge',
-    `muster_upstream_up{upstream="${up}"} 1`,
-    `muster_upstream_up{upstream="${down}"} 0`,
-    `muster_upstream_rtt_seconds_bucket{upstream="${up}",le="+Inf"} 200`,
-    `muster_upstream_rtt_seconds_sum{upstream="${up}"} 5`,
-    `muster_upstream_rtt_seconds_count{upstream="${up}"} 200`,
-    `muster_upstream_queries_total{upstream="${up}"} ${200 + 10 * polls}`,
-    `muster_upstream_queries_total{upstream="${down}"} 7`,
+    `muster_upstream_up{upstream="${up}",zone="."} 1`,
+    `muster_upstream_up{upstream="${down}",zone="corp.example."} 0`,
+    `muster_upstream_rtt_seconds_bucket{upstream="${up}",zone=".",le="+Inf"} 200`,
+    `muster_upstream_rtt_seconds_sum{upstream="${up}",zone="."} 5`,
+    `muster_upstream_rtt_seconds_count{upstream="${up}",zone="."} 200`,
+    `muster_upstream_queries_total{upstream="${up}",zone="."} ${200 + 10 * polls}`,
+    `muster_upstream_queries_total{upstream="${down}",zone="corp.example."} 7`,
     'muster_cache_entries 12', ''].join('\n');
   return Promise.resolve(new Response(text, {status: 200, headers: {'Content-Type': 'text/plain; version=0.0.4'}}));
 };
@@ -300,6 +300,7 @@ def test_browser_shows_services_live_and_the_banner_when_the_agent_is_gone(muste
     assert good["status"] == "passing" and "25 ms" in good["text"], good
     bad = read(browser, '#upstreams tr[data-upstream="udp://10.0.0.2:53"]')
     assert bad["status"] == "critical" and "down" in bad["text"], bad
+    assert "corp.example." in bad["text"], bad
     browser.save_screenshot(str(shots / "ui-dns.png"))
 
     # at phone width the page is still one column without sideways scrolling

@@ -11,7 +11,7 @@
   const state = {
     view: null,
     data: null,       // the last successful poll of the current view
-    metrics: null,    // {at, queries, upstreams: {name: queries}} of the previous metrics poll
+    metrics: null,    // {at, queries, upstreams: {key: queries}} of the previous metrics poll
     rates: null,      // computed per second between the last two metrics polls
     timer: null,
     generation: 0,    // a poll started for an older view is dropped
@@ -262,6 +262,9 @@
       c.Output ? el('pre', { class: 'output' }, c.Output) : el('div', { class: 'muted' }, 'no output'));
   }
 
+  // The agent labels upstream series by upstream and by the zone they serve ("." for recursors).
+  function upstreamKey(labels) { return labels.upstream + '\u0000' + (labels.zone || ''); }
+
   function sum(samples, name, filter) {
     let total = 0;
     let seen = false;
@@ -277,7 +280,7 @@
     const upstreams = {};
     for (const s of samples)
       if (s.name === 'muster_upstream_queries_total')
-        upstreams[s.labels.upstream] = (upstreams[s.labels.upstream] || 0) + s.value;
+        upstreams[upstreamKey(s.labels)] = (upstreams[upstreamKey(s.labels)] || 0) + s.value;
     const cur = { at: now, queries: sum(samples, 'muster_dns_queries_total'), upstreams };
     const prev = state.metrics;
     if (prev && now - prev.at > 200) {
@@ -329,26 +332,29 @@
         ': upstream health, RTT and queries per second come from /v1/agent/metrics?format=prometheus.'));
       return out;
     }
-    const names = new Set();
-    for (const s of m) if (s.name.startsWith('muster_upstream_') && s.labels.upstream !== undefined) names.add(s.labels.upstream);
-    if (!names.size) { out.push(el('p', { class: 'muted', id: 'no-upstreams' }, 'No upstreams (no recursors configured).')); }
+    // One row per upstream and zone (recursors, and each forward zone's own upstreams).
+    const keys = new Map();
+    for (const s of m)
+      if (s.name.startsWith('muster_upstream_') && s.labels.upstream !== undefined)
+        keys.set(upstreamKey(s.labels), { upstream: s.labels.upstream, zone: s.labels.zone || '' });
+    if (!keys.size) { out.push(el('p', { class: 'muted', id: 'no-upstreams' }, 'No upstreams (no recursors configured).')); }
     else {
-      const rows = [...names].sort().map((u) => {
-        const is = (l) => l.upstream === u;
+      const rows = [...keys.entries()].sort().map(([key, u]) => {
+        const is = (l) => upstreamKey(l) === key;
         const up = sum(m, 'muster_upstream_up', is);
         const rttSum = sum(m, 'muster_upstream_rtt_seconds_sum', is);
         const rttCount = sum(m, 'muster_upstream_rtt_seconds_count', is);
         const st = up === null ? 'warning' : up > 0 ? 'passing' : 'critical';
-        const qps = state.rates && state.rates.upstreams[u];
+        const qps = state.rates && state.rates.upstreams[key];
         return {
-          attrs: { 'data-upstream': u, 'data-status': st },
-          cells: [u, el('span', { class: 'status ' + st }, up === null ? 'unknown' : up > 0 ? 'up' : 'down'),
+          attrs: { 'data-upstream': u.upstream, 'data-zone': u.zone, 'data-status': st },
+          cells: [u.upstream, u.zone, el('span', { class: 'status ' + st }, up === null ? 'unknown' : up > 0 ? 'up' : 'down'),
             rttCount ? fmt((1000 * rttSum) / rttCount, 2) + ' ms' : '–',
             qps === undefined || qps === null ? '…' : fmt(qps, 1),
             fmt(sum(m, 'muster_upstream_queries_total', is), 0)],
         };
       });
-      out.push(table(['Upstream', 'Health', 'Mean RTT', 'Queries/s', 'Queries'], rows, { id: 'upstreams' }));
+      out.push(table(['Upstream', 'Zone', 'Health', 'Mean RTT', 'Queries/s', 'Queries'], rows, { id: 'upstreams' }));
     }
     const byAnswer = {};
     for (const s of m)
