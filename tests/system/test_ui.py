@@ -288,8 +288,15 @@ def test_browser_shows_services_live_and_the_banner_when_the_agent_is_gone(muste
     # the DNS side: cache figures; upstreams from the metrics, or word that they are missing
     go(browser, "#/dns")
     wait_for(browser, "cache figures", lambda d: count(d, "#cache-hit-ratio"))
-    wait_for(browser, "upstreams, none, or 'metrics not available'",
-             lambda d: count(d, "#upstreams, #no-upstreams, #metrics-missing"))
+    if agent.api("GET", "/v1/agent/metrics?format=prometheus").status == 200:
+        # the agent's own metrics: queries per second once two polls were read
+        agent.query("example.internal.", "A")
+        wait_for(browser, "queries per second from the agent's metrics",
+                 lambda d: re.search(r"^Queries per second\n[0-9]", read(d, "#qps")["text"], re.M)
+                 if count(d, "#qps") else False)
+        wait_for(browser, "upstreams, or none", lambda d: count(d, "#upstreams, #no-upstreams"))
+    else:
+        wait_for(browser, "'metrics not available'", lambda d: count(d, "#metrics-missing"))
     # the Prometheus side, from canned text in the metric names the agent exports: health,
     # mean RTT (sum / count) and queries per second (the counters' change between two polls)
     browser.execute_script(FAKE_METRICS)

@@ -40,7 +40,8 @@
   function worst(statuses) {
     let w = 'passing';
     for (const s of statuses) {
-      const k = ORDER[s] === undefined ? 'critical' : s;  // maintenance and unknown count as critical
+      // maintenance and anything unknown count as critical
+      const k = Object.prototype.hasOwnProperty.call(ORDER, s) ? s : 'critical';
       if (ORDER[k] > ORDER[w]) w = k;
     }
     return w;
