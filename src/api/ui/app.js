@@ -372,7 +372,7 @@
     const parts = (location.hash.replace(/^#\/?/, '') || 'services').split('/').map((p) => {
       try { return decodeURIComponent(p); } catch (e) { return p; }
     });
-    const name = views[parts[0]] ? parts[0] : 'services';
+    const name = Object.prototype.hasOwnProperty.call(views, parts[0]) ? parts[0] : 'services';
     return { name, arg: parts.slice(1).join('/') };
   }
 
@@ -409,6 +409,8 @@
       state.view = key;
       state.data = null;
       markNav(r.name);
+      // not the old view's data under the new view's name while the first read runs
+      document.getElementById('main').replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
     }
     try {
       const [data] = await Promise.all([views[r.name].load(r.arg), header()]);
