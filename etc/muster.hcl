@@ -22,6 +22,11 @@ ports {
 server    = true
 bootstrap = true
 
+# The web UI at http://127.0.0.1:8500/ui/ (default: off, on with --dev).
+ui_config {
+  enabled = true
+}
+
 # Upstreams, in order: tls://IP[:853]#auth-name, tcp://IP[:53], udp://IP[:53], IP[:53].
 recursors = [
   "tls://1.1.1.1#cloudflare-dns.com",

@@ -30,6 +30,11 @@ server    = true
 bootstrap = true
 # retry_join = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
 
+# The web UI at http://127.0.0.1:8500/ui/ (off unless enabled; it shows what the HTTP API shows).
+# ui_config {
+#   enabled = true
+# }
+
 # The cluster key (muster keygen): the unit hands /etc/muster.d/encrypt.key to the agent as
 # the credential "encrypt"; the package creates that file empty (no key), readable by root only.
 

@@ -16,6 +16,8 @@
 namespace muster::api {
 
 enum class ScriptChecks { disabled, enabled };
+// The web UI at /ui/ (ui_config.enabled); GET / redirects there while it is on.
+enum class Ui { disabled, enabled };
 
 // The largest request body the API takes (larger ones get 413 before any handler runs).
 inline constexpr size_t default_max_body_bytes = size_t{1} << 20;
@@ -37,6 +39,7 @@ struct Options {
     // Raft addresses to node names.
     std::string server_service_name = "consul";
     ScriptChecks script_checks = ScriptChecks::disabled;  // reserved for the check runners
+    Ui ui = Ui::disabled;
     // What /v1/health/service?passing keeps. Consul's own meaning is passing_only (no warning or
     // critical check); the agent may choose the DNS rule (healthy: warning kept unless
     // dns_config.only_passing) so that the API and DNS never disagree about an instance.

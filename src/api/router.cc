@@ -60,6 +60,8 @@ constexpr Entry table[] = {
     {"/readyz", Methods::get, Endpoint::readyz},
     {"/v1/agent/metrics", Methods::get, Endpoint::agent_metrics},
     {"/metrics", Methods::get, Endpoint::metrics},
+    // The web UI (Consul's path); "/" is matched apart, since a trailing '/' means ":arg" here.
+    {"/ui/", Methods::get, Endpoint::ui},
 };
 
 bool allows(Methods m, http::Method method) {
@@ -90,6 +92,15 @@ std::string_view allow_header(Methods m) {
 }  // namespace
 
 Route route(http::Method method, std::string_view path) {
+    if (path == "/") {
+        Route r;
+        r.endpoint = Endpoint::ui_root;
+        r.status =
+            allows(Methods::get, method) ? RouteStatus::found : RouteStatus::method_not_allowed;
+        if (r.status == RouteStatus::method_not_allowed)
+            r.allow = std::string(allow_header(Methods::get));
+        return r;
+    }
     for (const Entry& e : table) {
         bool takes_arg = e.path.ends_with('/');
         bool match = takes_arg

@@ -50,6 +50,8 @@ enum class Endpoint {
     readyz,
     agent_metrics,
     metrics,
+    ui_root,  // GET /: redirects to the web UI when it is on
+    ui,       // GET /ui, /ui/, /ui/<file>
 };
 
 enum class RouteStatus { found, not_found, method_not_allowed };

@@ -9,6 +9,7 @@
 #include "api/health_endpoints.hh"
 #include "api/metrics_endpoint.hh"
 #include "api/snapshot_endpoint.hh"
+#include "api/ui_endpoint.hh"
 #include "common/log.hh"
 
 namespace muster::api {
@@ -151,6 +152,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
                          .cluster = options_.cluster ? &info : nullptr,
                          .server = options_.server};
         exchange->reply(readyz_reply(ready_checks(state), req));
+        return;
+    }
+    if (route.endpoint == Endpoint::ui_root || route.endpoint == Endpoint::ui) {
+        exchange->reply(ui_reply(options_.ui, ui_assets(), req));
         return;
     }
     if (route.endpoint == Endpoint::snapshot) {

@@ -142,6 +142,7 @@ api::Options api_options(const config::Settings& s) {
     o.server_address = o.node_address + ":" + std::to_string(s.server_port);
     o.script_checks =
         s.enable_script_checks ? api::ScriptChecks::enabled : api::ScriptChecks::disabled;
+    o.ui = s.ui_enabled ? api::Ui::enabled : api::Ui::disabled;
     o.passing_filter =
         s.dns.only_passing ? catalog::HealthFilter::passing_only : catalog::HealthFilter::healthy;
     return o;

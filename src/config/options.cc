@@ -491,6 +491,28 @@ const OptionDef options[] = {
      .example = "true",
      .apply = [](const Json& v,
                  Loading& c) { set_bool(v, c, c.settings.agent_tls.verify_server_hostname); }},
+    {.key = "ui_config",
+     .kind = Kind::object,
+     .default_text = "",
+     .doc = "Consul's web UI settings. muster's UI is built into the binary; of Consul's keys "
+            "only enabled has a meaning, the others are recognized Consul keys (a warning each).",
+     .example = R"({"enabled": true})"},
+    {.key = "ui_config.enabled",
+     .kind = Kind::boolean,
+     .default_text = "false (true with --dev)",
+     .doc = "Serve the web UI at /ui/ on the HTTP API (and HTTPS), and redirect GET / there: "
+            "services and their instances with every check, nodes, members, and the DNS cache "
+            "and upstreams, updated every two seconds. Off, /ui/ answers 404. The UI reads the "
+            "same API anyone who reaches addresses.http can read.",
+     .example = "true",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.ui_enabled); },
+     .flags = {"ui"}},
+    {.key = "ui",
+     .kind = Kind::boolean,
+     .default_text = "false (true with --dev)",
+     .doc = "Consul's deprecated name for ui_config.enabled.",
+     .example = "true",
+     .apply = [](const Json& v, Loading& c) { set_bool(v, c, c.settings.ui_enabled); }},
     {.key = "acl",
      .kind = Kind::object,
      .default_text = "",
@@ -805,7 +827,8 @@ constexpr std::string_view no_wan = "muster has one datacenter and no WAN federa
 constexpr std::string_view no_mesh = "muster has no service mesh (Connect) and no gRPC/xDS";
 constexpr std::string_view no_acl = "muster has no ACLs yet";
 constexpr std::string_view log_stderr = "muster logs to stderr (the journal under systemd)";
-constexpr std::string_view no_ui = "muster has no web UI yet";
+constexpr std::string_view ui_built_in =
+    "muster's web UI is built into the binary: ui_config.enabled turns it on";
 constexpr std::string_view no_metrics =
     "muster's metrics are always on (GET /metrics, /v1/agent/metrics?format=prometheus); no "
     "sink, retention or prefix to set";
@@ -951,10 +974,15 @@ const ConsulKey consul_keys[] = {
     {"tls_min_version", fixed_tls},
     {"tls_prefer_server_cipher_suites", fixed_tls},
     {"translate_wan_addrs", no_wan},
-    {"ui", no_ui},
-    {"ui_config", no_ui},
-    {"ui_content_path", no_ui},
-    {"ui_dir", no_ui},
+    {"ui_config.content_path", "muster serves its UI at /ui/ only"},
+    {"ui_config.dashboard_url_templates", ui_built_in},
+    {"ui_config.dir", ui_built_in},
+    {"ui_config.metrics_provider", "muster's UI reads the agent's own metrics"},
+    {"ui_config.metrics_provider_files", "muster's UI reads the agent's own metrics"},
+    {"ui_config.metrics_provider_options_json", "muster's UI reads the agent's own metrics"},
+    {"ui_config.metrics_proxy", "muster's UI reads the agent's own metrics"},
+    {"ui_content_path", "muster serves its UI at /ui/ only"},
+    {"ui_dir", ui_built_in},
     {"unix_sockets", not_tunable},
     {"verify_incoming_https", tls_defaults, only_off},
     {"verify_incoming_rpc", tls_defaults, only_off},

@@ -120,6 +120,7 @@ struct Settings {
     bool data_dir_temporary = false;  // made by --dev: the agent removes it when it stops
     log::Level log_level = log::Level::info;
     bool dev = false;
+    bool ui_enabled = false;  // ui_config.enabled: the web UI at /ui/ (true with --dev)
 
     std::vector<SockAddr> client_addr;  // resolved templates; port 0
     std::vector<SockAddr> bind_addr;

@@ -181,7 +181,7 @@ SERVER_JSON = """{{
   "disable_update_check": true, "leave_on_terminate": false, "log_level": "INFO"
 }}"""
 
-WARNED = ["ui_config", "connect", "acl.default_policy", "acl.enable_token_persistence",
+WARNED = ["connect", "acl.default_policy", "acl.enable_token_persistence",
           "performance", "telemetry", "addresses.grpc", "ports.grpc", "disable_update_check"]
 
 

@@ -248,6 +248,8 @@ void finish(const LoadRequest& req, Loading& c) {
         s.server = true;
     if (req.dev && !c.was_set("bootstrap") && !c.was_set("bootstrap_expect"))
         s.bootstrap = true;
+    if (req.dev && !c.was_set("ui_config.enabled") && !c.was_set("ui"))
+        s.ui_enabled = true;
     if (req.dev && !c.was_set("log_level"))
         s.log_level = log::Level::debug;
     if (!c.was_set("client_addr"))

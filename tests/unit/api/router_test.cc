@@ -28,7 +28,25 @@ BOOST_AUTO_TEST_CASE(similar_paths_are_not_confused) {
     BOOST_TEST((route(Method::get, "/v1/catalog/servicesx").status == RouteStatus::not_found));
     BOOST_TEST((route(Method::get, "/v1/agent/services/").status == RouteStatus::not_found));
     BOOST_TEST((route(Method::get, "/v2/catalog/services").status == RouteStatus::not_found));
-    BOOST_TEST((route(Method::get, "/").status == RouteStatus::not_found));
+    BOOST_TEST((route(Method::get, "/v1").status == RouteStatus::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(the_root_and_ui_paths_go_to_the_ui_and_nothing_else_does) {
+    Route root = route(Method::get, "/");
+    BOOST_TEST((root.status == RouteStatus::found && root.endpoint == Endpoint::ui_root));
+    BOOST_TEST((route(Method::head, "/").status == RouteStatus::found));
+    Route put = route(Method::put, "/");
+    BOOST_TEST((put.status == RouteStatus::method_not_allowed));
+    BOOST_TEST(put.allow == "GET, HEAD");
+    Route asset = route(Method::get, "/ui/app.js");
+    BOOST_TEST((asset.status == RouteStatus::found && asset.endpoint == Endpoint::ui));
+    BOOST_TEST(asset.arg == "app.js");
+    BOOST_TEST((route(Method::get, "/ui").endpoint == Endpoint::ui));
+    BOOST_TEST((route(Method::get, "/ui/").endpoint == Endpoint::ui));
+    BOOST_TEST((route(Method::get, "/uix").status == RouteStatus::not_found));
+    BOOST_TEST((route(Method::put, "/ui/").status == RouteStatus::method_not_allowed));
+    BOOST_TEST(!is_blocking(Endpoint::ui));
+    BOOST_TEST(!is_write(Endpoint::ui_root));
 }
 
 BOOST_AUTO_TEST_CASE(membership_endpoints_are_routed) {

@@ -220,6 +220,23 @@ BOOST_AUTO_TEST_CASE(dev_defaults_to_debug_and_a_fresh_temp_dir) {
     BOOST_TEST(set->data_dir == "/srv/m");
 }
 
+// As Consul: the UI is on in dev mode and off otherwise unless ui_config.enabled (or the
+// deprecated top-level ui) says so; an explicit false holds in dev mode too.
+BOOST_AUTO_TEST_CASE(ui_is_on_with_dev_only_unless_configured) {
+    BOOST_TEST(!load_text("{}")->ui_enabled);
+    BOOST_TEST(load_text(R"({"ui_config": {"enabled": true}})")->ui_enabled);
+    BOOST_TEST(load_text(R"({"ui": true})")->ui_enabled);
+    LoadRequest dev;
+    dev.dev = true;
+    dev.overrides = {{"data_dir", "/srv/m"}};
+    BOOST_TEST(load_texts({}, dev)->ui_enabled);
+    BOOST_TEST(!load_texts({{"a.json", R"({"ui_config": {"enabled": false}})"}}, dev)->ui_enabled);
+    BOOST_TEST(!load_texts({{"a.json", R"({"ui": false})"}}, dev)->ui_enabled);
+    LoadRequest flag;
+    flag.overrides = {{"ui_config.enabled", "true"}};
+    BOOST_TEST(load_texts({}, flag)->ui_enabled);
+}
+
 BOOST_AUTO_TEST_CASE(addresses_default_to_client_addr_with_ports_applied) {
     auto r = load_text(R"({"client_addr": "127.0.0.1 ::1", "addresses": {"http": "0.0.0.0"},
                            "ports": {"dns": 53, "http": 8080}})");
@@ -833,7 +850,7 @@ BOOST_AUTO_TEST_CASE(hcl_errors_name_file_line_and_key) {
 BOOST_AUTO_TEST_CASE(consul_keys_without_a_meaning_here_warn_once_each_and_typos_stay_errors) {
     auto r = load_texts({{"c.json", R"({
         "connect": {"enabled": true, "ca_provider": "consul"},
-        "ui_config": {"enabled": true},
+        "ui_config": {"enabled": true, "dir": "/opt/consul-ui"},
         "disable_update_check": true,
         "ports": {"grpc": 8502, "serf_lan": 8301},
         "telemetry": {"prometheus_retention_time": "24h"},
@@ -843,8 +860,8 @@ BOOST_AUTO_TEST_CASE(consul_keys_without_a_meaning_here_warn_once_each_and_typos
     const std::vector<std::string> want = {
         "c.json: connect: recognized Consul key, not used by muster (muster has no service mesh "
         "(Connect) and no gRPC/xDS)",
-        "c.json: ui_config: recognized Consul key, not used by muster (muster has no web UI "
-        "yet)",
+        "c.json: ui_config.dir: recognized Consul key, not used by muster (muster's web UI is "
+        "built into the binary: ui_config.enabled turns it on)",
         "c.json: disable_update_check: recognized Consul key, not used by muster (muster never "
         "calls home)",
         "c.json: ports.grpc: recognized Consul key, not used by muster (muster has no service "
