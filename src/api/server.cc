@@ -37,7 +37,8 @@ ApiServer::ApiServer(EventLoop& loop, const Options& options, catalog::Store& st
       https_(loop, http::ServerOptions{.max_body_bytes = options.max_body_bytes},
              [this](std::shared_ptr<http::Exchange> ex) { handle(std::move(ex)); }),
       wake_(loop, [this] { on_wake(); }),
-      alive_(std::make_shared<ApiServer*>(this)) {}
+      alive_(std::make_shared<ApiServer*>(this)),
+      monitors_(loop) {}
 
 ApiServer::~ApiServer() {
     stop();
@@ -88,6 +89,7 @@ void ApiServer::stop() {
         subscribed_ = false;
     }
     wake_.cancel();
+    monitors_.close();  // the last chunk to each monitor before the connections go
     http_.close();
     https_.close();
     waiters_.clear();
@@ -95,6 +97,9 @@ void ApiServer::stop() {
 
 void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
     const http::Request& req = exchange->request();
+    if (logger.enabled(log::Level::debug))  // as Consul's agent.http logs each request
+        logger.debug("request",
+                     {{"method", std::string(http::method_name(req.method))}, {"path", req.path}});
     Route route = api::route(req.method, req.path);
     if (route.status == RouteStatus::not_found) {
         exchange->reply(text_response(404, "404 page not found"));
@@ -126,6 +131,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
     if (route.endpoint == Endpoint::agent_cache_flush ||
         route.endpoint == Endpoint::agent_cache_stats) {
         handle_cache(std::move(exchange), route.endpoint);
+        return;
+    }
+    if (route.endpoint == Endpoint::agent_monitor) {
+        monitors_.serve(std::move(exchange));
         return;
     }
     if (route.endpoint == Endpoint::agent_join) {

@@ -9,6 +9,7 @@
 
 #include "api/cache_control.hh"
 #include "api/check_runner.hh"
+#include "api/monitor_endpoint.hh"
 #include "api/options.hh"
 #include "api/query.hh"
 #include "api/router.hh"
@@ -93,6 +94,7 @@ class ApiServer {
     std::function<void()> on_leave_;
     Reloader on_reload_;
     CacheControl* cache_ = nullptr;
+    Monitors monitors_;  // GET /v1/agent/monitor streams
 };
 
 }  // namespace muster::api
