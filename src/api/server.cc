@@ -165,6 +165,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         exchange->reply(text_response(400, query.error().message));
         return;
     }
+    if (route.endpoint == Endpoint::agent_self && cache_ != nullptr) {
+        handle_self(std::move(exchange), *query);
+        return;
+    }
     if (query->consistent && options_.cluster != nullptr) {
         // The leader's state: wait for a Raft barrier, then read the local replica.
         EventLoop* loop = &loop_;
@@ -268,6 +272,20 @@ void ApiServer::handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint 
         loop->post([alive, exchange, f, removed] {
             if (!alive.expired())
                 exchange->reply(cache_flush_reply(f, removed, exchange->request()));
+        });
+    });
+}
+
+// GET /v1/agent/self: Stats.cache comes from the resolver's threads, then the rest is read here.
+void ApiServer::handle_self(std::shared_ptr<http::Exchange> exchange, const QueryOptions& query) {
+    EventLoop* loop = &loop_;
+    std::weak_ptr<ApiServer*> alive = alive_;
+    cache_->stats([this, loop, alive, exchange, query](const CacheStats& stats) {
+        loop->post([this, alive, exchange, query, stats] {
+            if (alive.expired())
+                return;
+            auto snapshot = store_.snapshot();
+            exchange->reply(self_reply(options_, exchange->request(), query, *snapshot, stats));
         });
     });
 }

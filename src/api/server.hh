@@ -67,6 +67,7 @@ class ApiServer {
     void handle_leave(std::shared_ptr<http::Exchange> exchange);
     void handle_reload(std::shared_ptr<http::Exchange> exchange);
     void handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint);
+    void handle_self(std::shared_ptr<http::Exchange> exchange, const QueryOptions& query);
     void handle_join(std::shared_ptr<http::Exchange> exchange, const std::string& address);
     void handle_snapshot(std::shared_ptr<http::Exchange> exchange);
     void handle_restore(std::shared_ptr<http::Exchange> exchange);
