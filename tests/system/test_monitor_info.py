@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from harness import muster_bin, run_muster, scaled, wait_until
+from harness import closed_port, muster_bin, run_muster, scaled, wait_until
 from test_client_agents import Clients, wait_attached
+from test_https_api import Pki, https_config
 from test_raft_cluster import Cluster
 
 multi_agent = pytest.mark.skipif(os.environ.get("MUSTER_TEST_TIMEOUT_SCALE", "1") != "1",
@@ -23,10 +24,10 @@ SERVICE = {"ID": "web-1", "Name": "web", "Port": 80}
 class Monitor:
     """`muster monitor ARGS` against an agent, its stdout and stderr in files."""
 
-    def __init__(self, agent, tmp_path, *args: str):
+    def __init__(self, agent, tmp_path, *args: str, env: dict | None = None):
         self.out_path = tmp_path / f"monitor-{time.monotonic_ns()}.out"
         self.err_path = self.out_path.with_suffix(".err")
-        env = dict(os.environ, MUSTER_HTTP_ADDR=agent.http_addr)
+        env = dict(os.environ, **(env or {"MUSTER_HTTP_ADDR": agent.http_addr}))
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen([muster_bin(), "monitor", *args], stdout=out, stderr=err,
                                          stdin=subprocess.DEVNULL, env=env,
@@ -104,6 +105,33 @@ def test_the_monitor_exits_1_when_the_agent_goes_away(muster, tmp_path, monitors
     monitor2.proc.send_signal(signal.SIGTERM)
     assert monitor2.wait_exit() == 0
     assert monitor2.err() == ""
+    # an agent that stops cleanly ends its monitors' streams: exit 1 too
+    monitor3 = Monitor(agent2, tmp_path, "--log-level", "debug")
+    monitors.append(monitor3)
+    monitor3.wait_out("monitor started")
+    assert agent2.stop() == 0
+    assert monitor3.wait_exit() == 1
+    assert "monitor stream" in monitor3.err(), monitor3.err()
+    # no agent at all
+    res = run_muster(["monitor"], timeout=10,
+                     env={"MUSTER_HTTP_ADDR": f"http://127.0.0.1:{closed_port()}"})
+    assert res.returncode == 1 and "cannot reach the agent" in res.stderr, res.stderr
+
+
+def test_the_monitor_over_https_with_consul_names(muster, tmp_path, monitors):
+    pki = Pki(tmp_path / "pki")
+    cfg, port = https_config(muster, pki)
+    cfg["log_level"] = "info"
+    agent = muster.start(cfg)
+    env = {"MUSTER_HTTP_ADDR": "", "MUSTER_CACERT": "",
+           "CONSUL_HTTP_ADDR": f"https://127.0.0.1:{port}", "CONSUL_CACERT": str(pki.ca)}
+    monitor = Monitor(agent, tmp_path, "-log-level", "debug", env=env)
+    monitors.append(monitor)
+    monitor.wait_out("monitor started")
+    agent.api_ok("GET", "/v1/catalog/nodes")
+    monitor.wait_out("path=/v1/catalog/nodes", timeout=2)
+    monitor.proc.send_signal(signal.SIGINT)
+    assert monitor.wait_exit() == 0
 
 
 def test_a_bad_level_is_a_400_and_exit_1(muster):
