@@ -158,11 +158,13 @@ Tap::~Tap() {
 }
 
 void Tap::push(std::string line) {
-    if (queue_.size() >= options_.max_queued_lines) {
+    if (queue_.size() >= options_.max_queued_lines ||
+        queued_bytes_ + line.size() > options_.max_queued_bytes) {
         ++dropped_;
         return;
     }
     bool was_empty = queue_.empty() && dropped_ == 0;
+    queued_bytes_ += line.size();
     queue_.push_back(std::move(line));
     if (was_empty && options_.wake)
         options_.wake();
@@ -174,6 +176,7 @@ std::string Tap::take() {
     {
         std::lock_guard lock(registry().mu);
         lines.swap(queue_);
+        queued_bytes_ = 0;
         dropped = dropped_;
         dropped_ = 0;
     }
@@ -181,7 +184,8 @@ std::string Tap::take() {
     for (const auto& line : lines)
         out.append(line);
     if (dropped > 0) {
-        std::string notice = "... " + std::to_string(dropped) + " lines dropped";
+        std::string notice =
+            "... " + std::to_string(dropped) + (dropped == 1 ? " line dropped" : " lines dropped");
         if (options_.format == TapFormat::json) {
             out.append("{\"@level\":\"warn\",\"@message\":");
             append_json_string(out, notice);

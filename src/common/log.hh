@@ -60,7 +60,8 @@ enum class TapFormat {
 struct TapOptions {
     Level level = Level::info;  // may be more verbose than the configured level
     TapFormat format = TapFormat::text;
-    size_t max_queued_lines = 512;  // beyond this, lines are dropped and counted
+    size_t max_queued_lines = 512;                // beyond this, lines are dropped and counted
+    size_t max_queued_bytes = size_t{256} << 10;  // likewise (a line may carry 4 KiB of output)
     // Called on the logging thread when the queue goes from empty to not empty, with the tap
     // registry's lock held: it must not log and must only hand over (EventLoop::post).
     std::function<void()> wake{};
@@ -77,7 +78,8 @@ class Tap {
     Tap& operator=(const Tap&) = delete;
 
     // Everything queued, oldest first, each line ending in '\n', followed by one
-    // "... N lines dropped" line when some were lost since the last take(); "" when none.
+    // "... N lines dropped" line (or "... 1 line dropped") when some were lost since the last
+    // take(); "" when none.
     std::string take();
     Level level() const { return options_.level; }
     TapFormat format() const { return options_.format; }
@@ -92,6 +94,7 @@ class Tap {
 
     TapOptions options_;
     std::deque<std::string> queue_;  // guarded by the registry's lock
+    size_t queued_bytes_ = 0;        // likewise
     uint64_t dropped_ = 0;           // likewise
 };
 

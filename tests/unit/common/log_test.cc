@@ -101,6 +101,21 @@ BOOST_AUTO_TEST_CASE(a_full_queue_drops_lines_and_says_how_many_once) {
     BOOST_TEST(lines[0].find("after") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(the_queue_is_bounded_in_bytes_too) {
+    LevelGuard guard;
+    log::set_level(log::Level::error);
+    log::Tap tap({.level = log::Level::info, .max_queued_bytes = 300});
+    const std::string output(200, 'x');
+    logger.info("big", {{"output", output}});  // ~250 bytes: fits
+    logger.info("big", {{"output", output}});  // would pass 300: dropped
+    logger.info("small");                      // ~40 bytes: fits
+    auto lines = lines_of(tap.take());
+    BOOST_REQUIRE(lines.size() == 3u);
+    BOOST_TEST(lines[0].find(output) != std::string::npos);
+    BOOST_TEST(lines[1].find("small") != std::string::npos);
+    BOOST_TEST(lines[2] == "... 1 line dropped");
+}
+
 BOOST_AUTO_TEST_CASE(wake_runs_when_the_queue_stops_being_empty) {
     LevelGuard guard;
     log::set_level(log::Level::error);
