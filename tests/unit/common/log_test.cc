@@ -3,7 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace muster;
@@ -47,7 +49,7 @@ BOOST_AUTO_TEST_CASE(levels_parse_with_consul_names) {
 
 BOOST_AUTO_TEST_CASE(a_tap_gets_lines_at_its_level_and_above) {
     LevelGuard guard;
-    log::set_level(log::Level::info);
+    log::set_level(log::Level::error);  // the warning goes to the tap only
     log::Tap tap({.level = log::Level::warn});
     logger.info("quiet");
     logger.warn("loud", {{"k", "v w"}});
@@ -132,6 +134,7 @@ BOOST_AUTO_TEST_CASE(wake_runs_when_the_queue_stops_being_empty) {
 
 BOOST_AUTO_TEST_CASE(a_json_tap_gets_consul_json_lines) {
     LevelGuard guard;
+    log::set_level(log::Level::error);
     log::Tap tap({.level = log::Level::info, .format = log::TapFormat::json});
     logger.info("say \"hi\"", {{"node", "a\nb"}});
     auto lines = lines_of(tap.take());
@@ -139,6 +142,39 @@ BOOST_AUTO_TEST_CASE(a_json_tap_gets_consul_json_lines) {
     BOOST_TEST(
         lines[0].starts_with(R"({"@level":"info","@message":"say \"hi\"","@module":"test",)"));
     BOOST_TEST(lines[0].ends_with(R"("node":"a\nb"})"));
+}
+
+BOOST_AUTO_TEST_CASE(lines_from_many_threads_are_each_delivered_or_counted) {
+    LevelGuard guard;
+    log::set_level(log::Level::error);
+    log::Tap tap({.level = log::Level::info, .max_queued_lines = 64});
+    constexpr int threads = 4;
+    constexpr int per_thread = 2000;
+    std::atomic<int> running{threads};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < threads; ++t)
+        writers.emplace_back([&] {
+            for (int i = 0; i < per_thread; ++i)
+                logger.info("line");
+            --running;
+        });
+    uint64_t delivered = 0;
+    uint64_t dropped = 0;
+    auto count = [&] {
+        for (const auto& line : lines_of(tap.take())) {
+            if (line.starts_with("... "))
+                dropped += std::stoull(line.substr(4));
+            else
+                ++delivered;
+        }
+    };
+    while (running > 0)
+        count();
+    for (auto& w : writers)
+        w.join();
+    count();
+    BOOST_TEST(delivered + dropped == uint64_t{threads * per_thread});
+    BOOST_TEST(delivered > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
