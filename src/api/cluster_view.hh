@@ -26,6 +26,11 @@ struct ClusterInfo {
     std::chrono::milliseconds last_contact{0};  // since this server last heard from the leader
     std::vector<RaftServer> servers;            // the configuration, sorted by address
     uint64_t index = 0;                         // this server's last applied Raft index
+    // A server's Raft state, as Consul's `consul info` shows it: "Leader", "Follower",
+    // "Candidate" ("" on a client agent), the current term and the commit index.
+    std::string raft_state;
+    uint64_t term = 0;
+    uint64_t commit_index = 0;
     // A client agent: the server its change feed comes from ("" while it has none; a server:
     // always "").
     std::string feed_server;

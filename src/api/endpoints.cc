@@ -2,6 +2,8 @@
 #include "api/endpoints.hh"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
@@ -11,6 +13,7 @@
 #include "catalog/definition.hh"
 #include "checks/probe.hh"
 #include "common/ascii.hh"
+#include "common/duration.hh"
 
 namespace muster::api {
 namespace {
@@ -283,22 +286,90 @@ json members_json(const Options& o, const catalog::Snapshot& snap) {
     return out;
 }
 
-// Consul's Stats.consul (strings, as Consul writes them), and where a client's feed comes from.
-json self_stats(const Options& o) {
+std::string role_of(const Options& o) {
+    if (o.server)
+        return "server";
+    return o.cluster != nullptr ? "client" : "standalone";
+}
+
+json agent_stats(const Options& o, const catalog::Snapshot& snap) {
+    auto uptime = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - o.started);
+    return json{{"node_name", o.node_name},
+                {"role", role_of(o)},
+                {"version", o.version},
+                {"datacenter", o.datacenter},
+                {"uptime", go_duration_text(uptime / 1000 * 1000)},  // whole seconds
+                {"services", std::to_string(snap.node_services(o.node_name).size())},
+                {"checks", std::to_string(snap.node_checks(o.node_name).size())}};
+}
+
+json catalog_stats(const catalog::Snapshot& snap) {
+    return json{{"nodes", std::to_string(snap.nodes().size())},
+                {"services", std::to_string(snap.services().size())},
+                {"checks", std::to_string(snap.checks(std::nullopt).size())},
+                {"index", std::to_string(snap.index())}};
+}
+
+json cache_stats(const CacheStats& c) {
+    char ratio[32] = "0";
+    if (c.hits + c.misses > 0)
+        std::snprintf(ratio, sizeof ratio, "%.3f",
+                      static_cast<double>(c.hits) / static_cast<double>(c.hits + c.misses));
+    return json{{"entries", std::to_string(c.entries)},
+                {"capacity", std::to_string(c.capacity)},
+                {"hits", std::to_string(c.hits)},
+                {"misses", std::to_string(c.misses)},
+                {"hit_ratio", ratio},
+                {"stale_hits", std::to_string(c.stale_hits)},
+                {"inserts", std::to_string(c.inserts)},
+                {"evictions", std::to_string(c.evictions)},
+                {"prefetches", std::to_string(c.prefetches)}};
+}
+
+// Consul's Stats (every value a string, as Consul writes them): agent, consul, raft (servers),
+// catalog, feed (client agents) and cache (when given). `muster info` prints every section.
+json self_stats(const Options& o, const catalog::Snapshot& snap, const CacheStats* cache) {
+    json stats = {{"agent", agent_stats(o, snap)}, {"catalog", catalog_stats(snap)}};
     json consul = {{"server", o.server ? "true" : "false"}};
     json feed = json::object();
-    if (o.cluster != nullptr) {
+    if (o.cluster == nullptr) {
+        // Standalone: its own leader.
+        consul["leader"] = "true";
+        consul["leader_addr"] = o.server_address;
+        consul["leader_name"] = o.node_name;
+        consul["known_servers"] = "0";
+    } else {
         auto info = o.cluster->info();
+        auto nodes = server_nodes(o, snap);
+        auto leader = nodes.find(info.leader_address);
         consul["known_servers"] = std::to_string(info.servers.size());
+        consul["leader"] = o.server && info.raft_state == "Leader" ? "true" : "false";
         consul["leader_addr"] = info.leader_address;
+        consul["leader_name"] = leader == nodes.end() ? "" : leader->second;
         consul["last_contact"] = std::to_string(info.last_contact.count()) + "ms";
         if (!o.server)
             feed = {{"server", info.feed_server}, {"applied_index", std::to_string(info.index)}};
+        if (o.server) {
+            size_t voters = 0;
+            for (const auto& s : info.servers)
+                voters += s.voter ? 1 : 0;
+            stats["raft"] = {{"state", info.raft_state},
+                             {"term", std::to_string(info.term)},
+                             {"commit_index", std::to_string(info.commit_index)},
+                             {"applied_index", std::to_string(info.index)},
+                             {"last_contact", std::to_string(info.last_contact.count()) + "ms"},
+                             {"num_peers", std::to_string(voters > 0 ? voters - 1 : 0)}};
+        }
     }
-    return json{{"consul", std::move(consul)}, {"feed", std::move(feed)}};
+    stats["consul"] = std::move(consul);
+    stats["feed"] = std::move(feed);
+    if (cache != nullptr)
+        stats["cache"] = cache_stats(*cache);
+    return stats;
 }
 
-json self_json(const Options& o) {
+json self_json(const Options& o, const catalog::Snapshot& snap, const CacheStats* cache) {
     return json{{"Config",
                  {{"Datacenter", o.datacenter},
                   {"NodeName", o.node_name},
@@ -307,7 +378,7 @@ json self_json(const Options& o) {
                   {"Revision", "muster"},
                   {"Version", o.version}}},
                 {"Member", member_json(o)},
-                {"Stats", self_stats(o)},
+                {"Stats", self_stats(o, snap, cache)},
                 {"Meta", o.node_meta}};
 }
 
@@ -512,7 +583,7 @@ Body read_body(const Options& o, const Route& route, const QueryOptions& q,
         case Endpoint::agent_checks:
             return agent_checks_body(o, q, snap);
         case Endpoint::agent_self:
-            return no_filter(q, self_json(o));
+            return no_filter(q, self_json(o, snap, nullptr));
         case Endpoint::agent_members:
             return no_filter(q, members_json(o, snap));
         case Endpoint::catalog_services:
@@ -828,6 +899,17 @@ http::Response text_response(int status, std::string body) {
     r.status = status;
     r.body = std::move(body);
     return r;
+}
+
+http::Response self_reply(const Options& options, const http::Request& request,
+                          const QueryOptions& query, const catalog::Snapshot& snapshot,
+                          const CacheStats& cache) {
+    if (query.dc && *query.dc != options.datacenter)
+        return text_response(500, "No path to datacenter");
+    Body body = no_filter(query, self_json(options, snapshot, &cache));
+    if (body.error)
+        return std::move(*body.error);
+    return json_response(body.value, request);
 }
 
 http::Response read(const Options& options, const Route& route, const http::Request& request,

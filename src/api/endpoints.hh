@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "api/cache_control.hh"
 #include "api/options.hh"
 #include "api/query.hh"
 #include "api/router.hh"
@@ -51,6 +52,12 @@ TtlPlan plan_ttl_update(const Route& route, const http::Request& request);
 
 WritePlan plan_write(const Options& options, const Route& route, const http::Request& request,
                      const catalog::Snapshot& snapshot);
+
+// GET /v1/agent/self with the resolver cache's counters as Stats.cache (read() gives it
+// without them, for an agent with no cache).
+http::Response self_reply(const Options& options, const http::Request& request,
+                          const QueryOptions& query, const catalog::Snapshot& snapshot,
+                          const CacheStats& cache);
 
 // The reply once the Writer has applied (or failed to apply) a planned batch.
 http::Response write_done(const Route& route, const Result<uint64_t>& applied);

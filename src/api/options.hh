@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -47,6 +48,8 @@ struct Options {
     size_t max_body_bytes = default_max_body_bytes;  // larger request bodies get 413
     // A server's Raft cluster (leader, peers, ?consistent, leave); nullptr: standalone.
     ClusterView* cluster = nullptr;
+    // When the agent started (Stats.agent.uptime in /v1/agent/self).
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     // Set by the agent once its DNS listeners serve (GET /readyz); null: never ready.
     std::shared_ptr<const std::atomic<bool>> dns_serving;
 };

@@ -54,6 +54,7 @@ constexpr Entry table[] = {
     // The resolver's answer cache (muster's own, as unbound-control flush / stats).
     {"/v1/agent/cache/flush", Methods::put, Endpoint::agent_cache_flush},
     {"/v1/agent/cache/stats", Methods::get, Endpoint::agent_cache_stats},
+    {"/v1/agent/monitor", Methods::get, Endpoint::agent_monitor},
     {"/v1/snapshot", Methods::get_or_put, Endpoint::snapshot},
     // Probes (muster's own, as CoreDNS and Kubernetes serve them).
     {"/livez", Methods::get, Endpoint::livez},

@@ -45,6 +45,7 @@ enum class Endpoint {
     agent_join,
     agent_cache_flush,
     agent_cache_stats,
+    agent_monitor,
     snapshot,
     livez,
     readyz,

@@ -43,7 +43,8 @@ ApiServer::ApiServer(EventLoop& loop, const Options& options, catalog::Store& st
                                  .larger_bodies = {{"/v1/snapshot", max_snapshot_body_bytes}}},
              [this](std::shared_ptr<http::Exchange> ex) { handle(std::move(ex)); }),
       wake_(loop, [this] { on_wake(); }),
-      alive_(std::make_shared<ApiServer*>(this)) {}
+      alive_(std::make_shared<ApiServer*>(this)),
+      monitors_(loop) {}
 
 ApiServer::~ApiServer() {
     stop();
@@ -94,6 +95,7 @@ void ApiServer::stop() {
         subscribed_ = false;
     }
     wake_.cancel();
+    monitors_.close();  // the last chunk to each monitor before the connections go
     http_.close();
     https_.close();
     waiters_.clear();
@@ -101,6 +103,9 @@ void ApiServer::stop() {
 
 void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
     const http::Request& req = exchange->request();
+    if (logger.enabled(log::Level::debug))  // as Consul's agent.http logs each request
+        logger.debug("request",
+                     {{"method", std::string(http::method_name(req.method))}, {"path", req.path}});
     Route route = api::route(req.method, req.path);
     if (route.status == RouteStatus::not_found) {
         exchange->reply(text_response(404, "404 page not found"));
@@ -138,6 +143,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
         handle_metrics(std::move(exchange), route.endpoint);
         return;
     }
+    if (route.endpoint == Endpoint::agent_monitor) {
+        monitors_.serve(std::move(exchange));
+        return;
+    }
     if (route.endpoint == Endpoint::agent_join) {
         handle_join(std::move(exchange), route.arg);
         return;
@@ -168,6 +177,10 @@ void ApiServer::handle(std::shared_ptr<http::Exchange> exchange) {
     auto query = parse_query_options(req);
     if (!query) {
         exchange->reply(text_response(400, query.error().message));
+        return;
+    }
+    if (route.endpoint == Endpoint::agent_self && cache_ != nullptr) {
+        handle_self(std::move(exchange), *query);
         return;
     }
     if (query->consistent && options_.cluster != nullptr) {
@@ -290,6 +303,20 @@ void ApiServer::handle_metrics(std::shared_ptr<http::Exchange> exchange, Endpoin
         loop->post([alive, exchange, format, uptime, families = std::move(families)] {
             if (!alive.expired())
                 exchange->reply(metrics_reply(families, format, exchange->request(), uptime));
+        });
+    });
+}
+
+// GET /v1/agent/self: Stats.cache comes from the resolver's threads, then the rest is read here.
+void ApiServer::handle_self(std::shared_ptr<http::Exchange> exchange, const QueryOptions& query) {
+    EventLoop* loop = &loop_;
+    std::weak_ptr<ApiServer*> alive = alive_;
+    cache_->stats([this, loop, alive, exchange, query](const CacheStats& stats) {
+        loop->post([this, alive, exchange, query, stats] {
+            if (alive.expired())
+                return;
+            auto snapshot = store_.snapshot();
+            exchange->reply(self_reply(options_, exchange->request(), query, *snapshot, stats));
         });
     });
 }

@@ -10,6 +10,7 @@
 #include "api/cache_control.hh"
 #include "api/check_runner.hh"
 #include "api/metrics_source.hh"
+#include "api/monitor_endpoint.hh"
 #include "api/options.hh"
 #include "api/query.hh"
 #include "api/router.hh"
@@ -71,6 +72,7 @@ class ApiServer {
     void handle_reload(std::shared_ptr<http::Exchange> exchange);
     void handle_cache(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint);
     void handle_metrics(std::shared_ptr<http::Exchange> exchange, Endpoint endpoint);
+    void handle_self(std::shared_ptr<http::Exchange> exchange, const QueryOptions& query);
     void handle_join(std::shared_ptr<http::Exchange> exchange, const std::string& address);
     void handle_snapshot(std::shared_ptr<http::Exchange> exchange);
     void handle_restore(std::shared_ptr<http::Exchange> exchange);
@@ -100,6 +102,7 @@ class ApiServer {
     CacheControl* cache_ = nullptr;
     MetricsSource* metrics_ = nullptr;
     TimePoint started_ = SteadyClock::instance().now();  // the JSON metrics' rates
+    Monitors monitors_;  // GET /v1/agent/monitor streams
 };
 
 }  // namespace muster::api

@@ -4,7 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +20,7 @@
 
 #include "api/options.hh"
 #include "api/snapshot_endpoint.hh"
+#include "app/info_format.hh"
 #include "catalog/definition.hh"
 #include "catalog/snapshot_file.hh"
 #include "common/atomic_file.hh"
@@ -673,6 +678,97 @@ int snapshot_command(int argc, char** argv) {
         return snapshot_inspect(argv[2]);
     std::fputs("usage: muster snapshot save FILE | restore FILE | inspect FILE\n", stderr);
     return 2;
+}
+
+// muster info: every section of /v1/agent/self's Stats, as `consul info` prints them.
+int info_command(int argc) {
+    if (argc != 1) {
+        std::fputs("usage: muster info\n", stderr);
+        return 2;
+    }
+    auto doc = get_json("/v1/agent/self");
+    if (!doc)
+        return 1;
+    if (!doc->is_object() || !doc->contains("Stats")) {
+        std::fputs("muster: GET /v1/agent/self: the agent's reply has no Stats\n", stderr);
+        return 1;
+    }
+    std::fputs(format_info((*doc)["Stats"]).c_str(), stdout);
+    return 0;
+}
+
+namespace {
+
+constexpr const char* monitor_usage = "usage: muster monitor [--log-level L] [--log-json]\n";
+
+// Lines already written were flushed one by one, so stopping here loses none.
+extern "C" void on_monitor_signal(int) {
+    _exit(0);
+}
+
+}  // namespace
+
+// muster monitor: GET /v1/agent/monitor, printed as it streams (Consul's `consul monitor`).
+int monitor_command(int argc, char** argv) {
+    std::string level = "info";
+    bool json = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg.starts_with("--"))
+            arg.erase(0, 1);  // Consul's single-dash flags too
+        if (arg == "-log-level" && i + 1 < argc) {
+            level = argv[++i];
+        } else if (arg.starts_with("-log-level=")) {
+            level = arg.substr(std::strlen("-log-level="));
+        } else if (arg == "-log-json" || arg == "-log-json=true") {
+            json = true;
+        } else {
+            std::fprintf(stderr, "muster monitor: unexpected argument \"%s\"\n%s", argv[i],
+                         monitor_usage);
+            return 2;
+        }
+    }
+    auto env = agent_env();
+    if (!env) {
+        std::fprintf(stderr, "muster: %s\n", env.error().message.c_str());
+        return 1;
+    }
+    struct sigaction sa {};
+    sa.sa_handler = on_monitor_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    muster::http::ClientRequest req;
+    req.target = "/v1/agent/monitor?loglevel=" + muster::http::escape_path_segment(level) +
+                 (json ? "&logjson" : "");
+    // The agent may say nothing for a long while; only a dead connection ends this.
+    muster::http::ClientOptions options{.read_timeout = std::chrono::hours(24 * 20),
+                                        .tls = env->tls};
+    auto res = muster::http::stream_request(env->url, req, options, [](std::string_view data) {
+        std::fwrite(data.data(), 1, data.size(), stdout);
+        std::fflush(stdout);
+    });
+    if (!res) {
+        const bool never_reached = res.error().message.starts_with("connect");
+        std::fprintf(stderr,
+                     never_reached ? "muster: cannot reach the agent at %s: %s\n"
+                                   : "muster: the monitor stream from the agent at %s ended: %s\n",
+                     env->url.text.c_str(), res.error().message.c_str());
+        return 1;
+    }
+    if (res->status < 200 || res->status > 299) {
+        std::string text = res->body;
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+            text.pop_back();
+        std::fprintf(stderr, "muster: GET %s: HTTP %d: %s\n", req.target.c_str(), res->status,
+                     text.c_str());
+        return 1;
+    }
+    std::fprintf(stderr,
+                 "muster: the agent at %s ended the monitor stream (it stopped or is "
+                 "stopping)\n",
+                 env->url.text.c_str());
+    return 1;
 }
 
 }  // namespace muster::app

@@ -17,5 +17,9 @@ int join_command(int argc, char** argv);
 int operator_command(int argc, char** argv);  // raft list-peers
 int cache_command(int argc, char** argv);     // flush [--zone] [NAME] | stats [-format=json]
 int snapshot_command(int argc, char** argv);  // save FILE | restore FILE | inspect FILE
+int info_command(int argc);                   // /v1/agent/self's Stats, as `consul info`
+// muster monitor [--log-level L] [--log-json]: the agent's log until SIGINT/SIGTERM (0) or until
+// the agent goes away (1).
+int monitor_command(int argc, char** argv);
 
 }  // namespace muster::app

@@ -21,6 +21,8 @@ void print_usage(FILE* out) {
                  "       muster members\n"
                  "       muster leave\n"
                  "       muster reload\n"
+                 "       muster info\n"
+                 "       muster monitor [--log-level L] [--log-json]\n"
                  "       muster cache flush [--zone] [NAME] | cache stats [-format=table|json]\n"
                  "       muster operator raft list-peers\n"
                  "       muster snapshot save FILE | restore FILE | inspect FILE\n"
@@ -65,6 +67,10 @@ int dispatch(const std::string& cmd, int argc, char** argv) {
         return cache_command(argc, argv);
     if (cmd == "operator")
         return operator_command(argc, argv);
+    if (cmd == "info")
+        return info_command(argc);
+    if (cmd == "monitor")
+        return monitor_command(argc, argv);
     if (cmd == "snapshot")
         return snapshot_command(argc, argv);
     if (cmd == "tls")

@@ -12,6 +12,22 @@ api::ClusterInfo RaftClusterView::info() const {
     info.known_leader = st.leader_id != 0;
     info.leader_address = st.leader_address;
     info.index = st.last_applied;
+    info.term = st.term;
+    info.commit_index = st.commit_index;
+    switch (st.role) {
+        case cluster::Role::leader:
+            info.raft_state = "Leader";
+            break;
+        case cluster::Role::follower:
+            info.raft_state = "Follower";
+            break;
+        case cluster::Role::candidate:
+            info.raft_state = "Candidate";
+            break;
+        case cluster::Role::unavailable:
+            info.raft_state = "Unavailable";
+            break;
+    }
     if (st.role != cluster::Role::leader &&
         st.last_contact != std::chrono::steady_clock::time_point{})
         info.last_contact = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -155,20 +155,32 @@ Result<size_t> read_some(int fd, char* buf, size_t size, Clock::time_point deadl
 
 using ReadSome = std::function<Result<size_t>(char*, size_t)>;
 
+// Hands a 2xx body read so far to a streaming caller.
+void pass_body(ResponseReader& reader, const BodySink* sink) {
+    if (sink != nullptr && reader.status() >= 200 && reader.status() <= 299 &&
+        !reader.body().empty())
+        (*sink)(reader.drain_body());
+}
+
 // Reads until the response is complete (its length known from its fields, or a last chunk) or
-// the peer closes the connection.
-Result<ClientResponse> read_response(const ReadSome& read, ResponseReader reader) {
+// the peer closes the connection. With a sink, a 2xx body goes there as it arrives.
+Result<ClientResponse> read_response(const ReadSome& read, ResponseReader reader,
+                                     const BodySink* sink = nullptr) {
     char buf[16384];
     for (;;) {
         auto n = read(buf, sizeof buf);
         if (!n)
             return n.error();
         if (*n == 0) {
-            if (auto done = reader.finish(); !done)
+            auto done = reader.finish();
+            pass_body(reader, sink);
+            if (!done)
                 return malformed(done.error());
             return response_of(reader);
         }
-        if (auto fed = reader.feed(std::string_view(buf, *n)); !fed)
+        auto fed = reader.feed(std::string_view(buf, *n));
+        pass_body(reader, sink);
+        if (!fed)
             return malformed(fed.error());
         if (reader.complete())
             return response_of(reader);
@@ -176,7 +188,9 @@ Result<ClientResponse> read_response(const ReadSome& read, ResponseReader reader
 }
 
 Result<ClientResponse> exchange_tls(int fd, const AgentUrl& url, const ClientRequest& request,
-                                    const ClientTls& tls, Clock::time_point deadline) {
+                                    const ClientTls& tls, Clock::time_point deadline,
+                                    const BodySink* sink = nullptr,
+                                    std::chrono::milliseconds idle = {}) {
     auto ctx = TlsClientContext::create({.ca_file = tls.ca_file, .verify = tls.verify},
                                         {.cert_file = tls.cert_file, .key_file = tls.key_file});
     if (!ctx)
@@ -186,8 +200,12 @@ Result<ClientResponse> exchange_tls(int fd, const AgentUrl& url, const ClientReq
         return stream.error();
     if (auto sent = stream->write_all(format_request(url, request), deadline); !sent)
         return sent.error();
-    return read_response([&](char* buf, size_t size) { return stream->read(buf, size, deadline); },
-                         reader_for(request));
+    return read_response(
+        [&](char* buf, size_t size) {
+            // A stream has no deadline, only a bound on the silence between reads.
+            return stream->read(buf, size, sink != nullptr ? Clock::now() + idle : deadline);
+        },
+        reader_for(request), sink);
 }
 
 const char* first_set(const Getenv& getenv, const char* muster_name, const char* consul_name,
@@ -323,6 +341,25 @@ Result<ClientResponse> send_request(const AgentUrl& url, const ClientRequest& re
     return read_response(
         [&](char* buf, size_t size) { return read_some(socket.get(), buf, size, deadline); },
         reader_for(request));
+}
+
+Result<ClientResponse> stream_request(const AgentUrl& url, const ClientRequest& request,
+                                      const ClientOptions& options, const BodySink& sink) {
+    auto fd = connect_to(url, options.connect_timeout);
+    if (!fd)
+        return fd.error();
+    const Fd socket = std::move(*fd);
+    const auto deadline = Clock::now() + options.connect_timeout;
+    if (url.scheme == Scheme::https)
+        return exchange_tls(socket.get(), url, request, options.tls, deadline, &sink,
+                            options.read_timeout);
+    if (auto sent = write_all(socket.get(), format_request(url, request), deadline); !sent)
+        return sent.error();
+    return read_response(
+        [&](char* buf, size_t size) {
+            return read_some(socket.get(), buf, size, Clock::now() + options.read_timeout);
+        },
+        reader_for(request), &sink);
 }
 
 Result<AgentEnv> agent_env(const Getenv& getenv) {

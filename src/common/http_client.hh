@@ -78,6 +78,16 @@ struct ClientOptions {
 Result<ClientResponse> send_request(const AgentUrl& url, const ClientRequest& request,
                                     const ClientOptions& options = {});
 
+// Receives a streamed body piece by piece.
+using BodySink = std::function<void(std::string_view)>;
+
+// As send_request, for a reply that streams until the server ends it (GET /v1/agent/monitor):
+// a 2xx body goes to `sink` as it arrives, and read_timeout bounds the silence between two
+// reads, not the whole response. The ClientResponse (its body empty after a 2xx) comes once
+// the reply ends; an Error when the connection fails or closes before it does.
+Result<ClientResponse> stream_request(const AgentUrl& url, const ClientRequest& request,
+                                      const ClientOptions& options, const BodySink& sink);
+
 // The wire form of a request (exposed for tests).
 std::string format_request(const AgentUrl& url, const ClientRequest& request);
 

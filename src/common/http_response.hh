@@ -38,7 +38,9 @@ class ResponseReader {
     const std::string& reason() const { return reason_; }
     // The last value of a header field (names compare case-insensitively).
     std::optional<std::string> header(std::string_view name) const;
-    const std::string& body() const { return body_; }    // the first max_body_kept bytes
+    const std::string& body() const { return body_; }  // the first max_body_kept bytes
+    // Moves out the body kept so far, making room for as much again (a streamed body).
+    std::string drain_body() { return std::exchange(body_, std::string{}); }
     uint64_t body_bytes() const { return body_bytes_; }  // all of the body seen
 
   private:

@@ -60,6 +60,8 @@ const char* reason_phrase(int status) {
             return "Method Not Allowed";
         case 413:
             return "Payload Too Large";
+        case 429:
+            return "Too Many Requests";
         case 500:
             return "Internal Server Error";
         default:
@@ -106,10 +108,83 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q)
     return out;
 }
 
+void add_headers(evhttp_request* req, const Response& response) {
+    evkeyvalq* out = evhttp_request_get_output_headers(req);
+    evhttp_add_header(out, "Content-Type", response.content_type.c_str());
+    for (const auto& [name, value] : response.headers)
+        evhttp_add_header(out, name.c_str(), value.c_str());
+}
+
+// A chunked reply over evhttp. evhttp frees the request itself when the server closes; when the
+// client goes away first it only detaches it (the reply is unfinished) and leaves freeing it
+// to us.
+class EvStream final : public Stream {
+  public:
+    EvStream(evhttp_request* req, const Response& head, std::chrono::seconds write_timeout,
+             std::function<void()> on_close)
+        : req_(req), on_close_(std::move(on_close)) {
+        add_headers(req_, head);
+        evhttp_send_reply_start(req_, head.status, reason_phrase(head.status));
+        evhttp_connection* conn = evhttp_request_get_connection(req_);
+        evhttp_connection_set_closecb(conn, &EvStream::on_connection_closed, this);
+        // The client sends nothing while it listens: no read timeout, or the idle timeout would
+        // end every quiet stream. A client that stops reading still times out on writes.
+        timeval write_tv{static_cast<time_t>(write_timeout.count()), 0};
+        bufferevent_set_timeouts(evhttp_connection_get_bufferevent(conn), nullptr, &write_tv);
+    }
+    ~EvStream() override {
+        if (req_ == nullptr)
+            return;
+        evhttp_connection_set_closecb(evhttp_request_get_connection(req_), nullptr, nullptr);
+        evhttp_send_reply_end(req_);  // the last chunk; evhttp owns the request from here
+    }
+    EvStream(const EvStream&) = delete;
+    EvStream& operator=(const EvStream&) = delete;
+
+    void write(std::string_view data, std::function<void()> written) override {
+        if (req_ == nullptr)
+            return;
+        written_ = std::move(written);
+        evbuffer* chunk = evbuffer_new();
+        evbuffer_add(chunk, data.data(), data.size());
+        evhttp_send_reply_chunk_with_cb(req_, chunk, &EvStream::on_written, this);
+        evbuffer_free(chunk);
+    }
+    bool closed() const override { return req_ == nullptr; }
+
+  private:
+    static void on_written(evhttp_connection*, void* arg) {
+        auto* self = static_cast<EvStream*>(arg);
+        auto written = std::move(self->written_);
+        self->written_ = nullptr;
+        if (written)
+            written();  // may destroy self
+    }
+    static void on_connection_closed(evhttp_connection*, void* arg) {
+        auto* self = static_cast<EvStream*>(arg);
+        // Detached (the client went away): ours to free. Attached: evhttp frees it next.
+        if (evhttp_request_get_connection(self->req_) == nullptr)
+            evhttp_request_free(self->req_);
+        self->req_ = nullptr;
+        self->written_ = nullptr;
+        auto on_close = std::move(self->on_close_);
+        if (on_close)
+            on_close();  // may destroy self
+    }
+
+    evhttp_request* req_;
+    std::function<void()> on_close_;
+    std::function<void()> written_;
+};
+
 class EvExchange final : public Exchange {
   public:
-    EvExchange(evhttp_request* req, std::shared_ptr<HttpServer::Live> live, Request request)
-        : req_(req), live_(std::move(live)), request_(std::move(request)) {}
+    EvExchange(evhttp_request* req, std::shared_ptr<HttpServer::Live> live, Request request,
+               std::chrono::seconds write_timeout)
+        : req_(req),
+          live_(std::move(live)),
+          request_(std::move(request)),
+          write_timeout_(write_timeout) {}
     ~EvExchange() override {
         // A handler that dropped its exchange would leave the client waiting forever.
         if (!replied_)
@@ -124,20 +199,27 @@ class EvExchange final : public Exchange {
         replied_ = true;
         if (!live_->open)
             return;  // the server closed: evhttp has freed the request
-        evkeyvalq* out = evhttp_request_get_output_headers(req_);
-        evhttp_add_header(out, "Content-Type", response.content_type.c_str());
-        for (const auto& [name, value] : response.headers)
-            evhttp_add_header(out, name.c_str(), value.c_str());
+        add_headers(req_, response);
         evbuffer* body = evbuffer_new();
         evbuffer_add(body, response.body.data(), response.body.size());
         evhttp_send_reply(req_, response.status, reason_phrase(response.status), body);
         evbuffer_free(body);
     }
 
+    std::unique_ptr<Stream> stream(Response head, std::function<void()> on_close) override {
+        if (replied_ || !live_->open) {
+            replied_ = true;
+            return nullptr;
+        }
+        replied_ = true;
+        return std::make_unique<EvStream>(req_, head, write_timeout_, std::move(on_close));
+    }
+
   private:
     evhttp_request* req_;
     std::shared_ptr<HttpServer::Live> live_;
     Request request_;
+    std::chrono::seconds write_timeout_;
     bool replied_ = false;
 };
 
@@ -162,6 +244,11 @@ Request read_request(evhttp_request* req) {
 }
 
 }  // namespace
+
+std::unique_ptr<Stream> Exchange::stream(Response, std::function<void()>) {
+    reply(Response{.status = 500, .body = "this server cannot stream a reply\n"});
+    return nullptr;
+}
 
 std::string_view method_name(Method m) {
     switch (m) {
@@ -288,7 +375,8 @@ size_t HttpServer::body_limit(const std::string& path) const {
 
 void HttpServer::on_request(evhttp_request* req, void* arg) {
     auto* self = static_cast<HttpServer*>(arg);
-    auto exchange = std::make_shared<EvExchange>(req, self->live_, read_request(req));
+    auto exchange = std::make_shared<EvExchange>(req, self->live_, read_request(req),
+                                                 self->options_.idle_timeout);
     const Request& r = exchange->request();
     if (r.body.size() > self->body_limit(r.path)) {
         exchange->reply(Response{.status = 413,

@@ -54,6 +54,19 @@ struct Response {
     std::string content_type = "text/plain; charset=utf-8";
 };
 
+// The body of a streamed reply (chunked transfer coding), open until the client goes away, the
+// server closes, or this is destroyed (which sends the last chunk). On the server's loop only.
+class Stream {
+  public:
+    virtual ~Stream() = default;
+    // Sends `data` as one chunk; `written` runs on the loop once it has left the connection's
+    // buffer (never when the client went away first). One write at a time: wait for
+    // `written` before the next, so a slow client holds one chunk, not an unbounded buffer.
+    virtual void write(std::string_view data, std::function<void()> written) = 0;
+    // The client went away or the server closed: writes are dropped.
+    virtual bool closed() const = 0;
+};
+
 // One request awaiting its reply. Reply exactly once, now or later (blocking queries); a reply
 // after the server has closed, or a second reply, is dropped.
 class Exchange {
@@ -62,6 +75,11 @@ class Exchange {
     virtual const Request& request() const = 0;
     virtual void reply(Response response) = 0;
     virtual bool replied() const = 0;
+    // Replies with head's status, headers and content type and a body sent in pieces through
+    // the Stream (this counts as the reply). `on_close` runs on the loop when the client goes
+    // away or the server closes while the Stream lives, and may destroy it. nullptr when the
+    // server has closed or the exchange cannot stream (then it has replied 500).
+    virtual std::unique_ptr<Stream> stream(Response head, std::function<void()> on_close);
 };
 
 using Handler = std::function<void(std::shared_ptr<Exchange>)>;

@@ -705,4 +705,45 @@ BOOST_AUTO_TEST_CASE(catalog_register_in_another_datacenter_is_refused) {
     BOOST_TEST(std::get<catalog::Register>(here.batch[0]).node.datacenter == "dc1");
 }
 
+BOOST_AUTO_TEST_CASE(self_stats_say_role_catalog_counts_and_leader_as_strings) {
+    FakeSnapshot snap = sample();
+    Options o = options();
+    auto q = parse_query_options(get());
+    Route self{RouteStatus::found, Endpoint::agent_self, "", ""};
+    json stats = json::parse(read(o, self, get(), *q, snap).body)["Stats"];
+    BOOST_TEST(stats["agent"]["role"] == "standalone");
+    BOOST_TEST(stats["agent"]["node_name"] == "self");
+    BOOST_TEST(stats["agent"]["services"] == "1");  // web-1 on "self"
+    BOOST_TEST(stats["catalog"]["nodes"] == "2");
+    BOOST_TEST(stats["catalog"]["services"] == std::to_string(snap.services().size()));
+    BOOST_TEST(stats["catalog"]["checks"] == "1");
+    BOOST_TEST(stats["catalog"]["index"] == "12");
+    BOOST_TEST(stats["consul"]["leader"] == "true");
+    BOOST_TEST(!stats.contains("raft"));
+    BOOST_TEST(!stats.contains("cache"));
+
+    FakeCluster cluster;
+    o.cluster = &cluster;
+    stats = json::parse(read(o, self, get(), *q, snap).body)["Stats"];
+    BOOST_TEST(stats["agent"]["role"] == "client");
+    BOOST_TEST(stats["consul"]["leader"] == "false");
+    BOOST_TEST(stats["consul"]["leader_addr"] == "10.0.0.11:8300");
+    o.server = true;
+    stats = json::parse(read(o, self, get(), *q, snap).body)["Stats"];
+    BOOST_TEST(stats["agent"]["role"] == "server");
+    BOOST_TEST(stats["raft"]["applied_index"] == "40");
+    BOOST_TEST(stats["raft"]["num_peers"] == "0");
+}
+
+BOOST_AUTO_TEST_CASE(self_reply_adds_the_cache_counters) {
+    FakeSnapshot snap = sample();
+    auto q = parse_query_options(get());
+    CacheStats cache{.entries = 3, .capacity = 100, .hits = 3, .misses = 1};
+    json stats = json::parse(self_reply(options(), get(), *q, snap, cache).body)["Stats"];
+    BOOST_TEST(stats["cache"]["entries"] == "3");
+    BOOST_TEST(stats["cache"]["capacity"] == "100");
+    BOOST_TEST(stats["cache"]["hit_ratio"] == "0.750");
+    BOOST_TEST(stats["agent"]["node_name"] == "self");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

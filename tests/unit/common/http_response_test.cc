@@ -124,4 +124,18 @@ BOOST_AUTO_TEST_CASE(a_cut_response_is_an_error_at_close) {
                "error: connection closed before the response was complete");
 }
 
+BOOST_AUTO_TEST_CASE(a_streamed_body_drains_piece_by_piece_past_the_kept_size) {
+    ResponseReader r({.max_body_kept = 8});
+    BOOST_TEST(r.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").ok());
+    BOOST_TEST(r.feed("6\r\nline1\n\r\n").ok());
+    BOOST_TEST(r.drain_body() == "line1\n");
+    BOOST_TEST(r.body().empty());
+    BOOST_TEST(r.feed("6\r\nline2\n\r\n6\r\nline3").ok());  // 12 bytes > 8 kept at once
+    BOOST_TEST(r.drain_body() == "line2\nli");
+    BOOST_TEST(r.feed("\n\r\n").ok());
+    BOOST_TEST(r.drain_body() == "\n");  // what did not fit was read and discarded
+    BOOST_TEST(!r.complete());
+    BOOST_TEST(!r.finish().ok());  // cut short: the agent went away mid-stream
+}
+
 BOOST_AUTO_TEST_SUITE_END()
