@@ -903,10 +903,14 @@ http::Response text_response(int status, std::string body) {
 
 http::Response self_reply(const Options& options, const http::Request& request,
                           const QueryOptions& query, const catalog::Snapshot& snapshot,
-                          const CacheStats& cache) {
+                          const CacheStats& cache, const nlohmann::json* dns) {
     if (query.dc && *query.dc != options.datacenter)
         return text_response(500, "No path to datacenter");
-    Body body = no_filter(query, self_json(options, snapshot, &cache));
+    json self = self_json(options, snapshot, &cache);
+    if (dns != nullptr)
+        for (const auto& [section, values] : dns->items())
+            self["Stats"][section] = values;
+    Body body = no_filter(query, std::move(self));
     if (body.error)
         return std::move(*body.error);
     return json_response(body.value, request);

@@ -55,9 +55,10 @@ WritePlan plan_write(const Options& options, const Route& route, const http::Req
 
 // GET /v1/agent/self with the resolver cache's counters as Stats.cache (read() gives it
 // without them, for an agent with no cache).
+// `dns`: the DNS side's Stats sections (dns_stats_sections), or null.
 http::Response self_reply(const Options& options, const http::Request& request,
                           const QueryOptions& query, const catalog::Snapshot& snapshot,
-                          const CacheStats& cache);
+                          const CacheStats& cache, const nlohmann::json* dns = nullptr);
 
 // The reply once the Writer has applied (or failed to apply) a planned batch.
 http::Response write_done(const Route& route, const Result<uint64_t>& applied);

@@ -3,7 +3,9 @@
 #include "api/metrics_endpoint.hh"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <map>
 
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
@@ -87,7 +89,71 @@ json consul_labels(const metrics::Sample& s) {
     return labels;
 }
 
+const metrics::Family* find(const metrics::Families& families, std::string_view name) {
+    for (const auto& f : families.all())
+        if (f.name == name)
+            return &f;
+    return nullptr;
+}
+
+std::string label(const metrics::Sample& s, std::string_view name) {
+    for (const auto& l : s.labels)
+        if (l.name == name)
+            return l.value;
+    return "";
+}
+
+std::string count_text(double v) {
+    return std::to_string(static_cast<uint64_t>(v));
+}
+
 }  // namespace
+
+json dns_stats_sections(const metrics::Families& families) {
+    json out = json::object();
+    if (const auto* q = find(families, "muster_dns_queries_total")) {
+        std::map<std::string, double> by_answer;
+        double total = 0;
+        for (const auto& s : q->samples) {
+            by_answer[label(s, "answer")] += s.value;
+            total += s.value;
+        }
+        json dns = {{"queries", count_text(total)}};
+        for (const auto& [answer, n] : by_answer)
+            dns["queries_" + answer] = count_text(n);
+        out["dns"] = std::move(dns);
+    }
+    const auto* up = find(families, "muster_upstream_up");
+    if (up == nullptr)
+        return out;
+    for (const auto& s : up->samples) {
+        std::string name = label(s, "upstream");
+        std::string zone = label(s, "zone");
+        json section = {{"zone", zone}, {"health", s.value > 0 ? "up" : "down"}};
+        auto value_of = [&](std::string_view family) -> const metrics::Sample* {
+            if (const auto* f = find(families, family))
+                for (const auto& x : f->samples)
+                    if (label(x, "upstream") == name && label(x, "zone") == zone)
+                        return &x;
+            return nullptr;
+        };
+        for (auto [family, key] : {std::pair{"muster_upstream_queries_total", "queries"},
+                                   std::pair{"muster_upstream_failures_total", "failures"},
+                                   std::pair{"muster_upstream_timeouts_total", "timeouts"},
+                                   std::pair{"muster_upstream_connections_total", "connections"}})
+            if (const auto* x = value_of(family))
+                section[key] = count_text(x->value);
+        if (const auto* rtt = value_of("muster_upstream_rtt_seconds")) {
+            auto n = rtt->histogram.count();
+            char ms[32];
+            std::snprintf(ms, sizeof ms, "%.2fms",
+                          n > 0 ? rtt->histogram.sum_seconds * 1000 / static_cast<double>(n) : 0.0);
+            section["rtt_mean"] = n > 0 ? std::string(ms) : std::string("none yet");
+        }
+        out["upstream " + name + (zone == "." ? "" : " (" + zone + ")")] = std::move(section);
+    }
+    return out;
+}
 
 std::string prometheus_text(const metrics::Families& families) {
     std::vector<prometheus::MetricFamily> out;

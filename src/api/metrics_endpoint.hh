@@ -23,6 +23,11 @@ std::string prometheus_text(const metrics::Families& families);
 nlohmann::json consul_metrics_json(const metrics::Families& families, const std::string& timestamp,
                                    double uptime_seconds);
 
+// /v1/agent/self's Stats sections of the DNS side, as `muster info` prints them: "dns" (answers
+// by how they were made, over every listener) and one "upstream <label>" per upstream (health,
+// queries, failures, timeouts, mean RTT). Values are strings, as Consul's Stats.
+nlohmann::json dns_stats_sections(const metrics::Families& families);
+
 // The reply: Prometheus text when `prometheus` (GET /metrics, or ?format=prometheus), else
 // the JSON; a ?format other than prometheus is 400.
 enum class MetricsFormat { json, prometheus };

@@ -13,6 +13,9 @@ class MetricsSource {
     virtual ~MetricsSource() = default;
     // `done` gets one scrape's families, on any thread.
     virtual void collect(std::function<void(metrics::Families)> done) = 0;
+    // The DNS side's families only (answers, cache, upstreams): cheap at any catalog size, for
+    // /v1/agent/self's Stats. `done` on any thread.
+    virtual void collect_dns(std::function<void(metrics::Families)> done) = 0;
 };
 
 }  // namespace muster::api

@@ -307,17 +307,29 @@ void ApiServer::handle_metrics(std::shared_ptr<http::Exchange> exchange, Endpoin
     });
 }
 
-// GET /v1/agent/self: Stats.cache comes from the resolver's threads, then the rest is read here.
+// GET /v1/agent/self: Stats.cache, .dns and .upstream come from the resolver's threads, then
+// the rest is read here.
 void ApiServer::handle_self(std::shared_ptr<http::Exchange> exchange, const QueryOptions& query) {
     EventLoop* loop = &loop_;
     std::weak_ptr<ApiServer*> alive = alive_;
-    cache_->stats([this, loop, alive, exchange, query](const CacheStats& stats) {
-        loop->post([this, alive, exchange, query, stats] {
-            if (alive.expired())
-                return;
-            auto snapshot = store_.snapshot();
-            exchange->reply(self_reply(options_, exchange->request(), query, *snapshot, stats));
-        });
+    MetricsSource* source = metrics_;
+    cache_->stats([this, loop, alive, exchange, query, source](const CacheStats& stats) {
+        auto reply = [this, loop, alive, exchange, query, stats](nlohmann::json dns) {
+            loop->post([this, alive, exchange, query, stats, dns = std::move(dns)] {
+                if (alive.expired())
+                    return;
+                auto snapshot = store_.snapshot();
+                exchange->reply(
+                    self_reply(options_, exchange->request(), query, *snapshot, stats, &dns));
+            });
+        };
+        if (source == nullptr) {
+            reply(nlohmann::json::object());
+            return;
+        }
+        // Stats also shows the DNS answers and upstreams (muster info's "dns" and "upstream")
+        source->collect_dns(
+            [reply](metrics::Families families) { reply(dns_stats_sections(families)); });
     });
 }
 

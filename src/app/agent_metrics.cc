@@ -173,6 +173,17 @@ void AgentMetrics::add_own(metrics::Families& out) const {
         .add(1, {{"version", MUSTER_VERSION}});
 }
 
+void AgentMetrics::collect_dns(std::function<void(metrics::Families)> done) {
+    loop_.post([this, done = std::move(done)] {
+        const resolver::Cache* cache = &parts_.dns.cache();
+        parts_.dns.collect([cache, done](resolver::DnsMetrics dns) {
+            metrics::Families families;
+            resolver::add_families(families, dns, *cache);
+            done(std::move(families));
+        });
+    });
+}
+
 void AgentMetrics::collect(std::function<void(metrics::Families)> done) {
     loop_.post([this, done = std::move(done)] {
         struct Gather {

@@ -34,6 +34,7 @@ class AgentMetrics final : public api::MetricsSource {
     AgentMetrics(EventLoop& main_loop, MetricsParts parts);
 
     void collect(std::function<void(metrics::Families)> done) override;
+    void collect_dns(std::function<void(metrics::Families)> done) override;
 
   private:
     // What needs no other thread: catalog, cluster, process.

@@ -126,6 +126,28 @@ def test_each_kind_of_answer_moves_its_counter_by_the_queries_sent(muster, unbou
     assert value(after, "process_open_fds") > 5
     assert value(after, "muster_uptime_seconds") > 0
     assert ("muster_build_info", (("version", agent_version()),)) in after
+    # muster info prints the same counts in its "dns" and "upstream <label>" sections
+    info = harness.run_muster(["info"], env={"MUSTER_HTTP_ADDR": agent.http_addr})
+    assert info.returncode == 0, info.stderr
+    sections = parse_info(info.stdout)
+    assert int(sections["dns"]["queries_catalog"]) >= 5
+    assert int(sections["dns"]["queries_refused"]) == 1
+    (upstream,) = [v for k, v in sections.items() if k.startswith("upstream tls://127.0.0.1:")]
+    assert upstream["health"] == "up" and upstream["zone"] == "."
+    assert int(upstream["queries"]) >= 1 and upstream["rtt_mean"].endswith("ms")
+
+
+def parse_info(text: str) -> dict:
+    """muster info's sections: {"name": {"key": "value"}} (Consul's `consul info` layout)."""
+    sections, current = {}, None
+    for line in text.splitlines():
+        if line.startswith("\t"):
+            k, _, v = line.strip().partition(" = ")
+            sections[current][k] = v
+        elif line.endswith(":"):
+            current = line[:-1]
+            sections[current] = {}
+    return sections
 
 
 def agent_version() -> str:

@@ -88,4 +88,30 @@ BOOST_AUTO_TEST_CASE(format_picks_the_text_and_anything_else_is_400) {
     BOOST_TEST(bad.body.find("prometheus") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(dns_stats_sum_the_listeners_and_name_each_upstream) {
+    metrics::Families f;
+    auto& q = f.family("muster_dns_queries_total", "q", metrics::Type::counter);
+    q.add(2, {{"listener", "a"}, {"answer", "cache"}});
+    q.add(3, {{"listener", "b"}, {"answer", "cache"}});
+    q.add(1, {{"listener", "a"}, {"answer", "refused"}});
+    f.family("muster_upstream_up", "u", metrics::Type::gauge)
+        .add(0, {{"upstream", "tls://10.0.0.1:853"}, {"zone", "corp."}});
+    f.family("muster_upstream_queries_total", "u", metrics::Type::counter)
+        .add(9, {{"upstream", "tls://10.0.0.1:853"}, {"zone", "corp."}});
+    metrics::HistogramSnapshot rtt;
+    rtt.observe(2ms);
+    rtt.observe(4ms);
+    f.family("muster_upstream_rtt_seconds", "r", metrics::Type::histogram)
+        .add(rtt, {{"upstream", "tls://10.0.0.1:853"}, {"zone", "corp."}});
+    auto j = dns_stats_sections(f);
+    BOOST_TEST(j["dns"]["queries"] == "6");
+    BOOST_TEST(j["dns"]["queries_cache"] == "5");
+    BOOST_TEST(j["dns"]["queries_refused"] == "1");
+    const auto& up = j["upstream tls://10.0.0.1:853 (corp.)"];
+    BOOST_TEST(up["health"] == "down");
+    BOOST_TEST(up["zone"] == "corp.");
+    BOOST_TEST(up["queries"] == "9");
+    BOOST_TEST(up["rtt_mean"] == "3.00ms");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
