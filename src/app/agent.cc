@@ -166,7 +166,26 @@ Result<void> submit_and_wait(api::Writer& writer, std::vector<catalog::Command> 
 
 // A server (and --dev) lists itself as an instance of service server_service_name ("consul", as
 // Consul's servers do) at its server port: consul.service.<domain> lists the servers.
-Result<void> register_server_service(api::Writer& writer, const config::Settings& s) {
+// Builds before the rename registered the servers' service as "muster": a server upgraded from
+// one drops that instance of its own (same ID and name, at its server port) unless "muster" is
+// still the name, or a config service of that ID.
+std::optional<catalog::Deregister> old_server_service(const config::Settings& s,
+                                                      const catalog::Snapshot& snap) {
+    constexpr std::string_view old_name = "muster";
+    if (s.server_service_name == old_name)
+        return std::nullopt;
+    for (const auto& def : s.services)
+        if (def.service.id == old_name || (def.service.id.empty() && def.service.name == old_name))
+            return std::nullopt;
+    for (const auto& svc : snap.node_services(s.node_name))
+        if (svc.id == old_name && svc.name == old_name && svc.port == s.server_port)
+            return catalog::Deregister{
+                .node = s.node_name, .service_id = std::string(old_name), .check_id = std::nullopt};
+    return std::nullopt;
+}
+
+Result<void> register_server_service(api::Writer& writer, const config::Settings& s,
+                                     const catalog::Snapshot& snap) {
     catalog::Node self = self_node(s);
     catalog::Service svc;
     svc.node = self.name;
@@ -176,7 +195,10 @@ Result<void> register_server_service(api::Writer& writer, const config::Settings
     catalog::Register reg;
     reg.node = self;
     reg.service = std::move(svc);
-    return submit_and_wait(writer, {std::move(reg)});
+    std::vector<catalog::Command> batch{std::move(reg)};
+    if (auto old = old_server_service(s, snap))
+        batch.emplace_back(std::move(*old));
+    return submit_and_wait(writer, std::move(batch));
 }
 
 }  // namespace
@@ -323,7 +345,7 @@ Result<ConfigRegistrations> Agent::register_self() {
     if (!synced)
         return make_error("cannot register the config services: " + synced.error().message);
     if (settings_.server)
-        if (auto r = register_server_service(*writer_, settings_); !r)
+        if (auto r = register_server_service(*writer_, settings_, *store_->snapshot()); !r)
             return make_error("cannot register the servers' service: " + r.error().message);
     if (auto r = restore_own_services(); !r)
         return make_error(r.error().message);

@@ -58,6 +58,29 @@ def test_the_servers_service_can_be_renamed(muster):
     assert agent.query("consul.service.internal", "A").rcode() == dns.rcode.NXDOMAIN
 
 
+def test_a_server_upgraded_from_the_muster_name_drops_its_old_instance(muster):
+    # Builds before the rename registered the servers' service as "muster": the instance such
+    # a build left in the catalog goes when the upgraded server registers itself.
+    cfg = muster.config([])
+    cfg.update({"server": True, "bootstrap": True, "node_name": "old-srv"})
+    cfg["ports"]["server"] = port = free_port()
+    agent = muster.start(cfg)
+    wait_until(lambda: agent.query("consul.service.internal", "A").answer, scaled(10), 0.1,
+               "consul.service.internal")
+    node = agent.api_ok("GET", "/v1/catalog/node/old-srv")["Node"]
+    agent.api_ok("PUT", "/v1/catalog/register",
+                 {"Node": "old-srv", "Address": node["Address"],
+                  "Service": {"ID": "muster", "Service": "muster", "Port": port}})
+    agent.api_ok("PUT", "/v1/catalog/register",  # another node's "muster" is not ours
+                 {"Node": "elsewhere", "Address": "192.0.2.7",
+                  "Service": {"ID": "muster", "Service": "muster", "Port": port}})
+    assert agent.stop() == 0
+    agent.start()
+    wait_until(lambda: [e["Node"] for e in agent.api_ok("GET", "/v1/catalog/service/muster")]
+               == ["elsewhere"], scaled(10), 0.1, "old-srv's old instance gone")
+    assert agent.api_ok("GET", "/v1/catalog/service/consul")[0]["Node"] == "old-srv"
+
+
 def test_a_bad_server_service_name_is_refused_naming_the_key(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text('{"server_service_name": "two.labels"}')
