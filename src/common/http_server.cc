@@ -50,6 +50,14 @@ const char* reason_phrase(int status) {
     switch (status) {
         case 200:
             return "OK";
+        case 204:
+            return "No Content";
+        case 301:
+            return "Moved Permanently";
+        case 302:
+            return "Found";
+        case 304:
+            return "Not Modified";
         case 400:
             return "Bad Request";
         case 403:
@@ -64,6 +72,8 @@ const char* reason_phrase(int status) {
             return "Too Many Requests";
         case 500:
             return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
         default:
             return "Status";
     }

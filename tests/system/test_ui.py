@@ -41,7 +41,9 @@ def raw_get(port: int, path: str, method: str = "GET"):
     try:
         conn.request(method, path)
         r = conn.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        headers = {k.lower(): v for k, v in r.getheaders()}
+        headers[":reason"] = r.reason
+        return r.status, headers, r.read()
     finally:
         conn.close()
 
@@ -64,6 +66,7 @@ def test_ui_is_served_with_its_types_and_root_redirects_there(muster):
     for path in ("/", "/ui"):
         status, headers, _ = raw_get(port, path)
         assert (status, headers.get("location")) == (301, "/ui/"), path
+        assert headers[":reason"] == "Moved Permanently"
     status, headers, body = raw_get(port, "/ui/")
     assert status == 200
     assert headers["content-type"] == "text/html; charset=utf-8"
