@@ -298,7 +298,8 @@ void ApiServer::handle_metrics(std::shared_ptr<http::Exchange> exchange, Endpoin
     EventLoop* loop = &loop_;
     std::weak_ptr<ApiServer*> alive = alive_;
     auto format = endpoint == Endpoint::metrics ? MetricsFormat::prometheus : MetricsFormat::json;
-    double uptime = std::chrono::duration<double>(SteadyClock::instance().now() - started_).count();
+    double uptime =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - options_.started).count();
     metrics_->collect([loop, alive, exchange, format, uptime](metrics::Families families) {
         loop->post([alive, exchange, format, uptime, families = std::move(families)] {
             if (!alive.expired())

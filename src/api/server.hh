@@ -101,7 +101,6 @@ class ApiServer {
     Reloader on_reload_;
     CacheControl* cache_ = nullptr;
     MetricsSource* metrics_ = nullptr;
-    TimePoint started_ = SteadyClock::instance().now();  // the JSON metrics' rates
     Monitors monitors_;  // GET /v1/agent/monitor streams
 };
 

@@ -388,10 +388,10 @@ void HttpServer::on_request(evhttp_request* req, void* arg) {
     auto exchange = std::make_shared<EvExchange>(req, self->live_, read_request(req),
                                                  self->options_.idle_timeout);
     const Request& r = exchange->request();
-    if (r.body.size() > self->body_limit(r.path)) {
-        exchange->reply(Response{.status = 413,
-                                 .body = "request body larger than " +
-                                         std::to_string(self->body_limit(r.path)) + " bytes\n"});
+    if (size_t limit = self->body_limit(r.path); r.body.size() > limit) {
+        exchange->reply(
+            Response{.status = 413,
+                     .body = "request body larger than " + std::to_string(limit) + " bytes\n"});
         return;
     }
     self->handler_(std::move(exchange));

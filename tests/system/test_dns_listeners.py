@@ -16,8 +16,10 @@ RECORDS = [{"name": "printer.lan.test", "type": "A", "value": "192.0.2.77", "ttl
 SERVICE = {"name": "web", "address": "192.0.2.80", "port": 8080}
 
 
-def start(muster, nsd):
-    cfg = muster.config([udp_uri(nsd.port)])
+def start(muster, nsd=None, *, recursors=None):
+    """An agent with a recursion listener on ports.dns and a zone-only one; returns it and the
+    zone-only port. Recursors: NSD's port, or those given."""
+    cfg = muster.config(recursors if recursors is not None else [udp_uri(nsd.port)])
     zone_port = free_port()
     # the first listener takes ports.dns (the harness waits there); the second is zone-only
     cfg["dns_config"]["listeners"] = [

@@ -16,9 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import harness
 from harness import LOCALHOST, dot_uri, free_port, scaled, wait_until
-
-RECORDS = [{"name": "printer.lan.test", "type": "A", "value": "192.0.2.77", "ttl": 60}]
-SERVICE = {"name": "web", "address": "192.0.2.80", "port": 8080}
+from test_dns_listeners import start
 
 
 def scrape(agent, path="/metrics") -> dict:
@@ -41,21 +39,8 @@ def delta(before: dict, after: dict, name: str, **labels) -> float:
     return value(after, name, **labels) - value(before, name, **labels)
 
 
-def start(muster, recursors):
-    cfg = muster.config(recursors)
-    zone_port = free_port()
-    cfg["dns_config"]["listeners"] = [
-        {"address": LOCALHOST},
-        {"address": LOCALHOST, "port": zone_port, "recursion": False},
-    ]
-    cfg["records"] = RECORDS
-    cfg["services"] = [SERVICE]
-    agent = muster.start(cfg)
-    return agent, zone_port
-
-
 def test_each_kind_of_answer_moves_its_counter_by_the_queries_sent(muster, unbound):
-    agent, zone_port = start(muster, [dot_uri(unbound)])
+    agent, zone_port = start(muster, recursors=[dot_uri(unbound)])
     main = f"{LOCALHOST}:{agent.dns_port}"
     zone = f"{LOCALHOST}:{zone_port}"
     # the harness's readiness probe (a forwarded name) may still be on its way upstream
