@@ -26,6 +26,8 @@
 #                         at CAT_LAT_RATE_TCP (2000 q/s: one dnsperf thread and
 #                         the peers do not keep up 20k q/s of 16 kB TCP answers)
 #   catalog-big1000-tcp   big1000 over TCP: the whole 1,000-address answer
+#   catalog-big10000-udp  big10000 (10,000 instances): TC over UDP
+#   catalog-big10000-tcp  and over TCP too (160 kB of addresses do not fit 64 KiB)
 #
 # usage: bench/catalog.sh [harness options: --servers unbound,knot --target ...
 #                          --target-cmd ... --runs N --duration S --out DIR]
@@ -96,7 +98,7 @@ start_target() {
 extra_after_run() {   # SCEN ENTRY LABEL; scenario_loop's $r and $hp are visible here
     [[ "$CAT_LAT_BIG" == 1 && "$r" == "$RUNS" ]] || return 0
     local big proto
-    for big in big10 big1000; do
+    for big in big10 big1000 big10000; do
         for proto in udp tcp; do
             if [[ $proto == udp ]]; then
                 run_latency "catalog-$big-udp" "$3" "$hp" "$CAT_DATA/q_${big}_a.txt" "$CAT_LAT_RATE" -e
@@ -108,7 +110,7 @@ extra_after_run() {   # SCEN ENTRY LABEL; scenario_loop's $r and $hp are visible
     # what the answers look like (size, TC, record count), once per server
     {
         echo "== $3"
-        for big in big10 big1000; do
+        for big in big10 big1000 big10000; do
             ns_exec dig +bufsize=4096 +ignore +time=2 +tries=1 -p "${hp##*:}" @127.0.0.1 "$big.service.internal" A |
                 awk -v b="$big" '/^;; flags:/{f=$0} /EDNS:/{e=$0} /MSG SIZE/{s=$0} /IN[ \t]+A[ \t]/{n++} END{print b " udp(bufsize 4096): " n+0 " A records; " f "; " e "; " s}'
             ns_exec dig +tcp +time=2 +tries=1 -p "${hp##*:}" @127.0.0.1 "$big.service.internal" A |

@@ -11,8 +11,9 @@ The catalog (what catalog_load.py registers through muster's HTTP API):
   10.x.y.z = 10.0.0.0 + K*i+k+1, service port 8000+i, tag "v1", no check (so
   every instance is healthy).  The service has no address of its own, so muster's
   SRV target is the node: n<j>.node.dc1.internal. (with the node's A as glue).
-  Unless --no-big: two more services for the latency runs, big10 (10 instances,
-  on n0..n9) and big1000 (1,000 instances, on n0..n999), port 9000.
+  Unless --no-big: three more services for the latency runs, big10 (10 instances,
+  on n0..n9), big1000 (1,000 instances, on n0..n999) and big10000 (10,000
+  instances, on n0..n9999), port 9000.
 
 Files written to OUTDIR, with TTL 0 everywhere (muster's catalog default, as
 in Consul):
@@ -28,6 +29,7 @@ in Consul):
   q_catalog_srv.txt    every service as SRV (shuffled)
   q_big10_a.txt        big10.service.internal A        (one line)
   q_big1000_a.txt      big1000.service.internal A      (one line)
+  q_big10000_a.txt     big10000.service.internal A     (one line)
   catalog.txt          what was generated (the arguments, counts)
 """
 import argparse
@@ -37,7 +39,7 @@ import random
 DOMAIN = "internal"
 DC = "dc1"
 TTL = 0
-BIG = (("big10", 10), ("big1000", 1000))
+BIG = (("big10", 10), ("big1000", 1000), ("big10000", 10000))
 
 
 def ip_for(j):

@@ -115,11 +115,12 @@ def main(dirs):
             verdict = "PASS" if ratio >= bar else "FAIL"
         print(f"| {scen} | {peer} | {note} | {unit(a)} | {unit(b)} | **{fmt(ratio, 2)}** | "
               f"{'>= ' + str(bar) if bar else '-'} | {verdict} |")
-    runs = ["catalog-big10-udp", "catalog-big1000-udp", "catalog-big10-tcp", "catalog-big1000-tcp"]
+    runs = ["catalog-big10-udp", "catalog-big1000-udp", "catalog-big10000-udp",
+            "catalog-big10-tcp", "catalog-big1000-tcp", "catalog-big10000-tcp"]
     big = sorted({k for k in lats if k[0].startswith("catalog-")},
                  key=lambda k: (k[1] != TARGET, k[1], runs.index(k[0]) if k[0] in runs else 99, k[0]))
     if big:
-        print("\n## catalog: latency for one service with 10 and with 1,000 instances (A)\n")
+        print("\n## catalog: latency for one service with 10, 1,000 and 10,000 instances (A)\n")
         print("| server | run | offered q/s | achieved q/s | answers | lost | p50 ms | p90 ms | p99 ms | "
               "p99.9 ms | max ms |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -129,10 +130,39 @@ def main(dirs):
             print(f"| {name} | {k[0][len('catalog-'):]} | {r['rate']} | {r['achieved_qps']} | {r['n']} | "
                   f"{r['lost']} | {r['p50_ms']} | {r['p90_ms']} | {r['p99_ms']} | {r['p999_ms']} | {r['max_ms']} |")
         print("\nudp: dnsperf -e (EDNS0; the servers answer at most 1232 bytes, so big1000 gets TC answers "
-              "without the 1,000 addresses); tcp: dnsperf -m tcp, one connection, the full answer.")
+              "without the 1,000 addresses); tcp: dnsperf -m tcp, one connection, the full answer "
+              "(big10000's 160 kB of addresses do not fit 64 KiB: TC over TCP too).")
+        big_verdicts(lats)
     print("\nkq/s per server CPU-s = median q/s / (median server CPU % / 100) / 1000; server CPU is the"
           " server's own utime+stime (softirq not included). Client CPU near 100 % means dnsperf,"
           " not the server, was the limit: compare servers by the per-CPU-s column then.")
+
+
+def big_verdicts(lats):
+    """Issue 18's bars: muster's big1000 p99 at most every peer's, 0 lost, and at most 1.5x its
+    own big10 p99, per transport."""
+    rows = []
+    for proto in ("udp", "tcp"):
+        m = lats.get((f"catalog-big1000-{proto}", TARGET))
+        m10 = lats.get((f"catalog-big10-{proto}", TARGET))
+        if not m:
+            continue
+        p99 = float(m["p99_ms"])
+        for (run, server), r in sorted(lats.items()):
+            if run == f"catalog-big1000-{proto}" and server != TARGET:
+                ok = p99 <= float(r["p99_ms"])
+                rows.append((f"big1000 {proto} p99 vs {server}", f"{p99} ms", f"{r['p99_ms']} ms",
+                             "PASS" if ok else "FAIL"))
+        rows.append((f"big1000 {proto} lost", str(m["lost"]), "0",
+                     "PASS" if int(float(m["lost"])) == 0 else "FAIL"))
+        if m10:
+            bar = 1.5 * float(m10["p99_ms"])
+            rows.append((f"big1000 / big10 {proto} p99", f"{p99} ms", f"1.5 x {m10['p99_ms']} ms",
+                         "PASS" if p99 <= bar else "FAIL"))
+    if rows:
+        print("\n| bar | muster | against | verdict |\n|---|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

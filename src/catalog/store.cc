@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "catalog/internal/store_db.hh"
+#include "catalog/internal/store_fragment.hh"
 #include "catalog/internal/store_image.hh"
 #include "catalog/internal/store_snapshot.hh"
 #include "catalog/internal/store_writer.hh"
@@ -148,6 +149,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     auto dbs = internal::open_dbs(*txn, lmdb::DbCreate::yes);
     if (!dbs.ok())
         return dbs.error();
+    if (auto r = internal::upgrade_service_records(*txn, *dbs); !r)
+        return r.error();
     uint64_t index = internal::read_index(*txn, *dbs);
     uint64_t applied = internal::read_raft_index(*txn, *dbs);
     if (auto r = txn->commit(); !r)
@@ -309,6 +312,8 @@ Result<void> Store::restore(std::span<const uint8_t> image) {
                     return r.error();
             }
         }
+        if (auto r = internal::upgrade_service_records(*txn, impl_->dbs); !r)
+            return r.error();  // an image from an older build
         if (auto r = impl_->commit(*txn, header.index, header.raft_index); !r)
             return r.error();
     }

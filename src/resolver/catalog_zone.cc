@@ -166,13 +166,6 @@ void CatalogZone::batch_end() {
     }
 }
 
-// One step of a Fisher-Yates shuffle: a uniformly chosen item of [i, n) moves to i.
-template <class T>
-void CatalogZone::pick_random(std::vector<T>& items, size_t i, size_t n) {
-    if (n - i > 1)
-        std::swap(items[i], items[i + random() % (n - i)]);
-}
-
 uint64_t CatalogZone::random() {
     // xorshift64* (Vigna 2016): cheap, and the shuffle needs no more.
     rng_ ^= rng_ >> 12;
@@ -349,28 +342,27 @@ void CatalogZone::answer_node(Reply& r, const CatalogName& n) {
         add_soa(r, dns::Section::authority);  // NODATA
 }
 
-// Healthy instances (tag-filtered) into instances_, shuffled. Returns how many.
-size_t CatalogZone::collect_instances(const CatalogName& n) {
-    catalog::ServiceRecordReader records(reader_->service(n.service));
-    size_t count = 0;
-    catalog::InstanceView v;
-    // Past max_instances the rest of the record is not considered (see max_instances).
-    while (count < max_instances && records.next(v)) {
-        if (v.health == catalog::Status::critical ||
-            (options_.only_passing && v.health != catalog::Status::passing))
-            continue;
-        if (!n.tag.empty() && !v.has_tag(n.tag))
-            continue;
-        instances_[count++] = v;
+// The instances a service query may answer with: the record's healthy ones (passing only with
+// only_passing), or those of them with the tag. Nothing is walked: the store keeps them ready.
+struct CatalogZone::Eligible {
+    catalog::ServiceRecord record;
+    bool by_tag = false;
+    catalog::ServiceRecord::Tagged tagged;
+    uint32_t count = 0;
+
+    Eligible(std::span<const uint8_t> bytes, std::string_view tag, bool only_passing)
+        : record(bytes), by_tag(!tag.empty()) {
+        if (by_tag)
+            tagged = record.tagged(tag);
+        count = by_tag ? tagged.eligible(only_passing) : record.eligible(only_passing);
     }
-    // Not shuffled here: the writers shuffle as they go (pick_random), so an answer that is
-    // cut short by truncation or a_record_limit shuffles only what it writes.
-    return count;
-}
+    // Eligible instance k (k < count) as an instance number of the record.
+    uint32_t number(uint32_t k) const { return by_tag ? tagged.at(k) : k; }
+};
 
 void CatalogZone::answer_service(Reply& r, const CatalogName& n) {
-    size_t count = collect_instances(n);
-    if (count == 0) {
+    const Eligible eligible(reader_->service(n.service), n.tag, options_.only_passing);
+    if (eligible.count == 0) {
         negative(r, dns::rcode::nxdomain);
         return;
     }
@@ -378,39 +370,51 @@ void CatalogZone::answer_service(Reply& r, const CatalogName& n) {
     const uint32_t ttl = ttl_of(select_service_ttl(options_.service_ttl, n.service));
     bool wrote = false;
     if (wants(r.q.qtype, dns::type::a))
-        wrote |= add_addresses(r, count, 4, ttl);
+        wrote |= add_addresses(r, eligible, 4, ttl);
     if (wants(r.q.qtype, dns::type::aaaa))
-        wrote |= add_addresses(r, count, 6, ttl);
+        wrote |= add_addresses(r, eligible, 6, ttl);
     if (r.q.qtype == dns::type::srv)
-        wrote |= add_srv(r, count, ttl);
+        wrote |= add_srv(r, eligible, ttl);
     if (!wrote)
         add_soa(r, dns::Section::authority);  // NODATA
 }
 
-// One RR per distinct address of the family, in the instances' shuffled order, at most
-// a_record_limit. Linear in the instances, and it stops at the first RR that does not fit (the
-// answer is then TC and empty), so a service with thousands of instances costs no more than
-// what the answer can carry.
-bool CatalogZone::add_addresses(Reply& r, size_t count, uint8_t family, uint32_t ttl) {
-    size_t n = 0;
-    for (size_t i = 0; i < count; ++i)
-        if (instances_[i].addr.family == family)
-            addrs_[n++] = instances_[i].addr;
-    size_t limit = options_.a_record_limit > 0 ? options_.a_record_limit : n;
+// One RR per distinct address of the family, in random order, at most a_record_limit, and it
+// stops at the first RR that does not fit (the answer is then TC and empty). Without a tag the
+// record's distinct addresses are drawn straight; with one, the tagged instances are drawn and
+// repeated addresses skipped. Either way the cost is what the answer writes.
+bool CatalogZone::add_addresses(Reply& r, const Eligible& e, uint8_t family, uint32_t ttl) {
+    const size_t limit = options_.a_record_limit > 0 ? options_.a_record_limit : SIZE_MAX;
+    const uint16_t type = address_type(family);
     size_t written = 0;
+    if (!e.by_tag) {
+        const catalog::ServiceRecord::Addresses addrs = e.record.addresses(family);
+        shuffle_.reset(addrs.eligible(options_.only_passing));
+        while (!shuffle_.done() && written < limit && !r.w.truncated()) {
+            const catalog::IpBytes a = addrs.at(shuffle_.next([this] { return random(); }));
+            r.w.add(dns::Section::answer, r.q.qname, type, dns::klass::in, ttl, a.span());
+            ++written;
+        }
+        return written > 0;
+    }
+    size_t n = 0;  // addresses written or skipped, in addrs_
     seen_.clear();
-    for (size_t i = 0; i < n && written < limit && !r.w.truncated(); ++i) {
-        pick_random(addrs_, i, n);
+    shuffle_.reset(e.count);
+    catalog::InstanceView inst;
+    while (!shuffle_.done() && written < limit && !r.w.truncated()) {
+        if (!e.record.instance(e.number(shuffle_.next([this] { return random(); })), inst) ||
+            inst.addr.family != family)
+            continue;
         // RFC 2181 §5: an RRset has no duplicate records (several instances share a node).
-        const catalog::IpBytes& a = addrs_[i];
+        addrs_[n] = inst.addr;
+        const catalog::IpBytes& a = addrs_[n];
         uint64_t h =
             internal::SeenSet::hash(internal::SeenSet::hash_start, a.bytes, sizeof a.bytes);
-        if (!seen_.insert(h, static_cast<uint32_t>(i), [&](uint32_t j) {
+        if (!seen_.insert(h, static_cast<uint32_t>(n++), [&](uint32_t j) {
                 return std::memcmp(addrs_[j].bytes, a.bytes, sizeof a.bytes) == 0;
             }))
             continue;
-        r.w.add(dns::Section::answer, r.q.qname, address_type(family), dns::klass::in, ttl,
-                a.span());
+        r.w.add(dns::Section::answer, r.q.qname, type, dns::klass::in, ttl, a.span());
         ++written;
     }
     return written > 0;
@@ -437,14 +441,18 @@ bool CatalogZone::srv_target(const Reply& r, const catalog::InstanceView& inst,
     return node_target(inst.node, r.domain, out);
 }
 
-// SRV records first (TC when they do not fit), then the targets' addresses as glue in what
-// room is left (glue that does not fit is left out, RFC 2181 §9).
-bool CatalogZone::add_srv(Reply& r, size_t count, uint32_t ttl) {
+// SRV records first, in random order (TC when they do not fit), then the targets' addresses as
+// glue in what room is left (glue that does not fit is left out, RFC 2181 §9).
+bool CatalogZone::add_srv(Reply& r, const Eligible& e, uint32_t ttl) {
     bool wrote = false;
     dns::Name target;
-    for (size_t i = 0; i < count && !r.w.truncated(); ++i) {
-        pick_random(instances_, i, count);
-        const catalog::InstanceView& inst = instances_[i];
+    size_t count = 0;  // instances drawn, in instances_
+    shuffle_.reset(e.count);
+    while (!shuffle_.done() && !r.w.truncated()) {
+        catalog::InstanceView& inst = instances_[count];
+        if (!e.record.instance(e.number(shuffle_.next([this] { return random(); })), inst))
+            continue;
+        ++count;
         if (!srv_target(r, inst, target))
             continue;  // a node name that is no DNS name cannot be a target
         uint8_t rdata[6 + dns::max_name_wire];

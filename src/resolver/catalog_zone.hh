@@ -18,6 +18,7 @@
 #include "dns/wire.hh"
 #include "resolver/catalog_name.hh"
 #include "resolver/internal/seen_set.hh"
+#include "resolver/internal/sparse_shuffle.hh"
 #include "resolver/options.hh"
 
 namespace muster::resolver {
@@ -28,8 +29,9 @@ std::chrono::seconds select_service_ttl(std::span<const TtlRule> rules, std::str
 
 class CatalogZone {
   public:
-    // The most instances one answer considers: the first ones of the record that pass the
-    // health and tag filters (the rest are ignored; far more than fit a 64 KiB TCP answer).
+    // The most instances (or addresses) one answer draws from the eligible ones, at random:
+    // more than fit a 64 KiB TCP answer, so only a tagged A/AAAA query whose instances share a
+    // few addresses or are mostly of the other family can stop short of them.
     static constexpr size_t max_instances = 4096;
 
     // options (with a non-null source) must outlive the zone. `seed` seeds the shuffle.
@@ -55,6 +57,7 @@ class CatalogZone {
 
   private:
     struct Reply;
+    struct Eligible;
     class ReadScope;
 
     bool stale() const;
@@ -62,20 +65,16 @@ class CatalogZone {
     void add_soa(Reply& r, dns::Section section);
     void answer_apex(Reply& r);
     void answer_node(Reply& r, const CatalogName& n);
-    bool add_meta_txt(Reply& r, const catalog::NodeView& node, dns::Section section,
-                      uint32_t ttl);
+    bool add_meta_txt(Reply& r, const catalog::NodeView& node, dns::Section section, uint32_t ttl);
     void answer_service(Reply& r, const CatalogName& n);
     void answer_addr(Reply& r, const CatalogName& n);
     bool answer_reverse(Reply& r, const CatalogName& n);
-    size_t collect_instances(const CatalogName& n);
-    bool add_addresses(Reply& r, size_t count, uint8_t family, uint32_t ttl);
-    bool add_srv(Reply& r, size_t count, uint32_t ttl);
+    bool add_addresses(Reply& r, const Eligible& e, uint8_t family, uint32_t ttl);
+    bool add_srv(Reply& r, const Eligible& e, uint32_t ttl);
     // The target of instance i's SRV record: <node>.node.<dc>.<domain> or <hex>.addr....
     bool srv_target(const Reply& r, const catalog::InstanceView& inst, dns::Name& out) const;
     bool node_target(std::string_view node, const dns::Name& domain, dns::Name& out) const;
     uint64_t random();
-    template <class T>
-    void pick_random(std::vector<T>& items, size_t i, size_t n);
 
     const CatalogOptions& options_;
     std::unique_ptr<catalog::DnsReader> reader_;  // made on first use, on the worker's thread
@@ -83,9 +82,10 @@ class CatalogZone {
     bool snapshot_open_ = false;                  // reader_->begin() without end()
     std::string domain_text_;                     // the domain, lowercase, no trailing dot
     uint64_t rng_;
-    std::vector<catalog::InstanceView> instances_;  // max_instances, allocated once
-    std::vector<catalog::IpBytes> addrs_;           // max_instances, allocated once
-    internal::SeenSet seen_{max_instances};         // duplicates within one answer
+    std::vector<catalog::InstanceView> instances_;    // max_instances, allocated once
+    std::vector<catalog::IpBytes> addrs_;             // max_instances, allocated once
+    internal::SeenSet seen_{max_instances};           // duplicates within one answer
+    internal::SparseShuffle shuffle_{max_instances};  // the random order of one answer
 };
 
 }  // namespace muster::resolver

@@ -10,9 +10,6 @@ namespace muster::catalog::internal {
 
 namespace {
 
-// ServiceRecord: u8 version | u32 count | count × instance (dns_record.hh).
-constexpr std::size_t record_header_size = 5;
-
 uint32_t clamp16(uint32_t v) {
     return std::min<uint32_t>(v, 0xffff);
 }
@@ -29,28 +26,40 @@ std::vector<uint8_t> encode_fragment(const Service& service, const Node& node, S
                  .warning = clamp16(service.weights.warning)};
     d.node = node.name;
     d.tags = service.tags;
-    // One encoder for both: a one-instance record minus its header is the instance's bytes.
-    std::vector<uint8_t> record = encode_service_record(std::span<const InstanceData>(&d, 1));
-    if (record.size() < record_header_size)
-        MUSTER_PANIC("encode_service_record wrote no header");
-    record.erase(record.begin(), record.begin() + record_header_size);
-    return record;
+    return encode_instance(d);
 }
 
 uint32_t assemble_service_record(const lmdb::Txn& txn, const Dbs& dbs, std::string_view key,
                                  std::vector<uint8_t>& out) {
-    out.clear();
-    out.resize(record_header_size);
-    out[0] = dns_record_version;
-    uint32_t count = 0;
+    // Views into the transaction's pages: valid until it ends, so no copy before the build.
+    std::vector<std::span<const uint8_t>> fragments;
     lmdb::for_each_prefix(txn, dbs.dns_instance, service_index_prefix(key),
-                          [&](const lmdb::Entry& e) {
-                              out.insert(out.end(), e.value.begin(), e.value.end());
-                              ++count;
-                          });
-    for (std::size_t i = 0; i < 4; ++i)
-        out[1 + i] = static_cast<uint8_t>((count >> (8 * i)) & 0xff);
-    return count;
+                          [&](const lmdb::Entry& e) { fragments.push_back(e.value); });
+    build_service_record(fragments, out);
+    return ServiceRecord(out).count();
+}
+
+Result<void> upgrade_service_records(lmdb::Txn& txn, const Dbs& dbs) {
+    if (auto v = txn.get(dbs.meta, service_record_version_key);
+        v && v->size() == 1 && (*v)[0] == service_record_version)
+        return {};
+    std::vector<std::string> names;  // every service with a record, from the old build
+    {
+        lmdb::Cursor cursor(txn, dbs.dns_service);
+        for (auto e = cursor.first(); e; e = cursor.next())
+            names.emplace_back(lmdb::text(e->key));
+    }
+    std::vector<uint8_t> record;
+    for (const std::string& name : names) {
+        if (assemble_service_record(txn, dbs, name, record) == 0) {
+            if (auto r = txn.del(dbs.dns_service, name); !r)
+                return r.error();
+        } else if (auto r = txn.put(dbs.dns_service, name, record); !r) {
+            return r;
+        }
+    }
+    const uint8_t version[1] = {service_record_version};
+    return txn.put(dbs.meta, service_record_version_key, version);
 }
 
 }  // namespace muster::catalog::internal

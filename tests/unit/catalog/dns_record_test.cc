@@ -162,30 +162,134 @@ BOOST_AUTO_TEST_CASE(truncated_service_record_ends_walk_invalid_at_every_length)
     }
 }
 
-BOOST_AUTO_TEST_CASE(bad_version_health_or_family_is_invalid) {
+BOOST_AUTO_TEST_CASE(bad_version_size_health_or_family_is_invalid) {
     std::vector<InstanceData> in{instance("alpha", "10.0.0.1", 80, {})};
     auto bytes = encode_service_record(in);
+    constexpr std::size_t first_instance = 25 + 4;  // after the header and one offset
     auto bad_version = bytes;
-    bad_version[0] = 2;
+    bad_version[0] = 1;  // the layout before issue 18
     BOOST_TEST(!ServiceRecordReader(bad_version).valid());
     BOOST_TEST(read_all(bad_version).empty());
 
+    auto longer = bytes;
+    longer.push_back(0);  // the size in the header no longer matches
+    BOOST_TEST(!ServiceRecord(longer).valid());
+
     auto bad_health = bytes;
-    bad_health[5] = 3;  // after u8 version + u32 count
+    bad_health[first_instance] = 3;
     bool valid = true;
     BOOST_TEST(read_all(bad_health, &valid).empty());
     BOOST_TEST(!valid);
 
     auto bad_family = bytes;
-    bad_family[6] = 5;
+    bad_family[first_instance + 1] = 5;
     BOOST_TEST(read_all(bad_family, &valid).empty());
     BOOST_TEST(!valid);
 
-    // A count larger than what follows ends at the bytes' end, invalid.
+    // A count whose offset table runs past the record: invalid, nothing read.
     auto big_count = bytes;
-    big_count[1] = 9;
-    BOOST_TEST(read_all(big_count, &valid).size() == 1u);
-    BOOST_TEST(!valid);
+    big_count[6] = 9;  // count = 9 * 256 + 1
+    BOOST_TEST(!ServiceRecord(big_count).valid());
+    BOOST_TEST(read_all(big_count, &valid).empty());
+
+    // An offset that points outside the instances gives no instance.
+    auto bad_offset = bytes;
+    bad_offset[25] = 0xff;
+    bad_offset[26] = 0xff;
+    const ServiceRecord record(bad_offset);
+    BOOST_TEST(record.valid());
+    InstanceView v;
+    BOOST_TEST(!record.instance(0, v));
+    BOOST_TEST(!record.instance(1, v));  // out of range
+}
+
+BOOST_AUTO_TEST_CASE(service_record_keeps_instances_by_health_in_given_order) {
+    std::vector<InstanceData> in{
+        instance("c1", "10.0.0.1", 1, {}, Status::critical),
+        instance("w1", "10.0.0.2", 2, {}, Status::warning),
+        instance("p1", "10.0.0.3", 3, {}),
+        instance("w2", "10.0.0.4", 4, {}, Status::warning),
+        instance("p2", "10.0.0.5", 5, {}),
+    };
+    const auto bytes = encode_service_record(in);
+    const ServiceRecord record(bytes);
+    BOOST_TEST_REQUIRE(record.valid());
+    BOOST_TEST(record.count() == 5u);
+    BOOST_TEST(record.passing() == 2u);
+    BOOST_TEST(record.warning() == 2u);
+    BOOST_TEST(record.eligible(true) == 2u);
+    BOOST_TEST(record.eligible(false) == 4u);
+    std::vector<std::string> order;
+    for (const InstanceView& v : read_all(bytes))
+        order.emplace_back(v.node);
+    BOOST_TEST((order == std::vector<std::string>{"p1", "p2", "w1", "w2", "c1"}));
+}
+
+BOOST_AUTO_TEST_CASE(service_record_addresses_are_distinct_passing_first) {
+    std::vector<InstanceData> in{
+        instance("a", "10.0.0.1", 1, {}, Status::warning),     // also on a passing one below
+        instance("b", "10.0.0.2", 1, {}, Status::warning),     // only warning
+        instance("c", "10.0.0.3", 1, {}, Status::critical),    // never answered
+        instance("d", "10.0.0.1", 2, {}),                      // passing
+        instance("e", "10.0.0.4", 1, {}),                      // passing
+        instance("f", "10.0.0.4", 2, {}),                      // a repeat
+        instance("g", "2001:db8::1", 1, {}, Status::warning),  // v6, only warning
+        instance("h", "host.example", 1, {}),                  // no address
+    };
+    const auto bytes = encode_service_record(in);
+    const ServiceRecord record(bytes);
+    BOOST_TEST_REQUIRE(record.valid());
+    const auto v4 = record.addresses(4);
+    BOOST_TEST(v4.passing == 2u);
+    BOOST_TEST(v4.warning == 1u);
+    BOOST_TEST(v4.eligible(true) == 2u);
+    std::vector<std::string> got;
+    for (uint32_t i = 0; i < v4.eligible(false); ++i) {
+        const IpBytes a = v4.at(i);
+        BOOST_TEST(a.family == 4);
+        got.push_back(std::to_string(a.bytes[3]));
+    }
+    BOOST_TEST((got == std::vector<std::string>{"1", "4", "2"}));
+    const auto v6 = record.addresses(6);
+    BOOST_TEST(v6.passing == 0u);
+    BOOST_TEST(v6.warning == 1u);
+    BOOST_TEST(v6.at(0).bytes[15] == 1);
+    BOOST_TEST(record.addresses(0).eligible(false) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(service_record_tag_index_finds_each_tag_by_health) {
+    std::vector<InstanceData> in{
+        instance("w", "10.0.0.1", 1, {"Primary", "x"}, Status::warning),
+        instance("p1", "10.0.0.2", 1, {"primary", "PRIMARY"}),  // the same tag twice
+        instance("c", "10.0.0.3", 1, {"primary", "crit-only"}, Status::critical),
+        instance("p2", "10.0.0.4", 1, {"y"}),
+    };
+    // Many distinct tags, so the search has more than a handful of entries.
+    for (int i = 0; i < 300; ++i)
+        in.push_back(instance("t" + std::to_string(i), "10.1.0.1", 1, {"tag-" + std::to_string(i)},
+                              Status::passing));
+    const auto bytes = encode_service_record(in);
+    const ServiceRecord record(bytes);
+    BOOST_TEST_REQUIRE(record.valid());
+    const auto primary = record.tagged("primary");
+    BOOST_TEST(primary.passing == 1u);
+    BOOST_TEST(primary.warning == 1u);
+    InstanceView v;
+    BOOST_TEST_REQUIRE(record.instance(primary.at(0), v));
+    BOOST_TEST(v.node == "p1");
+    BOOST_TEST_REQUIRE(record.instance(primary.at(1), v));
+    BOOST_TEST(v.node == "w");
+    BOOST_TEST(record.tagged("crit-only").eligible(false) == 0u);
+    BOOST_TEST(record.tagged("x").eligible(true) == 0u);
+    BOOST_TEST(record.tagged("x").eligible(false) == 1u);
+    BOOST_TEST(record.tagged("nosuch").eligible(false) == 0u);
+    BOOST_TEST(record.tagged("").eligible(false) == 0u);
+    for (int i = 0; i < 300; i += 37) {
+        const auto t = record.tagged("tag-" + std::to_string(i));
+        BOOST_TEST_REQUIRE(t.passing == 1u);
+        BOOST_TEST_REQUIRE(record.instance(t.at(0), v));
+        BOOST_TEST(v.node == "t" + std::to_string(i));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(node_record_round_trips_address_name_and_meta) {

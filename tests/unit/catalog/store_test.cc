@@ -12,11 +12,13 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <tuple>
 
 #include <lmdb.h>
 #include <boost/test/unit_test.hpp>
 
 #include "catalog/dns_record.hh"
+#include "catalog/internal/store_fragment.hh"
 #include "catalog/internal/store_image.hh"
 #include "common/lmdb.hh"
 #include "support/temp_dir.hh"
@@ -137,6 +139,10 @@ std::vector<Instance> dns_service(const Store& store, std::string_view name) {
     }
     BOOST_TEST(out.size() == r.count());
     reader->end();
+    // The record keeps its instances by health; these tests look at them by node and port.
+    std::stable_sort(out.begin(), out.end(), [](const Instance& a, const Instance& b) {
+        return std::tie(a.node, a.port) < std::tie(b.node, b.port);
+    });
     return out;
 }
 
@@ -1531,15 +1537,101 @@ BOOST_AUTO_TEST_CASE(image_from_before_left_members_restores_without_them) {
     BOOST_TEST(target.store->snapshot()->left_members().size() == 1u);
 }
 
+// Makes the store in `path` (an LMDB file) look as an older build left it: ServiceRecords of
+// the first layout (here a stub of its header) and no layout mark.
+void make_records_old(const std::string& path) {
+    MDB_env* env = nullptr;
+    BOOST_TEST_REQUIRE(mdb_env_create(&env) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_set_maxdbs(env, 32) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_set_mapsize(env, size_t{1} << 28) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_NOLOCK, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    BOOST_TEST_REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi meta = 0, services = 0;
+    BOOST_TEST_REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+    BOOST_TEST_REQUIRE(mdb_dbi_open(txn, "dns_service", 0, &services) == 0);
+    std::string mark(internal::service_record_version_key);
+    MDB_val key{mark.size(), mark.data()};
+    BOOST_TEST_REQUIRE(mdb_del(txn, meta, &key, nullptr) == 0);
+    std::vector<std::string> names;
+    MDB_cursor* cursor = nullptr;
+    BOOST_TEST_REQUIRE(mdb_cursor_open(txn, services, &cursor) == 0);
+    MDB_val k, v;
+    for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT))
+        names.emplace_back(static_cast<const char*>(k.mv_data), k.mv_size);
+    mdb_cursor_close(cursor);
+    BOOST_TEST_REQUIRE(!names.empty());
+    uint8_t old_record[] = {1, 0, 0, 0, 0};  // version 1, no instances
+    for (std::string& name : names) {
+        MDB_val nk{name.size(), name.data()};
+        MDB_val nv{sizeof old_record, old_record};
+        BOOST_TEST_REQUIRE(mdb_put(txn, services, &nk, &nv, 0) == 0);
+    }
+    BOOST_TEST_REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+}
+
+BOOST_AUTO_TEST_CASE(opening_a_store_of_an_older_build_rebuilds_its_service_records) {
+    Fixture f;
+    f.apply(reg(node("a", "10.0.0.1"), service("web")));
+    f.apply(reg(node("b", "10.0.0.2"), service("web")));
+    f.apply(reg(node("b", "10.0.0.2"), service("db")));
+    f.store.reset();
+    make_records_old((f.dir.path() / "data" / "catalog.mdb").string());
+    f.open();
+    const auto web = dns_service(*f.store, "web");
+    BOOST_TEST_REQUIRE(web.size() == 2u);
+    BOOST_TEST(web[0].node == "a");
+    BOOST_TEST(web[1].node == "b");
+    BOOST_TEST(dns_service(*f.store, "db").size() == 1u);
+    // Marked current: the next open leaves the records alone (and they still read).
+    f.reopen();
+    BOOST_TEST(dns_service(*f.store, "web").size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(restoring_an_image_of_an_older_build_rebuilds_its_service_records) {
+    Fixture source;
+    source.apply(reg(node("a", "10.0.0.1"), service("web")));
+    source.apply(reg(node("b", "10.0.0.2"), service("web")));
+    apply_entry(*source.store, 3, {{reg(node("c", "10.0.0.3"), service("web"))}});
+    auto image = image_of(*source.store);
+    // The image's LMDB file, made old, framed again.
+    auto header = internal::parse_image_header(image);
+    BOOST_TEST_REQUIRE(header.ok());
+    const auto path = (source.dir.path() / "old.mdb").string();
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(image.data() + internal::image_header_size),
+                  static_cast<std::streamsize>(image.size() - internal::image_header_size));
+    }
+    make_records_old(path);
+    std::ifstream in(path, std::ios::binary);
+    Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto framed = internal::encode_image_header({.raft_index = header->raft_index,
+                                                 .index = header->index,
+                                                 .file_size = file.size(),
+                                                 .checksum = internal::image_checksum(file)});
+    Bytes old(framed.begin(), framed.end());
+    old.insert(old.end(), file.begin(), file.end());
+
+    Fixture target;
+    auto r = target.store->restore(old);
+    BOOST_TEST_REQUIRE(r.ok(), (r.ok() ? "" : r.error().message));
+    BOOST_TEST(dns_service(*target.store, "web").size() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(image_of_an_empty_store_restores_to_an_empty_store) {
     Fixture f;
     auto empty = image_of(*f.store);
     BOOST_TEST(*Store::image_applied_index(empty) == 0u);
-    BOOST_TEST(raw_entries(empty).empty());
+    // Nothing but the mark of the ServiceRecord layout.
+    const std::vector<std::string> marker{"meta service_record_version = \x02"};
+    BOOST_TEST(raw_entries(empty) == marker);
     Fixture target;
     BOOST_TEST(target.store->restore(empty).ok());  // at applied index 0 already: nothing to do
     BOOST_TEST(target.store->index() == 0u);
-    BOOST_TEST(raw_entries(image_of(*target.store)).empty());
+    BOOST_TEST(raw_entries(image_of(*target.store)) == marker);
 }
 
 // ---- the Restore command (muster snapshot restore)

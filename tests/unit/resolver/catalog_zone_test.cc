@@ -399,6 +399,78 @@ BOOST_FIXTURE_TEST_CASE(thousands_of_instances_sharing_addresses_give_each_addre
     BOOST_TEST(std::set<std::string>(some.begin(), some.end()).size() == 700u);
 }
 
+// 10,000 instances on distinct addresses, every other one warning, every 100th tagged
+// "canary": the service a big deployment has, answered from the ready sets (issue 18).
+std::vector<catalog::InstanceData> ten_thousand() {
+    std::vector<catalog::InstanceData> list;
+    for (int i = 0; i < 10000; ++i) {
+        std::vector<std::string> tags{"all"};
+        if (i % 100 == 0)
+            tags.emplace_back("Canary");
+        list.push_back(instance("n" + std::to_string(i),
+                                "10.8." + std::to_string(i / 256) + "." + std::to_string(i % 256),
+                                static_cast<uint16_t>(i), i % 2 ? Status::warning : Status::passing,
+                                tags));
+    }
+    return list;
+}
+
+int host_number(const std::string& addr) {  // 10.8.x.y -> x * 256 + y
+    const size_t dot = addr.rfind('.');
+    const size_t prev = addr.rfind('.', dot - 1);
+    return std::stoi(addr.substr(prev + 1, dot - prev - 1)) * 256 + std::stoi(addr.substr(dot + 1));
+}
+
+BOOST_FIXTURE_TEST_CASE(ten_thousand_instances_answer_a_uniform_random_sample, Fixture) {
+    data->set_service("huge", ten_thousand());
+    options.a_record_limit = 3;
+    for (bool only_passing : {false, true}) {
+        options.only_passing = only_passing;
+        std::set<int> seen;
+        for (int q = 0; q < 2000; ++q) {
+            auto a = answered(q % 2 ? "huge.service.internal." : "all.huge.service.internal.",
+                              dns::type::a);
+            auto got = addresses(a.msg.answer, dns::type::a);
+            BOOST_REQUIRE(got.size() == 3u);
+            BOOST_REQUIRE(std::set<std::string>(got.begin(), got.end()).size() == 3u);
+            for (const std::string& addr : got) {
+                const int n = host_number(addr);
+                BOOST_REQUIRE((!only_passing || n % 2 == 0));
+                seen.insert(n);
+            }
+        }
+        // 6,000 uniform draws over the eligible set reach most of it: 10,000 (5,000 passing)
+        // gives 4,512 (3,494) distinct on average; the first instances alone would give 3.
+        BOOST_TEST(seen.size() > (only_passing ? 3200u : 4200u), "only_passing " << only_passing);
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(ten_thousand_instances_truncate_and_a_tag_answers_its_own, Fixture) {
+    data->set_service("huge", ten_thousand());
+    for (uint16_t qtype : {dns::type::a, dns::type::srv}) {
+        auto tcp = answered("huge.service.internal.", qtype, 65535);
+        BOOST_TEST(tcp.msg.has(dns::flag::tc));  // 10,000 do not fit 64 KiB
+        BOOST_TEST(tcp.msg.answer.empty());
+    }
+    // The tag (case-insensitive) has 100 instances, 100 healthy: all of them, glue included.
+    auto srv = answered("canary.huge.service.internal.", dns::type::srv, 65535);
+    BOOST_TEST(!srv.msg.has(dns::flag::tc));
+    BOOST_REQUIRE(srv.msg.answer.size() == 100u);
+    std::set<uint16_t> ports;
+    for (const Rr& rr : srv.msg.answer)
+        ports.insert(srv_of(rr).port);
+    BOOST_TEST(ports.size() == 100u);
+    BOOST_TEST((*ports.begin() == 0 && *ports.rbegin() == 9900));
+    for (uint16_t port : ports)
+        BOOST_TEST(port % 100 == 0);
+    BOOST_TEST(addresses(srv.msg.additional, dns::type::a).size() == 100u);
+    // Every 100th instance is even: all passing, so only_passing keeps all 100.
+    options.only_passing = true;
+    auto a = answered("canary.huge.service.internal.", dns::type::a, 65535);
+    BOOST_TEST(addresses(a.msg.answer, dns::type::a).size() == 100u);
+    require_negative(answered("nosuch.huge.service.internal.", dns::type::a), dns::rcode::nxdomain);
+}
+
 BOOST_FIXTURE_TEST_CASE(many_instances_truncate_at_512_and_fit_in_tcp, Fixture) {
     std::vector<catalog::InstanceData> list;
     for (int i = 0; i < 100; ++i)
@@ -631,10 +703,17 @@ BOOST_FIXTURE_TEST_CASE(chaos_class_is_not_ours, Fixture) {
 BOOST_FIXTURE_TEST_CASE(malformed_service_record_answers_what_it_could_read, Fixture) {
     auto bytes = catalog::encode_service_record(std::vector<catalog::InstanceData>{
         instance("alpha", "10.0.0.1", 80), instance("beta", "10.0.0.2", 80)});
-    bytes.resize(bytes.size() - 3);
+    auto truncated = bytes;
+    truncated.resize(bytes.size() - 3);
+    data->services["broken"] = truncated;
+    require_negative(answered("broken.service.internal.", dns::type::srv), dns::rcode::nxdomain);
+    // beta's offset points nowhere: SRV answers with alpha alone.
+    bytes[29] = 0xff;
+    bytes[30] = 0xff;
     data->services["broken"] = bytes;
-    auto a = answered("broken.service.internal.", dns::type::a);
-    BOOST_TEST((addresses(a.msg.answer, dns::type::a) == std::multiset<std::string>{"10.0.0.1"}));
+    auto a = answered("broken.service.internal.", dns::type::srv);
+    BOOST_REQUIRE(a.msg.answer.size() == 1u);
+    BOOST_TEST(srv_of(a.msg.answer[0]).target == "alpha.node.dc1.internal.");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
