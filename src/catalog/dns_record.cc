@@ -264,6 +264,11 @@ std::vector<uint8_t> encode_instance(const InstanceData& inst) {
     // A node name that cannot be a DNS name cannot be an SRV target either.
     if (inst.node.size() > max_str)
         return out;
+    // Sized once (this also keeps GCC 12's -O3 -Warray-bounds from a false report on growth).
+    std::size_t size = 27 + inst.node.size();
+    for (const std::string& tag : inst.tags)
+        size += 1 + std::min(tag.size(), max_str);
+    out.reserve(size);
     put_u8(out, static_cast<uint8_t>(inst.health));
     put_addr(out, inst.addr);
     put_u8(out, inst.own_address ? 1 : 0);
@@ -284,93 +289,233 @@ std::vector<uint8_t> encode_instance(const InstanceData& inst) {
     return out;
 }
 
+namespace {
+
+// An open-addressing table of item numbers for the build's two "seen before" questions (an
+// address, a tag), reused from build to build.
+class BuildTable {
+  public:
+    // Empties the table for up to `capacity` numbers (keeping its memory).
+    void reset(std::size_t capacity) {
+        std::size_t slots = 16;
+        while (slots < 2 * capacity)
+            slots <<= 1;
+        slot_.assign(slots, empty);
+    }
+    // The number stored under an equal key, or `number` after storing it there.
+    template <class Same>
+    uint32_t find_or_add(uint64_t hash, uint32_t number, Same&& same) {
+        const std::size_t mask = slot_.size() - 1;
+        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+            if (slot_[i] == empty) {
+                slot_[i] = number;
+                return number;
+            }
+            if (same(slot_[i]))
+                return slot_[i];
+        }
+    }
+
+  private:
+    static constexpr uint32_t empty = UINT32_MAX;
+    std::vector<uint32_t> slot_;
+};
+
+uint64_t mix(uint64_t h) {  // the finaliser of MurmurHash3
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+uint64_t hash_lower(std::string_view s) {  // FNV-1a of the ASCII-lowercase bytes
+    uint64_t h = 14695981039346656037ULL;
+    for (char c : s)
+        h = (h ^ static_cast<uint8_t>(ascii::to_lower(c))) * 1099511628211ULL;
+    return mix(h);
+}
+
+bool less_lower(std::string_view a, std::string_view b) {
+    const std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto x = static_cast<uint8_t>(ascii::to_lower(a[i]));
+        const auto y = static_cast<uint8_t>(ascii::to_lower(b[i]));
+        if (x != y)
+            return x < y;
+    }
+    return a.size() < b.size();
+}
+
+}  // namespace
+
+// A write of one instance rebuilds its service's record, so this is linear in the instances
+// with a few allocations per build (none per instance): bench/store_big_service.cc.
 void build_service_record(std::span<const std::span<const uint8_t>> instances,
                           std::vector<uint8_t>& out) {
-    // The well-formed instances in health order (passing, warning, critical), stable.
     struct Item {
         std::span<const uint8_t> bytes;
         InstanceView view;
     };
-    std::vector<Item> items;
-    items.reserve(instances.size());
+    // Scratch kept by the thread between builds: a big service is rebuilt on every write to it,
+    // and fresh vectors of its size would cost page faults each time.
+    thread_local std::vector<Item> decoded;    // the well-formed instances, in the given order
+    thread_local std::vector<uint32_t> order;  // decoded's indexes by health, stable
+    decoded.clear();
+    decoded.reserve(instances.size());
     uint32_t by_health[3] = {};
+    uint32_t families[7] = {};  // healthy instances by address family
     for (std::span<const uint8_t> bytes : instances) {
-        InstanceView v;
-        if (!read_instance(bytes, v))
+        Item& item = decoded.emplace_back();
+        if (!read_instance(bytes, item.view)) {
+            decoded.pop_back();
             continue;
-        items.push_back({bytes, v});
-        ++by_health[static_cast<uint8_t>(v.health)];
+        }
+        item.bytes = bytes;
+        ++by_health[static_cast<uint8_t>(item.view.health)];
+        families[item.view.addr.family] += item.view.health == Status::critical ? 0 : 1;
     }
-    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-        return static_cast<uint8_t>(a.view.health) < static_cast<uint8_t>(b.view.health);
-    });
-    const uint32_t count = static_cast<uint32_t>(items.size());
+    const auto count = static_cast<uint32_t>(decoded.size());
+    const uint32_t passing = by_health[0], warning = by_health[1];
+    const uint32_t healthy = passing + warning;
+    order.resize(count);
+    uint32_t next[3] = {0, passing, healthy};
+    for (uint32_t k = 0; k < count; ++k)
+        order[next[static_cast<uint8_t>(decoded[k].view.health)]++] = k;
+    auto item = [&](uint32_t i) -> const Item& { return decoded[order[i]]; };
 
+    std::size_t size = service_header_size + 4 * std::size_t{count} + 24;
+    for (const Item& d : decoded)
+        size += d.bytes.size() + 16;
     out.clear();
+    out.reserve(size);
     out.resize(service_header_size + 4 * std::size_t{count});
     out[0] = service_record_version;
     store_u32(out.data() + 5, count);
-    store_u32(out.data() + 9, by_health[static_cast<uint8_t>(Status::passing)]);
-    store_u32(out.data() + 13, by_health[static_cast<uint8_t>(Status::warning)]);
+    store_u32(out.data() + 9, passing);
+    store_u32(out.data() + 13, warning);
     for (uint32_t i = 0; i < count; ++i) {
         store_u32(out.data() + service_header_size + 4 * std::size_t{i},
                   static_cast<uint32_t>(out.size()));
-        out.insert(out.end(), items[i].bytes.begin(), items[i].bytes.end());
+        out.insert(out.end(), item(i).bytes.begin(), item(i).bytes.end());
     }
 
+    // The distinct addresses of each family; the order is by health, so an address that a
+    // passing instance has is written among the passing ones.
     store_u32(out.data() + 17, static_cast<uint32_t>(out.size()));  // addrs_at
     for (uint8_t family : {uint8_t{4}, uint8_t{6}}) {
         const std::size_t width = family == 4 ? 4 : 16;
-        std::set<std::array<uint8_t, 16>> seen;
+        thread_local BuildTable seen;
+        seen.reset(families[family]);
         uint32_t n[2] = {};  // passing, warning
         const std::size_t counts_at = out.size();
         put_u32(out, 0);
         put_u32(out, 0);
-        for (const Item& item : items) {
-            const InstanceView& v = item.view;
-            if (v.health == Status::critical || v.addr.family != family)
+        for (uint32_t i = 0; i < healthy && families[family] > 0; ++i) {
+            const IpBytes& addr = item(i).view.addr;
+            if (addr.family != family)
                 continue;
-            std::array<uint8_t, 16> key;
-            std::memcpy(key.data(), v.addr.bytes, 16);
-            if (!seen.insert(key).second)
-                continue;  // a passing instance's address comes first: the order is by health
-            out.insert(out.end(), v.addr.bytes, v.addr.bytes + width);
-            ++n[v.health == Status::passing ? 0 : 1];
+            uint64_t a = 0, b = 0;
+            std::memcpy(&a, addr.bytes, 8);
+            std::memcpy(&b, addr.bytes + 8, 8);
+            const uint32_t first = seen.find_or_add(mix(a ^ mix(b)), i, [&](uint32_t j) {
+                return std::memcmp(item(j).view.addr.bytes, addr.bytes, 16) == 0;
+            });
+            if (first != i)
+                continue;
+            out.insert(out.end(), addr.bytes, addr.bytes + width);
+            ++n[i < passing ? 0 : 1];
         }
         store_u32(out.data() + counts_at, n[0]);
         store_u32(out.data() + counts_at + 4, n[1]);
     }
 
+    // The tag index: each healthy instance's tags grouped (ASCII case-insensitively), the
+    // groups sorted by lowercase tag, each group's instance numbers ascending.
     store_u32(out.data() + 21, static_cast<uint32_t>(out.size()));  // tags_at
-    std::map<std::string, std::vector<uint32_t>> tags;  // lowercase tag -> instance numbers
-    for (uint32_t i = 0; i < count; ++i) {
-        const InstanceView& v = items[i].view;
-        if (v.health == Status::critical)
+    struct Group {
+        std::string_view tag;  // as the first instance with it spells it
+        uint32_t size = 0;
+        uint32_t passing = 0;
+        uint32_t last = UINT32_MAX;  // the last instance added (a tag given twice counts once)
+        uint32_t start = 0;          // where its numbers begin in `numbers`
+    };
+    thread_local std::vector<Group> groups;
+    thread_local std::vector<std::pair<uint32_t, uint32_t>> pairs;  // (group, instance)
+    thread_local std::vector<uint32_t> previous;  // the groups of the previous instance's tags
+    groups.clear();
+    pairs.clear();
+    previous.clear();
+    std::size_t occurrences = 0;
+    for (uint32_t i = 0; i < healthy; ++i)
+        occurrences += item(i).view.tag_count;
+    pairs.reserve(occurrences);
+    thread_local BuildTable by_tag;
+    by_tag.reset(occurrences);
+    std::span<const uint8_t> previous_tags;
+    auto add = [&](uint32_t g, uint32_t i) {
+        Group& group = groups[g];
+        if (group.last == i)
+            return;
+        group.last = i;
+        ++group.size;
+        group.passing += i < passing ? 1 : 0;
+        pairs.emplace_back(g, i);
+    };
+    for (uint32_t i = 0; i < healthy; ++i) {
+        const InstanceView& v = item(i).view;
+        // Instances of one service mostly carry the same tags: the previous instance's groups.
+        if (!previous_tags.empty() && v.tags.size() == previous_tags.size() &&
+            std::memcmp(v.tags.data(), previous_tags.data(), v.tags.size()) == 0) {
+            for (uint32_t g : previous)
+                add(g, i);
             continue;
+        }
+        previous.clear();
+        previous_tags = v.tags;
         internal::ByteCursor c{v.tags};
         for (unsigned k = 0; k < v.tag_count; ++k) {
-            std::string tag(c.str());
-            for (char& ch : tag)
-                ch = ascii::to_lower(ch);
-            std::vector<uint32_t>& numbers = tags[tag];
-            if (numbers.empty() || numbers.back() != i)  // a tag given twice counts once
-                numbers.push_back(i);
+            const std::string_view tag = c.str();
+            const auto fresh = static_cast<uint32_t>(groups.size());
+            const uint32_t g = by_tag.find_or_add(hash_lower(tag), fresh, [&](uint32_t other) {
+                return ascii::iequals(groups[other].tag, tag);
+            });
+            if (g == fresh)
+                groups.push_back({.tag = tag});
+            previous.push_back(g);
+            add(g, i);
         }
     }
+    thread_local std::vector<uint32_t> numbers;
+    numbers.resize(pairs.size());
+    uint32_t at = 0;
+    for (Group& group : groups) {
+        group.start = at;
+        at += group.size;
+        group.size = 0;  // refilled below
+    }
+    for (const auto& [g, i] : pairs)
+        numbers[groups[g].start + groups[g].size++] = i;
+    thread_local std::vector<uint32_t> sorted;
+    sorted.resize(groups.size());
+    for (uint32_t g = 0; g < sorted.size(); ++g)
+        sorted[g] = g;
+    std::sort(sorted.begin(), sorted.end(),
+              [&](uint32_t a, uint32_t b) { return less_lower(groups[a].tag, groups[b].tag); });
     const std::size_t index_at = out.size();
-    put_u32(out, static_cast<uint32_t>(tags.size()));
+    put_u32(out, static_cast<uint32_t>(groups.size()));
     const std::size_t table_at = out.size();
-    out.resize(out.size() + 4 * tags.size());
-    std::size_t k = 0;
-    const uint32_t passing = by_health[static_cast<uint8_t>(Status::passing)];
-    for (const auto& [tag, numbers] : tags) {
-        store_u32(out.data() + table_at + 4 * k++, static_cast<uint32_t>(out.size() - index_at));
-        put_str(out, tag);
-        const auto first_warning = std::lower_bound(numbers.begin(), numbers.end(), passing);
-        put_u32(out, static_cast<uint32_t>(first_warning - numbers.begin()));
-        put_u32(out, static_cast<uint32_t>(numbers.end() - first_warning));
-        for (uint32_t number : numbers)
-            put_u32(out, number);
+    out.resize(out.size() + 4 * groups.size());
+    for (std::size_t k = 0; k < sorted.size(); ++k) {
+        const Group& group = groups[sorted[k]];
+        store_u32(out.data() + table_at + 4 * k, static_cast<uint32_t>(out.size() - index_at));
+        put_u8(out, static_cast<uint8_t>(group.tag.size()));
+        for (char ch : group.tag)
+            out.push_back(static_cast<uint8_t>(ascii::to_lower(ch)));
+        put_u32(out, group.passing);
+        put_u32(out, group.size - group.passing);
+        for (uint32_t j = 0; j < group.size; ++j)
+            put_u32(out, numbers[group.start + j]);
     }
     store_u32(out.data() + 1, static_cast<uint32_t>(out.size()));  // size
 }
