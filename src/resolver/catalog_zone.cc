@@ -392,6 +392,8 @@ bool CatalogZone::add_addresses(Reply& r, const Eligible& e, uint8_t family, uin
         shuffle_.reset(addrs.eligible(options_.only_passing));
         while (!shuffle_.done() && written < limit && !r.w.truncated()) {
             const catalog::IpBytes a = addrs.at(shuffle_.next([this] { return random(); }));
+            if (a.family == 0)
+                continue;  // malformed bytes
             r.w.add(dns::Section::answer, r.q.qname, type, dns::klass::in, ttl, a.span());
             ++written;
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generates the seed corpora for fuzz_query, fuzz_response and fuzz_hosts (dnspython), the
 Leave and Restore inputs of fuzz_command (the older command inputs were written by hand), and the
-framing inputs of fuzz_snapshot_file (its valid snapshot, snapshot_file/saved, was written by
+framing inputs of fuzz_snapshot_file, the ServiceRecords of fuzz_service_record (its valid snapshot, snapshot_file/saved, was written by
 `muster snapshot save` from a dev agent holding one node and service)."""
 import hashlib
 import os
@@ -238,7 +238,83 @@ def snapshot_files():
     write('snapshot_file', 'trailing', frame(b'abc') + b'\0')
 
 
+def service_records():
+    """ServiceRecords of layout 2 (src/catalog/dns_record.hh), as the store writes them, and
+    damaged ones."""
+    def instance(health, addr, node, tags, port=80, own=False):
+        fam = 4 if len(addr) == 4 else 6 if len(addr) == 16 else 0
+        b = struct.pack('<BB', health, fam) + addr.ljust(16, b'\0')
+        b += struct.pack('<BHHH', 1 if own else 0, port, 1, 1)
+        b += bytes([len(node)]) + node + bytes([len(tags)])
+        for t in tags:
+            b += bytes([len(t)]) + t
+        return b
+
+    def record(insts):  # insts: (health, addr, node, tags); sorted by health like the store
+        insts = sorted(insts, key=lambda i: i[0])
+        body = [instance(*i) for i in insts]
+        head_size = 25 + 4 * len(body)
+        offsets, at = [], head_size
+        for b in body:
+            offsets.append(at)
+            at += len(b)
+        addrs = b''
+        for width in (4, 16):
+            seen, out, n = set(), b'', [0, 0]
+            for h, a, _, _ in insts:
+                if h < 2 and len(a) == width and a not in seen:
+                    seen.add(a)
+                    out += a
+                    n[h] += 1
+            addrs += struct.pack('<II', *n) + out
+        groups = {}
+        for k, (h, _, _, tags) in enumerate(insts):
+            if h < 2:
+                for t in tags:
+                    nums = groups.setdefault(t.lower(), [])
+                    if not nums or nums[-1] != k:
+                        nums.append(k)
+        names = sorted(groups)
+        entries, table, off = b'', b'', 4 + 4 * len(names)
+        for t in names:
+            nums = groups[t]
+            npass = sum(1 for k in nums if insts[k][0] == 0)
+            e = bytes([len(t)]) + t + struct.pack('<II', npass, len(nums) - npass)
+            e += b''.join(struct.pack('<I', k) for k in nums)
+            table += struct.pack('<I', off)
+            off += len(e)
+            entries += e
+        tags = struct.pack('<I', len(names)) + table + entries
+        addrs_at = at
+        tags_at = addrs_at + len(addrs)
+        size = tags_at + len(tags)
+        passing = sum(1 for i in insts if i[0] == 0)
+        warning = sum(1 for i in insts if i[0] == 1)
+        head = struct.pack('<BIIIIII', 2, size, len(body), passing, warning, addrs_at, tags_at)
+        return head + b''.join(struct.pack('<I', o) for o in offsets) + b''.join(body) + addrs + tags
+
+    v4 = lambda n: bytes([10, 0, 0, n])
+    v6 = bytes.fromhex('20010db8000000000000000000000001')
+    mixed = record([(0, v4(1), b'alpha', [b'Primary', b'v1']), (1, v6, b'beta', [b'v1']),
+                    (2, v4(3), b'gamma', [b'primary']), (0, v4(1), b'delta', []),
+                    (0, b'', b'epsilon', [b'v1', b'V1'])])
+    write('service_record', 'mixed', mixed)
+    write('service_record', 'one', record([(0, v4(9), b'n', [])]))
+    write('service_record', 'empty', record([]))
+    write('service_record', 'many_tags',
+          record([(k % 2, v4(k), b'n%d' % k, [b't%d' % (k % 7), b'all']) for k in range(40)]))
+    write('service_record', 'truncated', mixed[:-5])
+    write('service_record', 'version_1', b'\x01' + mixed[1:])
+    bad = bytearray(mixed)
+    bad[25:29] = struct.pack('<I', 0xfffffff0)  # the first offset points far away
+    write('service_record', 'bad_offset', bytes(bad))
+    bad = bytearray(mixed)
+    bad[-4:] = b'\xff\xff\xff\x7f'  # the last tag's instance number
+    write('service_record', 'bad_tag_number', bytes(bad))
+
+
 if __name__ == '__main__':
+    service_records()
     queries()
     responses()
     hosts()
