@@ -177,12 +177,7 @@ bool ResponseWriter::add(Section section, const Name& owner, uint16_t rtype, uin
     if (!fits(size)) {
         if (section == Section::additional)
             return false;
-        // RFC 2181 §9: a partial answer/authority section must not be presented as complete.
-        truncated_ = true;
-        pos_ = question_end_;
-        counts_[0] = counts_[1] = counts_[2] = 0;
-        section_end_[0] = section_end_[1] = section_end_[2] = pos_;
-        nwritten_ = 0;
+        truncate();
         return false;
     }
     // Make room at the end of this section, moving the later sections back (never a name a
@@ -215,6 +210,17 @@ bool ResponseWriter::add(Section section, const Name& owner, uint16_t rtype, uin
                      rdata.size() - static_cast<size_t>(name_at));
     }
     return true;
+}
+
+void ResponseWriter::truncate() {
+    if (!begun_)
+        return;
+    // RFC 2181 §9: a partial answer/authority section must not be presented as complete.
+    truncated_ = true;
+    pos_ = question_end_;
+    counts_[0] = counts_[1] = counts_[2] = 0;
+    section_end_[0] = section_end_[1] = section_end_[2] = pos_;
+    nwritten_ = 0;
 }
 
 void ResponseWriter::set_rcode(uint8_t rc) {

@@ -38,6 +38,11 @@ class ResponseWriter {
 
     void set_rcode(uint8_t rcode);
     bool truncated() const { return truncated_; }
+    // The octets RRs may still take (the reserved OPT record excluded).
+    size_t room() const { return pos_ + reserve_ < limit_ ? limit_ - reserve_ - pos_ : 0; }
+    // Truncates now, as add() does when an answer RR does not fit: for a caller that knows its
+    // RRset cannot fit before writing any of it (TC set, every RR dropped, later adds ignored).
+    void truncate();
 
     // Writes counts and the OPT record; returns the message length (0 when begin() was not
     // called or the header and question did not fit the buffer/limit).

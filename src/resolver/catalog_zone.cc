@@ -389,7 +389,15 @@ bool CatalogZone::add_addresses(Reply& r, const Eligible& e, uint8_t family, uin
     size_t written = 0;
     if (!e.by_tag) {
         const catalog::ServiceRecord::Addresses addrs = e.record.addresses(family);
-        shuffle_.reset(addrs.eligible(options_.only_passing));
+        const uint32_t eligible = addrs.eligible(options_.only_passing);
+        // Each RR is a pointer to the question's name, the fixed fields and the address: when
+        // they cannot all fit, say so now rather than after writing 64 KiB of them.
+        const size_t rr = 2 + 10 + (family == 4 ? 4 : 16);
+        if (std::min<size_t>(limit, eligible) * rr > r.w.room()) {
+            r.w.truncate();
+            return false;
+        }
+        shuffle_.reset(eligible);
         while (!shuffle_.done() && written < limit && !r.w.truncated()) {
             const catalog::IpBytes a = addrs.at(shuffle_.next([this] { return random(); }));
             if (a.family == 0)
@@ -449,6 +457,12 @@ bool CatalogZone::add_srv(Reply& r, const Eligible& e, uint32_t ttl) {
     bool wrote = false;
     dns::Name target;
     size_t count = 0;  // instances drawn, in instances_
+    // An SRV RR takes at least a pointer to the question's name, the fixed fields, priority,
+    // weight, port and a one-label target: when even that many cannot fit, truncate now.
+    if (size_t{e.count} * (2 + 10 + 6 + 2) > r.w.room()) {
+        r.w.truncate();
+        return false;
+    }
     shuffle_.reset(e.count);
     while (!shuffle_.done() && !r.w.truncated()) {
         catalog::InstanceView& inst = instances_[count];

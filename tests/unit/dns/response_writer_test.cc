@@ -275,6 +275,26 @@ BOOST_AUTO_TEST_CASE(answer_overflow_truncates_with_tc_and_drops_every_rr) {
     BOOST_TEST(get16(out + 6) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(room_counts_down_and_truncate_is_an_overflow_before_writing) {
+    auto q = make_query("a.example");
+    uint8_t out[512];
+    ResponseWriter w(out, 100);
+    w.begin(q, 0, rcode::noerror, EdnsOut{});
+    const size_t start = w.room();
+    BOOST_TEST(start == 100 - q.question_end);
+    BOOST_TEST(w.add(Section::answer, name("a.example"), type::a, klass::in, 1, addr));
+    BOOST_TEST(w.room() == start - 16);  // pointer, fixed fields, 4 octets
+    // An A RRset of 6 more would need 96 octets: the caller truncates before writing any.
+    BOOST_TEST(6 * 16 > w.room());
+    w.truncate();
+    BOOST_TEST(w.truncated());
+    BOOST_TEST(!w.add(Section::answer, name("a.example"), type::a, klass::in, 1, addr));
+    size_t n = w.finish();
+    BOOST_TEST(n == q.question_end);  // what was written went too
+    BOOST_TEST((get16(out + 2) & flag::tc) != 0);
+    BOOST_TEST(get16(out + 6) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(additional_overflow_is_skipped_without_tc) {
     auto q = make_query("a.example");
     uint8_t out[512];
