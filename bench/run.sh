@@ -14,6 +14,8 @@
 #       PEERS_LOCAL PEERS_CACHEHIT PEERS_MISS PEERS_CATALOG  built-in peers per scenario
 #                     (default: the harness defaults, see below); "-" = none
 #       BENCH_OUT     results dir (default /tmp/dnsbench-results/muster-<ts>)
+#       BACKGROUND_LOAD  a command loading the machine during the whole run, for every server
+#                     alike, e.g. "stress-ng --cpu 2 --cpu-load 30"
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
@@ -44,6 +46,18 @@ target() {   # SCENARIO -> --target/--target-cmd arguments
     echo "muster version: $("$MUSTER_BIN" version 2>&1 | head -1)"
     echo "muster settings: dns_config.workers=${MUSTER_WORKERS:-1}, cache.size=${MUSTER_CACHE_SIZE:-100000}, log_level=${MUSTER_LOG_LEVEL:-warn}"
 } > "$BENCH_OUT/muster.txt"
+
+# BACKGROUND_LOAD: a command that loads the machine for the whole run, every server alike (issue
+# 18: "a busy machine"), e.g. BACKGROUND_LOAD="stress-ng --cpu 2 --cpu-load 30" (apt-get install
+# stress-ng). Started before the first scenario, stopped when run.sh exits.
+if [[ -n "${BACKGROUND_LOAD:-}" ]]; then
+    $BACKGROUND_LOAD > "$BENCH_OUT/background.log" 2>&1 &
+    BG_LOAD_PID=$!
+    trap 'kill "$BG_LOAD_PID" 2>/dev/null; wait "$BG_LOAD_PID" 2>/dev/null' EXIT
+    echo "background load: $BACKGROUND_LOAD (pid $BG_LOAD_PID)" >> "$BENCH_OUT/muster.txt"
+    sleep 1
+    kill -0 "$BG_LOAD_PID" 2>/dev/null || { echo "BACKGROUND_LOAD failed: $(cat "$BENCH_OUT/background.log")" >&2; exit 1; }
+fi
 
 rc=0
 for s in ${SCENARIOS:-local cachehit miss-dot}; do
