@@ -40,6 +40,7 @@ Worker::Worker(const Options& options, Cache& cache, TlsClientContext* tls, unsi
           },
           [this](QueryContext& ctx) { complete(ctx); }),
       tcp_(loop_, *this, tcp_limits(options)) {
+    late_.reserve(internal::UdpListener::late_batch);
     // The pipeline, in order (one table, as CoreDNS's plugin.cfg). Names we own (local data,
     // the catalog) are answered before the recursion ACL.
     stages_.push_back(std::make_unique<LocalDataStage>(zone_));
@@ -211,13 +212,28 @@ void Worker::collect_upstreams(std::function<void(std::vector<UpstreamMetrics>)>
 void Worker::complete(QueryContext& ctx) {
     --pending_;
     record(ctx);
-    if (ctx.transport == ClientTransport::tcp)
-        tcp_.complete(ctx);
-    else if (ctx.length > 0)
-        internal::UdpListener::send_late(ctx);
-    release(ctx);
+    if (ctx.transport == ClientTransport::udp && ctx.length > 0) {
+        late_.push_back(&ctx);  // released when sent
+        if (late_.size() == internal::UdpListener::late_batch || draining_)
+            flush_late();
+        else if (!late_timer_.armed())
+            late_timer_.arm(Duration::zero());
+    } else {
+        if (ctx.transport == ClientTransport::tcp)
+            tcp_.complete(ctx);
+        release(ctx);
+    }
     if (draining_)
         check_drained();
+}
+
+void Worker::flush_late() {
+    if (late_.empty())
+        return;
+    internal::UdpListener::send_late(late_);
+    for (QueryContext* ctx : late_)
+        release(*ctx);
+    late_.clear();
 }
 
 void Worker::drain_and_stop(Duration grace) {

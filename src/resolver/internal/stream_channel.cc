@@ -23,6 +23,7 @@ StreamChannel::StreamChannel(EventLoop& loop, const UpstreamSpec& spec, TlsClien
       backoff_(options.reconnect_backoff_min),
       idle_timer_(loop, [this] { on_idle(); }),
       backoff_timer_(loop, [this] { state_ = State::idle; }),
+      flush_timer_(loop, [this] { write_waiting(); }),
       tls_log_limit_(log_interval),
       connect_log_limit_(log_interval) {}
 
@@ -50,7 +51,12 @@ void StreamChannel::send(uint64_t token, std::span<const uint8_t> query) {
     idle_timer_.cancel();
     if (state_ == State::idle)
         connect();
-    write_waiting();
+    // Not written at once: the queries a worker forwards in one pass over its sockets go out
+    // together after it, in one TLS record and one send. Written one by one, each cost its own
+    // record, syscall and wakeup of the upstream, and on a busy machine every wakeup waits
+    // for a CPU (issue 18: the DoT miss rate fell behind Knot Resolver's there).
+    if (!flush_timer_.armed())
+        flush_timer_.arm(Duration::zero());
 }
 
 void StreamChannel::cancel(uint64_t token) {
@@ -132,6 +138,7 @@ uint16_t StreamChannel::unused_id() {
 void StreamChannel::write_waiting() {
     if (!stream_)
         return;
+    out_.clear();
     while (in_flight_.size() < max_in_flight_ && !waiting_.empty()) {
         uint64_t token = waiting_.front();
         waiting_.pop_front();
@@ -144,9 +151,11 @@ void StreamChannel::write_waiting() {
         p.frame[3] = static_cast<uint8_t>(p.id);
         p.written = true;
         in_flight_.emplace(p.id, token);
-        stream_->write(p.frame);
+        out_.insert(out_.end(), p.frame.begin(), p.frame.end());
         ++stats_.sent;
     }
+    if (!out_.empty())
+        stream_->write(out_);
 }
 
 void StreamChannel::arm_idle_if_unused() {

@@ -61,6 +61,8 @@ class StreamChannel final : public ChannelBase {
     std::chrono::milliseconds backoff_;
     Timer idle_timer_;
     Timer backoff_timer_;
+    Timer flush_timer_;         // writes what send() queued, once per loop iteration
+    std::vector<uint8_t> out_;  // the frames of one write, together
     LogLimiter tls_log_limit_;
     LogLimiter connect_log_limit_;
 };

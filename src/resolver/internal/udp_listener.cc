@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace muster::resolver::internal {
@@ -82,13 +83,26 @@ void UdpListener::stop_reading() {
     watcher_->disable();
 }
 
-void UdpListener::send_late(const QueryContext& ctx) {
-    iovec iov;
-    msghdr h;
-    address_answer(h, iov, ctx);
-    uint8_t ctrl[ctrl_size];
-    set_source(h, ctx.local, ctrl, sizeof ctrl);
-    ::sendmsg(ctx.udp_fd, &h, 0);
+void UdpListener::send_late(std::span<QueryContext* const> ctxs) {
+    std::array<mmsghdr, late_batch> msgs{};
+    std::array<iovec, late_batch> iov{};
+    std::array<std::array<uint8_t, ctrl_size>, late_batch> ctrl;
+    const size_t n = std::min(ctxs.size(), late_batch);
+    for (size_t i = 0; i < n; ++i) {
+        address_answer(msgs[i].msg_hdr, iov[i], *ctxs[i]);
+        set_source(msgs[i].msg_hdr, ctxs[i]->local, ctrl[i].data(), ctrl_size);
+    }
+    for (size_t start = 0; start < n;) {
+        size_t end = start + 1;
+        while (end < n && ctxs[end]->udp_fd == ctxs[start]->udp_fd)
+            ++end;
+        // One answer the kernel cannot take (buffer full) drops only itself: UDP clients retry.
+        while (start < end) {
+            int m = ::sendmmsg(ctxs[start]->udp_fd, msgs.data() + start,
+                               static_cast<unsigned>(end - start), 0);
+            start += m > 0 ? static_cast<size_t>(m) : 1;
+        }
+    }
 }
 
 void UdpListener::on_readable() {

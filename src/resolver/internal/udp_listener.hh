@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <memory>
+#include <span>
 
 #include "common/event_loop.hh"
 #include "common/fd.hh"
@@ -30,8 +31,10 @@ class UdpListener {
 
     // Stops reading (draining); the socket stays open for the pending answers.
     void stop_reading();
-    // Sends the answer of a query that was pending, alone, on the socket it came in on.
-    static void send_late(const QueryContext& ctx);
+    // Sends the answers of queries that were pending (UDP, length > 0), each on the socket it
+    // came in on: one sendmmsg per run of answers on the same socket, at most late_batch.
+    static constexpr size_t late_batch = 32;
+    static void send_late(std::span<QueryContext* const> ctxs);
 
   private:
     static constexpr size_t batch = 32;

@@ -130,9 +130,34 @@ BOOST_FIXTURE_TEST_CASE(pending_query_is_answered_late, UdpFixture) {
     BOOST_TEST(answers().empty());
     QueryContext& ctx = *sink.held[0];
     FakeSink::answer(ctx, q);
-    UdpListener::send_late(ctx);
+    QueryContext* one[] = {&ctx};
+    UdpListener::send_late(one);
     sink.release(ctx);
     BOOST_TEST(id_of(only_answer()) == 0x5151);
+}
+
+BOOST_FIXTURE_TEST_CASE(late_answers_leave_together, UdpFixture) {
+    sink.mode = FakeSink::Mode::pending;
+    std::vector<Bytes> queries;
+    for (uint16_t id = 0x6000; id < 0x6000 + 5; ++id) {
+        queries.push_back(query_bytes(id));
+        send(queries.back());
+    }
+    BOOST_REQUIRE(run_until(loop, [this] { return sink.held.size() == 5; }));
+    std::vector<QueryContext*> held(sink.held.begin(), sink.held.end());
+    for (size_t i = 0; i < held.size(); ++i)
+        FakeSink::answer(*held[i], queries[i]);
+    UdpListener::send_late(held);
+    for (QueryContext* ctx : held)
+        sink.release(*ctx);
+    std::vector<uint16_t> ids;
+    BOOST_REQUIRE(run_until(loop, [&] {
+        for (const Bytes& a : answers())
+            ids.push_back(id_of(a));
+        return ids.size() >= 5;
+    }));
+    std::sort(ids.begin(), ids.end());
+    BOOST_TEST((ids == std::vector<uint16_t>{0x6000, 0x6001, 0x6002, 0x6003, 0x6004}));
 }
 
 BOOST_FIXTURE_TEST_CASE(nothing_to_send_sends_nothing, UdpFixture) {
