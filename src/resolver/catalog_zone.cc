@@ -468,17 +468,21 @@ bool CatalogZone::add_srv(Reply& r, const Eligible& e, uint32_t ttl) {
         catalog::InstanceView& inst = instances_[count];
         if (!e.record.instance(e.number(shuffle_.next([this] { return random(); })), inst))
             continue;
+        // The target is built once: the glue below reuses it (targets_ holds the first ones).
+        dns::Name& built = count < targets_.size() ? targets_[count] : target;
         ++count;
-        if (!srv_target(r, inst, target))
-            continue;  // a node name that is no DNS name cannot be a target
+        if (!srv_target(r, inst, built)) {
+            inst.addr.family = 0;  // no glue either
+            continue;              // a node name that is no DNS name cannot be a target
+        }
         uint8_t rdata[6 + dns::max_name_wire];
         dns::put16(rdata, 1);  // priority
         dns::put16(rdata + 2, inst.health == catalog::Status::passing ? inst.weight_passing
                                                                       : inst.weight_warning);
         dns::put16(rdata + 4, inst.port);
-        std::memcpy(rdata + 6, target.data(), target.size());
+        std::memcpy(rdata + 6, built.data(), built.size());
         r.w.add(dns::Section::answer, r.q.qname, dns::type::srv, dns::klass::in, ttl,
-                {rdata, 6 + target.size()});
+                {rdata, 6 + built.size()});
         wrote = true;
     }
     if (r.w.truncated())
@@ -486,8 +490,11 @@ bool CatalogZone::add_srv(Reply& r, const Eligible& e, uint32_t ttl) {
     seen_.clear();
     for (size_t i = 0; i < count; ++i) {
         const catalog::InstanceView& inst = instances_[i];
-        if (inst.addr.family == 0 || !srv_target(r, inst, target))
+        if (inst.addr.family == 0)
             continue;
+        if (i >= targets_.size() && !srv_target(r, inst, target))
+            continue;
+        const dns::Name& glue_owner = i < targets_.size() ? targets_[i] : target;
         // One glue RR per target and address.
         uint64_t h = internal::SeenSet::hash(internal::SeenSet::hash_start, inst.addr.bytes,
                                              sizeof inst.addr.bytes);
@@ -501,7 +508,7 @@ bool CatalogZone::add_srv(Reply& r, const Eligible& e, uint32_t ttl) {
                    (inst.own_address || ascii::iequals(other.node, inst.node));
         });
         if (!seen)
-            r.w.add(dns::Section::additional, target, address_type(inst.addr.family),
+            r.w.add(dns::Section::additional, glue_owner, address_type(inst.addr.family),
                     dns::klass::in, ttl, inst.addr.span());
     }
     return wrote;

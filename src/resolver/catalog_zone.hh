@@ -86,6 +86,9 @@ class CatalogZone {
     std::vector<catalog::IpBytes> addrs_;             // max_instances, allocated once
     internal::SeenSet seen_{max_instances};           // duplicates within one answer
     internal::SparseShuffle shuffle_{max_instances};  // the random order of one answer
+    // The SRV targets of an answer's first instances, built once for the SRV and its glue.
+    static constexpr size_t max_kept_targets = 256;
+    std::vector<dns::Name> targets_ = std::vector<dns::Name>(max_kept_targets);
 };
 
 }  // namespace muster::resolver
