@@ -30,9 +30,11 @@ class CacheKey {
     size_t hash() const;
     // Where the qname starts in view(), after qtype, qclass and the DO bit.
     static constexpr size_t name_offset = 5;
+    // The longest view(): a maximal qname.
+    static constexpr size_t max_size = name_offset + dns::max_name_wire;
 
   private:
-    uint8_t bytes_[name_offset + dns::max_name_wire];
+    uint8_t bytes_[max_size];
     size_t len_;
 };
 
