@@ -10,6 +10,9 @@
 namespace muster::resolver {
 namespace {
 constexpr log::Logger logger("upstream");
+// Room for any query the forwarder writes (header, name, question, OPT: at most 282 octets),
+// so a reused request never grows its buffer again.
+constexpr size_t query_capacity = 512;
 
 uint64_t seed() {
     std::random_device rd;
@@ -68,6 +71,7 @@ void UpstreamPool::resolve(uint64_t id, std::span<const uint8_t> query) {
     TimePoint now = clock_.now();
     auto [handle, r] = requests_.acquire();
     r.id = id;
+    r.query.reserve(query_capacity);
     r.query.assign(query.begin(), query.end());
     r.fallback.clear();
     choose_order(r.order);

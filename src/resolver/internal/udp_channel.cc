@@ -9,6 +9,11 @@
 #include "resolver/internal/frame.hh"
 
 namespace muster::resolver::internal {
+namespace {
+// Room for the length prefix and any query the forwarder writes (at most 282 octets), so a
+// reused record never grows its frame again.
+constexpr size_t frame_capacity = 2 + 512;
+}  // namespace
 
 UdpChannel::UdpChannel(EventLoop& loop, const UpstreamSpec& spec, UpstreamListener& listener,
                        const ChannelOptions& options)
@@ -27,6 +32,7 @@ void UdpChannel::send(uint64_t token, std::span<const uint8_t> query) {
         return;
     }
     q.frame.clear();
+    q.frame.reserve(frame_capacity);
     append_framed(q.frame, query);
     q.id = ids_.next();
     q.frame[2] = static_cast<uint8_t>(q.id >> 8);
