@@ -105,6 +105,11 @@ void IoWatcher::enable() {
 void IoWatcher::disable() {
     event_del(ev_);
 }
+void IoWatcher::set_fd(int fd) {
+    event_del(ev_);
+    (void)event_assign(ev_, event_get_base(ev_), fd, event_get_events(ev_), &IoWatcher::dispatch,
+                       this);
+}
 void IoWatcher::dispatch(int, short what, void* arg) {
     int w = ((what & EV_READ) ? 1 : 0) | ((what & EV_WRITE) ? 2 : 0);
     static_cast<IoWatcher*>(arg)->cb_(static_cast<IoWhat>(w));

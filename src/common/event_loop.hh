@@ -55,6 +55,9 @@ class IoWatcher {
     IoWatcher& operator=(const IoWatcher&) = delete;
     void enable();
     void disable();
+    // Points a disabled watcher at another descriptor (same events and callback), so one
+    // watcher can serve a series of short-lived sockets without a new one for each.
+    void set_fd(int fd);
 
   private:
     static void dispatch(int, short what, void* arg);

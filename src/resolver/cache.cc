@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace muster::resolver {
 
@@ -24,6 +25,72 @@ Cache::Cache(const CacheOptions& options, const Clock& clock)
       shard_count_(std::clamp<size_t>(options.size, 1, max_shards)),
       per_shard_limit_(options.size / shard_count_),
       shards_(std::make_unique<Shard[]>(shard_count_)) {}
+
+Cache::Entry* Cache::Entry::make(size_t key_len, size_t body_len, size_t ttl_count) {
+    void* block = ::operator new(sizeof(Entry) + ttl_count * sizeof(uint16_t) + key_len + body_len);
+    auto* e = new (block) Entry;
+    e->ttl_count = static_cast<uint16_t>(ttl_count);
+    e->key_len = static_cast<uint16_t>(key_len);
+    e->body_len = static_cast<uint32_t>(body_len);
+    return e;
+}
+
+void Cache::Entry::destroy(Entry* e) {
+    e->~Entry();
+    ::operator delete(static_cast<void*>(e));
+}
+
+Cache::Entry* Cache::Shard::find(std::string_view key, size_t hash) const {
+    if (buckets.empty())
+        return nullptr;
+    for (Entry* e = buckets[index(hash)]; e; e = e->chain)
+        if (e->hash == hash && e->key() == key)
+            return e;
+    return nullptr;
+}
+
+void Cache::Shard::insert(EntryPtr owned) {
+    if (count >= buckets.size())
+        grow();  // load factor at most 1
+    Entry* e = owned.release();
+    Entry*& b = buckets[index(e->hash)];
+    e->chain = b;
+    b = e;
+    ++count;
+    push_front(e);
+}
+
+void Cache::Shard::remove(Entry* e) {
+    for (Entry** p = &buckets[index(e->hash)]; *p; p = &(*p)->chain) {
+        if (*p == e) {
+            *p = e->chain;
+            break;
+        }
+    }
+    unlink(e);
+    --count;
+    Entry::destroy(e);
+}
+
+void Cache::Shard::clear() {
+    while (head)
+        remove(head);
+}
+
+void Cache::Shard::grow() {
+    std::vector<Entry*> old = std::move(buckets);
+    bucket_bits = old.empty() ? 6 : bucket_bits + 1;
+    buckets.assign(size_t{1} << bucket_bits, nullptr);
+    for (Entry* chain : old) {
+        while (chain) {
+            Entry* e = chain;
+            chain = e->chain;
+            Entry*& b = buckets[index(e->hash)];
+            e->chain = b;
+            b = e;
+        }
+    }
+}
 
 void Cache::Shard::unlink(Entry* e) {
     if (e->prev)
@@ -59,14 +126,14 @@ uint32_t seconds_since(TimePoint then, TimePoint now) {
 CacheLookup Cache::lookup(const CacheKey& key, const dns::Query& client, const dns::EdnsOut& edns,
                           std::span<uint8_t> out, size_t limit, StaleUse stale) {
     CacheLookup result;
-    Shard& sh = shard_for(key);
+    const size_t hash = key.hash();
+    Shard& sh = shard_for(hash);
     std::lock_guard lock(sh.mu);
-    auto it = sh.map.find(key.view());
-    if (it == sh.map.end()) {
+    Entry* e = sh.find(key.view(), hash);
+    if (!e) {
         stats_.misses.fetch_add(1, std::memory_order_relaxed);
         return result;
     }
-    Entry* e = it->second.get();
     uint32_t age = seconds_since(e->stored_at, clock_.now());
     dns::RenderParams params;
     params.edns = edns;
@@ -82,8 +149,7 @@ CacheLookup Cache::lookup(const CacheKey& key, const dns::Query& client, const d
         uint64_t past = age - e->ttl;
         if (!options_.serve_stale || past > static_cast<uint64_t>(options_.stale_max_age.count())) {
             // Too old to ever serve again: drop it now.
-            sh.unlink(e);
-            sh.map.erase(it);
+            sh.remove(e);
             stats_.misses.fetch_add(1, std::memory_order_relaxed);
             return result;
         }
@@ -99,7 +165,7 @@ CacheLookup Cache::lookup(const CacheKey& key, const dns::Query& client, const d
     }
     sh.unlink(e);
     sh.push_front(e);
-    result.length = dns::render_stored(e->body, e->ttl_offsets, client, params, out, limit);
+    result.length = dns::render_stored(e->body(), e->ttl_offsets(), client, params, out, limit);
     return result;
 }
 
@@ -123,58 +189,55 @@ void Cache::store(const CacheKey& key, std::span<const uint8_t> msg,
     if (ttl == 0)
         return;
 
-    auto e = std::make_unique<Entry>();
-    e->key.assign(key.view());
-    e->body.assign(msg.begin(), msg.begin() + static_cast<std::ptrdiff_t>(info.body_end));
-    dns::strip_opt_header(e->body, info);
-    e->ttl_offsets.assign(info.ttl_offsets, info.ttl_offsets + info.ttl_count);
+    const size_t hash = key.hash();
+    EntryPtr e(Entry::make(key.view().size(), info.body_end, info.ttl_count));
+    e->hash = hash;
+    std::ranges::copy(key.view(), e->key_bytes().begin());
+    std::span<uint8_t> body = e->body();
+    std::copy_n(msg.begin(), info.body_end, body.begin());
+    dns::strip_opt_header(body, info);
+    std::span<uint16_t> offsets = e->ttl_offsets();
+    std::copy_n(info.ttl_offsets, info.ttl_count, offsets.begin());
     // Every RR's TTL is clamped to the entry's life, so no client is told to keep a record
     // longer than we would (max_ttl) and none counts down past 0 before the entry expires.
-    for (uint16_t off : e->ttl_offsets) {
-        if (off + 4u > e->body.size())
+    for (uint16_t off : offsets) {
+        if (off + 4u > body.size())
             return;
-        uint32_t rr_ttl = dns::get32(&e->body[off]);
+        uint32_t rr_ttl = dns::get32(&body[off]);
         if (info.negative || rr_ttl > ttl)
             rr_ttl = ttl;
         if (rr_ttl < options_.min_ttl.count())
             rr_ttl = ttl;
-        dns::put32(&e->body[off], rr_ttl);
+        dns::put32(&body[off], rr_ttl);
     }
     e->stored_at = clock_.now();
     e->ttl = ttl;
 
-    Shard& sh = shard_for(key);
+    Shard& sh = shard_for(hash);
     // The shard limits add up to exactly options.size: each shard holds size/shard_count_, the
     // first size%shard_count_ one more; with shard_count_ <= size every shard has room.
     auto index = static_cast<size_t>(&sh - shards_.get());
     size_t limit =
         std::max<size_t>(1, per_shard_limit_ + (index < options_.size % shard_count_ ? 1 : 0));
-    if (limit == 0)
-        return;
     std::lock_guard lock(sh.mu);
-    if (auto it = sh.map.find(key.view()); it != sh.map.end()) {
-        sh.unlink(it->second.get());
-        sh.map.erase(it);
-    }
-    while (sh.map.size() >= limit && sh.tail) {
-        Entry* victim = sh.tail;
-        sh.unlink(victim);
-        sh.map.erase(std::string_view(victim->key));
+    if (Entry* old = sh.find(key.view(), hash))
+        sh.remove(old);
+    while (sh.count >= limit && sh.tail) {
+        sh.remove(sh.tail);
         stats_.evictions.fetch_add(1, std::memory_order_relaxed);
     }
-    Entry* raw = e.get();
-    sh.map.emplace(std::string_view(raw->key), std::move(e));
-    sh.push_front(raw);
+    sh.insert(std::move(e));
     stats_.inserts.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool Cache::claim_prefetch(const CacheKey& key) {
-    Shard& sh = shard_for(key);
+    const size_t hash = key.hash();
+    Shard& sh = shard_for(hash);
     std::lock_guard lock(sh.mu);
-    auto it = sh.map.find(key.view());
-    if (it == sh.map.end() || it->second->prefetching)
+    Entry* e = sh.find(key.view(), hash);
+    if (!e || e->prefetching)
         return false;
-    it->second->prefetching = true;
+    e->prefetching = true;
     stats_.prefetches.fetch_add(1, std::memory_order_relaxed);
     return true;
 }
@@ -184,7 +247,7 @@ size_t Cache::size() const {
     for (size_t i = 0; i < shard_count_; ++i) {
         Shard& sh = shards_[i];
         std::lock_guard lock(sh.mu);
-        n += sh.map.size();
+        n += sh.count;
     }
     return n;
 }
@@ -194,9 +257,8 @@ size_t Cache::clear() {
     for (size_t i = 0; i < shard_count_; ++i) {
         Shard& sh = shards_[i];
         std::lock_guard lock(sh.mu);
-        removed += sh.map.size();
-        sh.map.clear();
-        sh.head = sh.tail = nullptr;
+        removed += sh.count;
+        sh.clear();
     }
     return removed;
 }
@@ -223,14 +285,13 @@ size_t Cache::flush(const dns::Name& name, FlushScope scope) {
     for (size_t i = 0; i < shard_count_; ++i) {
         Shard& sh = shards_[i];
         std::lock_guard lock(sh.mu);
-        for (auto it = sh.map.begin(); it != sh.map.end();) {
-            if (!flush_matches(key_name(it->first), lower, scope)) {
-                ++it;
-                continue;
+        for (Entry* e = sh.head; e;) {
+            Entry* next = e->next;
+            if (flush_matches(key_name(e->key()), lower, scope)) {
+                sh.remove(e);
+                ++removed;
             }
-            sh.unlink(it->second.get());
-            it = sh.map.erase(it);
-            ++removed;
+            e = next;
         }
     }
     return removed;

@@ -12,7 +12,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/clock.hh"
@@ -30,9 +29,11 @@ class CacheKey {
     size_t hash() const;
     // Where the qname starts in view(), after qtype, qclass and the DO bit.
     static constexpr size_t name_offset = 5;
+    // The longest view(): a maximal qname.
+    static constexpr size_t max_size = name_offset + dns::max_name_wire;
 
   private:
-    uint8_t bytes_[name_offset + dns::max_name_wire];
+    uint8_t bytes_[max_size];
     size_t len_;
 };
 
@@ -86,27 +87,78 @@ class Cache {
 
   private:
     uint32_t entry_ttl(const dns::ResponseInfo& info) const;
+
+    // One cached answer in one heap block: this header, then the TTL offsets, the key and the
+    // body (the answer without OPT). Linked into its shard's LRU list (which owns it) and into
+    // one hash bucket's chain, as Unbound's lruhash: nothing is allocated per entry but it.
     struct Entry {
-        std::string key;
-        std::vector<uint8_t> body;
-        std::vector<uint16_t> ttl_offsets;
+        Entry* prev = nullptr;  // LRU: head is most recent
+        Entry* next = nullptr;
+        Entry* chain = nullptr;  // the next entry in the same bucket
+        size_t hash = 0;         // of key()
         TimePoint stored_at;
         uint32_t ttl = 0;  // seconds the entry is fresh
         bool prefetching = false;
-        Entry* prev = nullptr;  // LRU: head is most recent
-        Entry* next = nullptr;
+        uint16_t ttl_count = 0;
+        uint16_t key_len = 0;
+        uint32_t body_len = 0;
+
+        // A new entry with room for the sizes given; free it with destroy().
+        static Entry* make(size_t key_len, size_t body_len, size_t ttl_count);
+        static void destroy(Entry* e);
+        std::span<uint16_t> ttl_offsets() {
+            return {reinterpret_cast<uint16_t*>(trailer()), ttl_count};
+        }
+        std::span<char> key_bytes() {
+            return {reinterpret_cast<char*>(trailer() + ttl_count * sizeof(uint16_t)), key_len};
+        }
+        std::string_view key() const {
+            auto* t = reinterpret_cast<const char*>(this + 1);
+            return {t + ttl_count * sizeof(uint16_t), key_len};
+        }
+        std::span<uint8_t> body() {
+            return {trailer() + ttl_count * sizeof(uint16_t) + key_len, body_len};
+        }
+
+      private:
+        uint8_t* trailer() { return reinterpret_cast<uint8_t*>(this + 1); }
     };
+    struct EntryDeleter {
+        void operator()(Entry* e) const { Entry::destroy(e); }
+    };
+    using EntryPtr = std::unique_ptr<Entry, EntryDeleter>;
+
     struct Shard {
+        Shard() = default;
+        Shard(const Shard&) = delete;
+        Shard& operator=(const Shard&) = delete;
+        ~Shard() { clear(); }
+
         std::mutex mu;
-        std::unordered_map<std::string_view, std::unique_ptr<Entry>> map;
+        std::vector<Entry*> buckets;  // a power of two; grows with count
+        unsigned bucket_bits = 0;
+        size_t count = 0;
         Entry* head = nullptr;
         Entry* tail = nullptr;
-        void unlink(Entry* e);
+
+        Entry* find(std::string_view key, size_t hash) const;
+        void insert(EntryPtr e);  // the key must not be there
+        void remove(Entry* e);    // unlinks and frees it
+        void clear();
+        void unlink(Entry* e);  // from the LRU list only
         void push_front(Entry* e);
+
+      private:
+        // Fibonacci hashing: the shard was picked by hash % shards, so the bucket takes the
+        // product's high bits.
+        size_t index(size_t hash) const {
+            return static_cast<size_t>((hash * 0x9E3779B97F4A7C15ULL) >> (64 - bucket_bits));
+        }
+        void grow();
     };
     static constexpr size_t max_shards = 16;
 
-    Shard& shard_for(const CacheKey& key) { return shards_[key.hash() % shard_count_]; }
+    Shard& shard_for(size_t key_hash) { return shards_[key_hash % shard_count_]; }
 
     CacheOptions options_;
     const Clock& clock_;

@@ -57,27 +57,31 @@ UpstreamPool* Forwarder::pool_for(const dns::Name& qname_lower) {
     return best;
 }
 
-uint64_t Forwarder::start(const dns::Query& q, UpstreamPool* pool) {
-    CacheKey key(q.qname_lower, q.qtype, q.qclass, q.do_bit);
-    std::string dedup(reinterpret_cast<const char*>(&pool), sizeof pool);
-    dedup.append(key.view());
-    if (auto it = by_key_.find(dedup); it != by_key_.end())
-        return it->second;
+Forwarder::InFlight& Forwarder::start(const dns::Query& q, UpstreamPool* pool) {
+    CacheKey cache_key(q.qname_lower, q.qtype, q.qclass, q.do_bit);
+    std::array<char, sizeof(UpstreamPool*) + CacheKey::max_size> key_bytes;
+    std::memcpy(key_bytes.data(), &pool, sizeof pool);
+    std::string_view cache_view = cache_key.view();
+    std::memcpy(key_bytes.data() + sizeof pool, cache_view.data(), cache_view.size());
+    std::string_view key(key_bytes.data(), sizeof pool + cache_view.size());
+    if (const uint64_t* running = by_key_.find(key))
+        return inflight_.get(*running);
 
-    uint64_t id = next_id_++;
-    InFlight& f = inflight_[id];
-    f.dedup_key = dedup;
+    auto [id, f] = inflight_.acquire();
+    f.key_bytes = key_bytes;
+    f.key_len = key.size();
     f.qname = q.qname_lower;
     f.qtype = q.qtype;
     f.qclass = q.qclass;
     f.do_bit = q.do_bit;
     f.pool = pool;
-    by_key_.emplace(std::move(dedup), id);
+    f.waiters.clear();
+    by_key_.insert(f.key(), id);
     uint8_t wire[dns::header_size + dns::max_name_wire + 4 + 11];
     size_t len = dns::write_query(wire, 0, q.qname_lower, q.qtype, q.qclass,
                                   {.rd = true, .do_bit = q.do_bit});
     pool->resolve(id, {wire, len});
-    return id;
+    return f;
 }
 
 Verdict Forwarder::forward(QueryContext& ctx) {
@@ -91,8 +95,7 @@ Verdict Forwarder::forward(QueryContext& ctx) {
         answer_servfail(ctx);
         return Verdict::answered;
     }
-    uint64_t id = start(ctx.query, pool);
-    inflight_[id].waiters.push_back(&ctx);
+    start(ctx.query, pool).waiters.push_back(&ctx);
     return Verdict::pending;
 }
 
@@ -139,52 +142,54 @@ void Forwarder::answer_servfail(QueryContext& ctx) {
     ctx.length = w.finish();
 }
 
-std::optional<Forwarder::InFlight> Forwarder::take(uint64_t id) {
-    auto it = inflight_.find(id);
-    if (it == inflight_.end())
-        return std::nullopt;
-    InFlight f = std::move(it->second);
-    inflight_.erase(it);
-    by_key_.erase(f.dedup_key);
+Forwarder::InFlight* Forwarder::take(uint64_t id) {
+    InFlight* f = inflight_.find(id);
+    if (f)
+        by_key_.erase(f->key());
     return f;
 }
 
 void Forwarder::on_pool_reply(uint64_t id, std::span<const uint8_t> msg) {
-    auto taken = take(id);
+    InFlight* taken = take(id);
     if (!taken)
         return;
     InFlight& f = *taken;
     // The response is parsed once, up front; a mismatch counts as a failure.
-    auto info = std::make_unique<dns::ResponseInfo>();
-    auto status = dns::parse_response(msg, f.qname, f.qtype, f.qclass, *info);
+    dns::ResponseInfo& info = reply_info_;
+    auto status = dns::parse_response(msg, f.qname, f.qtype, f.qclass, info);
     if (status != dns::ResponseStatus::ok) {
         logger.debug("upstream answer rejected", {{"qname", f.qname.to_text()}});
         fail_waiters(f);
+        inflight_.release(id);
         return;
     }
     CacheKey key(f.qname, f.qtype, f.qclass, f.do_bit);
-    cache_.store(key, msg, *info);
+    cache_.store(key, msg, info);
 
     // Render for each waiter from this answer (its own ID, case, EDNS and size limit).
-    std::vector<uint8_t> body(msg.begin(), msg.begin() + static_cast<std::ptrdiff_t>(
-                                                             std::min(info->body_end, msg.size())));
-    dns::strip_opt_header(body, *info);
-    std::span<const uint16_t> offsets(info->ttl_offsets, info->ttl_count);
+    reply_body_.assign(msg.begin(), msg.begin() + static_cast<std::ptrdiff_t>(
+                                                      std::min(info.body_end, msg.size())));
+    dns::strip_opt_header(reply_body_, info);
+    std::span<const uint16_t> offsets(info.ttl_offsets, info.ttl_count);
     for (QueryContext* ctx : f.waiters) {
         dns::RenderParams p;
         p.edns = ctx->edns;
         p.ra = ctx->recursion_allowed;
-        ctx->length = dns::render_stored(body, offsets, ctx->query, p, ctx->response, ctx->limit);
+        ctx->length =
+            dns::render_stored(reply_body_, offsets, ctx->query, p, ctx->response, ctx->limit);
         if (ctx->length == 0)
             answer_servfail(*ctx);
         complete_(*ctx);
     }
+    inflight_.release(id);
     retire_idle_pools();
 }
 
 void Forwarder::on_pool_failure(uint64_t id) {
-    if (auto taken = take(id))
+    if (InFlight* taken = take(id)) {
         fail_waiters(*taken);
+        inflight_.release(id);
+    }
 }
 
 void Forwarder::fail_waiters(InFlight& f) {

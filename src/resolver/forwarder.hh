@@ -4,16 +4,17 @@
 // serves stale answers when every upstream fails (RFC 8767). One per worker, on its loop.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <queue>
-#include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "common/event_loop.hh"
 #include "resolver/cache.hh"
+#include "resolver/internal/recycling_map.hh"
+#include "resolver/internal/slot_table.hh"
 #include "resolver/metrics.hh"
 #include "resolver/options.hh"
 #include "resolver/query_context.hh"
@@ -48,25 +49,33 @@ class Forwarder final : public PoolListener, public WakeupScheduler {
     void wake_at(TimePoint when) override;
 
   private:
+    // One upstream query and the client queries waiting for it. Records are reused (see
+    // internal::SlotTable): a miss allocates none once as many were in flight before.
     struct InFlight {
-        std::string dedup_key;
+        // The sharing key: the pool's address, then the cache key (the same question asked
+        // of two pools is two upstream queries). by_key_ points into it.
+        std::array<char, sizeof(UpstreamPool*) + CacheKey::max_size> key_bytes{};
+        size_t key_len = 0;
         dns::Name qname;  // lowercased
         uint16_t qtype = 0, qclass = 0;
         bool do_bit = false;
         UpstreamPool* pool = nullptr;
-        std::vector<QueryContext*> waiters;
+        std::vector<QueryContext*> waiters;  // keeps its capacity from one query to the next
+        std::string_view key() const { return {key_bytes.data(), key_len}; }
     };
     struct PoolSet {
         std::unique_ptr<UpstreamPool> recursors;
         std::vector<std::pair<dns::Name, std::unique_ptr<UpstreamPool>>> zones;
     };
 
-    // Removes a finished upstream query from the in-flight tables.
-    std::optional<InFlight> take(uint64_t id);
+    // A finished upstream query: out of the sharing index (no new waiters join it), still
+    // in inflight_ until release(id). Null for an id that is gone.
+    InFlight* take(uint64_t id);
     // Every upstream failed: stale answers where the cache has them, SERVFAIL otherwise.
     void fail_waiters(InFlight& f);
     UpstreamPool* pool_for(const dns::Name& qname_lower);
-    uint64_t start(const dns::Query& q, UpstreamPool* pool);
+    // The in-flight upstream query for q on pool: a running one with the same key, or a new one.
+    InFlight& start(const dns::Query& q, UpstreamPool* pool);
     void answer_servfail(QueryContext& ctx);
     void on_timer();
     void retire_idle_pools();
@@ -78,9 +87,13 @@ class Forwarder final : public PoolListener, public WakeupScheduler {
     Completion complete_;
     PoolSet current_;
     std::vector<PoolSet> retiring_;
-    std::unordered_map<uint64_t, InFlight> inflight_;
-    std::unordered_map<std::string, uint64_t> by_key_;
-    uint64_t next_id_ = 1;
+    internal::SlotTable<InFlight> inflight_;  // the handles are the pools' request ids
+    internal::RecyclingMap<std::string_view, uint64_t> by_key_;  // InFlight::key() -> id
+    // The upstream answer being handled: parsed, and its body without OPT for the waiters.
+    // Members, reused: on_pool_reply never runs inside itself (the pool calls back only from
+    // the loop, never from inside resolve()).
+    dns::ResponseInfo reply_info_;
+    std::vector<uint8_t> reply_body_;
     Timer timer_;
     std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<>> wakeups_;
     bool warned_no_upstream_ = false;

@@ -9,11 +9,11 @@
 #include <memory>
 #include <random>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "common/clock.hh"
 #include "common/metrics.hh"
+#include "resolver/internal/slot_table.hh"
 #include "resolver/options.hh"
 #include "resolver/upstream_channel.hh"
 
@@ -82,23 +82,33 @@ class UpstreamPool final : public UpstreamListener {
         std::unique_ptr<UpstreamChannel> channel;
         UpstreamHealth health;
     };
+    // One resolve() until its outcome. Records are reused (internal::SlotTable), buffers
+    // included, so a query allocates none once as many were in flight before.
     struct Request {
-        uint64_t id = 0;
+        uint64_t id = 0;  // the caller's
         std::vector<uint8_t> query;
         std::vector<uint8_t> fallback;  // a SERVFAIL/REFUSED answer, used if nothing better comes
         std::vector<size_t> order;      // upstream indexes to try, in order
         size_t next = 0;
-        uint64_t token = 0;  // the current attempt's token, 0 when none is running
+        // The current attempt's token, 0 when none is running (see next_token()).
+        uint64_t token = 0;
         size_t upstream = 0;
         TimePoint started, attempt_deadline, deadline;
     };
 
-    // The request whose current attempt is `token`, with the attempt forgotten; null if none.
-    Request* take_attempt(uint64_t token);
-    std::vector<size_t> choose_order();
-    void start_attempt(Request& r);
-    void attempt_failed(Request& r);  // counts the failure, then the next upstream or fail
-    void finish_failure(uint64_t id);
+    // A new attempt's token for the request at `handle`.
+    uint64_t next_token(uint64_t handle);
+    // The request whose current attempt is `token`, with the attempt forgotten: its handle, or
+    // no_handle.
+    uint64_t take_attempt(uint64_t token);
+    // The handle of the request `id` names; no_handle when none.
+    uint64_t find_id(uint64_t id) const;
+    // Fills `order` with the upstreams to try: probes of down ones, the strategy's order of the
+    // rest that are up, then the down ones.
+    void choose_order(std::vector<size_t>& order);
+    void start_attempt(uint64_t handle, Request& r);
+    void attempt_failed(uint64_t handle, Request& r);  // counts the failure, then next or fail
+    void finish_failure(uint64_t handle);
     void record_success(Upstream& u, Duration rtt);
     void record_failure(Upstream& u);
 
@@ -107,9 +117,10 @@ class UpstreamPool final : public UpstreamListener {
     WakeupScheduler& scheduler_;
     PoolListener& listener_;
     std::vector<Upstream> upstreams_;
-    std::unordered_map<uint64_t, Request> requests_;   // by request id
-    std::unordered_map<uint64_t, uint64_t> attempts_;  // token -> request id
-    uint64_t next_token_ = 1;
+    internal::SlotTable<Request> requests_;
+    uint32_t attempt_serial_ = 0;
+    std::vector<size_t> probes_, down_;     // choose_order's scratch
+    std::vector<uint8_t> failed_fallback_;  // finish_failure's: the answer handed on
     std::mt19937_64 rng_;
 };
 

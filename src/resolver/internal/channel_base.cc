@@ -59,6 +59,7 @@ bool ChannelBase::deliver_failure(uint64_t token, UpstreamFailure why) {
 
 void ChannelBase::on_zero_timer() {
     graveyard_.clear();
+    recycle();
     while (!failures_.empty()) {
         auto [token, why] = failures_.front();
         failures_.pop_front();
@@ -76,17 +77,27 @@ TimePoint ChannelBase::track_deadline(uint64_t token) {
 }
 
 void ChannelBase::arm_deadline_timer() {
-    if (deadlines_.empty())
+    if (deadlines_head_ == deadlines_.size())
         return;
-    deadline_timer_.arm(deadlines_.front().first - std::chrono::steady_clock::now());
+    deadline_timer_.arm(deadlines_[deadlines_head_].first - std::chrono::steady_clock::now());
+}
+
+void ChannelBase::pop_deadline() {
+    // Once the consumed head is at least half the vector, drop it: each entry moves at most
+    // once per halving, so popping stays O(1) amortised.
+    if (++deadlines_head_ * 2 >= deadlines_.size()) {
+        deadlines_.erase(deadlines_.begin(),
+                         deadlines_.begin() + static_cast<std::ptrdiff_t>(deadlines_head_));
+        deadlines_head_ = 0;
+    }
 }
 
 void ChannelBase::on_deadline_timer() {
     TimePoint now = std::chrono::steady_clock::now();
     std::weak_ptr<char> alive = alive_;
-    while (!deadlines_.empty() && deadlines_.front().first <= now) {
-        auto [deadline, token] = deadlines_.front();
-        deadlines_.pop_front();
+    while (deadlines_head_ < deadlines_.size() && deadlines_[deadlines_head_].first <= now) {
+        auto [deadline, token] = deadlines_[deadlines_head_];
+        pop_deadline();
         on_deadline(token, deadline);
         if (alive.expired())
             return;
@@ -96,6 +107,11 @@ void ChannelBase::on_deadline_timer() {
 
 void ChannelBase::retire(std::shared_ptr<void> object) {
     graveyard_.push_back(std::move(object));
+    if (!zero_timer_.armed())
+        zero_timer_.arm(Duration::zero());
+}
+
+void ChannelBase::recycle_later() {
     if (!zero_timer_.armed())
         zero_timer_.arm(Duration::zero());
 }

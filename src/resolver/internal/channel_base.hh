@@ -59,6 +59,10 @@ class ChannelBase : public UpstreamChannel {
     TimePoint track_deadline(uint64_t token);
     // Frees an object on the next loop turn, never inside the callback it is running.
     void retire(std::shared_ptr<void> object);
+    // Calls recycle() on the next loop turn: for records that are reused rather than freed,
+    // but not while one of their callbacks may still be running.
+    void recycle_later();
+    virtual void recycle() {}
     // A reply that is not a response to an outstanding query of ours (RFC 5452 §9.1).
     void count_dropped_reply();
     // Query buffers, reused between queries.
@@ -76,14 +80,18 @@ class ChannelBase : public UpstreamChannel {
     void on_zero_timer();
     void on_deadline_timer();
     void arm_deadline_timer();
+    void pop_deadline();
 
     std::shared_ptr<char> alive_ = std::make_shared<char>();
     std::deque<std::pair<uint64_t, UpstreamFailure>> failures_;
     std::vector<std::shared_ptr<void>> graveyard_;
     std::vector<std::vector<uint8_t>> spare_buffers_;
     // query_timeout is the same for every query, so deadlines arrive in send order: one
-    // FIFO and one timer serve them all.
-    std::deque<std::pair<TimePoint, uint64_t>> deadlines_;
+    // FIFO and one timer serve them all. The FIFO is deadlines_[deadlines_head_..]: a vector
+    // compacted as its head advances keeps its capacity, where a deque would allocate and
+    // free a block every few dozen queries.
+    std::vector<std::pair<TimePoint, uint64_t>> deadlines_;
+    size_t deadlines_head_ = 0;
     Timer zero_timer_;
     Timer deadline_timer_;
 };

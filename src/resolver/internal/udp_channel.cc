@@ -6,23 +6,14 @@
 
 #include <cerrno>
 
-#include "common/fd.hh"
 #include "resolver/internal/frame.hh"
 
 namespace muster::resolver::internal {
-
-struct UdpChannel::Query {
-    Query() = default;
-    Query(const Query&) = delete;
-    Query& operator=(const Query&) = delete;
-    std::vector<uint8_t> frame;  // length prefix + query: UDP sends frame[2..], TCP all
-    Question question;
-    TimePoint deadline;
-    uint16_t id = 0;
-    Fd fd;  // declared before the watcher, so the watcher is unregistered before the close
-    std::unique_ptr<IoWatcher> watcher;
-    std::unique_ptr<Stream> tcp;
-};
+namespace {
+// Room for the length prefix and any query the forwarder writes (at most 282 octets), so a
+// reused record never grows its frame again.
+constexpr size_t frame_capacity = 2 + 512;
+}  // namespace
 
 UdpChannel::UdpChannel(EventLoop& loop, const UpstreamSpec& spec, UpstreamListener& listener,
                        const ChannelOptions& options)
@@ -31,76 +22,91 @@ UdpChannel::UdpChannel(EventLoop& loop, const UpstreamSpec& spec, UpstreamListen
 UdpChannel::~UdpChannel() = default;
 
 void UdpChannel::send(uint64_t token, std::span<const uint8_t> query) {
-    if (queries_.contains(token))
+    if (by_token_.find(token))
         cancel(token);
-    auto q = std::make_unique<Query>();
-    if (!read_query_question(query, q->question)) {
+    auto [handle, q] = queries_.acquire();
+    q.handle = handle;
+    if (!read_query_question(query, q.question)) {
+        queries_.release(handle);
         fail_later(token, UpstreamFailure::malformed);
         return;
     }
-    q->frame = take_buffer();
-    append_framed(q->frame, query);
-    q->id = ids_.next();
-    q->frame[2] = static_cast<uint8_t>(q->id >> 8);
-    q->frame[3] = static_cast<uint8_t>(q->id);
+    q.frame.clear();
+    q.frame.reserve(frame_capacity);
+    append_framed(q.frame, query);
+    q.id = ids_.next();
+    q.frame[2] = static_cast<uint8_t>(q.id >> 8);
+    q.frame[3] = static_cast<uint8_t>(q.id);
 
     // Binding is left to the kernel: connect() picks a random ephemeral port, and the
     // connected socket only accepts datagrams from the upstream's address and port.
-    q->fd = Fd(::socket(spec_.addr.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    std::span<const uint8_t> msg(q->frame.data() + 2, q->frame.size() - 2);
-    if (!q->fd.valid() || ::connect(q->fd.get(), spec_.addr.get(), spec_.addr.len()) != 0 ||
-        ::send(q->fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL) < 0) {
-        give_back(std::move(q->frame));
+    q.fd = Fd(::socket(spec_.addr.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    std::span<const uint8_t> msg(q.frame.data() + 2, q.frame.size() - 2);
+    if (!q.fd.valid() || ::connect(q.fd.get(), spec_.addr.get(), spec_.addr.len()) != 0 ||
+        ::send(q.fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL) < 0) {
+        q.fd.reset();
+        queries_.release(handle);
         fail_later(token, UpstreamFailure::connect);
         return;
     }
     ++stats_.sent;
-    q->watcher = std::make_unique<IoWatcher>(loop_, q->fd.get(), IoWhat::read,
-                                             [this, token](IoWhat) { on_udp_readable(token); });
-    q->watcher->enable();
-    q->deadline = track_deadline(token);
-    queries_.emplace(token, std::move(q));
+    if (!q.watcher) {
+        Query* record = &q;  // records never move (SlotTable)
+        q.watcher = std::make_unique<IoWatcher>(
+            loop_, q.fd.get(), IoWhat::read, [this, record](IoWhat) { on_udp_readable(*record); });
+    } else {
+        q.watcher->set_fd(q.fd.get());
+    }
+    q.watcher->enable();
+    q.token = token;
+    q.deadline = track_deadline(token);
+    by_token_.insert(token, &q);
 }
 
 void UdpChannel::cancel(uint64_t token) {
     forget_failure(token);
-    finish(token);
+    if (Query** q = by_token_.find(token))
+        finish(**q);
 }
 
-void UdpChannel::finish(uint64_t token) {
-    auto it = queries_.find(token);
-    if (it == queries_.end())
-        return;
-    std::unique_ptr<Query> q = std::move(it->second);
-    queries_.erase(it);
-    if (q->watcher)
-        q->watcher->disable();
-    give_back(std::move(q->frame));
-    // We may be inside this query's own watcher or stream callback: free it later.
-    retire(std::shared_ptr<Query>(std::move(q)));
+void UdpChannel::finish(Query& q) {
+    by_token_.erase(q.token);
+    q.token = 0;
+    q.watcher->disable();
+    finished_.push_back(q.handle);
+    recycle_later();
+}
+
+void UdpChannel::recycle() {
+    for (uint64_t handle : finished_) {
+        Query& q = queries_.get(handle);
+        q.tcp.reset();
+        q.fd.reset();
+        queries_.release(handle);
+    }
+    finished_.clear();
 }
 
 void UdpChannel::on_deadline(uint64_t token, TimePoint deadline) {
-    auto it = queries_.find(token);
-    if (it == queries_.end() || it->second->deadline != deadline)
+    Query** q = by_token_.find(token);
+    if (!q || (*q)->deadline != deadline)
         return;
     ++stats_.timeouts;
-    finish(token);
+    finish(**q);
     (void)deliver_failure(token, UpstreamFailure::timeout);
 }
 
-void UdpChannel::on_udp_readable(uint64_t token) {
-    auto it = queries_.find(token);
-    if (it == queries_.end())
-        return;
-    Query& q = *it->second;
+void UdpChannel::on_udp_readable(Query& q) {
+    uint64_t token = q.token;
+    if (token == 0)
+        return;  // finished earlier in this loop turn
     for (;;) {
         ssize_t n = ::recv(q.fd.get(), rx_.data(), rx_.size(), 0);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return;
             // ECONNREFUSED: ICMP port unreachable on the connected socket.
-            finish(token);
+            finish(q);
             (void)deliver_failure(token, UpstreamFailure::connect);
             return;
         }
@@ -114,7 +120,7 @@ void UdpChannel::on_udp_readable(uint64_t token) {
                 // Our ID from the upstream's address and port but no question to compare:
                 // typically FORMERR or NOTIMP with QDCOUNT 0. Nothing more will come, so fail
                 // rather than wait for a timeout.
-                finish(token);
+                finish(q);
                 (void)deliver_failure(token, UpstreamFailure::malformed);
                 return;
             case ReplyMatch::ours:
@@ -124,7 +130,7 @@ void UdpChannel::on_udp_readable(uint64_t token) {
             (void)retry_over_tcp(token, q);
             return;
         }
-        finish(token);
+        finish(q);
         (void)deliver_reply(token, msg);
         return;
     }
@@ -141,22 +147,22 @@ bool UdpChannel::retry_over_tcp(uint64_t token, Query& q) {
     so.connect_timeout = options_.connect_timeout;
     StreamCallbacks cb;
     cb.on_connected = [] {};
-    // A retired stream may still report until it is freed; `owner` tells whether the token
-    // still names this query.
+    // A finished query's stream may still report until it is recycled; `owner` tells whether the
+    // token still names this query.
     Query* owner = &q;
     cb.on_readable = [this, token, owner](StreamInput& in) {
         if (live(token, owner))
-            on_tcp_readable(token, in);
+            on_tcp_readable(*owner, in);
     };
     cb.on_closed = [this, token, owner](StreamEnd, const std::string&) {
         if (!live(token, owner))
             return;
-        finish(token);
+        finish(*owner);
         (void)deliver_failure(token, UpstreamFailure::connect);
     };
     auto stream = Stream::connect(loop_, so, std::move(cb));
     if (!stream) {
-        finish(token);
+        finish(q);
         return deliver_failure(token, UpstreamFailure::connect);
     }
     q.tcp = std::move(stream.value());
@@ -165,22 +171,21 @@ bool UdpChannel::retry_over_tcp(uint64_t token, Query& q) {
     return true;
 }
 
-bool UdpChannel::live(uint64_t token, const Query* q) const {
-    auto it = queries_.find(token);
-    return it != queries_.end() && it->second.get() == q;
+bool UdpChannel::live(uint64_t token, const Query* q) {
+    Query** found = by_token_.find(token);
+    return found && *found == q;
 }
 
-void UdpChannel::on_tcp_readable(uint64_t token, StreamInput& in) {
-    auto it = queries_.find(token);
+void UdpChannel::on_tcp_readable(Query& q, StreamInput& in) {
     for (;;) {
         size_t consumed = 0;
         std::span<const uint8_t> msg = next_frame(in, consumed);
         if (consumed == 0)
             return;
-        const Query& q = *it->second;
         if (match_reply(msg, q.id, q.question) == ReplyMatch::ours) {
-            finish(token);
-            (void)deliver_reply(token, msg);  // the stream is retired, `in` stays valid
+            uint64_t token = q.token;
+            finish(q);
+            (void)deliver_reply(token, msg);  // the stream is recycled later, `in` stays valid
             return;
         }
         count_dropped_reply();

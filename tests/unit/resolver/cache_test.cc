@@ -479,6 +479,31 @@ BOOST_AUTO_TEST_CASE(flush_zone_removes_the_name_and_everything_below_it) {
     BOOST_TEST(cache().size() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(every_entry_stays_findable_while_the_hash_table_grows) {
+    // 3,000 names over 16 shards: each shard's bucket array doubles a few times.
+    options.size = 10000;
+    std::vector<dns::Query> qs;
+    for (int i = 0; i < 3000; ++i) {
+        qs.push_back(make_query("host" + std::to_string(i) + ".example.", dns::type::a));
+        store(cache(), qs.back(), a_answer(qs.back(), 300));
+    }
+    BOOST_TEST(cache().size() == 3000u);
+    for (size_t i = 0; i < qs.size(); i += 2)
+        BOOST_TEST_REQUIRE(cache().flush(qs[i].qname, FlushScope::name) == 1u);
+    for (size_t i = 0; i < qs.size(); ++i) {
+        Hit h = lookup(cache(), qs[i]);
+        if (i % 2 == 0) {
+            BOOST_TEST_REQUIRE(h.result.state == CacheState::miss);
+            continue;
+        }
+        BOOST_TEST_REQUIRE(h.result.state == CacheState::fresh);
+        BOOST_REQUIRE(h.msg);
+        BOOST_TEST_REQUIRE(h.msg->answer.size() == 1u);
+        BOOST_TEST_REQUIRE(h.msg->answer[0].owner.equals(qs[i].qname));
+    }
+    BOOST_TEST(cache().size() == 1500u);
+}
+
 BOOST_AUTO_TEST_CASE(flush_keeps_the_lru_bound) {
     options.size = 4;  // four shards of one entry: a broken LRU list shows at once
     std::vector<dns::Query> qs;
