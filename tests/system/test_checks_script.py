@@ -120,7 +120,7 @@ def test_script_past_its_timeout_is_critical_and_its_process_group_is_killed(mus
     script = group_script(tmp_path, "slow", runs_file, 30)
     services = [{"id": "slow-1", "name": "slow", "address": "10.31.0.1", "port": 80,
                  "check": {"id": "slow-script", "name": "slow", "args": [str(script)],
-                           "interval": "1s", "timeout": "300ms", "status": "passing"}}]
+                           "interval": "1s", "timeout": "1s", "status": "passing"}}]
     agent = start_agent(muster, services=services, enable_local_script_checks=True)
     assert check_status(agent, "slow-script") == "passing"
     assert a_records(agent, "slow.service.internal") == ["10.31.0.1"]
