@@ -212,6 +212,67 @@ bool ResponseWriter::add(Section section, const Name& owner, uint16_t rtype, uin
     return true;
 }
 
+std::span<uint8_t> ResponseWriter::add_run(Section section, const Name& owner, uint16_t rtype,
+                                           uint16_t rclass, uint32_t ttl,
+                                           std::span<const uint8_t> rdatas, size_t rdlen,
+                                           size_t& rr_size) {
+    rr_size = 0;
+    auto s = static_cast<size_t>(section);
+    if (!begun_ || truncated_ || s > 2 || rdlen == 0 || rdlen > 65535 ||
+        rdatas.size() % rdlen != 0 || rdatas.empty())
+        return {};
+    const size_t count = rdatas.size() / rdlen;
+    auto [prefix, pointer] = compress(owner);
+    if (section != Section::answer || pointer == 0 || rdata_name_offset(rtype) >= 0 ||
+        counts_[s] + count > 65535) {
+        // The general way: add() keeps the rules for owners written in full.
+        const size_t start = section_end_[s];
+        size_t size = 0;
+        for (size_t k = 0; k < count; ++k) {
+            const size_t before = section_end_[s];
+            if (!add(section, owner, rtype, rclass, ttl, rdatas.subspan(k * rdlen, rdlen)))
+                return {};
+            const size_t one = section_end_[s] - before;
+            if (size != 0 && one != size)
+                return {};  // RRs of different sizes cannot be handed back as a run
+            size = one;
+        }
+        rr_size = size;
+        return {out_.data() + start, section_end_[s] - start};
+    }
+    const size_t owner_len = prefix + 2;
+    const size_t size = owner_len + rr_fixed + rdlen;
+    if (!fits(size * count)) {
+        truncate();  // RFC 2181 §9, as add()
+        return {};
+    }
+    const size_t at = section_end_[s];
+    uint8_t* p = out_.data();
+    std::memmove(p + at + size * count, p + at, pos_ - at);
+    uint8_t* rr = p + at;
+    std::memcpy(rr, owner.data(), prefix);
+    put16(rr + prefix, pointer);
+    uint8_t* f = rr + owner_len;
+    put16(f, rtype);
+    put16(f + 2, rclass);
+    put32(f + 4, ttl);
+    put16(f + 8, static_cast<uint16_t>(rdlen));
+    std::memcpy(f + rr_fixed, rdatas.data(), rdlen);
+    for (size_t k = 1; k < count; ++k) {
+        uint8_t* next = rr + k * size;
+        std::memcpy(next, rr, owner_len + rr_fixed);
+        std::memcpy(next + owner_len + rr_fixed, rdatas.data() + k * rdlen, rdlen);
+    }
+    for (size_t k = s; k < 3; ++k)
+        section_end_[k] += size * count;
+    pos_ += size * count;
+    counts_[s] = static_cast<uint16_t>(counts_[s] + count);
+    // The owner is a pointer and the rdata ends in no name the writer tracks: nothing for later
+    // owners to point at, as add() would have remembered nothing either.
+    rr_size = size;
+    return {rr, size * count};
+}
+
 void ResponseWriter::truncate() {
     if (!begun_)
         return;

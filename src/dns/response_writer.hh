@@ -36,6 +36,16 @@ class ResponseWriter {
     bool add(Section section, const Name& owner, uint16_t type, uint16_t klass, uint32_t ttl,
              std::span<const uint8_t> rdata);
 
+    // Appends one RR per `rdlen`-octet slice of `rdatas`, all with the same owner, type, class
+    // and TTL, as add() would one by one, but with the header built once: an answer of 1,000
+    // addresses costs a copy, not 1,000 compressions. The owner must compress to a pointer (the
+    // question's name, say); otherwise, and in the authority or additional section, this is
+    // add() in a loop. Returns the RRs written (rr_size octets each, in order) so the caller
+    // may reorder them; empty when they did not all fit (answer: truncated, as add()).
+    std::span<uint8_t> add_run(Section section, const Name& owner, uint16_t type, uint16_t klass,
+                               uint32_t ttl, std::span<const uint8_t> rdatas, size_t rdlen,
+                               size_t& rr_size);
+
     void set_rcode(uint8_t rcode);
     bool truncated() const { return truncated_; }
     // The octets RRs may still take (the reserved OPT record excluded).

@@ -397,6 +397,28 @@ bool CatalogZone::add_addresses(Reply& r, const Eligible& e, uint8_t family, uin
             r.w.truncate();
             return false;
         }
+        if (eligible <= limit) {
+            // All of them, in a random order: written at once and shuffled in place (a
+            // Fisher-Yates over the RRs, which differ only in their address).
+            size_t rr = 0;
+            std::span<uint8_t> rrs =
+                r.w.add_run(dns::Section::answer, r.q.qname, type, dns::klass::in, ttl,
+                            addrs.bytes.first(size_t{eligible} * (family == 4 ? 4 : 16)),
+                            family == 4 ? 4 : 16, rr);
+            if (rrs.empty())
+                return false;
+            uint8_t tmp[2 + 10 + 16];
+            const size_t n = rrs.size() / rr;
+            for (size_t i = n - 1; i > 0 && rr <= sizeof tmp; --i) {
+                const size_t j = random() % (i + 1);
+                if (j == i)
+                    continue;
+                std::memcpy(tmp, rrs.data() + i * rr, rr);
+                std::memcpy(rrs.data() + i * rr, rrs.data() + j * rr, rr);
+                std::memcpy(rrs.data() + j * rr, tmp, rr);
+            }
+            return true;
+        }
         shuffle_.reset(eligible);
         while (!shuffle_.done() && written < limit && !r.w.truncated()) {
             const catalog::IpBytes a = addrs.at(shuffle_.next([this] { return random(); }));

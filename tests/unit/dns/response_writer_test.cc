@@ -295,6 +295,43 @@ BOOST_AUTO_TEST_CASE(room_counts_down_and_truncate_is_an_overflow_before_writing
     BOOST_TEST(get16(out + 6) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(add_run_writes_what_add_would_one_by_one) {
+    auto q = make_query("a.example");
+    const std::vector<uint8_t> rdatas{10, 0, 0, 1, 10, 0, 0, 2, 10, 0, 0, 3};
+    uint8_t one_by_one[512], run[512];
+    ResponseWriter a(one_by_one, 512), b(run, 512);
+    a.begin(q, 0, rcode::noerror, EdnsOut{});
+    b.begin(q, 0, rcode::noerror, EdnsOut{});
+    for (size_t k = 0; k < 3; ++k)
+        BOOST_TEST(a.add(Section::answer, name("a.example"), type::a, klass::in, 7,
+                         std::span(rdatas).subspan(4 * k, 4)));
+    size_t rr = 0;
+    auto rrs = b.add_run(Section::answer, name("a.example"), type::a, klass::in, 7, rdatas, 4, rr);
+    BOOST_TEST(rr == 16u);  // pointer, fixed fields, address
+    BOOST_TEST(rrs.size() == 48u);
+    // A later RR in another section goes after them in both.
+    BOOST_TEST(a.add(Section::additional, name("b.example"), type::a, klass::in, 1, addr));
+    BOOST_TEST(b.add(Section::additional, name("b.example"), type::a, klass::in, 1, addr));
+    const size_t na = a.finish(), nb = b.finish();
+    BOOST_TEST(
+        std::vector<uint8_t>(one_by_one, one_by_one + na) == std::vector<uint8_t>(run, run + nb),
+        boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(add_run_that_does_not_fit_truncates) {
+    auto q = make_query("a.example");
+    uint8_t out[512];
+    ResponseWriter w(out, 100);
+    w.begin(q, 0, rcode::noerror, EdnsOut{});
+    std::vector<uint8_t> rdatas(4 * 10, 7);  // 10 RRs of 16 octets: more than 100 - header
+    size_t rr = 0;
+    BOOST_TEST(w.add_run(Section::answer, name("a.example"), type::a, klass::in, 1, rdatas, 4, rr)
+                   .empty());
+    BOOST_TEST(w.truncated());
+    BOOST_TEST(w.finish() == q.question_end);
+    BOOST_TEST((get16(out + 2) & flag::tc) != 0);
+}
+
 BOOST_AUTO_TEST_CASE(additional_overflow_is_skipped_without_tc) {
     auto q = make_query("a.example");
     uint8_t out[512];

@@ -471,6 +471,28 @@ BOOST_FIXTURE_TEST_CASE(ten_thousand_instances_truncate_and_a_tag_answers_its_ow
     require_negative(answered("nosuch.huge.service.internal.", dns::type::a), dns::rcode::nxdomain);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_whole_address_set_comes_in_a_new_order_each_time, Fixture) {
+    std::vector<catalog::InstanceData> list;
+    for (int i = 0; i < 10; ++i)
+        list.push_back(instance("n" + std::to_string(i), "10.7.0." + std::to_string(i), 80));
+    data->set_service("ten", list);
+    std::set<std::vector<std::string>> orders;
+    std::vector<int> first(10, 0);
+    for (int q = 0; q < 400; ++q) {
+        auto a = answered("ten.service.internal.", dns::type::a);
+        std::vector<std::string> order;
+        for (const Rr& rr : a.msg.answer)
+            order.push_back(address_of(rr));
+        BOOST_REQUIRE(order.size() == 10u);
+        BOOST_REQUIRE(std::set<std::string>(order.begin(), order.end()).size() == 10u);
+        ++first[std::stoi(order[0].substr(order[0].rfind('.') + 1))];
+        orders.insert(order);
+    }
+    BOOST_TEST(orders.size() > 390u);  // 10! orders: repeats are rare
+    for (int n : first)
+        BOOST_TEST((n > 15 && n < 75), "first place counts " << n);  // 40 expected each
+}
+
 BOOST_FIXTURE_TEST_CASE(many_instances_truncate_at_512_and_fit_in_tcp, Fixture) {
     std::vector<catalog::InstanceData> list;
     for (int i = 0; i < 100; ++i)
