@@ -410,7 +410,8 @@ bool CatalogZone::add_addresses(Reply& r, const Eligible& e, uint8_t family, uin
             uint8_t tmp[2 + 10 + 16];
             const size_t n = rrs.size() / rr;
             for (size_t i = n - 1; i > 0 && rr <= sizeof tmp; --i) {
-                const size_t j = random() % (i + 1);
+                const size_t j =
+                    internal::SparseShuffle::below(random(), static_cast<uint32_t>(i + 1));
                 if (j == i)
                     continue;
                 std::memcpy(tmp, rrs.data() + i * rr, rr);

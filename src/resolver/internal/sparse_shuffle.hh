@@ -43,12 +43,18 @@ class SparseShuffle {
     uint32_t next(Random&& random) {
         // Step i of Fisher-Yates: a uniformly chosen position j of [i, n) gives its item, and
         // position i's item moves to j. Position i is never read again, so it is not stored.
-        const uint32_t j = i_ + static_cast<uint32_t>(random() % (n_ - i_));
+        const uint32_t j = i_ + below(random(), n_ - i_);
         const uint32_t item = at(j);
         if (j != i_)
             put(j, at(i_));
         ++i_;
         return item;
+    }
+
+    // A value of [0, n) from 64 random bits by multiplying (Lemire 2019), not by a division:
+    // a shuffle of 1,000 answers did 1,000 64-bit divisions. The bias is below n / 2^32.
+    static uint32_t below(uint64_t random, uint32_t n) {
+        return static_cast<uint32_t>(((random >> 32) * n) >> 32);
     }
 
   private:
