@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <thread>
 #include <tuple>
@@ -284,9 +285,27 @@ void fill_small(Store& store) {
                   reg(node("gone", "10.0.0.8")), Leave{.node = "gone", .server = true}}});
 }
 
-// `image` as a build from before the left_members database wrote it: the same LMDB file
-// without that database, framed again.
-Bytes without_left_members(const Bytes& image, const muster::test::TempDir& dir) {
+// Opens the LMDB file `path`, runs `edit` in one write transaction and commits it; with `copy`,
+// then writes a compacted copy of the result there.
+void edit_lmdb(const std::string& path, const std::function<void(MDB_txn*)>& edit,
+               const std::string& copy = "") {
+    MDB_env* env = nullptr;
+    BOOST_TEST_REQUIRE(mdb_env_create(&env) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_set_maxdbs(env, 32) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_set_mapsize(env, size_t{1} << 28) == 0);
+    BOOST_TEST_REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_NOLOCK, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    BOOST_TEST_REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    edit(txn);
+    BOOST_TEST_REQUIRE(mdb_txn_commit(txn) == 0);
+    if (!copy.empty())
+        BOOST_TEST_REQUIRE(mdb_env_copy2(env, copy.c_str(), MDB_CP_COMPACT) == 0);
+    mdb_env_close(env);
+}
+
+// `image` with its LMDB file changed by `edit` (edit_lmdb), compacted and framed again.
+Bytes edit_image(const Bytes& image, const muster::test::TempDir& dir,
+                 const std::function<void(MDB_txn*)>& edit) {
     auto header = internal::parse_image_header(image);
     BOOST_TEST_REQUIRE(header.ok());
     auto path = (dir.path() / "old.mdb").string();
@@ -296,19 +315,7 @@ Bytes without_left_members(const Bytes& image, const muster::test::TempDir& dir)
         out.write(reinterpret_cast<const char*>(image.data() + internal::image_header_size),
                   static_cast<std::streamsize>(image.size() - internal::image_header_size));
     }
-    MDB_env* env = nullptr;
-    BOOST_TEST_REQUIRE(mdb_env_create(&env) == 0);
-    BOOST_TEST_REQUIRE(mdb_env_set_maxdbs(env, 32) == 0);
-    BOOST_TEST_REQUIRE(mdb_env_set_mapsize(env, size_t{1} << 26) == 0);
-    BOOST_TEST_REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_NOLOCK, 0600) == 0);
-    MDB_txn* txn = nullptr;
-    BOOST_TEST_REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi dbi = 0;
-    BOOST_TEST_REQUIRE(mdb_dbi_open(txn, "left_members", 0, &dbi) == 0);
-    BOOST_TEST_REQUIRE(mdb_drop(txn, dbi, 1) == 0);
-    BOOST_TEST_REQUIRE(mdb_txn_commit(txn) == 0);
-    BOOST_TEST_REQUIRE(mdb_env_copy2(env, copy.c_str(), MDB_CP_COMPACT) == 0);
-    mdb_env_close(env);
+    edit_lmdb(path, edit, copy);
     std::ifstream in(copy, std::ios::binary);
     Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto framed = internal::encode_image_header({.raft_index = header->raft_index,
@@ -318,6 +325,16 @@ Bytes without_left_members(const Bytes& image, const muster::test::TempDir& dir)
     Bytes out(framed.begin(), framed.end());
     out.insert(out.end(), file.begin(), file.end());
     return out;
+}
+
+// `image` as a build from before the left_members database wrote it: the same LMDB file
+// without that database, framed again.
+Bytes without_left_members(const Bytes& image, const muster::test::TempDir& dir) {
+    return edit_image(image, dir, [](MDB_txn* txn) {
+        MDB_dbi dbi = 0;
+        BOOST_TEST_REQUIRE(mdb_dbi_open(txn, "left_members", 0, &dbi) == 0);
+        BOOST_TEST_REQUIRE(mdb_drop(txn, dbi, 1) == 0);
+    });
 }
 
 Bytes image_of(const Store& store) {
@@ -1537,16 +1554,9 @@ BOOST_AUTO_TEST_CASE(image_from_before_left_members_restores_without_them) {
     BOOST_TEST(target.store->snapshot()->left_members().size() == 1u);
 }
 
-// Makes the store in `path` (an LMDB file) look as an older build left it: ServiceRecords of
-// the first layout (here a stub of its header) and no layout mark.
-void make_records_old(const std::string& path) {
-    MDB_env* env = nullptr;
-    BOOST_TEST_REQUIRE(mdb_env_create(&env) == 0);
-    BOOST_TEST_REQUIRE(mdb_env_set_maxdbs(env, 32) == 0);
-    BOOST_TEST_REQUIRE(mdb_env_set_mapsize(env, size_t{1} << 28) == 0);
-    BOOST_TEST_REQUIRE(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_NOLOCK, 0600) == 0);
-    MDB_txn* txn = nullptr;
-    BOOST_TEST_REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+// Makes a store look as an older build left it: ServiceRecords of the first layout (here a
+// stub of its header) and no layout mark.
+void make_records_old(MDB_txn* txn) {
     MDB_dbi meta = 0, services = 0;
     BOOST_TEST_REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
     BOOST_TEST_REQUIRE(mdb_dbi_open(txn, "dns_service", 0, &services) == 0);
@@ -1568,8 +1578,6 @@ void make_records_old(const std::string& path) {
         MDB_val nv{sizeof old_record, old_record};
         BOOST_TEST_REQUIRE(mdb_put(txn, services, &nk, &nv, 0) == 0);
     }
-    BOOST_TEST_REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
 }
 
 BOOST_AUTO_TEST_CASE(opening_a_store_of_an_older_build_rebuilds_its_service_records) {
@@ -1578,7 +1586,7 @@ BOOST_AUTO_TEST_CASE(opening_a_store_of_an_older_build_rebuilds_its_service_reco
     f.apply(reg(node("b", "10.0.0.2"), service("web")));
     f.apply(reg(node("b", "10.0.0.2"), service("db")));
     f.store.reset();
-    make_records_old((f.dir.path() / "data" / "catalog.mdb").string());
+    edit_lmdb((f.dir.path() / "data" / "catalog.mdb").string(), make_records_old);
     f.open();
     const auto web = dns_service(*f.store, "web");
     BOOST_TEST_REQUIRE(web.size() == 2u);
@@ -1595,25 +1603,7 @@ BOOST_AUTO_TEST_CASE(restoring_an_image_of_an_older_build_rebuilds_its_service_r
     source.apply(reg(node("a", "10.0.0.1"), service("web")));
     source.apply(reg(node("b", "10.0.0.2"), service("web")));
     apply_entry(*source.store, 3, {{reg(node("c", "10.0.0.3"), service("web"))}});
-    auto image = image_of(*source.store);
-    // The image's LMDB file, made old, framed again.
-    auto header = internal::parse_image_header(image);
-    BOOST_TEST_REQUIRE(header.ok());
-    const auto path = (source.dir.path() / "old.mdb").string();
-    {
-        std::ofstream out(path, std::ios::binary);
-        out.write(reinterpret_cast<const char*>(image.data() + internal::image_header_size),
-                  static_cast<std::streamsize>(image.size() - internal::image_header_size));
-    }
-    make_records_old(path);
-    std::ifstream in(path, std::ios::binary);
-    Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto framed = internal::encode_image_header({.raft_index = header->raft_index,
-                                                 .index = header->index,
-                                                 .file_size = file.size(),
-                                                 .checksum = internal::image_checksum(file)});
-    Bytes old(framed.begin(), framed.end());
-    old.insert(old.end(), file.begin(), file.end());
+    const Bytes old = edit_image(image_of(*source.store), source.dir, make_records_old);
 
     Fixture target;
     auto r = target.store->restore(old);
