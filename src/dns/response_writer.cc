@@ -223,23 +223,10 @@ std::span<uint8_t> ResponseWriter::add_run(Section section, const Name& owner, u
         return {};
     const size_t count = rdatas.size() / rdlen;
     auto [prefix, pointer] = compress(owner);
+    // Only what needs no name bookkeeping (see the header); the caller uses add() otherwise.
     if (section != Section::answer || pointer == 0 || rdata_name_offset(rtype) >= 0 ||
-        counts_[s] + count > 65535) {
-        // The general way: add() keeps the rules for owners written in full.
-        const size_t start = section_end_[s];
-        size_t size = 0;
-        for (size_t k = 0; k < count; ++k) {
-            const size_t before = section_end_[s];
-            if (!add(section, owner, rtype, rclass, ttl, rdatas.subspan(k * rdlen, rdlen)))
-                return {};
-            const size_t one = section_end_[s] - before;
-            if (size != 0 && one != size)
-                return {};  // RRs of different sizes cannot be handed back as a run
-            size = one;
-        }
-        rr_size = size;
-        return {out_.data() + start, section_end_[s] - start};
-    }
+        counts_[s] + count > 65535)
+        return {};
     const size_t owner_len = prefix + 2;
     const size_t size = owner_len + rr_fixed + rdlen;
     if (!fits(size * count)) {

@@ -38,10 +38,11 @@ class ResponseWriter {
 
     // Appends one RR per `rdlen`-octet slice of `rdatas`, all with the same owner, type, class
     // and TTL, as add() would one by one, but with the header built once: an answer of 1,000
-    // addresses costs a copy, not 1,000 compressions. The owner must compress to a pointer (the
-    // question's name, say); otherwise, and in the authority or additional section, this is
-    // add() in a loop. Returns the RRs written (rr_size octets each, in order) so the caller
-    // may reorder them; empty when they did not all fit (answer: truncated, as add()).
+    // addresses costs a copy, not 1,000 compressions. Only in the answer section, for an owner
+    // that compresses to a pointer (the question's name, say) and a type whose rdata holds no
+    // name; otherwise nothing is written (the caller uses add()). Returns the RRs written
+    // (rr_size octets each, in order) so the caller may reorder them; empty when nothing was
+    // written: truncated() then says whether that is because they did not all fit.
     std::span<uint8_t> add_run(Section section, const Name& owner, uint16_t type, uint16_t klass,
                                uint32_t ttl, std::span<const uint8_t> rdatas, size_t rdlen,
                                size_t& rr_size);

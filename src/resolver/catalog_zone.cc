@@ -405,20 +405,23 @@ bool CatalogZone::add_addresses(Reply& r, const Eligible& e, uint8_t family, uin
                 r.w.add_run(dns::Section::answer, r.q.qname, type, dns::klass::in, ttl,
                             addrs.bytes.first(size_t{eligible} * (family == 4 ? 4 : 16)),
                             family == 4 ? 4 : 16, rr);
-            if (rrs.empty())
-                return false;
-            uint8_t tmp[2 + 10 + 16];
-            const size_t n = rrs.size() / rr;
-            for (size_t i = n - 1; i > 0 && rr <= sizeof tmp; --i) {
-                const size_t j =
-                    internal::SparseShuffle::below(random(), static_cast<uint32_t>(i + 1));
-                if (j == i)
-                    continue;
-                std::memcpy(tmp, rrs.data() + i * rr, rr);
-                std::memcpy(rrs.data() + i * rr, rrs.data() + j * rr, rr);
-                std::memcpy(rrs.data() + j * rr, tmp, rr);
+            if (!rrs.empty()) {
+                uint8_t tmp[2 + 10 + 16];
+                const size_t n = rrs.size() / rr;
+                for (size_t i = n - 1; i > 0 && rr <= sizeof tmp; --i) {
+                    const size_t j =
+                        internal::SparseShuffle::below(random(), static_cast<uint32_t>(i + 1));
+                    if (j == i)
+                        continue;
+                    std::memcpy(tmp, rrs.data() + i * rr, rr);
+                    std::memcpy(rrs.data() + i * rr, rrs.data() + j * rr, rr);
+                    std::memcpy(rrs.data() + j * rr, tmp, rr);
+                }
+                return true;
             }
-            return true;
+            if (r.w.truncated())
+                return false;
+            // Not a run the writer takes at once: drawn one by one below.
         }
         shuffle_.reset(eligible);
         while (!shuffle_.done() && written < limit && !r.w.truncated()) {

@@ -318,6 +318,24 @@ BOOST_AUTO_TEST_CASE(add_run_writes_what_add_would_one_by_one) {
         boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(add_run_writes_nothing_where_it_needs_add) {
+    auto q = make_query("a.example");
+    uint8_t out[512];
+    ResponseWriter w(out, 512);
+    w.begin(q, 0, rcode::noerror, EdnsOut{});
+    const std::vector<uint8_t> rdatas{10, 0, 0, 1, 10, 0, 0, 2};
+    size_t rr = 0;
+    // Another section, and an owner written in full: the caller's add() does those.
+    BOOST_TEST(
+        w.add_run(Section::additional, name("a.example"), type::a, klass::in, 1, rdatas, 4, rr)
+            .empty());
+    BOOST_TEST(
+        w.add_run(Section::answer, name("b.other"), type::a, klass::in, 1, rdatas, 4, rr).empty());
+    BOOST_TEST(!w.truncated());
+    BOOST_TEST(w.finish() == q.question_end);
+    BOOST_TEST(get16(out + 6) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(add_run_that_does_not_fit_truncates) {
     auto q = make_query("a.example");
     uint8_t out[512];
