@@ -17,6 +17,17 @@ constexpr size_t rr_fixed = 10;
 constexpr size_t max_label = 63;
 constexpr size_t max_labels = max_name_wire / 2;  // 127 one-octet labels and the root
 
+// RRs 1..count-1 of a run whose first RR is written: the first one's owner and fixed fields,
+// then rdata k, with sizes known at compile time.
+template <size_t Head, size_t RdLen>
+void copy_run(uint8_t* rr, const uint8_t* rdatas, size_t count) {
+    for (size_t k = 1; k < count; ++k) {
+        uint8_t* next = rr + k * (Head + RdLen);
+        std::memcpy(next, rr, Head);
+        std::memcpy(next + Head, rdatas + k * RdLen, RdLen);
+    }
+}
+
 uint8_t lower(uint8_t c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c;
 }
@@ -245,11 +256,18 @@ std::span<uint8_t> ResponseWriter::add_run(Section section, const Name& owner, u
     put32(f + 4, ttl);
     put16(f + 8, static_cast<uint16_t>(rdlen));
     std::memcpy(f + rr_fixed, rdatas.data(), rdlen);
-    for (size_t k = 1; k < count; ++k) {
-        uint8_t* next = rr + k * size;
-        std::memcpy(next, rr, owner_len + rr_fixed);
-        std::memcpy(next + owner_len + rr_fixed, rdatas.data() + k * rdlen, rdlen);
-    }
+    // The usual runs (a pointer owner and an A or AAAA address) copy with sizes the compiler
+    // knows: variable-size copies were a libc call each, a fifth of a 1,000-address answer.
+    if (owner_len == 2 && rdlen == 4)
+        copy_run<2 + rr_fixed, 4>(rr, rdatas.data(), count);
+    else if (owner_len == 2 && rdlen == 16)
+        copy_run<2 + rr_fixed, 16>(rr, rdatas.data(), count);
+    else
+        for (size_t k = 1; k < count; ++k) {
+            uint8_t* next = rr + k * size;
+            std::memcpy(next, rr, owner_len + rr_fixed);
+            std::memcpy(next + owner_len + rr_fixed, rdatas.data() + k * rdlen, rdlen);
+        }
     for (size_t k = s; k < 3; ++k)
         section_end_[k] += size * count;
     pos_ += size * count;

@@ -406,17 +406,10 @@ bool CatalogZone::add_addresses(Reply& r, const Eligible& e, uint8_t family, uin
                             addrs.bytes.first(size_t{eligible} * (family == 4 ? 4 : 16)),
                             family == 4 ? 4 : 16, rr);
             if (!rrs.empty()) {
-                uint8_t tmp[2 + 10 + 16];
-                const size_t n = rrs.size() / rr;
-                for (size_t i = n - 1; i > 0 && rr <= sizeof tmp; --i) {
-                    const size_t j =
-                        internal::SparseShuffle::below(random(), static_cast<uint32_t>(i + 1));
-                    if (j == i)
-                        continue;
-                    std::memcpy(tmp, rrs.data() + i * rr, rr);
-                    std::memcpy(rrs.data() + i * rr, rrs.data() + j * rr, rr);
-                    std::memcpy(rrs.data() + j * rr, tmp, rr);
-                }
+                if (family == 4)
+                    shuffle_rdata<4>(rrs, rr);
+                else
+                    shuffle_rdata<16>(rrs, rr);
                 return true;
             }
             if (r.w.truncated())

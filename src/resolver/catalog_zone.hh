@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -75,6 +76,23 @@ class CatalogZone {
     bool srv_target(const Reply& r, const catalog::InstanceView& inst, dns::Name& out) const;
     bool node_target(std::string_view node, const dns::Name& domain, dns::Name& out) const;
     uint64_t random();
+    // Fisher-Yates over a run of RRs that differ only in their RdLen-byte rdata (their last
+    // bytes): the rdata moves, with sizes the compiler knows. One random value gives two steps
+    // (SparseShuffle::below reads the top 32 bits; positions are below 2^16).
+    template <size_t RdLen>
+    void shuffle_rdata(std::span<uint8_t> rrs, size_t rr_size) {
+        const size_t n = rrs.size() / rr_size;
+        uint8_t* last = rrs.data() + rr_size - RdLen;  // rdata 0
+        uint64_t bits = 0;
+        for (size_t i = n - 1; i > 0; --i) {
+            bits = ((n - 1 - i) & 1) == 0 ? random() : bits << 32;
+            const size_t j = internal::SparseShuffle::below(bits, static_cast<uint32_t>(i + 1));
+            uint8_t tmp[RdLen];
+            std::memcpy(tmp, last + i * rr_size, RdLen);
+            std::memcpy(last + i * rr_size, last + j * rr_size, RdLen);
+            std::memcpy(last + j * rr_size, tmp, RdLen);
+        }
+    }
 
     const CatalogOptions& options_;
     std::unique_ptr<catalog::DnsReader> reader_;  // made on first use, on the worker's thread

@@ -296,26 +296,44 @@ BOOST_AUTO_TEST_CASE(room_counts_down_and_truncate_is_an_overflow_before_writing
 }
 
 BOOST_AUTO_TEST_CASE(add_run_writes_what_add_would_one_by_one) {
-    auto q = make_query("a.example");
-    const std::vector<uint8_t> rdatas{10, 0, 0, 1, 10, 0, 0, 2, 10, 0, 0, 3};
-    uint8_t one_by_one[512], run[512];
-    ResponseWriter a(one_by_one, 512), b(run, 512);
-    a.begin(q, 0, rcode::noerror, EdnsOut{});
-    b.begin(q, 0, rcode::noerror, EdnsOut{});
-    for (size_t k = 0; k < 3; ++k)
-        BOOST_TEST(a.add(Section::answer, name("a.example"), type::a, klass::in, 7,
-                         std::span(rdatas).subspan(4 * k, 4)));
-    size_t rr = 0;
-    auto rrs = b.add_run(Section::answer, name("a.example"), type::a, klass::in, 7, rdatas, 4, rr);
-    BOOST_TEST(rr == 16u);  // pointer, fixed fields, address
-    BOOST_TEST(rrs.size() == 48u);
-    // A later RR in another section goes after them in both.
-    BOOST_TEST(a.add(Section::additional, name("b.example"), type::a, klass::in, 1, addr));
-    BOOST_TEST(b.add(Section::additional, name("b.example"), type::a, klass::in, 1, addr));
-    const size_t na = a.finish(), nb = b.finish();
-    BOOST_TEST(
-        std::vector<uint8_t>(one_by_one, one_by_one + na) == std::vector<uint8_t>(run, run + nb),
-        boost::test_tools::per_element());
+    // A and AAAA under the question's name (the copies of known size), an owner that is a
+    // label and a pointer, and an rdata of another size (the general copies).
+    struct Case {
+        const char* owner;
+        uint16_t rtype;
+        size_t rdlen, rr_size;
+    };
+    const Case cases[] = {{"a.example", type::a, 4, 16},
+                          {"a.example", type::aaaa, 16, 28},
+                          {"x.a.example", type::a, 4, 18},
+                          {"a.example", type::txt, 3, 15}};
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.owner << " type " << c.rtype) {
+            auto q = make_query("a.example");
+            std::vector<uint8_t> rdatas(3 * c.rdlen);
+            for (size_t i = 0; i < rdatas.size(); ++i)
+                rdatas[i] = static_cast<uint8_t>(i + 1);
+            uint8_t one_by_one[512], run[512];
+            ResponseWriter a(one_by_one, 512), b(run, 512);
+            a.begin(q, 0, rcode::noerror, EdnsOut{});
+            b.begin(q, 0, rcode::noerror, EdnsOut{});
+            for (size_t k = 0; k < 3; ++k)
+                BOOST_TEST(a.add(Section::answer, name(c.owner), c.rtype, klass::in, 7,
+                                 std::span(rdatas).subspan(c.rdlen * k, c.rdlen)));
+            size_t rr = 0;
+            auto rrs = b.add_run(Section::answer, name(c.owner), c.rtype, klass::in, 7, rdatas,
+                                 c.rdlen, rr);
+            BOOST_TEST(rr == c.rr_size);  // owner, fixed fields, rdata
+            BOOST_TEST(rrs.size() == 3 * c.rr_size);
+            // A later RR in another section goes after them in both.
+            BOOST_TEST(a.add(Section::additional, name("b.example"), type::a, klass::in, 1, addr));
+            BOOST_TEST(b.add(Section::additional, name("b.example"), type::a, klass::in, 1, addr));
+            const size_t na = a.finish(), nb = b.finish();
+            BOOST_TEST(std::vector<uint8_t>(one_by_one, one_by_one + na) ==
+                           std::vector<uint8_t>(run, run + nb),
+                       boost::test_tools::per_element());
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(add_run_writes_nothing_where_it_needs_add) {

@@ -472,25 +472,35 @@ BOOST_FIXTURE_TEST_CASE(ten_thousand_instances_truncate_and_a_tag_answers_its_ow
 }
 
 BOOST_FIXTURE_TEST_CASE(a_whole_address_set_comes_in_a_new_order_each_time, Fixture) {
-    std::vector<catalog::InstanceData> list;
-    for (int i = 0; i < 10; ++i)
-        list.push_back(instance("n" + std::to_string(i), "10.7.0." + std::to_string(i), 80));
-    data->set_service("ten", list);
-    std::set<std::vector<std::string>> orders;
-    std::vector<int> first(10, 0);
-    for (int q = 0; q < 400; ++q) {
-        auto a = answered("ten.service.internal.", dns::type::a);
-        std::vector<std::string> order;
-        for (const Rr& rr : a.msg.answer)
-            order.push_back(address_of(rr));
-        BOOST_REQUIRE(order.size() == 10u);
-        BOOST_REQUIRE(std::set<std::string>(order.begin(), order.end()).size() == 10u);
-        ++first[std::stoi(order[0].substr(order[0].rfind('.') + 1))];
-        orders.insert(order);
+    // A and AAAA: the in-place shuffle moves 4- or 16-byte addresses.
+    for (uint16_t qtype : {dns::type::a, dns::type::aaaa}) {
+        BOOST_TEST_CONTEXT("type " << qtype) {
+            const bool v4 = qtype == dns::type::a;
+            std::vector<catalog::InstanceData> list;
+            for (int i = 0; i < 10; ++i)
+                list.push_back(instance("n" + std::to_string(i),
+                                        (v4 ? "10.7.0." : "fd00::70:") + std::to_string(i), 80));
+            data->set_service("ten", list);
+            std::set<std::vector<std::string>> orders;
+            std::vector<int> first(10, 0);
+            for (int q = 0; q < 400; ++q) {
+                auto a = answered("ten.service.internal.", qtype);
+                std::vector<std::string> order;
+                for (const Rr& rr : a.msg.answer)
+                    order.push_back(address_of(rr));
+                BOOST_REQUIRE(order.size() == 10u);
+                BOOST_REQUIRE(std::set<std::string>(order.begin(), order.end()).size() == 10u);
+                // the last octet is the instance's number (the v6 form ends in its hex)
+                const std::string& f = order[0];
+                ++first[v4 ? std::stoi(f.substr(f.rfind('.') + 1))
+                           : std::stoi(f.substr(f.size() - 2), nullptr, 16)];
+                orders.insert(order);
+            }
+            BOOST_TEST(orders.size() > 390u);  // 10! orders: repeats are rare
+            for (int n : first)
+                BOOST_TEST((n > 15 && n < 75), "first place counts " << n);  // 40 expected each
+        }
     }
-    BOOST_TEST(orders.size() > 390u);  // 10! orders: repeats are rare
-    for (int n : first)
-        BOOST_TEST((n > 15 && n < 75), "first place counts " << n);  // 40 expected each
 }
 
 BOOST_FIXTURE_TEST_CASE(many_instances_truncate_at_512_and_fit_in_tcp, Fixture) {
