@@ -715,7 +715,8 @@ const OptionDef options[] = {
     {.key = "dns_config.edns_udp_size",
      .kind = Kind::uint,
      .default_text = "1232",
-     .doc = "Largest UDP answer sent to EDNS clients; larger answers are truncated (TC).",
+     .doc = "Largest UDP answer sent to EDNS clients; larger answers are truncated (TC). "
+            "UDP answers are never fragmented (RFC 9715): above the interface's MTU, TC too.",
      .example = "1232",
      .apply = [](const Json& v,
                  Loading& c) { set_uint(v, c, c.settings.dns.edns_udp_size, 512, 4096); }},

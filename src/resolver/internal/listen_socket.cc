@@ -28,6 +28,14 @@ void set_options(const Fd& fd, const SockAddr& addr, ClientTransport transport) 
         else
             set_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
     }
+    // RFC 9715 §3.2: answers are never fragmented and path MTU reports (which anyone can
+    // forge) are ignored: "probe" sets DF and uses the interface's MTU. An answer larger than
+    // that fails to send (EMSGSIZE) and goes out truncated (UdpListener). It also spares the
+    // kernel an IP ID per datagram, which unfragmentable datagrams do not need.
+    if (addr.family() == AF_INET)
+        set_option(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE);
+    else
+        set_option(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE);
     set_option(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20);
     set_option(fd, SOL_SOCKET, SO_SNDBUF, 4 << 20);
 }

@@ -6,7 +6,10 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+
+#include "dns/wire.hh"
 
 namespace muster::resolver::internal {
 namespace {
@@ -66,6 +69,34 @@ void address_answer(msghdr& h, iovec& iov, const QueryContext& ctx) {
     h.msg_iov = &iov;
     h.msg_iovlen = 1;
 }
+// An answer too big for the interface's MTU (edns_udp_size raised above it): the listening
+// socket never fragments (listen_socket.cc), so the client gets the header, the question and
+// the OPT record with TC set, and asks again over TCP (RFC 7766 §5). False when there is
+// nothing to cut.
+bool truncate_answer(QueryContext& ctx, iovec& iov) {
+    const size_t question_end = dns::header_size + ctx.query.qname.size() + 4;
+    if (ctx.length <= question_end || dns::get16(ctx.response.data() + 4) != 1)
+        return false;
+    uint8_t* p = ctx.response.data();
+    p[2] = static_cast<uint8_t>(p[2] | dns::flag::tc >> 8);
+    dns::put16(p + 6, 0);
+    dns::put16(p + 8, 0);
+    size_t len = question_end;
+    uint16_t arcount = 0;
+    if (ctx.edns.present) {
+        const size_t opt = dns::write_opt(ctx.edns, std::span(ctx.response).subspan(len));
+        if (opt == 0)
+            return false;
+        len += opt;
+        arcount = 1;
+    }
+    if (len >= ctx.length)
+        return false;
+    dns::put16(p + 10, arcount);
+    ctx.length = len;
+    iov.iov_len = len;
+    return true;
+}
 }  // namespace
 
 UdpListener::UdpListener(EventLoop& loop, Fd fd, Binding binding, QuerySink& sink,
@@ -100,7 +131,10 @@ void UdpListener::send_late(std::span<QueryContext* const> ctxs) {
         while (start < end) {
             int m = ::sendmmsg(ctxs[start]->udp_fd, msgs.data() + start,
                                static_cast<unsigned>(end - start), 0);
-            start += m > 0 ? static_cast<size_t>(m) : 1;
+            if (m > 0)
+                start += static_cast<size_t>(m);
+            else if (errno != EMSGSIZE || !truncate_answer(*ctxs[start], iov[start]))
+                ++start;
         }
     }
 }
@@ -168,9 +202,14 @@ void UdpListener::send_batch(size_t ready) {
     while (sent < ready) {
         int m =
             ::sendmmsg(fd_.get(), tx_msgs_.data() + sent, static_cast<unsigned>(ready - sent), 0);
-        if (m <= 0)
+        if (m > 0) {
+            sent += static_cast<size_t>(m);
+        } else if (errno == EMSGSIZE) {
+            if (!truncate_answer(*ready_[sent], tx_iov_[sent]))
+                ++sent;  // cannot be cut: dropped, the client retries
+        } else {
             break;  // the kernel dropped them (buffer full): UDP clients retry
-        sent += static_cast<size_t>(m);
+        }
     }
     for (size_t i = 0; i < ready; ++i)
         sink_.release(*ready_[i]);
