@@ -8,7 +8,9 @@
 # count does not grow with N).  An idle window of the same length is measured
 # too, so timer/background allocations can be told apart from per-query ones.
 #
-# usage: bench/alloc_check.sh [cachehit|local|catalog-a|catalog-srv]...  (default: all four)
+# usage: bench/alloc_check.sh [cachehit|local|catalog-a|catalog-srv|miss-dot]...
+#                              (default: the first four)
+#   miss-dot: cache hits on names of the DoT upstream, and a control batch of misses over DoT
 #   catalog-a / catalog-srv: the catalog of bench/catalog.sh (1,000 services x 3
 #   instances, registered through the HTTP API by catalog_load.py after muster
 #   starts), queried as <svc>.service.internal A, resp. SRV, over all services
@@ -83,12 +85,17 @@ check() {
             local cdata="$BENCH_ROOT/data/catalog"
             python3 "$HERE/catalog_data.py" "$cdata" || die "catalog_data.py failed"
             qfile=$cdata/q_catalog_a.txt; [[ $scen == catalog-srv ]] && qfile=$cdata/q_catalog_srv.txt ;;
+        miss-dot) # the control batch goes over DoT to the harness's Unbound; the N and 10xN
+                  # batches are cache hits on names it answered once
+            cscen=miss; probe=warmup.miss.bench.test; start_upstream_dot
+            qfile=$W/q_dot_hits.txt; make_unique_qfile "$qfile" 1000 "dothit" ;;
         *) die "unknown scenario $scen" ;;
     esac
     local nq; nq=$(wc -l < "$qfile")
     local passes1=$(( (N + nq - 1) / nq )) passes10
     passes10=$(( passes1 * 10 ))
-    BENCH_DATA=$BENCH_DATA BENCH_UPSTREAM_UDP=127.0.0.1:$P_NSD_UP "$HERE/gen_config.py" "$cscen" "$PORT" "$conf" \
+    BENCH_DATA=$BENCH_DATA BENCH_UPSTREAM_UDP=127.0.0.1:$P_NSD_UP BENCH_UPSTREAM_DOT=127.0.0.1:$P_DOT_UP \
+        BENCH_DOT_NAME=$DOT_NAME BENCH_DOT_CA=$BENCH_CERTS/ca.pem "$HERE/gen_config.py" "$cscen" "$PORT" "$conf" \
         > /dev/null || die "config generation failed"
     local btf="$W/backtraces-$scen.txt"; rm -f "$btf"
     start_bg "alloc-muster" "$SERVER_CPU" env LD_PRELOAD="$SHIM" MALLOC_COUNT_FILE="$cf" MALLOC_COUNT_BT="$btf" \
@@ -140,7 +147,7 @@ check() {
         echo "| N | $c1 | $rc1 | $((a1 - a0)) | $((f1 - f0)) | $((b1 - b0)) | $per1 |"
         echo "| 10xN | $c10 | $rc10 | $((a2 - a1)) | $((f2 - f1)) | $((b2 - b1)) | $per10 |"
         echo "| idle ${idle_s%.*}s | 0 | - | $((a3 - a2)) | $((f3 - f2)) | $((b3 - b2)) | - |"
-        echo "| control: N cache misses (unique names, forwarded over UDP) | $c_ctl | $rc_ctl | $((a4 - a3)) | $((f4 - f3)) | $((b4 - b3)) | $(python3 -c "print(f'{($a4-$a3)/max(1,$c_ctl):.2f}')") |"
+        echo "| control: N cache misses (unique names, forwarded over $([[ $scen == miss-dot ]] && echo DoT || echo UDP)) | $c_ctl | $rc_ctl | $((a4 - a3)) | $((f4 - f3)) | $((b4 - b3)) | $(python3 -c "print(f'{($a4-$a3)/max(1,$c_ctl):.2f}')") |"
         echo
         echo "total allocations since start: $a3 (warm-up and config load included)"
         echo

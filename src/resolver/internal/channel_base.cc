@@ -6,7 +6,10 @@
 
 namespace muster::resolver::internal {
 namespace {
-constexpr size_t max_spare_buffers = 64;
+// A DoT channel holds up to max_in_flight (512) queries written and more waiting: with 64
+// spares, a busy channel freed and reallocated a buffer for most queries. Spares never exceed
+// the most buffers in use at once, so this only bounds what a burst leaves behind.
+constexpr size_t max_spare_buffers = 1024;
 constexpr size_t spare_buffer_capacity = 512;
 }  // namespace
 

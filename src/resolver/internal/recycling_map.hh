@@ -48,7 +48,23 @@ class RecyclingMap {
         return true;
     }
 
+    bool contains(const K& key) const { return map_.contains(key); }
+
+    // Every entry, as f(key, value&); f must not insert or erase.
+    template <class F>
+    void for_each(F&& f) {
+        for (auto& [k, v] : map_)
+            f(k, v);
+    }
+
+    // Removes every entry, keeping their nodes.
+    void clear() {
+        while (!map_.empty())
+            spare_.push_back(map_.extract(map_.begin()));
+    }
+
     size_t size() const { return map_.size(); }
+    bool empty() const { return map_.empty(); }
 
   private:
     Map map_;

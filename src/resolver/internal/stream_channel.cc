@@ -46,7 +46,7 @@ void StreamChannel::send(uint64_t token, std::span<const uint8_t> query) {
     p.frame = take_buffer();
     append_framed(p.frame, query);
     p.deadline = track_deadline(token);
-    queries_.emplace(token, std::move(p));
+    queries_.insert(token, std::move(p));
     waiting_.push_back(token);
     idle_timer_.cancel();
     if (state_ == State::idle)
@@ -61,8 +61,7 @@ void StreamChannel::send(uint64_t token, std::span<const uint8_t> query) {
 
 void StreamChannel::cancel(uint64_t token) {
     forget_failure(token);
-    auto it = queries_.find(token);
-    if (it == queries_.end())
+    if (!queries_.contains(token))
         return;
     // A late reply to a cancelled query then has an unknown ID (or, once the ID is reused,
     // a different question) and is dropped.
@@ -72,18 +71,27 @@ void StreamChannel::cancel(uint64_t token) {
 }
 
 void StreamChannel::remove(uint64_t token) {
-    auto it = queries_.find(token);
-    if (it == queries_.end())
+    Pending* p = queries_.find(token);
+    if (!p)
         return;
-    if (it->second.written)
-        in_flight_.erase(it->second.id);
-    give_back(std::move(it->second.frame));
-    queries_.erase(it);
+    if (p->written)
+        in_flight_.erase(p->id);
+    give_back(std::move(p->frame));
+    queries_.erase(token);
+}
+
+void StreamChannel::fail_all(UpstreamFailure why) {
+    queries_.for_each([&](uint64_t token, Pending& p) {
+        fail_later(token, why);
+        give_back(std::move(p.frame));
+    });
+    queries_.clear();
+    in_flight_.clear();
 }
 
 void StreamChannel::on_deadline(uint64_t token, TimePoint deadline) {
-    auto it = queries_.find(token);
-    if (it == queries_.end() || it->second.deadline != deadline)
+    const Pending* p = queries_.find(token);
+    if (!p || p->deadline != deadline)
         return;
     ++stats_.timeouts;
     remove(token);
@@ -111,10 +119,7 @@ void StreamChannel::connect() {
         // reported from the loop since we may be inside send().
         ++stats_.connect_failures;
         log_connect_failure(StreamEnd::connect_failed, stream.error().message);
-        for (auto& [token, p] : queries_)
-            fail_later(token, UpstreamFailure::connect);
-        while (!queries_.empty())
-            remove(queries_.begin()->first);
+        fail_all(UpstreamFailure::connect);
         waiting_.clear();
         state_ = State::backoff;
         backoff_timer_.arm(backoff_);
@@ -142,16 +147,15 @@ void StreamChannel::write_waiting() {
     while (in_flight_.size() < max_in_flight_ && !waiting_.empty()) {
         uint64_t token = waiting_.front();
         waiting_.pop_front();
-        auto it = queries_.find(token);
-        if (it == queries_.end() || it->second.written)
+        Pending* p = queries_.find(token);
+        if (!p || p->written)
             continue;  // cancelled meanwhile
-        Pending& p = it->second;
-        p.id = unused_id();
-        p.frame[2] = static_cast<uint8_t>(p.id >> 8);
-        p.frame[3] = static_cast<uint8_t>(p.id);
-        p.written = true;
-        in_flight_.emplace(p.id, token);
-        out_.insert(out_.end(), p.frame.begin(), p.frame.end());
+        p->id = unused_id();
+        p->frame[2] = static_cast<uint8_t>(p->id >> 8);
+        p->frame[3] = static_cast<uint8_t>(p->id);
+        p->written = true;
+        in_flight_.insert(p->id, token);
+        out_.insert(out_.end(), p->frame.begin(), p->frame.end());
         ++stats_.sent;
     }
     if (!out_.empty())
@@ -201,14 +205,13 @@ void StreamChannel::on_readable(StreamInput& in) {
 bool StreamChannel::on_frame(std::span<const uint8_t> msg) {
     // RFC 7766 §7: match on ID and question; anything else is not ours, keep waiting. The
     // connection itself is bound to the upstream's address and port.
-    auto slot = msg.size() < 12 ? in_flight_.end() : in_flight_.find(message_id(msg));
-    auto it = slot == in_flight_.end() ? queries_.end() : queries_.find(slot->second);
-    if (it == queries_.end() ||
-        match_reply(msg, it->second.id, it->second.question) != ReplyMatch::ours) {
+    const uint64_t* slot = msg.size() < 12 ? nullptr : in_flight_.find(message_id(msg));
+    const uint64_t token = slot ? *slot : 0;
+    const Pending* p = slot ? queries_.find(token) : nullptr;
+    if (!p || match_reply(msg, p->id, p->question) != ReplyMatch::ours) {
         count_dropped_reply();
         return true;
     }
-    uint64_t token = it->first;
     remove(token);
     if (!deliver_reply(token, msg))
         return false;
@@ -240,10 +243,7 @@ void StreamChannel::on_closed(StreamEnd end, const std::string& reason) {
         end == StreamEnd::tls_failed ? UpstreamFailure::tls : UpstreamFailure::connect;
     // Reported from this loop callback; cancel() from inside a callback still suppresses the
     // rest, since they go through the failure queue.
-    for (auto& [token, p] : queries_)
-        fail_later(token, why);
-    while (!queries_.empty())
-        remove(queries_.begin()->first);
+    fail_all(why);
 }
 
 void StreamChannel::log_connect_failure(StreamEnd end, const std::string& reason) {

@@ -5,13 +5,13 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/stream.hh"
 #include "common/tls.hh"
 #include "resolver/internal/channel_base.hh"
 #include "resolver/internal/question.hh"
+#include "resolver/internal/recycling_map.hh"
 
 namespace muster::resolver::internal {
 
@@ -40,6 +40,8 @@ class StreamChannel final : public ChannelBase {
     void write_waiting();
     uint16_t unused_id();
     void remove(uint64_t token);
+    // Every query fails with `why` (through the failure queue) and is forgotten.
+    void fail_all(UpstreamFailure why);
     void arm_idle_if_unused();
     void on_idle();
     void on_connected();
@@ -54,9 +56,10 @@ class StreamChannel final : public ChannelBase {
     TlsSessionSlot session_;
     State state_ = State::idle;
     std::unique_ptr<Stream> stream_;
-    std::unordered_map<uint64_t, Pending> queries_;     // by token: written or waiting
-    std::deque<uint64_t> waiting_;                      // tokens not written yet, in order
-    std::unordered_map<uint16_t, uint64_t> in_flight_;  // ID → token, written on stream_
+    // Both indexes reuse their nodes: no allocation per query once warm.
+    RecyclingMap<uint64_t, Pending> queries_;     // by token: written or waiting
+    std::deque<uint64_t> waiting_;                // tokens not written yet, in order
+    RecyclingMap<uint16_t, uint64_t> in_flight_;  // ID → token, written on stream_
     unsigned max_in_flight_;
     std::chrono::milliseconds backoff_;
     Timer idle_timer_;

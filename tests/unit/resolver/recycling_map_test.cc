@@ -56,6 +56,31 @@ BOOST_AUTO_TEST_CASE(string_view_keys_compare_by_content) {
     BOOST_TEST(m.size() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(for_each_visits_every_entry_and_clear_keeps_the_nodes) {
+    RecyclingMap<uint64_t, int> m;
+    for (uint64_t k = 1; k <= 3; ++k)
+        BOOST_TEST(m.insert(k, static_cast<int>(k * 10)));
+    const int* nodes[] = {m.find(1), m.find(2), m.find(3)};
+    int sum = 0;
+    m.for_each([&](uint64_t k, int& v) {
+        sum += v;
+        v = static_cast<int>(k);  // values can be changed in place
+    });
+    BOOST_TEST(sum == 60);
+    BOOST_TEST(*m.find(2) == 2);
+    BOOST_TEST(m.contains(3));
+    m.clear();
+    BOOST_TEST(m.empty());
+    BOOST_TEST(!m.contains(3));
+    // The cleared entries' nodes come back for the next inserts.
+    for (uint64_t k = 4; k <= 6; ++k)
+        BOOST_TEST(m.insert(k, 0));
+    for (uint64_t k = 4; k <= 6; ++k) {
+        const int* v = m.find(k);
+        BOOST_TEST((v == nodes[0] || v == nodes[1] || v == nodes[2]));
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace muster::resolver::test
