@@ -56,10 +56,11 @@ struct HistogramSnapshot {
 // A latency histogram over latency_bounds, written by one thread, read by any.
 class LatencyHistogram {
   public:
-    void observe(std::chrono::nanoseconds d) {
+    // `n` observations of the same duration `d`.
+    void observe(std::chrono::nanoseconds d, uint64_t n = 1) {
         auto ns = static_cast<uint64_t>(d.count() < 0 ? 0 : d.count());
-        counts_[bucket_of(ns)].add();
-        sum_ns_.add(ns);
+        counts_[bucket_of(ns)].add(n);
+        sum_ns_.add(ns * n);
     }
     // Adds this histogram's counts to `into`.
     void add_to(HistogramSnapshot& into) const;

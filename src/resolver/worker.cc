@@ -53,8 +53,9 @@ Worker::Worker(const Options& options, Cache& cache, TlsClientContext* tls, unsi
     stages_.push_back(std::make_unique<ForwardStage>(forwarder_));
     for (const auto& stage : stages_)
         stage_sources_.push_back(stage->source());
-    listener_metrics_ =
-        std::make_unique<ListenerMetrics[]>(std::max<size_t>(1, options_.listen.size()));
+    const size_t listeners = std::max<size_t>(1, options_.listen.size());
+    listener_metrics_ = std::make_unique<ListenerMetrics[]>(listeners);
+    batch_answers_ = std::make_unique<uint32_t[]>(listeners);
 }
 
 Worker::~Worker() = default;
@@ -100,6 +101,8 @@ QueryContext* Worker::acquire(ClientTransport t) {
 }
 
 void Worker::batch_begin() {
+    in_batch_ = true;
+    batch_start_ = SteadyClock::instance().now();
     for (const auto& stage : stages_)
         stage->batch_begin();
 }
@@ -107,6 +110,17 @@ void Worker::batch_begin() {
 void Worker::batch_end() {
     for (const auto& stage : stages_)
         stage->batch_end();
+    in_batch_ = false;
+    if (!batch_answered_)
+        return;
+    batch_answered_ = false;
+    const Duration took = SteadyClock::instance().now() - batch_start_;
+    for (size_t i = 0; i < std::max<size_t>(1, options_.listen.size()); ++i) {
+        if (batch_answers_[i] > 0) {
+            listener_metrics_[i].latency.observe(took, batch_answers_[i]);
+            batch_answers_[i] = 0;
+        }
+    }
 }
 
 void Worker::tcp_rejected() {
@@ -160,7 +174,7 @@ void Worker::prepare(QueryContext& ctx) {
 internal::Outcome Worker::process(QueryContext& ctx, std::span<const uint8_t> msg) {
     using internal::Outcome;
     stats_.queries.fetch_add(1, std::memory_order_relaxed);
-    ctx.received = SteadyClock::instance().now();
+    ctx.received = in_batch_ ? batch_start_ : SteadyClock::instance().now();
     ctx.answer = AnswerSource::error;
     auto status = dns::parse_query(msg, ctx.query);
     if (status == dns::ParseStatus::drop) {
@@ -198,6 +212,12 @@ void Worker::record(const QueryContext& ctx) {
     m.rcodes[ctx.response[3] & 0x0f].add();
     if (ctx.response[2] & 0x02)
         m.truncated.add();
+    if (in_batch_ && ctx.received == batch_start_) {
+        // answered within its batch: observed at the batch's end
+        ++batch_answers_[ctx.listener];
+        batch_answered_ = true;
+        return;
+    }
     m.latency.observe(SteadyClock::instance().now() - ctx.received);
 }
 

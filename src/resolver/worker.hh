@@ -105,6 +105,13 @@ class Worker final : private internal::QuerySink {
     std::unique_ptr<Timer> drain_timer_;
     WorkerStats stats_;
     std::unique_ptr<ListenerMetrics[]> listener_metrics_;  // one per Options::listen entry
+    // The answers of a batch (one recvmmsg, or one TCP read) share its clock readings: taken
+    // when the batch begins, and once at its end, after its sendmmsg, for the latency of those
+    // it answered itself. Two clock reads per query were a percent of the local answer path.
+    bool in_batch_ = false;
+    TimePoint batch_start_{};
+    std::unique_ptr<uint32_t[]> batch_answers_;  // per listener: answered in this batch
+    bool batch_answered_ = false;                // any of batch_answers_ set
 };
 
 }  // namespace muster::resolver

@@ -36,6 +36,19 @@ BOOST_AUTO_TEST_CASE(a_latency_histogram_sums_counts_and_seconds) {
     BOOST_TEST(twice.sum_seconds == 2 * s.sum_seconds, boost::test_tools::tolerance(1e-12));
 }
 
+BOOST_AUTO_TEST_CASE(a_latency_histogram_observes_a_batch_of_equal_durations_at_once) {
+    LatencyHistogram once, one_by_one;
+    once.observe(700us, 5);  // a worker's batch of five answers
+    for (int i = 0; i < 5; ++i)
+        one_by_one.observe(700us);
+    HistogramSnapshot a, b;
+    once.add_to(a);
+    one_by_one.add_to(b);
+    BOOST_TEST(a.count() == 5u);
+    BOOST_TEST(a.counts == b.counts, boost::test_tools::per_element());
+    BOOST_TEST(a.sum_seconds == b.sum_seconds, boost::test_tools::tolerance(1e-12));
+}
+
 BOOST_AUTO_TEST_CASE(a_snapshot_observes_on_its_own_thread_like_the_histogram) {
     HistogramSnapshot s;
     s.observe(700us);
