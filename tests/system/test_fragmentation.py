@@ -41,19 +41,24 @@ def ns_dig(ns: str, *args: str) -> str:
     return out.stdout
 
 
+def start_in(muster, netns: str, cfg: dict, probe: str) -> str:
+    """Starts an agent inside the namespace; returns its DNS port once it answers probe."""
+    agent = muster.create(cfg)
+    agent.argv = lambda: ["ip", "netns", "exec", netns, *Muster.argv(agent)]
+    agent.start(wait=False)
+    port = str(agent.dns_port)
+    harness.wait_until(lambda: "status: NOERROR" in ns_dig(netns, "-p", port, "@127.0.0.1", probe,
+                                                            "TXT", "+tcp"),
+                       harness.scaled(20), 0.1, "muster in the network namespace")
+    return port
+
+
 @pytest.fixture
 def agent(muster, netns):
     cfg = muster.config(edns_udp_size=4096)
     cfg["records"] = BIG_TXT + MID_TXT
     cfg["addresses"] = {"dns": "127.0.0.1 ::1"}
-    agent = muster.create(cfg)
-    agent.argv = lambda: ["ip", "netns", "exec", netns, *Muster.argv(agent)]
-    agent.start(wait=False)
-    port = str(agent.dns_port)
-    harness.wait_until(lambda: "status: NOERROR" in ns_dig(netns, "-p", port, "@127.0.0.1",
-                                                            "bigtxt.lan.test", "TXT", "+tcp"),
-                       harness.scaled(20), 0.1, "muster in the network namespace")
-    return agent, netns, port
+    return None, netns, start_in(muster, netns, cfg, "bigtxt.lan.test")
 
 
 @pytest.mark.parametrize("server", ["127.0.0.1", "::1"])
@@ -81,3 +86,23 @@ def test_answer_that_fits_the_link_comes_whole_over_udp(agent, server):
     out = ns_dig(ns, "+bufsize=4096", "+ignore", "-p", port, f"@{server}", "midtxt.lan.test", "TXT")
     assert re.search(r"^;; flags: qr aa rd", out, re.M), out  # no tc
     assert len(re.findall(r"^midtxt\.lan\.test\.\s+\d+\s+IN\s+TXT\s", out, re.M)) == len(MID_TXT), out
+
+
+def test_forwarded_answer_above_the_link_mtu_is_truncated_not_fragmented(muster, netns):
+    # Forwarded answers leave later, in their own batch (UdpListener::send_late). The upstream,
+    # a second agent in the namespace, answers TC itself; the first retries over TCP, then
+    # cannot send the 2.2 kB answer to its UDP client whole.
+    up = muster.config(edns_udp_size=4096)
+    up["records"] = [dict(r, name="fwdtxt.up.test") for r in BIG_TXT] + [
+        {"name": "probe.up.test", "type": "TXT", "value": "ready", "ttl": 60}]
+    up_port = start_in(muster, netns, up, "probe.up.test")
+    cfg = muster.config([f"udp://127.0.0.1:{up_port}"], edns_udp_size=4096)
+    port = start_in(muster, netns, cfg, "probe.up.test")
+    # forwarded (a late answer), then the same from the cache (an answer of its batch)
+    for _ in range(2):
+        out = ns_dig(netns, "+bufsize=4096", "+ignore", "-p", port, "@127.0.0.1", "fwdtxt.up.test",
+                     "TXT")
+        assert re.search(r"^;; flags: qr tc rd ra", out, re.M), out
+        assert "ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1" in out, out
+    out = ns_dig(netns, "+bufsize=4096", "-p", port, "@127.0.0.1", "fwdtxt.up.test", "TXT")
+    assert len(re.findall(r"^fwdtxt\.up\.test\.\s+\d+\s+IN\s+TXT\s", out, re.M)) == len(BIG_TXT), out
