@@ -93,7 +93,8 @@ bool healthy(const InstanceView& v) {
 
 class Patch {
   public:
-    Patch(std::span<const uint8_t> record, std::vector<uint8_t>& out) : old_(record), out_(out) {}
+    Patch(std::span<const uint8_t> record, const NodePeers& peers, std::vector<uint8_t>& out)
+        : old_(record), peers_(peers), out_(out) {}
 
     bool run(std::span<const uint8_t> before, std::span<const uint8_t> after);
 
@@ -126,6 +127,21 @@ class Patch {
     // The first old instance in [lo, hi) that does not sort before an instance on `node`;
     // none on malformed bytes.
     uint32_t lower_bound(uint32_t lo, uint32_t hi, std::string_view node) const;
+    // New instance t's address bytes when it has one of `family`; `bytes` stays null when the
+    // instance is malformed.
+    bool new_address(uint32_t t, uint8_t family, const uint8_t*& bytes) const {
+        if (inserted_ != none && t == new_number_) {
+            bytes = after_.addr.bytes;
+            return after_.addr.family == family;
+        }
+        const uint32_t j = t - (inserted_ != none && t > new_number_ ? 1 : 0);
+        const uint32_t i = j + (removed_ != none && j >= removed_ ? 1 : 0);
+        const uint32_t from = start(i);
+        if (i >= count_ || from < table_end_ || from + 18 > addrs_at_)
+            return false;
+        bytes = old_.data() + from + 2;
+        return old_[from + 1] == family;
+    }
     // Old instance i (i != removed_) in the new record.
     uint32_t renumber(uint32_t i) const {
         const uint32_t j = i - (removed_ != none && i > removed_ ? 1 : 0);
@@ -133,6 +149,7 @@ class Patch {
     }
 
     std::span<const uint8_t> old_;
+    const NodePeers& peers_;
     std::vector<uint8_t>& out_;
     uint32_t count_ = 0, passing_ = 0, warning_ = 0, addrs_at_ = 0, tags_at_ = 0;
     std::size_t table_end_ = 0;
@@ -173,7 +190,8 @@ uint32_t Patch::lower_bound(uint32_t lo, uint32_t hi, std::string_view node) con
 }
 
 // Finds the instance's old place and its new one. Instances on one node sort together (the
-// node is a NUL-free prefix of the key), so "the same node" is a contiguous run of a group.
+// node is a NUL-free prefix of the key), so "the same node" is a contiguous run of a group, in
+// which the caller's peer counts place the instance.
 bool Patch::locate(std::span<const uint8_t> before) {
     const InstanceView& x = has_before_ ? before_ : after_;
     if (std::memchr(x.node.data(), '\0', x.node.size()) != nullptr)
@@ -182,23 +200,38 @@ bool Patch::locate(std::span<const uint8_t> before) {
         InstanceView v;
         return i < hi && instance(i, v) && compare_nodes(v.node, x.node) == Order::same;
     };
+    // The first of the node's run in the group of `health`, when the run is `size` long.
+    auto run = [&](Status health, uint32_t size) {
+        const auto [lo, hi] = group(health);
+        const uint32_t s = lower_bound(lo, hi, x.node);
+        if (s == none || (size > 0 && !same_node(s + size - 1, hi)) || same_node(s + size, hi))
+            return none;
+        return s;
+    };
+    auto h = [](Status s) { return static_cast<uint8_t>(s); };
     if (has_before_) {
-        const auto [lo, hi] = group(before_.health);
-        const uint32_t i = lower_bound(lo, hi, x.node);
-        if (i == none || !same_node(i, hi) || same_node(i + 1, hi))
-            return false;  // not there, or not alone on its node
+        const uint8_t k = h(before_.health);
+        const uint32_t s =
+            peers_.before[k] > peers_.total[k] ? none : run(before_.health, peers_.total[k] + 1);
+        if (s == none)
+            return false;
+        const uint32_t i = s + peers_.before[k];
         const uint32_t from = start(i), to = start(i + 1);
-        if (to - from != before.size() || std::memcmp(old_.data() + from, before.data(), to - from))
+        if (from > to || to > addrs_at_ || to - from != before.size() ||
+            std::memcmp(old_.data() + from, before.data(), to - from) != 0)
             return false;
         removed_ = i;
     }
     if (has_after_) {
-        const auto [lo, hi] = group(after_.health);
-        const uint32_t i = lower_bound(lo, hi, x.node);
-        if (i == none || (same_node(i, hi) && (i != removed_ || same_node(i + 1, hi))))
-            return false;  // another instance on the node: the service IDs would decide
-        inserted_ = i;
-        new_number_ = i - (removed_ != none && i > removed_ ? 1 : 0);
+        const uint8_t k = h(after_.health);
+        const bool here = has_before_ && before_.health == after_.health;
+        const uint32_t s = peers_.before[k] > peers_.total[k]
+                               ? none
+                               : run(after_.health, peers_.total[k] + (here ? 1 : 0));
+        if (s == none)
+            return false;
+        inserted_ = s + peers_.before[k];  // where it was, when it stays in its group
+        new_number_ = inserted_ - (removed_ != none && inserted_ > removed_ ? 1 : 0);
     }
     auto in = [](const InstanceView& v, Status s) { return v.health == s ? 1u : 0u; };
     new_count_ = count_ - (has_before_ ? 1 : 0) + (has_after_ ? 1 : 0);
@@ -246,8 +279,9 @@ bool Patch::instances(std::span<const uint8_t> after) {
     return ok && next == new_count_;
 }
 
-// With every healthy address of the family distinct, the family's list is the addresses of its
-// healthy instances in instance order, so the instance's entry is where its instance is.
+// A family's lists hold each distinct address once, in the order of the first instance with it
+// (passing instances first). The change moves only the instance's own address: the others keep
+// their order, so walking the new instance order against them finds where the address goes.
 bool Patch::addresses() {
     ByteCursor c{old_.subspan(addrs_at_, tags_at_ - addrs_at_)};
     const bool was = has_before_ && healthy(before_), is = has_after_ && healthy(after_);
@@ -269,44 +303,65 @@ bool Patch::addresses() {
             append(out_, list);
             continue;
         }
-        // Healthy instances of the family: before the removed one, before the insertion, all.
-        uint32_t healthy_count = 0, before_removed = 0, before_inserted = 0;
-        const uint32_t end = passing_ + warning_;
-        for (uint32_t i = 0; i < end; ++i) {
-            const uint32_t at = start(i);
-            if (at + 2 > addrs_at_)
-                return false;
-            if (old_[at + 1] != family)
-                continue;
-            before_removed += removed_ != none && i < removed_ ? 1 : 0;
-            before_inserted += inserted_ != none && i < inserted_ ? 1 : 0;
-            ++healthy_count;
-        }
-        if (healthy_count != n)
-            return false;  // a shared address: where it goes depends on the others
-        const std::span<const uint8_t> mine{addr.bytes, width};
-        auto entry = [&](uint32_t k) { return list.subspan(k * width, width); };
-        uint32_t remove_at = none;
-        if (was) {
-            remove_at = before_removed;
-            if (remove_at >= n || !std::ranges::equal(entry(remove_at), mine))
-                return false;
-        } else {
-            for (uint32_t k = 0; k < n; ++k)
-                if (std::ranges::equal(entry(k), mine))
-                    return false;  // the instance would share it
-        }
-        auto in = [](bool flag, const InstanceView& v, Status s) {
-            return flag && v.health == s ? 1u : 0u;
+        const uint8_t* mine = addr.bytes;
+        // Inline fixed-width compares: the walk below makes two per instance.
+        auto same = [family](const uint8_t* x, const uint8_t* y) {
+            if (family == 4) {
+                uint32_t a = 0, b = 0;
+                std::memcpy(&a, x, 4);
+                std::memcpy(&b, y, 4);
+                return a == b;
+            }
+            uint64_t a[2] = {}, b[2] = {};
+            std::memcpy(a, x, 16);
+            std::memcpy(b, y, 16);
+            return a[0] == b[0] && a[1] == b[1];
         };
-        append_u32(out_, np - in(was, before_, Status::passing) + in(is, after_, Status::passing));
-        append_u32(out_, nw - in(was, before_, Status::warning) + in(is, after_, Status::warning));
+        uint32_t at = none;  // the address's old entry
+        for (uint32_t k = 0; k < n && at == none; ++k)
+            at = same(list.data() + k * width, mine) ? k : none;
+        if (was && at == none)
+            return false;
+        const uint32_t p_rest = np - (at != none && at < np ? 1 : 0);
+        const uint32_t w_rest = nw - (at != none && at >= np ? 1 : 0);
+        auto rest = [&](uint32_t k) {  // entry k of the lists without the address
+            return list.data() + (at != none && k >= at ? k + 1 : k) * width;
+        };
+        // Walks new instances [from, to) against rest() from entry `k`: true when one has the
+        // address (`k` is then its place), false at the end (`k` then must have reached `end`).
+        bool ok = true;
+        auto walk = [&](uint32_t from, uint32_t to, uint32_t& k, uint32_t end) {
+            for (uint32_t t = from; t < to; ++t) {
+                const uint8_t* bytes = nullptr;
+                if (!new_address(t, family, bytes)) {
+                    ok = ok && bytes != nullptr;  // null: malformed, else another family
+                    continue;
+                }
+                if (same(bytes, mine))
+                    return true;
+                k += k < end && same(bytes, rest(k)) ? 1 : 0;
+            }
+            ok = ok && k == end;
+            return false;
+        };
+        uint32_t kp = 0, kw = p_rest;
+        const bool in_passing = walk(0, new_passing_, kp, p_rest);
+        const bool in_warning =
+            !in_passing && walk(new_passing_, new_passing_ + new_warning_, kw, p_rest + w_rest);
+        if (!ok)
+            return false;
+        append_u32(out_, p_rest + (in_passing ? 1 : 0));
+        append_u32(out_, w_rest + (in_warning ? 1 : 0));
+        // The new entry's place, counted without the old entry, then as an old entry index.
+        uint32_t place = in_passing ? kp : in_warning ? kw : none;
+        if (place != none && at != none && place >= at)
+            ++place;
         auto old_run = [&](uint32_t a, uint32_t b) {
             if (a < b)
                 append(out_, list.subspan(a * width, (b - a) * width));
         };
-        splice(static_cast<uint32_t>(n), remove_at, is ? before_inserted : none, old_run,
-               [&] { append(out_, mine); });
+        splice(static_cast<uint32_t>(n), at, place, old_run,
+               [&] { append(out_, std::span<const uint8_t>(mine, width)); });
     }
     store_u32(out_.data() + 21, static_cast<uint32_t>(out_.size()));  // tags_at
     return c.ok;
@@ -447,8 +502,9 @@ bool Patch::run(std::span<const uint8_t> before, std::span<const uint8_t> after)
 }  // namespace
 
 bool patch_service_record(std::span<const uint8_t> record, std::span<const uint8_t> before,
-                          std::span<const uint8_t> after, std::vector<uint8_t>& out) {
-    return Patch(record, out).run(before, after);
+                          std::span<const uint8_t> after, const NodePeers& peers,
+                          std::vector<uint8_t>& out) {
+    return Patch(record, peers, out).run(before, after);
 }
 
 }  // namespace muster::catalog::internal

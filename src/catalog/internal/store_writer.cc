@@ -508,6 +508,25 @@ Result<void> Writer::del_fragment(const std::string& key) {
     return {};
 }
 
+// The service's other instances on the node of fragment `key` (service \0 node \0 id), which the
+// fragment keys order by service ID.
+NodePeers Writer::node_peers(const std::string& key) const {
+    const std::size_t node_end = key.find('\0', key.find('\0') + 1);
+    NodePeers peers;
+    if (node_end == std::string::npos)
+        return peers;
+    lmdb::for_each_prefix(txn_, dbs_.dns_instance, std::string_view(key).substr(0, node_end + 1),
+                          [&](const lmdb::Entry& e) {
+                              InstanceView v;
+                              if (lmdb::text(e.key) == key || !read_instance(e.value, v))
+                                  return;
+                              const auto h = static_cast<uint8_t>(v.health);
+                              ++peers.total[h];
+                              peers.before[h] += lmdb::text(e.key) < key ? 1 : 0;
+                          });
+    return peers;
+}
+
 // One instance changed: the previous record patched, when the patch applies (a health change of
 // one instance of 10,000 rebuilt cost 5x the flat layout's write; bench/README.md, issue 18).
 // Otherwise the record is built again from all the service's fragments.
@@ -516,7 +535,8 @@ Result<void> Writer::rebuild_service(const std::string& key) {
     if (auto it = fragment_edits_.find(key);
         old && it != fragment_edits_.end() && !it->second.several) {
         const auto after = txn_.get(dbs_.dns_instance, it->second.key);
-        if (patch_service_record(*old, it->second.before, after.value_or(lmdb::Bytes{}), record_))
+        if (patch_service_record(*old, it->second.before, after.value_or(lmdb::Bytes{}),
+                                 node_peers(it->second.key), record_))
             return txn_.put(dbs_.dns_service, key, record_);
     }
     if (old)

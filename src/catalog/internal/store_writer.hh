@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "catalog/command.hh"
+#include "catalog/internal/service_record_patch.hh"
 #include "catalog/internal/store_db.hh"
 #include "catalog/store.hh"
 
@@ -57,6 +58,7 @@ class Writer {
     Result<void> put_fragment(const std::string& key, std::span<const uint8_t> bytes);
     Result<void> del_fragment(const std::string& key);
     void note_fragment(const std::string& key);
+    NodePeers node_peers(const std::string& key) const;
 
     Result<void> refresh_instances();
     Result<void> rebuild_node(const std::string& key);
