@@ -534,9 +534,14 @@ Result<void> Writer::rebuild_service(const std::string& key) {
     auto old = txn_.get(dbs_.dns_service, key);
     if (auto it = fragment_edits_.find(key);
         old && it != fragment_edits_.end() && !it->second.several) {
-        const auto after = txn_.get(dbs_.dns_instance, it->second.key);
-        if (patch_service_record(*old, it->second.before, after.value_or(lmdb::Bytes{}),
-                                 node_peers(it->second.key), record_))
+        const lmdb::Bytes after =
+            txn_.get(dbs_.dns_instance, it->second.key).value_or(lmdb::Bytes{});
+        // The fragment came back as it was (a check's output changed, not its status): the same
+        // fragments, so the record of them stands.
+        if (std::ranges::equal(after, it->second.before))
+            return {};
+        if (patch_service_record(*old, it->second.before, after, node_peers(it->second.key),
+                                 record_))
             return txn_.put(dbs_.dns_service, key, record_);
     }
     if (old)
