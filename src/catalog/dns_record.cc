@@ -111,21 +111,38 @@ bool InstanceView::has_tag(std::string_view tag) const {
     return false;
 }
 
+// Read at fixed offsets with one bounds check per variable field (the builder decodes every
+// instance of a service on each rebuild): health | family | addr[16] | flags | port | weight
+// passing | weight warning (offset 25:) str node | u8 ntags | ntags × str.
 bool read_instance(std::span<const uint8_t> bytes, InstanceView& out) {
-    internal::ByteCursor c{bytes};
-    const uint8_t health = c.u8();
-    out.addr = read_addr(c);
-    const uint8_t flags = c.u8();
-    out.port = c.u16();
-    out.weight_passing = c.u16();
-    out.weight_warning = c.u16();
-    out.node = c.str();
-    out.tag_count = c.u8();
-    out.tags = skip_strings(c, out.tag_count);
-    if (!c.ok || health > static_cast<uint8_t>(Status::critical))
+    constexpr std::size_t node_at = 25;
+    const std::size_t size = bytes.size();
+    const uint8_t* p = bytes.data();
+    if (size < node_at + 2 || p[0] > static_cast<uint8_t>(Status::critical) ||
+        (p[1] != 0 && p[1] != 4 && p[1] != 6))
         return false;
-    out.health = static_cast<Status>(health);
-    out.own_address = (flags & 1u) != 0;
+    std::size_t at = node_at + 1 + p[node_at];  // the tag count
+    if (at >= size)
+        return false;
+    const unsigned ntags = p[at++];
+    const std::size_t tags_at = at;
+    for (unsigned k = 0; k < ntags; ++k) {
+        if (at >= size)
+            return false;
+        at += 1 + std::size_t{p[at]};
+    }
+    if (at > size)
+        return false;
+    out.health = static_cast<Status>(p[0]);
+    out.addr.family = p[1];
+    std::memcpy(out.addr.bytes, p + 2, 16);
+    out.own_address = (p[18] & 1u) != 0;
+    out.port = static_cast<uint16_t>(p[19] | (p[20] << 8));
+    out.weight_passing = static_cast<uint16_t>(p[21] | (p[22] << 8));
+    out.weight_warning = static_cast<uint16_t>(p[23] | (p[24] << 8));
+    out.node = {reinterpret_cast<const char*>(p + node_at + 1), p[node_at]};
+    out.tag_count = static_cast<uint8_t>(ntags);
+    out.tags = bytes.subspan(tags_at, at - tags_at);
     return true;
 }
 
@@ -329,11 +346,36 @@ uint64_t mix(uint64_t h) {  // the finaliser of MurmurHash3
     return h ^ (h >> 33);
 }
 
-uint64_t hash_lower(std::string_view s) {  // FNV-1a of the ASCII-lowercase bytes
-    uint64_t h = 14695981039346656037ULL;
-    for (char c : s)
-        h = (h ^ static_cast<uint8_t>(ascii::to_lower(c))) * 1099511628211ULL;
-    return mix(h);
+// Eight bytes with ASCII 'A'-'Z' made lowercase, all at once (SWAR): bytes >= 0x80 are left
+// alone, as ascii::to_lower leaves them.
+uint64_t lower8(uint64_t x) {
+    constexpr uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    const uint64_t low7 = x & ~high;
+    const uint64_t ge_a = low7 + (0x80 - 'A') * ones;  // high bit set where byte >= 'A'
+    const uint64_t gt_z = low7 + (0x7f - 'Z') * ones;  // high bit set where byte > 'Z'
+    const uint64_t upper = ge_a & ~gt_z & ~x & high;
+    return x | (upper >> 2);  // 0x80 >> 2 = 0x20, the case bit
+}
+
+// A hash of the ASCII-lowercase bytes, eight at a time: tags are hashed for every healthy
+// instance on every build. Only equal within one process run matters.
+uint64_t hash_lower(std::string_view s) {
+    uint64_t h = s.size();
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        uint64_t w = 0;
+        std::memcpy(&w, s.data() + i, 8);
+        h = mix(h ^ lower8(w));
+    }
+    uint64_t w = 0;
+    if (i < s.size())  // (no memcpy from the null data() of an empty view)
+        std::memcpy(&w, s.data() + i, s.size() - i);
+    return mix(h ^ lower8(w) ^ 0x9e3779b97f4a7c15ULL);
+}
+
+// Equal but for ASCII case; the common case (the same spelling) without folding.
+bool same_tag(std::string_view a, std::string_view b) {
+    return a == b || ascii::iequals(a, b);
 }
 
 bool less_lower(std::string_view a, std::string_view b) {
@@ -349,13 +391,21 @@ bool less_lower(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-// A write of one instance rebuilds its service's record, so this is linear in the instances
-// with a few allocations per build (none per instance): bench/store_big_service.cc.
+// A write that changes several instances (or that the patch in internal/service_record_patch.cc
+// declines) rebuilds its service's record, so this is linear in the instances with a few
+// allocations per build (none per instance): bench/store_big_service.cc.
 void build_service_record(std::span<const std::span<const uint8_t>> instances,
                           std::vector<uint8_t>& out) {
+    // What the build needs of one well-formed instance: 48 bytes, not a whole InstanceView, so
+    // the walks below stay in cache.
     struct Item {
-        std::span<const uint8_t> bytes;
-        InstanceView view;
+        const uint8_t* bytes;
+        uint32_t size;
+        uint32_t tags_at;  // where its tags start in `bytes`
+        uint32_t tags_size;
+        uint8_t health, family, tag_count;
+        uint64_t addr[2];
+        std::span<const uint8_t> tags() const { return {bytes + tags_at, tags_size}; }
     };
     // Scratch kept by the thread between builds: a big service is rebuilt on every write to it,
     // and fresh vectors of its size would cost page faults each time.
@@ -365,15 +415,24 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
     decoded.reserve(instances.size());
     uint32_t by_health[3] = {};
     uint32_t families[7] = {};  // healthy instances by address family
+    std::size_t instance_bytes = 0;
     for (std::span<const uint8_t> bytes : instances) {
-        Item& item = decoded.emplace_back();
-        if (!read_instance(bytes, item.view)) {
-            decoded.pop_back();
+        InstanceView v;
+        if (!read_instance(bytes, v))
             continue;
-        }
-        item.bytes = bytes;
-        ++by_health[static_cast<uint8_t>(item.view.health)];
-        families[item.view.addr.family] += item.view.health == Status::critical ? 0 : 1;
+        Item item{.bytes = bytes.data(),
+                  .size = static_cast<uint32_t>(bytes.size()),
+                  .tags_at = static_cast<uint32_t>(v.tags.data() - bytes.data()),
+                  .tags_size = static_cast<uint32_t>(v.tags.size()),
+                  .health = static_cast<uint8_t>(v.health),
+                  .family = v.addr.family,
+                  .tag_count = v.tag_count,
+                  .addr = {}};
+        std::memcpy(item.addr, v.addr.bytes, 16);
+        decoded.push_back(item);
+        instance_bytes += bytes.size();
+        ++by_health[item.health];
+        families[item.family] += v.health == Status::critical ? 0 : 1;
     }
     const auto count = static_cast<uint32_t>(decoded.size());
     const uint32_t passing = by_health[0], warning = by_health[1];
@@ -381,23 +440,24 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
     order.resize(count);
     uint32_t next[3] = {0, passing, healthy};
     for (uint32_t k = 0; k < count; ++k)
-        order[next[static_cast<uint8_t>(decoded[k].view.health)]++] = k;
+        order[next[decoded[k].health]++] = k;
     auto item = [&](uint32_t i) -> const Item& { return decoded[order[i]]; };
 
-    std::size_t size = service_header_size + 4 * std::size_t{count} + 24;
-    for (const Item& d : decoded)
-        size += d.bytes.size() + 16;
+    // Header, offsets and instances, sized once and copied.
+    const std::size_t instances_at = service_header_size + 4 * std::size_t{count};
     out.clear();
-    out.reserve(size);
-    out.resize(service_header_size + 4 * std::size_t{count});
+    out.reserve(instances_at + instance_bytes + 16 * std::size_t{healthy} + 64);
+    out.resize(instances_at + instance_bytes);
     out[0] = service_record_version;
     store_u32(out.data() + 5, count);
     store_u32(out.data() + 9, passing);
     store_u32(out.data() + 13, warning);
+    std::size_t at = instances_at;
     for (uint32_t i = 0; i < count; ++i) {
-        store_u32(out.data() + service_header_size + 4 * std::size_t{i},
-                  static_cast<uint32_t>(out.size()));
-        out.insert(out.end(), item(i).bytes.begin(), item(i).bytes.end());
+        const Item& d = item(i);
+        store_u32(out.data() + service_header_size + 4 * std::size_t{i}, static_cast<uint32_t>(at));
+        std::memcpy(out.data() + at, d.bytes, d.size);
+        at += d.size;
     }
 
     // The distinct addresses of each family; the order is by health, so an address that a
@@ -412,18 +472,18 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
         put_u32(out, 0);
         put_u32(out, 0);
         for (uint32_t i = 0; i < healthy && families[family] > 0; ++i) {
-            const IpBytes& addr = item(i).view.addr;
-            if (addr.family != family)
+            const Item& d = item(i);
+            if (d.family != family)
                 continue;
-            uint64_t a = 0, b = 0;
-            std::memcpy(&a, addr.bytes, 8);
-            std::memcpy(&b, addr.bytes + 8, 8);
-            const uint32_t first = seen.find_or_add(mix(a ^ mix(b)), i, [&](uint32_t j) {
-                return std::memcmp(item(j).view.addr.bytes, addr.bytes, 16) == 0;
-            });
+            const uint32_t first =
+                seen.find_or_add(mix(d.addr[0] ^ mix(d.addr[1])), i, [&](uint32_t j) {
+                    const Item& other = item(j);
+                    return other.addr[0] == d.addr[0] && other.addr[1] == d.addr[1];
+                });
             if (first != i)
                 continue;
-            out.insert(out.end(), addr.bytes, addr.bytes + width);
+            const auto* bytes = reinterpret_cast<const uint8_t*>(d.addr);
+            out.insert(out.end(), bytes, bytes + width);
             ++n[i < passing ? 0 : 1];
         }
         store_u32(out.data() + counts_at, n[0]);
@@ -442,13 +502,15 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
     };
     thread_local std::vector<Group> groups;
     thread_local std::vector<std::pair<uint32_t, uint32_t>> pairs;  // (group, instance)
-    thread_local std::vector<uint32_t> previous;  // the groups of the previous instance's tags
+    // The previous instance's tags and their groups, position by position: instances of one
+    // service mostly carry the same tags, or some of them at the same place.
+    thread_local std::vector<std::pair<std::string_view, uint32_t>> previous;
     groups.clear();
     pairs.clear();
     previous.clear();
     std::size_t occurrences = 0;
     for (uint32_t i = 0; i < healthy; ++i)
-        occurrences += item(i).view.tag_count;
+        occurrences += item(i).tag_count;
     pairs.reserve(occurrences);
     thread_local BuildTable by_tag;
     by_tag.reset(occurrences);
@@ -463,35 +525,44 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
         pairs.emplace_back(g, i);
     };
     for (uint32_t i = 0; i < healthy; ++i) {
-        const InstanceView& v = item(i).view;
-        // Instances of one service mostly carry the same tags: the previous instance's groups.
-        if (!previous_tags.empty() && v.tags.size() == previous_tags.size() &&
-            std::memcmp(v.tags.data(), previous_tags.data(), v.tags.size()) == 0) {
-            for (uint32_t g : previous)
+        const Item& d = item(i);
+        const std::span<const uint8_t> tags = d.tags();
+        if (!previous_tags.empty() && tags.size() == previous_tags.size() &&
+            std::memcmp(tags.data(), previous_tags.data(), tags.size()) == 0) {
+            for (const auto& [tag, g] : previous)
                 add(g, i);
             continue;
         }
-        previous.clear();
-        previous_tags = v.tags;
-        internal::ByteCursor c{v.tags};
-        for (unsigned k = 0; k < v.tag_count; ++k) {
+        previous_tags = tags;
+        internal::ByteCursor c{tags};
+        for (unsigned k = 0; k < d.tag_count; ++k) {
             const std::string_view tag = c.str();
-            const auto fresh = static_cast<uint32_t>(groups.size());
-            const uint32_t g = by_tag.find_or_add(hash_lower(tag), fresh, [&](uint32_t other) {
-                return ascii::iequals(groups[other].tag, tag);
-            });
-            if (g == fresh)
-                groups.push_back({.tag = tag});
-            previous.push_back(g);
+            uint32_t g = 0;
+            if (k < previous.size() && previous[k].first == tag) {
+                g = previous[k].second;
+            } else {
+                const auto fresh = static_cast<uint32_t>(groups.size());
+                g = by_tag.find_or_add(hash_lower(tag), fresh, [&](uint32_t other) {
+                    return same_tag(groups[other].tag, tag);
+                });
+                if (g == fresh)
+                    groups.push_back({.tag = tag});
+            }
+            if (k < previous.size()) {
+                previous[k] = {tag, g};
+            } else {
+                previous.emplace_back(tag, g);
+            }
             add(g, i);
         }
+        previous.resize(d.tag_count);
     }
     thread_local std::vector<uint32_t> numbers;
     numbers.resize(pairs.size());
-    uint32_t at = 0;
+    uint32_t number_at = 0;
     for (Group& group : groups) {
-        group.start = at;
-        at += group.size;
+        group.start = number_at;
+        number_at += group.size;
         group.size = 0;  // refilled below
     }
     for (const auto& [g, i] : pairs)
@@ -502,20 +573,26 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
         sorted[g] = g;
     std::sort(sorted.begin(), sorted.end(),
               [&](uint32_t a, uint32_t b) { return less_lower(groups[a].tag, groups[b].tag); });
+    // Sized once: count, offsets, and per group its tag, two counts and its numbers.
     const std::size_t index_at = out.size();
-    put_u32(out, static_cast<uint32_t>(groups.size()));
-    const std::size_t table_at = out.size();
-    out.resize(out.size() + 4 * groups.size());
+    std::size_t index_size = 4 + 4 * groups.size() + 4 * pairs.size();
+    for (const Group& group : groups)
+        index_size += 1 + group.tag.size() + 8;
+    out.resize(index_at + index_size);
+    uint8_t* const index = out.data() + index_at;
+    store_u32(index, static_cast<uint32_t>(groups.size()));
+    std::size_t w = 4 + 4 * groups.size();  // where the next entry goes
     for (std::size_t k = 0; k < sorted.size(); ++k) {
         const Group& group = groups[sorted[k]];
-        store_u32(out.data() + table_at + 4 * k, static_cast<uint32_t>(out.size() - index_at));
-        put_u8(out, static_cast<uint8_t>(group.tag.size()));
+        store_u32(index + 4 + 4 * k, static_cast<uint32_t>(w));
+        index[w++] = static_cast<uint8_t>(group.tag.size());
         for (char ch : group.tag)
-            out.push_back(static_cast<uint8_t>(ascii::to_lower(ch)));
-        put_u32(out, group.passing);
-        put_u32(out, group.size - group.passing);
-        for (uint32_t j = 0; j < group.size; ++j)
-            put_u32(out, numbers[group.start + j]);
+            index[w++] = static_cast<uint8_t>(ascii::to_lower(ch));
+        store_u32(index + w, group.passing);
+        store_u32(index + w + 4, group.size - group.passing);
+        w += 8;
+        for (uint32_t j = 0; j < group.size; ++j, w += 4)
+            store_u32(index + w, numbers[group.start + j]);
     }
     store_u32(out.data() + 1, static_cast<uint32_t>(out.size()));  // size
 }

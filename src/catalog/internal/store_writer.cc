@@ -2,6 +2,7 @@
 // the change log, all inside the caller's one write transaction.
 #include "catalog/internal/store_writer.hh"
 
+#include "catalog/internal/service_record_patch.hh"
 #include "catalog/internal/store_fragment.hh"
 
 #include <algorithm>
@@ -270,9 +271,7 @@ Result<void> Writer::unindex_instance(std::string_view name, std::string_view no
     auto key = service_index_key(name, node, id);
     if (auto r = txn_.del(dbs_.service_index, key); !r)
         return r.error();
-    if (auto r = txn_.del(dbs_.dns_instance, key); !r)
-        return r.error();
-    return {};
+    return del_fragment(key);
 }
 
 Result<void> Writer::remove_check(const Check& check) {
@@ -474,9 +473,9 @@ Result<void> Writer::refresh_instances() {
         auto key = service_index_key(s->name, node_key, id);
         auto fragment = encode_fragment(*s, it->second, instance_health(txn_, dbs_, node_key, id));
         if (fragment.empty()) {
-            if (auto r = txn_.del(dbs_.dns_instance, key); !r)
-                return r.error();
-        } else if (auto r = txn_.put(dbs_.dns_instance, key, fragment); !r) {
+            if (auto r = del_fragment(key); !r)
+                return r;
+        } else if (auto r = put_fragment(key, fragment); !r) {
             return r;
         }
         touch_service(s->name);
@@ -484,8 +483,68 @@ Result<void> Writer::refresh_instances() {
     return {};
 }
 
+void Writer::note_fragment(const std::string& key) {
+    const std::string_view service = std::string_view(key).substr(0, key.find('\0'));
+    auto it = fragment_edits_.find(service);
+    if (it != fragment_edits_.end()) {
+        it->second.several = it->second.several || it->second.key != key;
+        return;
+    }
+    FragmentEdit& edit = fragment_edits_[std::string(service)];
+    edit.key = key;
+    if (auto before = txn_.get(dbs_.dns_instance, key))
+        edit.before.assign(before->begin(), before->end());
+}
+
+Result<void> Writer::put_fragment(const std::string& key, std::span<const uint8_t> bytes) {
+    note_fragment(key);
+    return txn_.put(dbs_.dns_instance, key, bytes);
+}
+
+Result<void> Writer::del_fragment(const std::string& key) {
+    note_fragment(key);
+    if (auto r = txn_.del(dbs_.dns_instance, key); !r)
+        return r.error();
+    return {};
+}
+
+// The service's other instances on the node of fragment `key` (service \0 node \0 id), which the
+// fragment keys order by service ID.
+NodePeers Writer::node_peers(const std::string& key) const {
+    const std::size_t node_end = key.find('\0', key.find('\0') + 1);
+    NodePeers peers;
+    if (node_end == std::string::npos)
+        return peers;
+    lmdb::for_each_prefix(txn_, dbs_.dns_instance, std::string_view(key).substr(0, node_end + 1),
+                          [&](const lmdb::Entry& e) {
+                              InstanceView v;
+                              if (lmdb::text(e.key) == key || !read_instance(e.value, v))
+                                  return;
+                              const auto h = static_cast<uint8_t>(v.health);
+                              ++peers.total[h];
+                              peers.before[h] += lmdb::text(e.key) < key ? 1 : 0;
+                          });
+    return peers;
+}
+
+// One instance changed: the previous record patched, when the patch applies (a health change of
+// one instance of 10,000 rebuilt cost 5x the flat layout's write; bench/README.md, issue 18).
+// Otherwise the record is built again from all the service's fragments.
 Result<void> Writer::rebuild_service(const std::string& key) {
-    if (auto old = txn_.get(dbs_.dns_service, key))
+    auto old = txn_.get(dbs_.dns_service, key);
+    if (auto it = fragment_edits_.find(key);
+        old && it != fragment_edits_.end() && !it->second.several) {
+        const lmdb::Bytes after =
+            txn_.get(dbs_.dns_instance, it->second.key).value_or(lmdb::Bytes{});
+        // The fragment came back as it was (a check's output changed, not its status): the same
+        // fragments, so the record of them stands.
+        if (std::ranges::equal(after, it->second.before))
+            return {};
+        if (patch_service_record(*old, it->second.before, after, node_peers(it->second.key),
+                                 record_))
+            return txn_.put(dbs_.dns_service, key, record_);
+    }
+    if (old)
         record_.reserve(old->size() + 512);  // room for a few more instances without regrowth
     if (assemble_service_record(txn_, dbs_, key, record_) == 0) {
         if (auto r = txn_.del(dbs_.dns_service, key); !r)

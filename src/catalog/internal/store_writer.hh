@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "catalog/command.hh"
+#include "catalog/internal/service_record_patch.hh"
 #include "catalog/internal/store_db.hh"
 #include "catalog/store.hh"
 
@@ -51,6 +53,13 @@ class Writer {
     Result<void> unindex_instance(std::string_view name, std::string_view node,
                                   std::string_view id);
 
+    // Every write of a DNS fragment goes through these, so a service whose record changes by
+    // one instance can be patched (service_record_patch.hh) rather than rebuilt.
+    Result<void> put_fragment(const std::string& key, std::span<const uint8_t> bytes);
+    Result<void> del_fragment(const std::string& key);
+    void note_fragment(const std::string& key);
+    NodePeers node_peers(const std::string& key) const;
+
     Result<void> refresh_instances();
     Result<void> rebuild_node(const std::string& key);
     Result<void> rebuild_service(const std::string& key);
@@ -75,6 +84,14 @@ class Writer {
     // (lower node, service id) of instances whose DNS fragment may have changed.
     std::set<std::pair<std::string, std::string>> instances_;
     std::vector<uint8_t> record_;  // the one buffer service records are assembled in
+    // Per lower service name: the one fragment this batch changed and its bytes before the batch
+    // (empty: it had none), or `several` when more than one did.
+    struct FragmentEdit {
+        std::string key;  // in dns_instance
+        std::vector<uint8_t> before;
+        bool several = false;
+    };
+    std::map<std::string, FragmentEdit, std::less<>> fragment_edits_;
 };
 
 }  // namespace muster::catalog::internal

@@ -292,6 +292,21 @@ BOOST_AUTO_TEST_CASE(service_record_tag_index_finds_each_tag_by_health) {
     }
 }
 
+// The build groups tags by a hash that folds case eight bytes at a time: only 'A'-'Z' fold,
+// in long tags too, and their neighbours ('@', '[') and bytes >= 0x80 keep their groups.
+BOOST_AUTO_TEST_CASE(tag_index_folds_only_ascii_letters_in_tags_of_any_length) {
+    const std::vector<InstanceData> in{
+        instance("a", "10.0.0.1", 1, {"Zone-Europe-West-1", "@x", "[", "\xC3\x89t\xC3\xA9"}),
+        instance("b", "10.0.0.2", 1, {"zone-europe-WEST-1", "`x", "{", "\xE3\x89t\xC3\xA9"}),
+    };
+    const auto bytes = encode_service_record(in);
+    const ServiceRecord record(bytes);
+    BOOST_TEST_REQUIRE(record.valid());
+    BOOST_TEST(record.tagged("zone-europe-west-1").passing == 2u);
+    for (const char* tag : {"@x", "`x", "[", "{", "\xC3\x89t\xC3\xA9", "\xE3\x89t\xC3\xA9"})
+        BOOST_TEST(record.tagged(tag).passing == 1u, tag);
+}
+
 BOOST_AUTO_TEST_CASE(node_record_round_trips_address_name_and_meta) {
     Node node;
     node.name = "Harpsichord.mooncarrot.space";
