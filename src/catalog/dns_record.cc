@@ -18,17 +18,9 @@ namespace {
 
 constexpr std::size_t max_str = 255;
 constexpr std::size_t max_count8 = 255;
-// ServiceRecord header: u8 version | u32 size | u32 count | u32 passing | u32 warning
-// | u32 addrs_at | u32 tags_at.
-constexpr std::size_t service_header_size = 25;
-
-uint32_t load_u32(const uint8_t* p) {
-    return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
-}
-void store_u32(uint8_t* p, uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        p[i] = static_cast<uint8_t>((v >> (8 * i)) & 0xff);
-}
+using internal::service_layout::load_u32;
+using internal::service_layout::store_u32;
+namespace layout = internal::service_layout;
 
 void put_u8(std::vector<uint8_t>& out, uint8_t v) {
     out.push_back(v);
@@ -155,7 +147,7 @@ ServiceRecord::ServiceRecord(std::span<const uint8_t> bytes) {
     warning_ = c.u32();
     addrs_at_ = c.u32();
     tags_at_ = c.u32();
-    const uint64_t table_end = uint64_t{service_header_size} + uint64_t{count_} * 4;
+    const uint64_t table_end = uint64_t{layout::header_size} + uint64_t{count_} * 4;
     valid_ = c.ok && version == service_record_version && size == bytes.size() &&
              uint64_t{passing_} + warning_ <= count_ && table_end <= size &&
              addrs_at_ >= table_end && addrs_at_ <= tags_at_ && tags_at_ <= size;
@@ -169,8 +161,8 @@ ServiceRecord::ServiceRecord(std::span<const uint8_t> bytes) {
 bool ServiceRecord::instance(uint32_t i, InstanceView& out) const {
     if (i >= count_)
         return false;
-    const uint32_t at = load_u32(bytes_.data() + service_header_size + 4 * std::size_t{i});
-    if (at < service_header_size || at >= addrs_at_)
+    const uint32_t at = load_u32(bytes_.data() + layout::header_size + 4 * std::size_t{i});
+    if (at < layout::header_size || at >= addrs_at_)
         return false;
     return read_instance(bytes_.subspan(at, addrs_at_ - at), out);
 }
@@ -444,25 +436,25 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
     auto item = [&](uint32_t i) -> const Item& { return decoded[order[i]]; };
 
     // Header, offsets and instances, sized once and copied.
-    const std::size_t instances_at = service_header_size + 4 * std::size_t{count};
+    const std::size_t instances_at = layout::header_size + 4 * std::size_t{count};
     out.clear();
     out.reserve(instances_at + instance_bytes + 16 * std::size_t{healthy} + 64);
     out.resize(instances_at + instance_bytes);
     out[0] = service_record_version;
-    store_u32(out.data() + 5, count);
-    store_u32(out.data() + 9, passing);
-    store_u32(out.data() + 13, warning);
+    store_u32(out.data() + layout::count_at, count);
+    store_u32(out.data() + layout::passing_at, passing);
+    store_u32(out.data() + layout::warning_at, warning);
     std::size_t at = instances_at;
     for (uint32_t i = 0; i < count; ++i) {
         const Item& d = item(i);
-        store_u32(out.data() + service_header_size + 4 * std::size_t{i}, static_cast<uint32_t>(at));
+        store_u32(out.data() + layout::header_size + 4 * std::size_t{i}, static_cast<uint32_t>(at));
         std::memcpy(out.data() + at, d.bytes, d.size);
         at += d.size;
     }
 
     // The distinct addresses of each family; the order is by health, so an address that a
     // passing instance has is written among the passing ones.
-    store_u32(out.data() + 17, static_cast<uint32_t>(out.size()));  // addrs_at
+    store_u32(out.data() + layout::addrs_at, static_cast<uint32_t>(out.size()));
     for (uint8_t family : {uint8_t{4}, uint8_t{6}}) {
         const std::size_t width = family == 4 ? 4 : 16;
         thread_local BuildTable seen;
@@ -492,7 +484,7 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
 
     // The tag index: each healthy instance's tags grouped (ASCII case-insensitively), the
     // groups sorted by lowercase tag, each group's instance numbers ascending.
-    store_u32(out.data() + 21, static_cast<uint32_t>(out.size()));  // tags_at
+    store_u32(out.data() + layout::tags_at, static_cast<uint32_t>(out.size()));
     struct Group {
         std::string_view tag;  // as the first instance with it spells it
         uint32_t size = 0;
@@ -594,7 +586,7 @@ void build_service_record(std::span<const std::span<const uint8_t>> instances,
         for (uint32_t j = 0; j < group.size; ++j, w += 4)
             store_u32(index + w, numbers[group.start + j]);
     }
-    store_u32(out.data() + 1, static_cast<uint32_t>(out.size()));  // size
+    store_u32(out.data() + layout::size_at, static_cast<uint32_t>(out.size()));
 }
 
 std::vector<uint8_t> encode_service_record(std::span<const InstanceData> instances) {

@@ -9,6 +9,27 @@
 
 namespace muster::catalog::internal {
 
+// A ServiceRecord's header (dns_record.hh, layout 2): little-endian fields at fixed offsets,
+// shared by the builder (dns_record.cc) and the patch (service_record_patch.cc).
+namespace service_layout {
+inline constexpr std::size_t version_at = 0;  // u8
+inline constexpr std::size_t size_at = 1;     // u32, and so on
+inline constexpr std::size_t count_at = 5;
+inline constexpr std::size_t passing_at = 9;
+inline constexpr std::size_t warning_at = 13;
+inline constexpr std::size_t addrs_at = 17;
+inline constexpr std::size_t tags_at = 21;
+inline constexpr std::size_t header_size = 25;  // the offset table follows
+
+inline uint32_t load_u32(const uint8_t* p) {
+    return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
+}
+inline void store_u32(uint8_t* p, uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+        p[i] = static_cast<uint8_t>((v >> (8 * i)) & 0xff);
+}
+}  // namespace service_layout
+
 // Reads from a span without ever going past its end: a short read sets ok = false and
 // returns zero/empty, so a caller checks ok once after a group of reads.
 struct ByteCursor {

@@ -14,16 +14,12 @@ namespace muster::catalog::internal {
 
 namespace {
 
-constexpr std::size_t header_size = 25;  // as in dns_record.cc
+namespace layout = service_layout;
+using layout::header_size;
+using layout::load_u32;
+using layout::store_u32;
 constexpr uint32_t none = UINT32_MAX;
 
-uint32_t load_u32(const uint8_t* p) {
-    return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
-}
-void store_u32(uint8_t* p, uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        p[i] = static_cast<uint8_t>((v >> (8 * i)) & 0xff);
-}
 void append_u32(std::vector<uint8_t>& out, uint32_t v) {
     const std::size_t at = out.size();
     out.resize(at + 4);
@@ -168,8 +164,8 @@ bool Patch::read_header() {
     count_ = record.count();
     passing_ = record.passing();
     warning_ = record.warning();
-    addrs_at_ = load_u32(old_.data() + 17);
-    tags_at_ = load_u32(old_.data() + 21);
+    addrs_at_ = load_u32(old_.data() + layout::addrs_at);
+    tags_at_ = load_u32(old_.data() + layout::tags_at);
     table_end_ = header_size + 4 * std::size_t{count_};
     return true;
 }
@@ -246,10 +242,10 @@ bool Patch::instances(std::span<const uint8_t> after) {
     out_.clear();
     out_.reserve(old_.size() + after.size() + 64);
     out_.resize(header_size + 4 * std::size_t{new_count_});
-    out_[0] = service_record_version;
-    store_u32(out_.data() + 5, new_count_);
-    store_u32(out_.data() + 9, new_passing_);
-    store_u32(out_.data() + 13, new_warning_);
+    out_[layout::version_at] = service_record_version;
+    store_u32(out_.data() + layout::count_at, new_count_);
+    store_u32(out_.data() + layout::passing_at, new_passing_);
+    store_u32(out_.data() + layout::warning_at, new_warning_);
     uint32_t next = 0;  // the next instance number written
     bool ok = true;
     auto old_run = [&](uint32_t a, uint32_t b) {
@@ -275,7 +271,7 @@ bool Patch::instances(std::span<const uint8_t> after) {
         append(out_, after);
     };
     splice(count_, removed_, inserted_, old_run, fresh);
-    store_u32(out_.data() + 17, static_cast<uint32_t>(out_.size()));  // addrs_at
+    store_u32(out_.data() + layout::addrs_at, static_cast<uint32_t>(out_.size()));
     return ok && next == new_count_;
 }
 
@@ -363,7 +359,7 @@ bool Patch::addresses() {
         splice(static_cast<uint32_t>(n), at, place, old_run,
                [&] { append(out_, std::span<const uint8_t>(mine, width)); });
     }
-    store_u32(out_.data() + 21, static_cast<uint32_t>(out_.size()));  // tags_at
+    store_u32(out_.data() + layout::tags_at, static_cast<uint32_t>(out_.size()));
     return c.ok;
 }
 
@@ -495,7 +491,7 @@ bool Patch::run(std::span<const uint8_t> before, std::span<const uint8_t> after)
         return false;
     if (!locate(before) || !instances(after) || !addresses() || !tags())
         return false;
-    store_u32(out_.data() + 1, static_cast<uint32_t>(out_.size()));  // size
+    store_u32(out_.data() + layout::size_at, static_cast<uint32_t>(out_.size()));
     return true;
 }
 

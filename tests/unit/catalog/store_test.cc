@@ -1599,15 +1599,6 @@ BOOST_AUTO_TEST_CASE(opening_a_store_of_an_older_build_rebuilds_its_service_reco
     BOOST_TEST(dns_service(*f.store, "web").size() == 2u);
 }
 
-std::vector<uint8_t> service_bytes(const Store& store, std::string_view name) {
-    auto reader = store.reader();
-    reader->begin();
-    auto bytes = reader->service(name);
-    std::vector<uint8_t> out(bytes.begin(), bytes.end());
-    reader->end();
-    return out;
-}
-
 // The writer patches a service's record when one instance changes (service_record_patch.cc);
 // the records it leaves must be those a full rebuild from the fragments gives (here the one the
 // upgrade on open does), whichever path each write took.
@@ -1648,13 +1639,13 @@ BOOST_AUTO_TEST_CASE(records_written_one_change_at_a_time_equal_a_full_rebuild) 
         }
         if (step % 10 != 9)
             continue;
-        const std::vector<uint8_t> written = service_bytes(*f.store, "web");
+        const std::vector<uint8_t> written = record_bytes(*f.store, "web");
         if (written.empty())
             continue;
         f.store.reset();
         edit_lmdb((f.dir.path() / "data" / "catalog.mdb").string(), make_records_old);
         f.open();
-        BOOST_TEST_REQUIRE(written == service_bytes(*f.store, "web"), "step " << step);
+        BOOST_TEST_REQUIRE(written == record_bytes(*f.store, "web"), "step " << step);
     }
 }
 
