@@ -6,6 +6,7 @@
 #include <raft/uv.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cluster/internal/mux_transport.h"
 
@@ -390,6 +391,13 @@ static void set_error(char* errmsg, size_t len, const char* what, int rv, const 
     }
 }
 
+static unsigned election_seed(uint64_t id) {
+    unsigned seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
+        seed = 0;
+    return seed ^ (unsigned)id ^ (unsigned)(id >> 32);
+}
+
 int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop, const char* dir,
                           uint64_t id, const char* address, struct muster_fsm* fsm,
                           const struct muster_raft_node_options* options,
@@ -429,6 +437,12 @@ int muster_raft_node_init(struct muster_raft_node** out, struct uv_loop_s* loop,
         raft_free(n);
         return rv;
     }
+    /* raft_init seeds libraft's election-timeout generator from rand(), which raft_uv_init
+     * seeded with the wall clock in ms XOR the loop's monotonic ms: servers started in the same
+     * millisecond (a test's fleet, hosts booted together) drew the same timeouts, so after a
+     * leader's death they stood as candidates at the same instant, split the vote and did it
+     * again, with no leader for seconds. The kernel's randomness, and the id, differ. */
+    raft_seed(&n->raft, election_seed(id));
     n->raft.data = n;
     muster_fsm_bind(fsm, &n->raft);
     raft_set_election_timeout(&n->raft, options->election_timeout_ms);
