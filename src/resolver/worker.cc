@@ -53,9 +53,8 @@ Worker::Worker(const Options& options, Cache& cache, TlsClientContext* tls, unsi
     stages_.push_back(std::make_unique<ForwardStage>(forwarder_));
     for (const auto& stage : stages_)
         stage_sources_.push_back(stage->source());
-    const size_t listeners = std::max<size_t>(1, options_.listen.size());
-    listener_metrics_ = std::make_unique<ListenerMetrics[]>(listeners);
-    batch_answers_ = std::make_unique<uint32_t[]>(listeners);
+    listener_metrics_ = std::make_unique<ListenerMetrics[]>(listener_count_);
+    batch_answers_ = std::make_unique<uint32_t[]>(listener_count_);
 }
 
 Worker::~Worker() = default;
@@ -115,7 +114,7 @@ void Worker::batch_end() {
         return;
     batch_answered_ = false;
     const Duration took = SteadyClock::instance().now() - batch_start_;
-    for (size_t i = 0; i < std::max<size_t>(1, options_.listen.size()); ++i) {
+    for (size_t i = 0; i < listener_count_; ++i) {
         if (batch_answers_[i] > 0) {
             listener_metrics_[i].latency.observe(took, batch_answers_[i]);
             batch_answers_[i] = 0;

@@ -2,6 +2,7 @@
 // listen address, its own pipeline and upstream connections. Workers share only the cache.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -104,7 +105,8 @@ class Worker final : private internal::QuerySink {
     TimePoint drain_deadline_{};
     std::unique_ptr<Timer> drain_timer_;
     WorkerStats stats_;
-    std::unique_ptr<ListenerMetrics[]> listener_metrics_;  // one per Options::listen entry
+    const size_t listener_count_ = std::max<size_t>(1, options_.listen.size());
+    std::unique_ptr<ListenerMetrics[]> listener_metrics_;  // one per listener_count_
     // The answers of a batch (one recvmmsg, or one TCP read) share its clock readings: taken
     // when the batch begins, and once at its end, after its sendmmsg, for the latency of those
     // it answered itself. Two clock reads per query were a percent of the local answer path.
